@@ -1,0 +1,67 @@
+package io.meshwork.controlplane.source.local;
+
+import io.meshwork.controlplane.model.ObjectRef;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.nodes.Node;
+
+/**
+ * Reads the envelope of a document (apiVersion, kind, metadata), hands the rest to the parser of
+ * its kind, and turns any failure into one {@link ConfigProblem}. A missing namespace is {@code default}.
+ */
+final class DocumentParser {
+
+    static final String DEFAULT_NAMESPACE = "default";
+
+    // Kubernetes object names: DNS-1123 subdomain; namespaces: DNS-1123 label.
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+    private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+
+    private final Map<ConfigKind, KindParser<?>> parsers = Map.of(
+            ConfigKind.SERVICE, new ServiceParser(),
+            ConfigKind.WORKLOAD, new WorkloadParser(),
+            ConfigKind.TRAFFIC_SPLIT, new TrafficSplitParser(),
+            ConfigKind.HTTP_ROUTE_GROUP, new HttpRouteGroupParser());
+
+    DocumentOutcome parse(String file, int documentIndex, Node root) {
+        SourceLocation at = new SourceLocation(file, documentIndex, YamlObject.lineOf(root));
+        String kindName = "";
+        ObjectRef ref = null;
+        ConfigObject.Key key = null;
+        try {
+            YamlObject document = YamlObject.document(root);
+            kindName = document.requiredString("kind");
+            String apiVersion = document.requiredString("apiVersion");
+            YamlObject metadata = document.requiredObject("metadata");
+            ref = ref(metadata);
+            Optional<ConfigKind> kind = ConfigKind.byName(kindName);
+            if (kind.isEmpty() || !kind.get().inGroup(apiVersion)) {
+                return new DocumentOutcome.Ignored(ConfigProblem.warning(at, kindName, ref, "",
+                        "local mode does not read " + apiVersion + " " + kindName + "; document ignored"));
+            }
+            key = new ConfigObject.Key(kind.get(), ref);
+            if (!kind.get().accepts(apiVersion)) {
+                throw document.error("apiVersion", "\"" + apiVersion + "\" is not supported for " + kindName
+                        + " (supported: " + kind.get().supportedVersions() + ")");
+            }
+            Object value = parsers.get(kind.get()).parse(ref, apiVersion, document, metadata);
+            return new DocumentOutcome.Accepted(new ConfigObject(key, at, value, document.lines()));
+        } catch (InvalidFieldException e) {
+            ConfigProblem problem = ConfigProblem.error(at.atLine(e.line()), kindName, ref, e.field(), e.getMessage());
+            return new DocumentOutcome.Rejected(problem, key);
+        }
+    }
+
+    private static ObjectRef ref(YamlObject metadata) {
+        String name = metadata.requiredString("name");
+        if (name.length() > 253 || !NAME.matcher(name).matches()) {
+            throw metadata.error("name", "\"" + name + "\" is not a valid name (lowercase letters, digits, '-' and '.')");
+        }
+        String namespace = metadata.optionalString("namespace").filter(s -> !s.isEmpty()).orElse(DEFAULT_NAMESPACE);
+        if (namespace.length() > 63 || !LABEL.matcher(namespace).matches()) {
+            throw metadata.error("namespace", "\"" + namespace + "\" is not a valid namespace (lowercase letters, digits and '-')");
+        }
+        return ObjectRef.of(namespace, name);
+    }
+}

@@ -1,0 +1,59 @@
+package io.meshwork.controlplane.source.local;
+
+import io.meshwork.controlplane.model.MeshService;
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.ServiceEndpoint;
+import io.meshwork.controlplane.model.ServicePort;
+import io.meshwork.controlplane.model.Workload;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.TreeMap;
+
+/**
+ * Picks each Service's endpoints: the Workloads of its namespace that its selector matches, one
+ * endpoint per service port. The endpoint port follows Kubernetes' {@code targetPort}: a name is
+ * looked up in the workload's {@code ports} (a workload without it is skipped for that port); a number
+ * is used as is; when absent, the workload port named like the service port, else the service port.
+ */
+final class EndpointResolver {
+
+    private EndpointResolver() {
+    }
+
+    /** Endpoints of every service, ordered by service port and then workload. */
+    static Map<ObjectRef, List<ServiceEndpoint>> resolve(Collection<MeshService> services, Collection<Workload> workloads) {
+        Map<ObjectRef, List<ServiceEndpoint>> result = new TreeMap<>();
+        for (MeshService service : services) {
+            List<Workload> selected = workloads.stream()
+                    .filter(w -> w.ref().namespace().equals(service.ref().namespace()))
+                    .filter(w -> w.matches(service.selector()))
+                    .sorted(java.util.Comparator.comparing(Workload::ref))
+                    .toList();
+            List<ServiceEndpoint> endpoints = new ArrayList<>();
+            for (ServicePort port : service.ports()) {
+                for (Workload workload : selected) {
+                    endpointPort(port, workload).ifPresent(p ->
+                            endpoints.add(new ServiceEndpoint(service.ref(), port.port(), workload, workload.address(), p)));
+                }
+            }
+            result.put(service.ref(), endpoints);
+        }
+        return result;
+    }
+
+    static OptionalInt endpointPort(ServicePort port, Workload workload) {
+        String target = port.targetPort();
+        if (target.isEmpty()) {
+            Integer named = port.name().isEmpty() ? null : workload.ports().get(port.name());
+            return OptionalInt.of(named != null ? named : port.port());
+        }
+        if (target.chars().allMatch(Character::isDigit)) {
+            return OptionalInt.of(Integer.parseInt(target));
+        }
+        Integer named = workload.ports().get(target);
+        return named == null ? OptionalInt.empty() : OptionalInt.of(named);
+    }
+}

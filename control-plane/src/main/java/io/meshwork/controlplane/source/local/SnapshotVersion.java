@@ -1,0 +1,74 @@
+package io.meshwork.controlplane.source.local;
+
+import io.meshwork.controlplane.model.HttpRouteGroup;
+import io.meshwork.controlplane.model.MeshService;
+import io.meshwork.controlplane.model.ServicePort;
+import io.meshwork.controlplane.model.TrafficSplit;
+import io.meshwork.controlplane.model.Workload;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The version of a snapshot: a SHA-256 over a canonical text of its content (maps sorted, fields in a
+ * fixed order), so equal content gives the same version in every run and any change gives another.
+ * Endpoints are derived from services and workloads, so they need no hashing of their own.
+ */
+final class SnapshotVersion {
+
+    private final StringBuilder text = new StringBuilder();
+
+    private SnapshotVersion() {
+    }
+
+    static String of(Collection<MeshService> services, Collection<Workload> workloads,
+                     Collection<TrafficSplit> splits, Collection<HttpRouteGroup> routeGroups) {
+        SnapshotVersion v = new SnapshotVersion();
+        for (MeshService s : services) {
+            v.field("service", s.ref()).map(s.selector());
+            for (ServicePort p : s.ports()) {
+                v.field("port", p.name()).field("", p.port()).field("", p.targetPort()).field("", p.protocol());
+            }
+        }
+        for (Workload w : workloads) {
+            v.field("workload", w.ref()).map(w.labels()).field("", w.address()).map(w.ports()).map(w.appPorts())
+                    .field("", w.serviceAccount()).field("", w.locality().region()).field("", w.locality().zone())
+                    .field("", w.cluster()).field("", w.ready());
+        }
+        for (TrafficSplit t : splits) {
+            v.field("split", t.ref()).field("", t.service());
+            t.backends().forEach(b -> v.field("backend", b.service()).field("", b.weight()));
+            t.matches().forEach(m -> v.field("match", m.kind()).field("", m.name()).field("", m.matchNames()));
+        }
+        for (HttpRouteGroup g : routeGroups) {
+            v.field("group", g.ref());
+            g.matches().forEach(m -> v.field("match", m.name()).field("", m.pathRegex()).field("", m.methods()).map(m.headers()));
+        }
+        return v.digest();
+    }
+
+    private SnapshotVersion field(String tag, Object value) {
+        // Length-prefixed so that no two different contents write the same text.
+        String s = String.valueOf(value);
+        text.append(tag).append(':').append(s.length()).append(':').append(s).append('\n');
+        return this;
+    }
+
+    private SnapshotVersion map(Map<String, ?> map) {
+        new TreeMap<>(map).forEach((k, val) -> field("k", k).field("v", val));
+        return field("end", map.size());
+    }
+
+    private String digest() {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.meshwork.controlplane.source.local;
+
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.TrafficSplit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.Tag;
+
+/**
+ * Reads an SMI TrafficSplit (v1alpha1 to v1alpha4). Weights are non-negative integers
+ * (v1alpha1 Quantities become milli-units, see {@link QuantityWeight}); at least one must be
+ * above zero and their sum must fit Envoy's 32-bit total weight. References to other objects are
+ * checked later, by {@link TrafficSplitReferences}.
+ */
+final class TrafficSplitParser implements KindParser<TrafficSplit> {
+
+    static final long MAX_TOTAL_WEIGHT = 0xFFFF_FFFFL;
+    static final String ROUTE_GROUP_KIND = "HTTPRouteGroup";
+
+    @Override
+    public TrafficSplit parse(ObjectRef ref, String apiVersion, YamlObject document, YamlObject metadata) {
+        boolean quantityWeights = apiVersion.endsWith("/v1alpha1");
+        YamlObject spec = document.requiredObject("spec");
+        String service = spec.requiredString("service");
+        List<YamlObject> items = spec.objectList("backends");
+        if (items.isEmpty()) {
+            throw spec.error("backends", "at least one backend is required");
+        }
+        List<TrafficSplit.Backend> backends = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        long total = 0;
+        for (YamlObject item : items) {
+            String backend = item.requiredString("service");
+            if (!seen.add(backend)) {
+                throw item.error("service", "\"" + backend + "\" is listed twice");
+            }
+            long weight = quantityWeights ? quantityWeight(item) : integerWeight(item);
+            total += weight;
+            if (total > MAX_TOTAL_WEIGHT) {
+                throw item.error("weight", "the weights add up to more than " + MAX_TOTAL_WEIGHT);
+            }
+            backends.add(new TrafficSplit.Backend(backend, weight));
+        }
+        if (total == 0) {
+            throw spec.error("backends", "every weight is 0: at least one backend needs a weight above 0");
+        }
+        List<TrafficSplit.RouteGroupMatch> matches = new ArrayList<>();
+        for (YamlObject item : spec.objectList("matches")) {
+            String kind = item.requiredString("kind");
+            if (!kind.equals(ROUTE_GROUP_KIND)) {
+                throw item.error("kind", "\"" + kind + "\" is not supported (only " + ROUTE_GROUP_KIND + ")");
+            }
+            matches.add(new TrafficSplit.RouteGroupMatch(kind, item.requiredString("name"), List.of()));
+        }
+        return new TrafficSplit(ref, service, backends, matches);
+    }
+
+    private static long integerWeight(YamlObject item) {
+        ScalarNode scalar = item.optionalScalar("weight").orElseThrow(() -> item.error("weight", "is required"));
+        if (!Tag.INT.equals(scalar.getTag())) {
+            throw item.error("weight", "must be a non-negative integer, not \"" + scalar.getValue() + "\"");
+        }
+        long weight;
+        try {
+            weight = Long.parseLong(scalar.getValue());
+        } catch (NumberFormatException e) {
+            throw item.error("weight", "must be a non-negative integer, not \"" + scalar.getValue() + "\"");
+        }
+        if (weight < 0) {
+            throw item.error("weight", "must not be negative (" + weight + ")");
+        }
+        return weight;
+    }
+
+    private static long quantityWeight(YamlObject item) {
+        String text = item.optionalScalar("weight").orElseThrow(() -> item.error("weight", "is required")).getValue();
+        return QuantityWeight.toMilli(text).orElseThrow(() -> item.error("weight",
+                "\"" + text + "\" is not a non-negative Quantity with a whole number of milli-units (e.g. 500m or 1)"));
+    }
+}
