@@ -36,6 +36,11 @@ final class Re2Syntax {
                     return Optional.of("escape \\" + next);
                 }
                 i++;
+                if ("pPx".indexOf(next) >= 0 && i + 1 < regex.length() && regex.charAt(i + 1) == '{') {
+                    // \p{Greek}, \x{10FFFF}: the braces belong to the escape, not to a quantifier.
+                    int end = regex.indexOf('}', i);
+                    i = end < 0 ? regex.length() : end;
+                }
             } else if (inClass) {
                 inClass = c != ']';
             } else if (c == '[') {
