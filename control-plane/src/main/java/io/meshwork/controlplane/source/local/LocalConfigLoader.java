@@ -107,7 +107,7 @@ public final class LocalConfigLoader {
                         : lastGood.values().stream().filter(o -> o.source().sameDocument(r.problem().location())).findFirst();
                 previous.ifPresent(candidates::offerLastGood);
                 problems.add(previous.map(p -> r.problem().withNote("still serving the last accepted version of "
-                        + p.key() + " (" + p.source() + ")")).orElse(r.problem()));
+                        + p.key() + " (from " + p.source().document() + ")")).orElse(r.problem()));
             } else if (outcome instanceof DocumentOutcome.Ignored i) {
                 problems.add(i.warning());
             }
@@ -158,8 +158,8 @@ public final class LocalConfigLoader {
             ConfigObject drop = newcomerWasAccepted ? existing : object;
             objects.put(object.key(), keep);
             problems.add(ConfigProblem.error(drop.source(), drop.kind().kindName(), drop.ref(), "metadata.name",
-                    "duplicate: " + keep.key() + " is already defined in " + keep.source().file() + " doc "
-                            + keep.source().documentIndex() + "; this one is ignored"));
+                    "duplicate: " + keep.key() + " is already defined in " + keep.source().document()
+                            + "; this one is ignored"));
         }
     }
 
@@ -191,7 +191,7 @@ public final class LocalConfigLoader {
             for (ConfigObject split : splits) {
                 accepted.remove(split.key());
                 String others = splits.stream().filter(o -> o != split)
-                        .map(o -> o.key() + " (" + o.source().file() + " doc " + o.source().documentIndex() + ")")
+                        .map(o -> o.key() + " (" + o.source().document() + ")")
                         .reduce((a, b) -> a + ", " + b).orElseThrow();
                 problems.add(ConfigProblem.error(split.locationOf("spec.service"), split.kind().kindName(), split.ref(),
                         "spec.service", "conflicts with " + others + ": both are the default split (no matches) of Service "
@@ -213,7 +213,7 @@ public final class LocalConfigLoader {
         ConfigObject previous = lastGood.get(split.key());
         if (previous != null && !previous.value().equals(split.value())
                 && references.check(previous.as(TrafficSplit.class)).isEmpty()) {
-            problems.add(problem.withNote("still serving its last accepted version (" + previous.source() + ")"));
+            problems.add(problem.withNote("still serving its last accepted version (from " + previous.source().document() + ")"));
             return Optional.of(previous);
         }
         problems.add(problem);

@@ -16,8 +16,13 @@ public record SourceLocation(String file, int documentIndex, int line) {
         return file.equals(other.file) && documentIndex == other.documentIndex;
     }
 
+    /** {@code file doc N}, without the line. */
+    String document() {
+        return file + " doc " + documentIndex;
+    }
+
     @Override
     public String toString() {
-        return file + " doc " + documentIndex + (line > 0 ? " (line " + line + ")" : "");
+        return document() + (line > 0 ? " (line " + line + ")" : "");
     }
 }

@@ -1,0 +1,155 @@
+package io.meshwork.controlplane.source.local;
+
+import static io.meshwork.controlplane.source.local.Manifests.reviews;
+import static io.meshwork.controlplane.source.local.Manifests.service;
+import static io.meshwork.controlplane.source.local.Manifests.split;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.ObjectRef;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The watcher on real files: each change reaches the consumer, within a second, once. */
+class LocalConfigWatcherTest {
+
+    private static final ObjectRef RATINGS = ObjectRef.of("default", "ratings");
+    private static final ObjectRef REVIEWS_SPLIT = ObjectRef.of("default", "reviews");
+
+    @TempDir
+    Path dir;
+
+    private final BlockingQueue<MeshSnapshot> delivered = new LinkedBlockingQueue<>();
+    private LocalConfigWatcher watcher;
+
+    @BeforeEach
+    void startWatching() throws IOException {
+        Files.writeString(dir.resolve("mesh.yaml"), reviews());
+        Files.writeString(dir.resolve("split.yaml"), split("reviews", "reviews", "reviews-v1", 90, "reviews-v2", 10));
+        watcher = new LocalConfigWatcher(dir, delivered::add);
+        watcher.start();
+    }
+
+    @AfterEach
+    void stopWatching() throws IOException {
+        watcher.close();
+    }
+
+    /** The next snapshot handed to the consumer, waiting at most {@code millis}; null if none came. */
+    private MeshSnapshot next(long millis) throws InterruptedException {
+        return delivered.poll(millis, TimeUnit.MILLISECONDS);
+    }
+
+    private static long weightOfV2(MeshSnapshot snapshot) {
+        return snapshot.splits().get(REVIEWS_SPLIT).backends().get(1).weight();
+    }
+
+    @Test
+    void handsTheInitialSnapshotOverOnStart() {
+        assertThat(delivered).singleElement().satisfies(s -> assertThat(weightOfV2(s)).isEqualTo(10));
+    }
+
+    @Test
+    void deliversAFileWriteWithinOneSecond() throws Exception {
+        delivered.clear();
+        Files.writeString(dir.resolve("split.yaml"), split("reviews", "reviews", "reviews-v1", 0, "reviews-v2", 100));
+
+        MeshSnapshot snapshot = next(1000);
+
+        assertThat(snapshot).as("snapshot within 1 s of the write").isNotNull();
+        assertThat(weightOfV2(snapshot)).isEqualTo(100);
+    }
+
+    @Test
+    void picksUpAFileRenamedIntoPlaceAsEditorsSaveIt() throws Exception {
+        delivered.clear();
+        Path temporary = dir.resolve(".split.yaml.tmp");
+        Files.writeString(temporary, split("reviews", "reviews", "reviews-v1", 50, "reviews-v2", 50));
+        Files.move(temporary, dir.resolve("split.yaml"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+
+        MeshSnapshot snapshot = next(2000);
+
+        assertThat(snapshot).isNotNull();
+        assertThat(weightOfV2(snapshot)).isEqualTo(50);
+    }
+
+    @Test
+    void picksUpANewFile() throws Exception {
+        delivered.clear();
+        Files.writeString(dir.resolve("ratings.yml"), service("ratings", "ratings", null, 9080));
+
+        MeshSnapshot snapshot = next(2000);
+
+        assertThat(snapshot).isNotNull();
+        assertThat(snapshot.services()).containsKey(RATINGS);
+    }
+
+    @Test
+    void removedFileTakesItsObjectsAway() throws Exception {
+        delivered.clear();
+        Files.delete(dir.resolve("split.yaml"));
+
+        MeshSnapshot snapshot = next(2000);
+
+        assertThat(snapshot).isNotNull();
+        assertThat(snapshot.splits()).isEmpty();
+    }
+
+    @Test
+    void brokenWriteIsNotDeliveredAndTheLastGoodConfigStays() throws Exception {
+        delivered.clear();
+        Files.writeString(dir.resolve("split.yaml"), split("reviews", "reviews", "reviews-v1", 90, "reviews-v2", -5));
+        // A second, good change: once it arrives, the broken one has been read too.
+        Files.writeString(dir.resolve("ratings.yml"), service("ratings", "ratings", null, 9080));
+
+        MeshSnapshot snapshot = next(2000);
+
+        assertThat(snapshot).isNotNull();
+        assertThat(weightOfV2(snapshot)).isEqualTo(10);
+        assertThat(watcher.lastResult().errors()).singleElement()
+                .satisfies(p -> assertThat(p.field()).isEqualTo("spec.backends[1].weight"));
+    }
+
+    @Test
+    void rewritingTheSameContentDeliversNothing() throws Exception {
+        delivered.clear();
+        LoadResult before = watcher.lastResult();
+        Files.writeString(dir.resolve("mesh.yaml"), reviews());
+        Files.writeString(dir.resolve("mesh.yaml.bak"), "not yaml at all: [");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (watcher.lastResult() == before && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(watcher.lastResult()).as("the no-op writes were reloaded").isNotSameAs(before);
+        // Had the no-op reload been handed on, it would come out of the queue before this change.
+        Files.writeString(dir.resolve("ratings.yml"), service("ratings", "ratings", null, 9080));
+
+        MeshSnapshot snapshot = next(2000);
+
+        assertThat(snapshot).isNotNull();
+        assertThat(snapshot.services()).containsKey(RATINGS);
+    }
+
+    @Test
+    void burstOfWritesIsDeliveredAsOneSnapshot() throws Exception {
+        delivered.clear();
+        for (int weight = 1; weight <= 5; weight++) {
+            Files.writeString(dir.resolve("split.yaml"), split("reviews", "reviews", "reviews-v1", 90, "reviews-v2", weight));
+        }
+
+        MeshSnapshot snapshot = next(2000);
+
+        assertThat(snapshot).isNotNull();
+        assertThat(weightOfV2(snapshot)).isEqualTo(5);
+        assertThat(next(300)).as("no second snapshot for the same burst").isNull();
+    }
+}
