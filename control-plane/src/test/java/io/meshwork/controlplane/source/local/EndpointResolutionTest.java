@@ -17,18 +17,8 @@ class EndpointResolutionTest {
 
     /** A ratings Service with one port whose YAML is {@code port}, and the given workloads. */
     private static List<ServiceEndpoint> endpoints(String port, String... workloads) {
-        String svc = """
-                apiVersion: v1
-                kind: Service
-                metadata:
-                  name: ratings
-                spec:
-                  selector:
-                    app: ratings
-                  ports:
-                """ + port;
         String[] all = new String[workloads.length + 1];
-        all[0] = svc;
+        all[0] = Manifests.serviceWithPorts("ratings", port);
         System.arraycopy(workloads, 0, all, 1, workloads.length);
         LoadResult result = new LocalConfigLoader().load(files("mesh.yaml", docs(all)));
         assertThat(result.problems()).isEmpty();

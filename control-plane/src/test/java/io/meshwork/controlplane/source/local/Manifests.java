@@ -11,6 +11,16 @@ final class Manifests {
 
     /** A Service in {@code default} selecting {@code app} (and {@code version} when not null), one port named http. */
     static String service(String name, String app, String version, int port) {
+        String selector = "app: " + app + (version == null ? "" : "\n    version: " + version);
+        return service(name, selector, "  - name: http\n    port: " + port + "\n");
+    }
+
+    /** A Service in {@code default} selecting {@code app: <name>}, with {@code portsYaml} as its list of ports. */
+    static String serviceWithPorts(String name, String portsYaml) {
+        return service(name, "app: " + name, portsYaml);
+    }
+
+    private static String service(String name, String selector, String portsYaml) {
         return """
                 apiVersion: v1
                 kind: Service
@@ -18,14 +28,12 @@ final class Manifests {
                   name: %s
                 spec:
                   selector:
-                    app: %s%s
+                    %s
                   ports:
-                  - name: http
-                    port: %d
-                """.formatted(name, app, version == null ? "" : "\n    version: " + version, port);
+                """.formatted(name, selector) + portsYaml;
     }
 
-    /** A meshed-less Workload in {@code default} with port {@code http}. */
+    /** An unmeshed Workload in {@code default} with port {@code http}. */
     static String workload(String name, String app, String version, String address, int port) {
         return """
                 apiVersion: meshwork.io/v1alpha1

@@ -11,16 +11,7 @@ import org.junit.jupiter.api.Test;
 class ServiceValidationTest {
 
     private static LoadResult load(String ports) {
-        return new LocalConfigLoader().load(files("svc.yaml", """
-                apiVersion: v1
-                kind: Service
-                metadata:
-                  name: ratings
-                spec:
-                  selector:
-                    app: ratings
-                  ports:
-                """ + ports));
+        return new LocalConfigLoader().load(files("svc.yaml", Manifests.serviceWithPorts("ratings", ports)));
     }
 
     private static MeshService ratings(LoadResult result) {
