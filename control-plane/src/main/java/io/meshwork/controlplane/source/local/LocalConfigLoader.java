@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  *
  * <p>Bad input never costs what was already accepted. A rejected document is left out, and if it
  * declared an object that the previous load accepted, that previous version is kept; a file that is
- * not valid YAML (or cannot be read) keeps all the objects the previous load took from it. Of two
+ * not valid YAML (or cannot be read, or is empty: a write in progress) keeps all the objects the
+ * previous load took from it; a file holding only comments has no objects. Of two
  * documents declaring the same object, the one accepted before wins, else the first by file name and
  * document index. A TrafficSplit whose references are broken is rejected (not the Services it names).
  * Two TrafficSplits without matches for the same root service conflict: neither is applied, and the
@@ -83,6 +84,14 @@ public final class LocalConfigLoader {
     }
 
     private void readFile(String file, FileText content, Candidates candidates, List<ConfigProblem> problems) {
+        List<ConfigObject> lastFromFile = lastGood.values().stream().filter(o -> o.source().file().equals(file)).toList();
+        if (content.text() != null && content.text().isEmpty() && !lastFromFile.isEmpty()) {
+            // Zero bytes is what a reader sees between an editor's truncate and its write.
+            lastFromFile.forEach(candidates::offerLastGood);
+            problems.add(ConfigProblem.warning(new SourceLocation(file, 1, 0), "", null, "", "file is empty (being written?); "
+                    + "still serving the " + lastFromFile.size() + " object(s) last accepted from it; delete the file to remove them"));
+            return;
+        }
         List<YamlDocuments.Document> documents;
         try {
             if (content.error() != null) {
@@ -90,10 +99,9 @@ public final class LocalConfigLoader {
             }
             documents = YamlDocuments.read(file, content.text());
         } catch (YamlDocuments.SyntaxError e) {
-            List<ConfigObject> kept = lastGood.values().stream().filter(o -> o.source().file().equals(file)).toList();
-            kept.forEach(candidates::offerLastGood);
+            lastFromFile.forEach(candidates::offerLastGood);
             ConfigProblem problem = ConfigProblem.error(new SourceLocation(file, e.documentIndex, e.line), "", null, "", e.getMessage());
-            problems.add(kept.isEmpty() ? problem : problem.withNote("still serving the " + kept.size()
+            problems.add(lastFromFile.isEmpty() ? problem : problem.withNote("still serving the " + lastFromFile.size()
                     + " object(s) last accepted from this file"));
             return;
         }

@@ -81,6 +81,30 @@ class LastGoodConfigTest {
     }
 
     @Test
+    void emptiedFileKeepsItsObjectsAsAWriteMayBeUnderway() {
+        Map<String, String> files = files("svc.yaml", service("ratings", "ratings", null, 9080));
+        loader.load(files);
+        files.put("svc.yaml", "");
+
+        LoadResult result = loader.load(files);
+
+        assertThat(result.problems()).singleElement().satisfies(p -> {
+            assertThat(p.severity()).isEqualTo(ConfigProblem.Severity.WARNING);
+            assertThat(p.message()).startsWith("file is empty");
+        });
+        assertThat(result.snapshot().services()).containsOnlyKeys(RATINGS);
+    }
+
+    @Test
+    void fileLeftWithOnlyACommentHasNoObjects() {
+        Map<String, String> files = files("svc.yaml", service("ratings", "ratings", null, 9080));
+        loader.load(files);
+        files.put("svc.yaml", "# ratings retired\n");
+
+        assertThat(loader.load(files).snapshot().services()).isEmpty();
+    }
+
+    @Test
     void removedFileTakesItsObjectsAway() {
         Map<String, String> files = files("a.yaml", service("ratings", "ratings", null, 9080), "b.yaml", service("details", "details", null, 9080));
         loader.load(files);
