@@ -35,6 +35,7 @@ public final class LocalConfigWatcher implements AutoCloseable {
     private final Consumer<MeshSnapshot> consumer;
     private final long quietNanos;
     private final long maxDelayNanos;
+    private final Consumer<String> problemLog;
     private final LocalConfigLoader loader = new LocalConfigLoader();
     private volatile LoadResult lastResult;
     private volatile boolean closed;
@@ -48,6 +49,12 @@ public final class LocalConfigWatcher implements AutoCloseable {
     }
 
     public LocalConfigWatcher(Path dir, Consumer<MeshSnapshot> consumer, Duration quiet, Duration maxDelay) {
+        this(dir, consumer, quiet, maxDelay, problem -> log.warn("config: {}", problem));
+    }
+
+    /** With {@code problemLog} receiving each new problem line (the WARN log by default). */
+    LocalConfigWatcher(Path dir, Consumer<MeshSnapshot> consumer, Duration quiet, Duration maxDelay, Consumer<String> problemLog) {
+        this.problemLog = problemLog;
         this.dir = dir.toAbsolutePath();
         this.consumer = consumer;
         this.quietNanos = quiet.toNanos();
@@ -161,13 +168,17 @@ public final class LocalConfigWatcher implements AutoCloseable {
         } catch (IOException e) {
             log.warn("cannot read config folder {}: {}; still serving the last config", dir, e.toString());
             return;
+        } catch (RuntimeException e) {
+            // A bug in reading must not stop the watching: the last config stays, the next change retries.
+            log.error("reloading config folder {} failed; still serving the last config", dir, e);
+            return;
         }
         lastResult = result;
         Set<String> problems = new LinkedHashSet<>();
         result.problems().forEach(p -> problems.add(p.toString()));
         for (String problem : problems) {
             if (!loggedProblems.contains(problem)) {
-                log.warn("config: {}", problem);
+                problemLog.accept(problem);
             }
         }
         loggedProblems = problems;

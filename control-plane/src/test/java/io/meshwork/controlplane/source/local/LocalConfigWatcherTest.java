@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -29,13 +31,15 @@ class LocalConfigWatcherTest {
     Path dir;
 
     private final BlockingQueue<MeshSnapshot> delivered = new LinkedBlockingQueue<>();
+    private final List<String> loggedProblems = new CopyOnWriteArrayList<>();
     private LocalConfigWatcher watcher;
 
     @BeforeEach
     void startWatching() throws IOException {
         Files.writeString(dir.resolve("mesh.yaml"), reviews());
         Files.writeString(dir.resolve("split.yaml"), split("reviews", "reviews", "reviews-v1", 90, "reviews-v2", 10));
-        watcher = new LocalConfigWatcher(dir, delivered::add);
+        watcher = new LocalConfigWatcher(dir, delivered::add, LocalConfigWatcher.DEFAULT_QUIET,
+                LocalConfigWatcher.DEFAULT_MAX_DELAY, loggedProblems::add);
         watcher.start();
     }
 
@@ -151,5 +155,33 @@ class LocalConfigWatcherTest {
         assertThat(snapshot).isNotNull();
         assertThat(weightOfV2(snapshot)).isEqualTo(5);
         assertThat(next(300)).as("no second snapshot for the same burst").isNull();
+    }
+
+    @Test
+    void aSteadyStreamOfWritesIsStillDeliveredWithinTheMaxDelay() throws Exception {
+        delivered.clear();
+        MeshSnapshot snapshot = null;
+        int writes = 0;
+        // A write every 50 ms never leaves the folder quiet for 100 ms; only the 1 s cap lets a reload through.
+        while (snapshot == null && writes < 60) {
+            writes++;
+            Files.writeString(dir.resolve("split.yaml"), split("reviews", "reviews", "reviews-v1", 90, "reviews-v2", writes));
+            snapshot = next(50);
+        }
+        assertThat(snapshot).as("a snapshot while the writes went on").isNotNull();
+        assertThat(writes).isLessThan(60);
+    }
+
+    @Test
+    void eachProblemIsLoggedOnceWhileItLasts() throws Exception {
+        delivered.clear();
+        Files.writeString(dir.resolve("broken.yaml"), service("ratings", "ratings", null, 0));
+        Files.writeString(dir.resolve("details.yaml"), service("details", "details", null, 9080));
+        assertThat(next(2000)).isNotNull();
+        Files.writeString(dir.resolve("ratings.yml"), service("productpage", "productpage", null, 9080));
+        assertThat(next(2000)).isNotNull();
+
+        assertThat(loggedProblems).singleElement().asString()
+                .isEqualTo("broken.yaml doc 1 (line 10): Service default/ratings: spec.ports[0].port: port 0 is not in 1..65535");
     }
 }
