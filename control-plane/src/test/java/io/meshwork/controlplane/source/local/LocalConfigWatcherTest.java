@@ -184,4 +184,22 @@ class LocalConfigWatcherTest {
         assertThat(loggedProblems).singleElement().asString()
                 .isEqualTo("broken.yaml doc 1 (line 10): Service default/ratings: spec.ports[0].port: port 0 is not in 1..65535");
     }
+
+    @Test
+    void folderRemovedAndCreatedAgainIsWatchedAgain() throws Exception {
+        delivered.clear();
+        try (var files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                Files.delete(file);
+            }
+        }
+        Files.delete(dir);
+        Files.createDirectory(dir);
+        Files.writeString(dir.resolve("ratings.yml"), service("ratings", "ratings", null, 9080));
+
+        MeshSnapshot snapshot = next(4000);
+
+        assertThat(snapshot).isNotNull();
+        assertThat(snapshot.services()).containsOnlyKeys(RATINGS);
+    }
 }
