@@ -33,13 +33,13 @@ final class DocumentParser {
             YamlObject document = YamlObject.document(root);
             kindName = document.requiredString("kind");
             String apiVersion = document.requiredString("apiVersion");
-            YamlObject metadata = document.requiredObject("metadata");
-            ref = ref(metadata);
             Optional<ConfigKind> kind = ConfigKind.byName(kindName);
             if (kind.isEmpty() || !kind.get().inGroup(apiVersion)) {
-                return new DocumentOutcome.Ignored(ConfigProblem.warning(at, kindName, ref, "",
+                return new DocumentOutcome.Ignored(ConfigProblem.warning(at, kindName, nameIfAny(document), "",
                         "local mode does not read " + apiVersion + " " + kindName + "; document ignored"));
             }
+            YamlObject metadata = document.requiredObject("metadata");
+            ref = ref(metadata);
             key = new ConfigObject.Key(kind.get(), ref);
             if (!kind.get().accepts(apiVersion)) {
                 throw document.error("apiVersion", "\"" + apiVersion + "\" is not supported for " + kindName
@@ -50,6 +50,15 @@ final class DocumentParser {
         } catch (InvalidFieldException e) {
             ConfigProblem problem = ConfigProblem.error(at.atLine(e.line()), kindName, ref, e.field(), e.getMessage());
             return new DocumentOutcome.Rejected(problem, key);
+        }
+    }
+
+    /** The name of a document we do not read, for the warning; null when it has none that we can use. */
+    private static ObjectRef nameIfAny(YamlObject document) {
+        try {
+            return ref(document.requiredObject("metadata"));
+        } catch (InvalidFieldException e) {
+            return null;
         }
     }
 

@@ -43,6 +43,15 @@ class DocumentHandlingTest {
     }
 
     @Test
+    void unknownKindWithoutMetadataIsStillOnlyAWarning() {
+        LoadResult result = new LocalConfigLoader().load(files("kustomization.yaml",
+                "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n"));
+        assertThat(result.problems()).singleElement().hasToString("kustomization.yaml doc 1 (line 1): Kustomization: "
+                + "local mode does not read kustomize.config.k8s.io/v1beta1 Kustomization; document ignored");
+        assertThat(result.errors()).isEmpty();
+    }
+
+    @Test
     void documentWithoutKindIsRejectedNamingTheField() {
         LoadResult result = new LocalConfigLoader().load(files("a.yaml", "apiVersion: v1\nmetadata:\n  name: x\n"));
         assertThat(result.errors()).singleElement().hasToString("a.yaml doc 1 (line 1): kind: is required");
