@@ -113,6 +113,9 @@ public final class RouteBuilder {
                 continue; // no backend with weight: matched requests fall through to the default route
             }
             for (TrafficSplit.RouteGroupMatch groupMatch : split.matches()) {
+                if (groupMatch.kind() != null && !groupMatch.kind().isEmpty() && !"HTTPRouteGroup".equals(groupMatch.kind())) {
+                    continue; // TCPRoute and others do not select HTTP requests
+                }
                 HttpRouteGroup group = snapshot.routeGroups().get(ObjectRef.of(split.ref().namespace(), groupMatch.name()));
                 if (group == null) {
                     continue;

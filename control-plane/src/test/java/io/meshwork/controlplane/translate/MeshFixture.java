@@ -110,6 +110,12 @@ final class MeshFixture {
         return this;
     }
 
+    /** Any TrafficSplit, for the cases the shorthands above do not cover. */
+    MeshFixture split(TrafficSplit split) {
+        splits.put(split.ref(), split);
+        return this;
+    }
+
     MeshFixture routeGroup(String ref, HttpRouteGroup.Match... matches) {
         routeGroups.put(ref(ref), new HttpRouteGroup(ref(ref), Arrays.asList(matches)));
         return this;

@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.Protocol;
+import io.meshwork.controlplane.model.TrafficSplit;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -144,6 +145,17 @@ class RouteBuilderTest {
         assertThat(routes).extracting(Route::getName).containsExactly(
                 "default/reviews-canary/canary/by-header", "default/reviews-canary/canary/by-path", "default");
         assertThat(routes).extracting(r -> r.getRoute().getCluster()).containsExactly(V2, V2, V1);
+    }
+
+    @Test
+    void aSplitMatchingSomethingOtherThanAnHttpRouteGroupAddsNoHttpRoute() {
+        MeshSnapshot mesh = reviews()
+                .routeGroup("default/canary", headerMatch("by-header", "x-canary", "true"))
+                .split(new TrafficSplit(ref("default/reviews-tcp"), "reviews", List.of(backend("reviews-v2", 1)),
+                        List.of(new TrafficSplit.RouteGroupMatch("TCPRoute", "canary", List.of()))))
+                .build();
+
+        assertThat(reviewsHost(mesh).getRoutesList()).extracting(Route::getName).containsExactly("default");
     }
 
     @Test
