@@ -2,17 +2,20 @@ package io.meshwork.controlplane.translate;
 
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.core.v3.Locality;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.ObjectRef;
 import io.meshwork.controlplane.model.ServiceEndpoint;
 import io.meshwork.controlplane.model.ServicePort;
 import io.meshwork.controlplane.model.Workload;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +32,8 @@ public final class EndpointBuilder {
                     .thenComparing(io.meshwork.controlplane.model.Locality::zone);
 
     private final MeshSnapshot snapshot;
+    /** One Metadata per workload, shared by its endpoints on every port (and so encoded once when hashed). */
+    private final Map<ObjectRef, Metadata> metadataByWorkload = new HashMap<>();
 
     /** Endpoints do not depend on who asks (locality-aware priorities would change that). */
     public EndpointBuilder(MeshSnapshot snapshot) {
@@ -66,19 +71,22 @@ public final class EndpointBuilder {
         return assignment.build();
     }
 
-    private static LbEndpoint lbEndpoint(ServiceEndpoint endpoint) {
-        Workload workload = endpoint.workload();
+    private LbEndpoint lbEndpoint(ServiceEndpoint endpoint) {
+        return LbEndpoint.newBuilder()
+                .setEndpoint(Endpoint.newBuilder()
+                        .setAddress(EnvoyProtos.socketAddress(endpoint.address(), endpoint.port())))
+                .setHealthStatus(endpoint.ready() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY)
+                .setMetadata(metadataByWorkload.computeIfAbsent(endpoint.workload().ref(), ref -> metadata(endpoint.workload())))
+                .build();
+    }
+
+    private static Metadata metadata(Workload workload) {
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("workload", workload.ref().name());
         metadata.put("namespace", workload.ref().namespace());
         metadata.put("version", workload.version());
         metadata.put("serviceAccount", workload.serviceAccount());
         metadata.put("meshed", workload.meshed());
-        return LbEndpoint.newBuilder()
-                .setEndpoint(Endpoint.newBuilder()
-                        .setAddress(EnvoyProtos.socketAddress(endpoint.address(), endpoint.port())))
-                .setHealthStatus(endpoint.ready() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY)
-                .setMetadata(EnvoyProtos.meshMetadata(metadata))
-                .build();
+        return EnvoyProtos.meshMetadata(metadata);
     }
 }
