@@ -108,10 +108,7 @@ public final class RouteBuilder {
             if (split.matches().isEmpty()) {
                 continue;
             }
-            Optional<RouteAction.Builder> action = splitAction(split, port);
-            if (action.isEmpty()) {
-                continue; // no backend with weight: matched requests fall through to the default route
-            }
+            RouteAction.Builder action = splitAction(split, port);
             for (TrafficSplit.RouteGroupMatch groupMatch : split.matches()) {
                 if (groupMatch.kind() != null && !groupMatch.kind().isEmpty() && !"HTTPRouteGroup".equals(groupMatch.kind())) {
                     continue; // TCPRoute and others do not select HTTP requests
@@ -125,7 +122,7 @@ public final class RouteBuilder {
                         routes.add(Route.newBuilder()
                                 .setName(split.ref() + "/" + group.ref().name() + "/" + match.name())
                                 .setMatch(routeMatch(match))
-                                .setRoute(action.get())
+                                .setRoute(action)
                                 .build());
                     }
                 }
@@ -138,7 +135,7 @@ public final class RouteBuilder {
         RouteAction.Builder action = snapshot.splitsFor(service.ref()).stream()
                 .filter(split -> split.matches().isEmpty())
                 .findFirst()
-                .flatMap(split -> splitAction(split, port))
+                .map(split -> splitAction(split, port))
                 .orElseGet(() -> RouteAction.newBuilder()
                         .setCluster(ResourceNames.outboundCluster(service.ref(), port.port()))
                         .setTimeout(timeout(port.protocol())));
@@ -150,24 +147,23 @@ public final class RouteBuilder {
     }
 
     /**
-     * The backends of {@code split} that take traffic, each at the root port's number: one cluster,
-     * or weighted clusters. Empty when no backend has weight (or the port).
+     * The backends of {@code split} with weight, each at the root port's number: one cluster, or
+     * weighted clusters. A backend that is no Service with that port keeps its cluster name, so that
+     * {@link SnapshotValidator} rejects the group (and the last good config stays) rather than its
+     * share of traffic silently going to the other backends; no backend with weight leaves an empty
+     * (invalid) weighted_clusters for the same reason.
      */
-    private Optional<RouteAction.Builder> splitAction(TrafficSplit split, ServicePort rootPort) {
+    private RouteAction.Builder splitAction(TrafficSplit split, ServicePort rootPort) {
         Map<String, Long> weights = new TreeMap<>();
         for (TrafficSplit.Backend backend : split.backends()) {
-            ObjectRef ref = ObjectRef.of(split.ref().namespace(), backend.service());
-            boolean hasPort = snapshot.service(ref).flatMap(s -> s.port(rootPort.port())).isPresent();
-            if (backend.weight() > 0 && hasPort) {
+            if (backend.weight() > 0) {
+                ObjectRef ref = ObjectRef.of(split.ref().namespace(), backend.service());
                 weights.merge(ResourceNames.outboundCluster(ref, rootPort.port()), backend.weight(), Long::sum);
             }
         }
-        if (weights.isEmpty()) {
-            return Optional.empty();
-        }
         RouteAction.Builder action = RouteAction.newBuilder().setTimeout(timeout(rootPort.protocol()));
         if (weights.size() == 1) {
-            return Optional.of(action.setCluster(weights.keySet().iterator().next()));
+            return action.setCluster(weights.keySet().iterator().next());
         }
         // Weights are relative; Envoy and grpc-java want their sum to fit in a uint32.
         long total = weights.values().stream().mapToLong(Long::longValue).sum();
@@ -176,7 +172,7 @@ public final class RouteBuilder {
         weights.forEach((cluster, weight) -> clusters.addClusters(WeightedCluster.ClusterWeight.newBuilder()
                 .setName(cluster)
                 .setWeight(EnvoyProtos.uint32(Math.max(1, weight / divisor)))));
-        return Optional.of(action.setWeightedClusters(clusters));
+        return action.setWeightedClusters(clusters);
     }
 
     @SuppressWarnings("deprecation")

@@ -120,6 +120,30 @@ class RouteBuilderTest {
     }
 
     @Test
+    void aBackendThatIsNoServiceKeepsItsClusterNameSoValidationRejectsTheGroup() {
+        MeshSnapshot mesh = reviews()
+                .split("default/reviews-split", "reviews", backend("reviews-v1", 50), backend("reviews-v3", 50))
+                .build();
+
+        List<WeightedCluster.ClusterWeight> clusters = reviewsHost(mesh).getRoutes(0).getRoute().getWeightedClusters().getClustersList();
+
+        assertThat(clusters).extracting(WeightedCluster.ClusterWeight::getName)
+                .containsExactly(V1, "outbound|9080||reviews-v3.default.svc.cluster.local");
+        assertThat(SnapshotValidator.validate(Translator.translate(mesh, FRONTEND)))
+                .singleElement().asString().contains("reviews-v3.default.svc.cluster.local\" is not among the clusters");
+    }
+
+    @Test
+    void aSplitWithNoWeightLeftIsRejectedByValidation() {
+        MeshSnapshot mesh = reviews()
+                .split("default/reviews-split", "reviews", backend("reviews-v1", 0), backend("reviews-v2", 0))
+                .build();
+
+        assertThat(SnapshotValidator.validate(Translator.translate(mesh, FRONTEND)))
+                .singleElement().asString().contains("weights must add up to more than 0");
+    }
+
+    @Test
     void hugeRelativeWeightsAreScaledToFitAUint32() {
         MeshSnapshot mesh = reviews()
                 .split("default/reviews-split", "reviews", backend("reviews-v1", 6_000_000_000L), backend("reviews-v2", 2_000_000_000L))
