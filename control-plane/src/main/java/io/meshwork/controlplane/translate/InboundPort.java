@@ -3,10 +3,10 @@ package io.meshwork.controlplane.translate;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.Protocol;
 import io.meshwork.controlplane.model.ServiceEndpoint;
+import io.meshwork.controlplane.model.ServicePort;
 import io.meshwork.controlplane.model.Workload;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One port a meshed workload's sidecar accepts on ({@code spec.ports}) and the loopback port its
@@ -15,6 +15,8 @@ import java.util.Map;
  * @param protocol what a Service selecting the workload says about this port; TCP when none does
  */
 record InboundPort(String name, int port, int appPort, Protocol protocol) {
+
+    private static final List<Protocol> RICHNESS = List.of(Protocol.TCP, Protocol.HTTP, Protocol.HTTP2, Protocol.GRPC);
 
     /** The inbound ports of the proxy's workload; empty for a proxyless client or an undeclared or unmeshed workload. */
     static List<InboundPort> of(MeshSnapshot snapshot, ProxyNode proxy) {
@@ -30,19 +32,22 @@ record InboundPort(String name, int port, int appPort, Protocol protocol) {
                 .toList();
     }
 
-    /** The protocol a Service gives the port; HTTP wins over TCP when Services disagree, so requests get routed. */
+    /**
+     * The protocol Services give the port. When they disagree the richest wins (gRPC over HTTP/2 over
+     * HTTP over TCP), so requests still get routed and gRPC streams get no route timeout.
+     */
     private static Protocol protocolOf(MeshSnapshot snapshot, Workload workload, int port) {
         Protocol found = Protocol.TCP;
-        for (Map.Entry<?, List<ServiceEndpoint>> entry : snapshot.endpoints().entrySet()) {
-            for (ServiceEndpoint endpoint : entry.getValue()) {
+        for (List<ServiceEndpoint> endpoints : snapshot.endpoints().values()) {
+            for (ServiceEndpoint endpoint : endpoints) {
                 if (!endpoint.workload().ref().equals(workload.ref()) || endpoint.port() != port) {
                     continue;
                 }
                 Protocol protocol = snapshot.service(endpoint.service())
                         .flatMap(s -> s.port(endpoint.servicePort()))
-                        .map(p -> p.protocol())
+                        .map(ServicePort::protocol)
                         .orElse(Protocol.TCP);
-                if (found == Protocol.TCP || (protocol.isHttp2() && !found.isHttp2())) {
+                if (RICHNESS.indexOf(protocol) > RICHNESS.indexOf(found)) {
                     found = protocol;
                 }
             }

@@ -104,6 +104,33 @@ class ListenerBuilderTest {
     }
 
     @Test
+    void anInboundPortThatServicesDisagreeOnTakesTheRichestProtocol() throws Exception {
+        MeshSnapshot mesh = MeshFixture.mesh()
+                .service("default/fast", "app=greeter", MeshFixture.port("grpc", 7070, io.meshwork.controlplane.model.Protocol.HTTP2))
+                .service("default/greeter", "app=greeter", grpc(7070))
+                .workload(workload("default/greeter-1", "app=greeter", "10.0.0.7").meshedPort("grpc", 7070, 17070))
+                .build();
+
+        Listener inbound = listener(new ListenerBuilder(mesh, ProxyNode.sidecar(ref("default/greeter-1"), "sa")).build(),
+                "inbound|7070");
+
+        var route = manager(inbound.getFilterChains(0).getFilters(0)).getRouteConfig().getVirtualHosts(0).getRoutes(0);
+        assertThat(route.getRoute().getTimeout().getSeconds()).as("gRPC: no route timeout").isZero();
+    }
+
+    @Test
+    void anInboundPortNoServiceSelectsIsProxiedAsTcp() throws Exception {
+        MeshSnapshot mesh = MeshFixture.mesh()
+                .workload(workload("default/batch-1", "app=batch", "10.0.0.8").meshedPort("metrics", 9100, 19100))
+                .build();
+
+        Listener inbound = listener(new ListenerBuilder(mesh, ProxyNode.sidecar(ref("default/batch-1"), "sa")).build(),
+                "inbound|9100");
+
+        assertThat(inbound.getFilterChains(0).getFilters(0).getTypedConfig().is(TcpProxy.class)).isTrue();
+    }
+
+    @Test
     void theCaptureListenerOn15006HasAChainPerInboundPort() {
         Listener captured = listener(listeners(ProxyNode.sidecar(ref("default/frontend-1"), "sa")), "inbound");
 
