@@ -1,0 +1,95 @@
+package io.meshwork.controlplane.translate;
+
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.meshwork.controlplane.model.MeshService;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.Protocol;
+import io.meshwork.controlplane.model.ServicePort;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the Clusters of one proxy: an EDS cluster per service port in the mesh and, for a meshed
+ * sidecar, a STATIC loopback cluster per application port.
+ */
+public final class ClusterBuilder {
+
+    private final MeshSnapshot snapshot;
+    private final ProxyNode proxy;
+
+    public ClusterBuilder(MeshSnapshot snapshot, ProxyNode proxy) {
+        this.snapshot = snapshot;
+        this.proxy = proxy;
+    }
+
+    public List<Cluster> build() {
+        List<Cluster> clusters = new ArrayList<>();
+        for (MeshService service : snapshot.services().values()) {
+            for (ServicePort port : service.ports()) {
+                clusters.add(outbound(service, port));
+            }
+        }
+        List<InboundPort> inboundPorts = InboundPort.of(snapshot, proxy);
+        inboundPorts.stream()
+                .map(InboundPort::appPort).distinct()
+                .forEach(appPort -> clusters.add(inbound(appPort, inboundPorts)));
+        return List.copyOf(clusters);
+    }
+
+    private Cluster outbound(MeshService service, ServicePort port) {
+        String name = ResourceNames.outboundCluster(service.ref(), port.port());
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("service", service.ref().name());
+        metadata.put("namespace", service.ref().namespace());
+        metadata.put("port", port.port());
+        metadata.put("protocol", port.protocol().wireName());
+        Cluster.Builder cluster = Cluster.newBuilder()
+                .setName(name)
+                .setType(Cluster.DiscoveryType.EDS)
+                .setEdsClusterConfig(Cluster.EdsClusterConfig.newBuilder()
+                        .setEdsConfig(EnvoyProtos.ads())
+                        .setServiceName(name))
+                .setConnectTimeout(EnvoyProtos.seconds(1))
+                .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+                .setMetadata(EnvoyProtos.meshMetadata(metadata));
+        return withProtocol(cluster, port.protocol()).build();
+    }
+
+    private static Cluster inbound(int appPort, List<InboundPort> ports) {
+        String name = ResourceNames.inboundCluster(appPort);
+        boolean http2 = ports.stream().anyMatch(p -> p.appPort() == appPort && p.protocol().isHttp2());
+        Cluster.Builder cluster = Cluster.newBuilder()
+                .setName(name)
+                .setType(Cluster.DiscoveryType.STATIC)
+                .setConnectTimeout(EnvoyProtos.seconds(1))
+                .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
+                .setLoadAssignment(ClusterLoadAssignment.newBuilder()
+                        .setClusterName(name)
+                        .addEndpoints(LocalityLbEndpoints.newBuilder()
+                                .setLoadBalancingWeight(EnvoyProtos.uint32(1))
+                                .addLbEndpoints(LbEndpoint.newBuilder().setEndpoint(Endpoint.newBuilder()
+                                        .setAddress(EnvoyProtos.socketAddress("127.0.0.1", appPort))))));
+        return withProtocol(cluster, http2 ? Protocol.HTTP2 : Protocol.HTTP).build();
+    }
+
+    /** HTTP/2 upstream for http2 and grpc ports, so a gRPC call is not downgraded to HTTP/1.1. */
+    private static Cluster.Builder withProtocol(Cluster.Builder cluster, Protocol protocol) {
+        if (protocol.isHttp2()) {
+            HttpProtocolOptions options = HttpProtocolOptions.newBuilder()
+                    .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
+                            .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
+                    .build();
+            cluster.putTypedExtensionProtocolOptions(ResourceNames.HTTP_PROTOCOL_OPTIONS, Any.pack(options));
+        }
+        return cluster;
+    }
+}

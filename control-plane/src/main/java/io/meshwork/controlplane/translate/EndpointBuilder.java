@@ -1,0 +1,92 @@
+package io.meshwork.controlplane.translate;
+
+import io.envoyproxy.envoy.config.core.v3.HealthStatus;
+import io.envoyproxy.envoy.config.core.v3.Locality;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.meshwork.controlplane.model.MeshService;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.ServiceEndpoint;
+import io.meshwork.controlplane.model.ServicePort;
+import io.meshwork.controlplane.model.Workload;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Builds one ClusterLoadAssignment per service port (named as its EDS cluster), endpoints grouped by
+ * the workloads' locality. Every cluster gets one, even with no endpoints, so no cluster stays warming.
+ */
+public final class EndpointBuilder {
+
+    private static final Comparator<io.meshwork.controlplane.model.Locality> BY_LOCALITY =
+            Comparator.comparing(io.meshwork.controlplane.model.Locality::region)
+                    .thenComparing(io.meshwork.controlplane.model.Locality::zone);
+
+    private final MeshSnapshot snapshot;
+    /** One Metadata per workload, shared by its endpoints on every port (and so encoded once when hashed). */
+    private final Map<ObjectRef, Metadata> metadataByWorkload = new HashMap<>();
+
+    /** Endpoints do not depend on who asks (locality-aware priorities would change that). */
+    public EndpointBuilder(MeshSnapshot snapshot) {
+        this.snapshot = snapshot;
+    }
+
+    public List<ClusterLoadAssignment> build() {
+        List<ClusterLoadAssignment> assignments = new ArrayList<>();
+        for (MeshService service : snapshot.services().values()) {
+            for (ServicePort port : service.ports()) {
+                assignments.add(assignment(service, port));
+            }
+        }
+        return List.copyOf(assignments);
+    }
+
+    private ClusterLoadAssignment assignment(MeshService service, ServicePort port) {
+        Map<io.meshwork.controlplane.model.Locality, List<ServiceEndpoint>> byLocality = new TreeMap<>(BY_LOCALITY);
+        snapshot.endpointsOf(service.ref()).stream()
+                .filter(endpoint -> endpoint.servicePort() == port.port())
+                .sorted(Comparator.comparing((ServiceEndpoint e) -> e.workload().ref()))
+                .forEach(endpoint -> byLocality
+                        .computeIfAbsent(endpoint.workload().locality(), l -> new ArrayList<>())
+                        .add(endpoint));
+        ClusterLoadAssignment.Builder assignment = ClusterLoadAssignment.newBuilder()
+                .setClusterName(ResourceNames.outboundCluster(service.ref(), port.port()));
+        byLocality.forEach((locality, endpoints) -> {
+            // grpc-java ignores a locality of weight 0 ("No usable endpoint"), so every locality weighs 1.
+            LocalityLbEndpoints.Builder group = LocalityLbEndpoints.newBuilder()
+                    .setLocality(Locality.newBuilder().setRegion(locality.region()).setZone(locality.zone()))
+                    .setLoadBalancingWeight(EnvoyProtos.uint32(1));
+            endpoints.forEach(endpoint -> group.addLbEndpoints(lbEndpoint(endpoint)));
+            assignment.addEndpoints(group);
+        });
+        return assignment.build();
+    }
+
+    private LbEndpoint lbEndpoint(ServiceEndpoint endpoint) {
+        return LbEndpoint.newBuilder()
+                .setEndpoint(Endpoint.newBuilder()
+                        .setAddress(EnvoyProtos.socketAddress(endpoint.address(), endpoint.port())))
+                .setHealthStatus(endpoint.ready() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY)
+                .setMetadata(metadataByWorkload.computeIfAbsent(endpoint.workload().ref(), ref -> metadata(endpoint.workload())))
+                .build();
+    }
+
+    private static Metadata metadata(Workload workload) {
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("workload", workload.ref().name());
+        metadata.put("namespace", workload.ref().namespace());
+        metadata.put("version", workload.version());
+        metadata.put("serviceAccount", workload.serviceAccount());
+        metadata.put("meshed", workload.meshed());
+        return EnvoyProtos.meshMetadata(metadata);
+    }
+}

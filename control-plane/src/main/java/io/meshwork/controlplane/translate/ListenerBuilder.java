@@ -1,0 +1,127 @@
+package io.meshwork.controlplane.translate;
+
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.config.core.v3.TrafficDirection;
+import io.envoyproxy.envoy.config.listener.v3.ApiListener;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.meshwork.controlplane.model.MeshService;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.ServicePort;
+import io.meshwork.controlplane.model.Workload;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds Listeners. A sidecar gets {@code outbound} (15001: tcp_proxy per TCP service port, else HTTP
+ * with RDS) and, when its workload is meshed, {@code inbound|<port>} per port plus {@code inbound}
+ * (15006) for captured traffic. A proxyless gRPC client gets api_listeners named after service ports.
+ */
+public final class ListenerBuilder {
+
+    private static final String ANY_ADDRESS = "0.0.0.0";
+
+    private final MeshSnapshot snapshot;
+    private final ProxyNode proxy;
+
+    public ListenerBuilder(MeshSnapshot snapshot, ProxyNode proxy) {
+        this.snapshot = snapshot;
+        this.proxy = proxy;
+    }
+
+    public List<Listener> build() {
+        if (!proxy.isSidecar()) {
+            return apiListeners();
+        }
+        List<Listener> listeners = new ArrayList<>();
+        listeners.add(outbound());
+        listeners.addAll(inbound());
+        return List.copyOf(listeners);
+    }
+
+    private Listener outbound() {
+        Listener.Builder listener = Listener.newBuilder()
+                .setName(ResourceNames.OUTBOUND)
+                .setAddress(EnvoyProtos.socketAddress(ANY_ADDRESS, ResourceNames.OUTBOUND_PORT))
+                .setTrafficDirection(TrafficDirection.OUTBOUND);
+        // Without service VIPs the destination port is all that tells TCP services apart: the first
+        // service (in ref order) to claim a port keeps it.
+        Map<Integer, String> tcpClusters = new LinkedHashMap<>();
+        for (MeshService service : snapshot.services().values()) {
+            for (ServicePort port : service.ports()) {
+                if (!port.protocol().isHttp()) {
+                    tcpClusters.putIfAbsent(port.port(), ResourceNames.outboundCluster(service.ref(), port.port()));
+                }
+            }
+        }
+        tcpClusters.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry -> listener.addFilterChains(
+                FilterChain.newBuilder()
+                        .setName(entry.getValue())
+                        .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(EnvoyProtos.uint32(entry.getKey())))
+                        .addFilters(EnvoyProtos.tcpProxy(entry.getValue(), entry.getValue()))));
+        listener.addFilterChains(FilterChain.newBuilder()
+                .setName(ResourceNames.OUTBOUND)
+                .addFilters(EnvoyProtos.networkFilter(
+                        EnvoyProtos.rdsConnectionManager(ResourceNames.OUTBOUND, ResourceNames.OUTBOUND))));
+        return listener.build();
+    }
+
+    private List<Listener> inbound() {
+        List<InboundPort> ports = InboundPort.of(snapshot, proxy);
+        if (ports.isEmpty()) {
+            return List.of();
+        }
+        Workload workload = snapshot.workloads().get(proxy.workload().orElseThrow());
+        List<Listener> listeners = new ArrayList<>();
+        Listener.Builder captured = Listener.newBuilder()
+                .setName(ResourceNames.INBOUND)
+                .setAddress(EnvoyProtos.socketAddress(ANY_ADDRESS, ResourceNames.INBOUND_PORT))
+                .setTrafficDirection(TrafficDirection.INBOUND);
+        for (InboundPort port : ports) {
+            String name = ResourceNames.inboundListener(port.port());
+            Filter filter = inboundFilter(port);
+            listeners.add(Listener.newBuilder()
+                    .setName(name)
+                    .setAddress(EnvoyProtos.socketAddress(workload.address(), port.port()))
+                    .setTrafficDirection(TrafficDirection.INBOUND)
+                    .addFilterChains(FilterChain.newBuilder().setName(name).addFilters(filter))
+                    .build());
+            captured.addFilterChains(FilterChain.newBuilder()
+                    .setName(name)
+                    .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(EnvoyProtos.uint32(port.port())))
+                    .addFilters(filter));
+        }
+        listeners.add(captured.build());
+        return listeners;
+    }
+
+    private static Filter inboundFilter(InboundPort port) {
+        String name = ResourceNames.inboundListener(port.port());
+        if (port.protocol().isHttp()) {
+            return EnvoyProtos.networkFilter(EnvoyProtos.inlineConnectionManager(name, RouteBuilder.inbound(port)));
+        }
+        return EnvoyProtos.tcpProxy(name, ResourceNames.inboundCluster(port.appPort()));
+    }
+
+    /** Listener {@code NAME} answers a gRPC channel to {@code xds:///NAME}; each routes through RDS of its port. */
+    private List<Listener> apiListeners() {
+        List<Listener> listeners = new ArrayList<>();
+        for (MeshService service : snapshot.services().values()) {
+            for (ServicePort port : service.ports()) {
+                String routeConfig = ResourceNames.serviceHostPort(service.ref(), port.port());
+                for (String name : ResourceNames.apiListeners(service.ref(), port.port(), proxy.namespace())) {
+                    listeners.add(Listener.newBuilder()
+                            .setName(name)
+                            .setApiListener(ApiListener.newBuilder().setApiListener(
+                                    Any.pack(EnvoyProtos.rdsConnectionManager(name, routeConfig))))
+                            .build());
+                }
+            }
+        }
+        return List.copyOf(listeners);
+    }
+}

@@ -1,0 +1,93 @@
+package io.meshwork.controlplane.translate;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.meshwork.controlplane.model.ObjectRef;
+import java.util.Optional;
+
+/**
+ * Who asks for configuration: a sidecar serving one workload, or a proxyless gRPC client. Read from
+ * the xDS node metadata as ARCHITECTURE.md fixes it; {@link #groupKey()} names the snapshot it shares.
+ *
+ * @param workload the workload a sidecar serves; empty for a proxyless client
+ */
+public record ProxyNode(Kind kind, Optional<ObjectRef> workload, String namespace, String serviceAccount) {
+
+    public static final String PROXY_TYPE = "MESH_PROXY_TYPE";
+    public static final String WORKLOAD = "MESH_WORKLOAD";
+    public static final String NAMESPACE = "MESH_NAMESPACE";
+    public static final String SERVICE_ACCOUNT = "MESH_SERVICE_ACCOUNT";
+    public static final String DEFAULT_NAMESPACE = "default";
+
+    /** The two kinds of xDS client the control plane serves. */
+    public enum Kind { SIDECAR, PROXYLESS }
+
+    public ProxyNode {
+        if (kind == Kind.SIDECAR && workload.isEmpty()) {
+            throw new IllegalArgumentException("a sidecar ProxyNode needs a workload");
+        }
+        namespace = namespace == null || namespace.isEmpty() ? DEFAULT_NAMESPACE : namespace;
+        serviceAccount = serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount;
+    }
+
+    public static ProxyNode sidecar(ObjectRef workload, String serviceAccount) {
+        return new ProxyNode(Kind.SIDECAR, Optional.of(workload), workload.namespace(), serviceAccount);
+    }
+
+    public static ProxyNode proxyless(String namespace) {
+        return new ProxyNode(Kind.PROXYLESS, Optional.empty(), namespace, "");
+    }
+
+    /**
+     * Reads the node metadata contract. A node without {@code MESH_PROXY_TYPE: sidecar} is a proxyless
+     * gRPC client. A sidecar without {@code MESH_WORKLOAD} falls back to its id
+     * {@code sidecar~<workload>.<namespace>~<instance>}.
+     *
+     * @throws IllegalArgumentException naming the node id and the missing field
+     */
+    public static ProxyNode fromNode(Node node) {
+        Struct metadata = node.getMetadata();
+        String namespace = string(metadata, NAMESPACE);
+        if (!"sidecar".equals(string(metadata, PROXY_TYPE))) {
+            return proxyless(namespace);
+        }
+        String workload = string(metadata, WORKLOAD);
+        if (workload.isEmpty()) {
+            ObjectRef fromId = workloadFromId(node.getId()).orElseThrow(() -> new IllegalArgumentException(
+                    "node " + node.getId() + ": sidecar metadata " + WORKLOAD
+                            + " is missing and the id is not sidecar~<workload>.<namespace>~<instance>"));
+            workload = fromId.name();
+            namespace = namespace.isEmpty() ? fromId.namespace() : namespace;
+        }
+        namespace = namespace.isEmpty() ? DEFAULT_NAMESPACE : namespace;
+        return sidecar(ObjectRef.of(namespace, workload), string(metadata, SERVICE_ACCOUNT));
+    }
+
+    /** The cache group of this proxy: {@code sidecar/<ns>/<workload>} or {@code proxyless/<ns>}. */
+    public String groupKey() {
+        return workload.map(w -> "sidecar/" + namespace + "/" + w.name()).orElse("proxyless/" + namespace);
+    }
+
+    public boolean isSidecar() {
+        return kind == Kind.SIDECAR;
+    }
+
+    private static String string(Struct metadata, String key) {
+        Value value = metadata.getFieldsOrDefault(key, Value.getDefaultInstance());
+        return value.hasStringValue() ? value.getStringValue() : "";
+    }
+
+    private static Optional<ObjectRef> workloadFromId(String id) {
+        String[] parts = id.split("~", -1);
+        if (parts.length != 3 || !"sidecar".equals(parts[0])) {
+            return Optional.empty();
+        }
+        // Namespaces hold no dots, workload names may: split at the last one.
+        int dot = parts[1].lastIndexOf('.');
+        if (dot <= 0 || dot == parts[1].length() - 1) {
+            return Optional.empty();
+        }
+        return Optional.of(ObjectRef.of(parts[1].substring(dot + 1), parts[1].substring(0, dot)));
+    }
+}

@@ -1,0 +1,202 @@
+package io.meshwork.controlplane.translate;
+
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.meshwork.controlplane.model.HttpRouteGroup;
+import io.meshwork.controlplane.model.MeshService;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.Protocol;
+import io.meshwork.controlplane.model.ServicePort;
+import io.meshwork.controlplane.model.TrafficSplit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Builds RouteConfigurations: for a sidecar, {@code outbound} with one virtual host per HTTP service
+ * port; for a proxyless client, one per service port named {@code <svc>.<ns>.svc.cluster.local:<port>}.
+ * TrafficSplits with HTTPRouteGroup matches become routes ahead of the default (weighted) route.
+ */
+public final class RouteBuilder {
+
+    /** Requests on HTTP ports that take longer are cut; gRPC ports have none, so streams live on. */
+    static final long HTTP_TIMEOUT_SECONDS = 15;
+
+    private final MeshSnapshot snapshot;
+    private final ProxyNode proxy;
+
+    public RouteBuilder(MeshSnapshot snapshot, ProxyNode proxy) {
+        this.snapshot = snapshot;
+        this.proxy = proxy;
+    }
+
+    public List<RouteConfiguration> build() {
+        return proxy.isSidecar() ? List.of(outbound()) : proxyless();
+    }
+
+    private RouteConfiguration outbound() {
+        RouteConfiguration.Builder config = RouteConfiguration.newBuilder().setName(ResourceNames.OUTBOUND);
+        for (MeshService service : snapshot.services().values()) {
+            Optional<ServicePort> firstHttp = service.ports().stream().filter(p -> p.protocol().isHttp()).findFirst();
+            for (ServicePort port : service.ports()) {
+                if (port.protocol().isHttp()) {
+                    // Port-less host names only on the first HTTP port: a domain may appear in one vhost only.
+                    config.addVirtualHosts(virtualHost(service, port, port.equals(firstHttp.orElseThrow())));
+                }
+            }
+        }
+        return config.build();
+    }
+
+    private List<RouteConfiguration> proxyless() {
+        List<RouteConfiguration> configs = new ArrayList<>();
+        for (MeshService service : snapshot.services().values()) {
+            for (ServicePort port : service.ports()) {
+                configs.add(RouteConfiguration.newBuilder()
+                        .setName(ResourceNames.serviceHostPort(service.ref(), port.port()))
+                        .addVirtualHosts(virtualHost(service, port, true))
+                        .build());
+            }
+        }
+        return List.copyOf(configs);
+    }
+
+    /** The route config of a meshed workload's HTTP inbound port: everything to the application on loopback. */
+    static RouteConfiguration inbound(InboundPort port) {
+        String name = ResourceNames.inboundListener(port.port());
+        return RouteConfiguration.newBuilder()
+                .setName(name)
+                .addVirtualHosts(VirtualHost.newBuilder()
+                        .setName(name)
+                        .addDomains("*")
+                        .addRoutes(Route.newBuilder()
+                                .setName("default")
+                                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                                .setRoute(RouteAction.newBuilder()
+                                        .setCluster(ResourceNames.inboundCluster(port.appPort()))
+                                        .setTimeout(timeout(port.protocol())))))
+                .build();
+    }
+
+    private VirtualHost virtualHost(MeshService service, ServicePort port, boolean withPortlessNames) {
+        VirtualHost.Builder host = VirtualHost.newBuilder()
+                .setName(ResourceNames.serviceHostPort(service.ref(), port.port()));
+        for (String name : ResourceNames.hostNames(service.ref(), proxy.namespace())) {
+            if (withPortlessNames) {
+                host.addDomains(name);
+            }
+            host.addDomains(name + ":" + port.port());
+        }
+        host.addAllRoutes(matchedRoutes(service, port));
+        host.addRoutes(defaultRoute(service, port));
+        return host.build();
+    }
+
+    /** One route per HTTPRouteGroup match of every TrafficSplit with matches, in split order. */
+    private List<Route> matchedRoutes(MeshService service, ServicePort port) {
+        List<Route> routes = new ArrayList<>();
+        for (TrafficSplit split : snapshot.splitsFor(service.ref())) {
+            if (split.matches().isEmpty()) {
+                continue;
+            }
+            RouteAction.Builder action = splitAction(split, port);
+            for (TrafficSplit.RouteGroupMatch groupMatch : split.matches()) {
+                if (groupMatch.kind() != null && !groupMatch.kind().isEmpty() && !"HTTPRouteGroup".equals(groupMatch.kind())) {
+                    continue; // TCPRoute and others do not select HTTP requests
+                }
+                HttpRouteGroup group = snapshot.routeGroups().get(ObjectRef.of(split.ref().namespace(), groupMatch.name()));
+                if (group == null) {
+                    continue;
+                }
+                for (HttpRouteGroup.Match match : group.matches()) {
+                    if (groupMatch.matchNames().isEmpty() || groupMatch.matchNames().contains(match.name())) {
+                        routes.add(Route.newBuilder()
+                                .setName(split.ref() + "/" + group.ref().name() + "/" + match.name())
+                                .setMatch(routeMatch(match))
+                                .setRoute(action)
+                                .build());
+                    }
+                }
+            }
+        }
+        return routes;
+    }
+
+    private Route defaultRoute(MeshService service, ServicePort port) {
+        RouteAction.Builder action = snapshot.splitsFor(service.ref()).stream()
+                .filter(split -> split.matches().isEmpty())
+                .findFirst()
+                .map(split -> splitAction(split, port))
+                .orElseGet(() -> RouteAction.newBuilder()
+                        .setCluster(ResourceNames.outboundCluster(service.ref(), port.port()))
+                        .setTimeout(timeout(port.protocol())));
+        return Route.newBuilder()
+                .setName("default")
+                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
+                .setRoute(action)
+                .build();
+    }
+
+    /**
+     * The backends of {@code split} with weight, each at the root port's number: one cluster, or
+     * weighted clusters. A backend that is no Service with that port keeps its cluster name, so that
+     * {@link SnapshotValidator} rejects the group (and the last good config stays) rather than its
+     * share of traffic silently going to the other backends; no backend with weight leaves an empty
+     * (invalid) weighted_clusters for the same reason.
+     */
+    private RouteAction.Builder splitAction(TrafficSplit split, ServicePort rootPort) {
+        Map<String, Long> weights = new TreeMap<>();
+        for (TrafficSplit.Backend backend : split.backends()) {
+            if (backend.weight() > 0) {
+                ObjectRef ref = ObjectRef.of(split.ref().namespace(), backend.service());
+                weights.merge(ResourceNames.outboundCluster(ref, rootPort.port()), backend.weight(), Long::sum);
+            }
+        }
+        RouteAction.Builder action = RouteAction.newBuilder().setTimeout(timeout(rootPort.protocol()));
+        if (weights.size() == 1) {
+            return action.setCluster(weights.keySet().iterator().next());
+        }
+        // Weights are relative; Envoy and grpc-java want their sum to fit in a uint32.
+        long total = weights.values().stream().mapToLong(Long::longValue).sum();
+        long divisor = total > Integer.MAX_VALUE ? (total + Integer.MAX_VALUE - 1) / Integer.MAX_VALUE : 1;
+        WeightedCluster.Builder clusters = WeightedCluster.newBuilder();
+        weights.forEach((cluster, weight) -> clusters.addClusters(WeightedCluster.ClusterWeight.newBuilder()
+                .setName(cluster)
+                .setWeight(EnvoyProtos.uint32(Math.max(1, weight / divisor)))));
+        return action.setWeightedClusters(clusters);
+    }
+
+    @SuppressWarnings("deprecation")
+    private static RouteMatch routeMatch(HttpRouteGroup.Match match) {
+        RouteMatch.Builder routeMatch = RouteMatch.newBuilder();
+        if (match.pathRegex().isEmpty()) {
+            routeMatch.setPrefix("/");
+        } else {
+            routeMatch.setSafeRegex(EnvoyProtos.regex(match.pathRegex()));
+        }
+        new TreeMap<>(match.headers()).forEach((name, regex) -> routeMatch.addHeaders(HeaderMatcher.newBuilder()
+                .setName(name.toLowerCase(Locale.ROOT))
+                .setSafeRegexMatch(EnvoyProtos.regex(regex))));
+        List<String> methods = match.methods().stream().map(m -> m.toUpperCase(Locale.ROOT)).sorted().toList();
+        if (!methods.isEmpty() && !methods.contains("*")) {
+            routeMatch.addHeaders(HeaderMatcher.newBuilder()
+                    .setName(":method")
+                    .setSafeRegexMatch(EnvoyProtos.regex(String.join("|", methods))));
+        }
+        return routeMatch.build();
+    }
+
+    /** 0 s (no timeout) for gRPC, whose streams may last; 15 s otherwise. */
+    static com.google.protobuf.Duration timeout(Protocol protocol) {
+        return EnvoyProtos.seconds(protocol == Protocol.GRPC ? 0 : HTTP_TIMEOUT_SECONDS);
+    }
+}

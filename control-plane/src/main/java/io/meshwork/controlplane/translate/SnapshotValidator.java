@@ -1,0 +1,273 @@
+package io.meshwork.controlplane.translate;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Address;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Checks that the resources of one proxy group hold together before they are served: references
+ * resolve, weights add up, names are unique, addresses are valid. Reports every problem found, each
+ * naming the resource and the field; an empty list means the set may be sent.
+ */
+public final class SnapshotValidator {
+
+    private static final Pattern IPV4 =
+            Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
+
+    private final ProxyResources resources;
+    private final Set<String> clusterNames = new HashSet<>();
+    private final Set<String> routeConfigNames = new HashSet<>();
+    private final List<String> problems = new ArrayList<>();
+
+    private SnapshotValidator(ProxyResources resources) {
+        this.resources = resources;
+    }
+
+    /** Every problem of {@code resources}; empty when they are consistent. */
+    public static List<String> validate(ProxyResources resources) {
+        SnapshotValidator validator = new SnapshotValidator(resources);
+        validator.run();
+        return List.copyOf(validator.problems);
+    }
+
+    private void run() {
+        unique("Cluster", resources.clusters(), Cluster::getName).forEach(clusterNames::add);
+        Set<String> assignments = unique("ClusterLoadAssignment", resources.endpoints(),
+                ClusterLoadAssignment::getClusterName);
+        unique("Listener", resources.listeners(), Listener::getName);
+        unique("RouteConfiguration", resources.routes(), RouteConfiguration::getName).forEach(routeConfigNames::add);
+
+        resources.clusters().forEach(cluster -> checkCluster(cluster, assignments));
+        resources.endpoints().forEach(assignment -> checkAssignment("ClusterLoadAssignment \"" + assignment.getClusterName() + "\"", assignment));
+        resources.routes().forEach(config -> checkRouteConfiguration("RouteConfiguration \"" + config.getName() + "\"", config));
+        Map<String, String> bound = new HashMap<>();
+        for (Listener listener : resources.listeners()) {
+            checkListener(listener, bound);
+        }
+    }
+
+    private <T> Set<String> unique(String kind, List<T> items, Function<T, String> name) {
+        Set<String> seen = new HashSet<>();
+        for (T item : items) {
+            String itemName = name.apply(item);
+            if (itemName.isEmpty()) {
+                problems.add(kind + ": name is empty");
+            } else if (!seen.add(itemName)) {
+                problems.add(kind + " \"" + itemName + "\": name appears more than once");
+            }
+        }
+        return seen;
+    }
+
+    private void checkCluster(Cluster cluster, Set<String> assignments) {
+        String where = "Cluster \"" + cluster.getName() + "\"";
+        if (cluster.getType() == Cluster.DiscoveryType.EDS) {
+            String serviceName = cluster.getEdsClusterConfig().getServiceName().isEmpty()
+                    ? cluster.getName() : cluster.getEdsClusterConfig().getServiceName();
+            if (!assignments.contains(serviceName)) {
+                problems.add(where + ": eds_cluster_config.service_name \"" + serviceName
+                        + "\" has no ClusterLoadAssignment");
+            }
+            if (!cluster.getEdsClusterConfig().getEdsConfig().hasAds()) {
+                problems.add(where + ": eds_cluster_config.eds_config is not ads");
+            }
+        } else if (cluster.getType() == Cluster.DiscoveryType.STATIC) {
+            checkAssignment(where + " load_assignment", cluster.getLoadAssignment());
+        }
+    }
+
+    private void checkAssignment(String where, ClusterLoadAssignment assignment) {
+        for (int i = 0; i < assignment.getEndpointsCount(); i++) {
+            LocalityLbEndpoints locality = assignment.getEndpoints(i);
+            String at = where + " endpoints[" + i + "]";
+            if (locality.getLoadBalancingWeight().getValue() == 0) {
+                problems.add(at + ": load_balancing_weight must be > 0 (grpc-java ignores the locality otherwise)");
+            }
+            for (int j = 0; j < locality.getLbEndpointsCount(); j++) {
+                LbEndpoint endpoint = locality.getLbEndpoints(j);
+                checkAddress(at + ".lb_endpoints[" + j + "].endpoint.address", endpoint.getEndpoint().getAddress());
+            }
+        }
+    }
+
+    private void checkRouteConfiguration(String where, RouteConfiguration config) {
+        Set<String> hosts = new HashSet<>();
+        Set<String> domains = new HashSet<>();
+        for (VirtualHost host : config.getVirtualHostsList()) {
+            String at = where + " virtual host \"" + host.getName() + "\"";
+            if (!hosts.add(host.getName())) {
+                problems.add(at + ": name appears more than once");
+            }
+            if (host.getDomainsCount() == 0) {
+                problems.add(at + ": domains is empty");
+            }
+            for (String domain : host.getDomainsList()) {
+                if (!domains.add(domain)) {
+                    problems.add(at + ": domain \"" + domain + "\" is also in another virtual host");
+                }
+            }
+            for (int i = 0; i < host.getRoutesCount(); i++) {
+                checkRoute(at + " route[" + i + "]", host.getRoutes(i));
+            }
+        }
+    }
+
+    private void checkRoute(String where, Route route) {
+        if (!route.hasRoute()) {
+            return; // redirects and direct responses name no cluster
+        }
+        RouteAction action = route.getRoute();
+        switch (action.getClusterSpecifierCase()) {
+            case CLUSTER -> checkClusterReference(where + " cluster", action.getCluster());
+            case WEIGHTED_CLUSTERS -> {
+                long total = 0;
+                for (WeightedCluster.ClusterWeight weighted : action.getWeightedClusters().getClustersList()) {
+                    checkClusterReference(where + " weighted_clusters", weighted.getName());
+                    total += weighted.getWeight().getValue();
+                }
+                if (total <= 0) {
+                    problems.add(where + " weighted_clusters: weights must add up to more than 0");
+                } else if (total > 0xFFFF_FFFFL) {
+                    problems.add(where + " weighted_clusters: weights add up to " + total + ", more than a uint32");
+                }
+            }
+            default -> problems.add(where + ": names no cluster (" + action.getClusterSpecifierCase() + ")");
+        }
+    }
+
+    private void checkClusterReference(String where, String cluster) {
+        if (!clusterNames.contains(cluster)) {
+            problems.add(where + ": \"" + cluster + "\" is not among the clusters");
+        }
+    }
+
+    private void checkListener(Listener listener, Map<String, String> bound) {
+        String where = "Listener \"" + listener.getName() + "\"";
+        if (listener.hasApiListener()) {
+            connectionManager(where + " api_listener", listener.getApiListener().getApiListener())
+                    .ifPresent(manager -> checkConnectionManager(where + " api_listener", manager));
+            return;
+        }
+        if (checkAddress(where + " address", listener.getAddress())) {
+            SocketAddress socket = listener.getAddress().getSocketAddress();
+            String key = socket.getAddress() + ":" + socket.getPortValue();
+            String other = bound.putIfAbsent(key, listener.getName());
+            if (other != null) {
+                problems.add(where + " address: " + key + " is also the address of Listener \"" + other + "\"");
+            }
+        }
+        if (listener.getFilterChainsCount() == 0 && !listener.hasDefaultFilterChain()) {
+            problems.add(where + ": has no filter chain");
+        }
+        Set<String> matches = new HashSet<>();
+        for (FilterChain chain : listener.getFilterChainsList()) {
+            String at = where + " filter chain \"" + chain.getName() + "\"";
+            if (!matches.add(chain.getFilterChainMatch().toString())) {
+                problems.add(at + ": filter_chain_match is the same as another chain's");
+            }
+            checkFilterChain(at, chain);
+        }
+        if (listener.hasDefaultFilterChain()) {
+            checkFilterChain(where + " default_filter_chain", listener.getDefaultFilterChain());
+        }
+    }
+
+    private void checkFilterChain(String where, FilterChain chain) {
+        if (chain.getFiltersCount() == 0) {
+            problems.add(where + ": has no filter");
+        }
+        for (Filter filter : chain.getFiltersList()) {
+            Any config = filter.getTypedConfig();
+            if (config.is(TcpProxy.class)) {
+                unpack(where + " tcp_proxy", config, TcpProxy.class)
+                        .ifPresent(proxy -> checkClusterReference(where + " tcp_proxy cluster", proxy.getCluster()));
+            } else if (config.is(HttpConnectionManager.class)) {
+                connectionManager(where, config).ifPresent(manager -> checkConnectionManager(where, manager));
+            } else {
+                problems.add(where + ": filter \"" + filter.getName() + "\" has an unknown typed_config " + config.getTypeUrl());
+            }
+        }
+    }
+
+    private void checkConnectionManager(String where, HttpConnectionManager manager) {
+        List<HttpFilter> filters = manager.getHttpFiltersList();
+        if (filters.isEmpty() || !filters.get(filters.size() - 1).getTypedConfig().is(Router.class)) {
+            problems.add(where + " http_filters: must end with a typed " + ResourceNames.ROUTER_FILTER);
+        }
+        switch (manager.getRouteSpecifierCase()) {
+            case RDS -> {
+                if (!manager.getRds().getConfigSource().hasAds()) {
+                    problems.add(where + " rds.config_source: is not ads");
+                }
+                String name = manager.getRds().getRouteConfigName();
+                if (!routeConfigNames.contains(name)) {
+                    problems.add(where + " rds.route_config_name: \"" + name + "\" is not among the route configurations");
+                }
+            }
+            case ROUTE_CONFIG -> checkRouteConfiguration(where + " route_config \"" + manager.getRouteConfig().getName() + "\"",
+                    manager.getRouteConfig());
+            default -> problems.add(where + ": has neither rds nor route_config");
+        }
+    }
+
+    private Optional<HttpConnectionManager> connectionManager(String where, Any config) {
+        return unpack(where, config, HttpConnectionManager.class);
+    }
+
+    private <T extends Message> Optional<T> unpack(String where, Any config, Class<T> type) {
+        try {
+            return Optional.of(config.unpack(type));
+        } catch (InvalidProtocolBufferException e) {
+            problems.add(where + ": typed_config is not a " + type.getSimpleName() + " (" + e.getMessage() + ")");
+            return Optional.empty();
+        }
+    }
+
+    /** Whether the address is an IP literal with a port in 1..65535; reports why not. */
+    private boolean checkAddress(String where, Address address) {
+        if (!address.hasSocketAddress()) {
+            problems.add(where + ": has no socket_address");
+            return false;
+        }
+        SocketAddress socket = address.getSocketAddress();
+        boolean valid = true;
+        if (!IPV4.matcher(socket.getAddress()).matches() && !IPV6.matcher(socket.getAddress()).matches()) {
+            problems.add(where + ": \"" + socket.getAddress() + "\" is not an IP address");
+            valid = false;
+        }
+        int port = socket.getPortValue();
+        if (port < 1 || port > 65535) {
+            problems.add(where + ": port " + port + " is not in 1..65535");
+            valid = false;
+        }
+        return valid;
+    }
+}
