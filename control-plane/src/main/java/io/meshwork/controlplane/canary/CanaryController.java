@@ -63,7 +63,7 @@ public final class CanaryController {
                     break;
                 }
                 if (failedChecks >= plan.threshold()) {
-                    traffic.setWeights(split(plan, 0), "rolled back: " + report.detail());
+                    traffic.setWeights(split(plan, 0), tag(plan, "rolled back") + report.detail());
                     return new CanaryOutcome(Result.ROLLED_BACK,
                             plan.canary() + " failed " + failedChecks + " checks (last: " + report.detail()
                                     + "); all traffic is back on " + plan.primary(),
@@ -72,14 +72,14 @@ public final class CanaryController {
                 traffic.setWeights(target, status(plan, i + 1, weight, failedChecks));
             }
         }
-        traffic.setWeights(split(plan, 100), "promoted: " + plan.canary() + " takes all traffic");
+        traffic.setWeights(split(plan, 100), tag(plan, "promoted") + plan.canary() + " takes all traffic");
         return new CanaryOutcome(Result.PROMOTED,
                 plan.canary() + " passed every step and now takes all traffic of " + plan.service(), reports);
     }
 
     /** Sends all traffic back to the primary at once. */
     public void abort(CanaryPlan plan) throws IOException {
-        traffic.setWeights(split(plan, 0), "aborted: all traffic on " + plan.primary());
+        traffic.setWeights(split(plan, 0), tag(plan, "aborted") + "all traffic on " + plan.primary());
     }
 
     static StepReport check(CanaryPlan plan, int step, int weight, TrafficStats primary, TrafficStats canary,
@@ -127,8 +127,16 @@ public final class CanaryController {
                 .allMatch(e -> e.getValue() == 0 || current.containsKey(e.getKey()));
     }
 
+    /**
+     * The status note starts with the state and the two backends ({@code promoting canary=B primary=A: ...}),
+     * so that {@code mesh canary status|abort} can tell which backend is which.
+     */
+    public static String tag(CanaryPlan plan, String state) {
+        return state + " canary=" + plan.canary() + " primary=" + plan.primary() + ": ";
+    }
+
     private static String status(CanaryPlan plan, int step, int weight, int failedChecks) {
-        return "promoting " + plan.canary() + ": step " + step + "/" + plan.steps().size() + " at " + weight
+        return tag(plan, "promoting") + "step " + step + "/" + plan.steps().size() + " at " + weight
                 + "%, failed checks " + failedChecks + "/" + plan.threshold();
     }
 
