@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
 /** {@code mesh canary promote|status|abort}: progressive delivery in the style of Flagger and Argo Rollouts. */
 @Command(name = "canary", description = "Promote a canary step by step, watch it, or abort it.",
         subcommands = {CanaryCommand.Promote.class, CanaryCommand.Status.class, CanaryCommand.Abort.class})
-final class CanaryCommand {
+public final class CanaryCommand {
 
     private static final Pattern STATUS_TAG = Pattern.compile("canary=(\\S+) primary=(\\S+?):");
 
@@ -165,7 +165,7 @@ final class CanaryCommand {
                 .orElseThrow(() -> new IllegalArgumentException("the split has no backend other than " + other));
     }
 
-    static String progressLine(StepReport r, CanaryPlan plan) {
+    public static String progressLine(StepReport r, CanaryPlan plan) {
         int width = 20;
         int filled = r.canaryWeight() * width / 100;
         String bar = "#".repeat(filled) + "-".repeat(width - filled);

@@ -24,7 +24,7 @@ import java.util.TreeMap;
  * {@code destination_service} = the backend). The sidecars are found through the control plane's
  * {@code /debug/proxies}, or given as URLs.
  */
-final class SidecarMetrics implements TrafficObserver {
+public final class SidecarMetrics implements TrafficObserver {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
@@ -33,7 +33,7 @@ final class SidecarMetrics implements TrafficObserver {
     private final List<URI> fixedUrls;
     private final String namespace;
 
-    SidecarMetrics(URI controlPlane, List<URI> fixedUrls, String namespace) {
+    public SidecarMetrics(URI controlPlane, List<URI> fixedUrls, String namespace) {
         this.controlPlane = controlPlane;
         this.fixedUrls = List.copyOf(fixedUrls);
         this.namespace = namespace;
