@@ -1,0 +1,182 @@
+package io.meshwork.cli;
+
+import io.meshwork.controlplane.canary.CanaryController;
+import io.meshwork.controlplane.canary.CanaryOutcome;
+import io.meshwork.controlplane.canary.CanaryPlan;
+import io.meshwork.controlplane.canary.StepReport;
+import io.meshwork.controlplane.source.local.TrafficSplitFiles;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code mesh canary promote|status|abort}: progressive delivery in the style of Flagger and Argo Rollouts. */
+@Command(name = "canary", description = "Promote a canary step by step, watch it, or abort it.",
+        subcommands = {CanaryCommand.Promote.class, CanaryCommand.Status.class, CanaryCommand.Abort.class})
+public final class CanaryCommand {
+
+    private static final Pattern STATUS_TAG = Pattern.compile("canary=(\\S+) primary=(\\S+?):");
+
+    @Command(name = "promote", description = "Shift traffic to the canary step by step while it stays healthy; "
+            + "roll back to the primary after --threshold failed checks.")
+    static final class Promote implements Callable<Integer> {
+        @Mixin
+        TrafficTarget target;
+
+        @Parameters(paramLabel = "SERVICE", description = "The root service clients call.")
+        String service;
+
+        @Option(names = "--canary", required = true, paramLabel = "BACKEND", description = "The new version's Service.")
+        String canary;
+
+        @Option(names = "--primary", paramLabel = "BACKEND",
+                description = "The current version's Service (default: the backend with the most weight).")
+        String primary;
+
+        @Option(names = "--steps", split = ",", paramLabel = "W", description = "Canary weights in percent, e.g. 10,25,50,100.")
+        List<Integer> steps;
+
+        @Option(names = "--step-weight", description = "Step size in percent, with --max-weight.")
+        Integer stepWeight;
+
+        @Option(names = "--max-weight", defaultValue = "100", description = "Last step (default: ${DEFAULT-VALUE}).")
+        int maxWeight;
+
+        @Option(names = "--interval", defaultValue = "10s", converter = DurationConverter.class,
+                description = "How long to watch each step (default: ${DEFAULT-VALUE}).")
+        Duration interval;
+
+        @Option(names = "--min-success-rate", defaultValue = "99", description = "Percent of non-5xx responses (default: ${DEFAULT-VALUE}).")
+        double minSuccessRate;
+
+        @Option(names = "--max-p99", defaultValue = "500ms", converter = DurationConverter.class,
+                description = "Highest acceptable p99 duration (default: ${DEFAULT-VALUE}).")
+        Duration maxP99;
+
+        @Option(names = "--threshold", defaultValue = "2", description = "Failed checks before rollback (default: ${DEFAULT-VALUE}).")
+        int threshold;
+
+        @Option(names = "--control-plane", defaultValue = "http://127.0.0.1:15014",
+                description = "Control plane admin URL, to find the sidecars' metrics (default: ${DEFAULT-VALUE}).")
+        URI controlPlane;
+
+        @Option(names = "--metrics-url", paramLabel = "URL",
+                description = "Read metrics from these sidecar URLs instead of asking the control plane.")
+        List<URI> metricsUrls = List.of();
+
+        @Option(names = "--no-color", description = "Plain output.")
+        boolean noColor;
+
+        @Override
+        public Integer call() throws Exception {
+            TrafficSplitFiles.Location split = target.split(service);
+            requireBackend(split, canary, "--canary");
+            String primaryBackend = primary != null ? primary : heaviestOtherThan(split.weights(), canary);
+            requireBackend(split, primaryBackend, "--primary");
+            List<Integer> plannedSteps = steps != null ? steps
+                    : CanaryPlan.linearSteps(stepWeight != null ? stepWeight : 10, maxWeight);
+            CanaryPlan plan = new CanaryPlan(service, primaryBackend, canary, plannedSteps, interval, minSuccessRate,
+                    maxP99, threshold);
+            CanaryController controller = new CanaryController(target.control(service),
+                    new SidecarMetrics(controlPlane, metricsUrls, target.namespace), d -> Thread.sleep(d.toMillis()));
+            System.out.printf("Promoting %s on %s: steps %s, interval %s, success rate >= %s%%, p99 <= %s, threshold %d%n",
+                    canary, service, plannedSteps, DurationConverter.format(interval), fmt(minSuccessRate),
+                    DurationConverter.format(maxP99), threshold);
+            CanaryOutcome outcome = controller.promote(plan, report -> System.out.println(progressLine(report, plan)));
+            System.out.println(outcome.result().name().toLowerCase().replace('_', ' ') + ": " + outcome.reason());
+            return outcome.result() == CanaryOutcome.Result.PROMOTED ? 0 : 1;
+        }
+    }
+
+    @Command(name = "status", description = "Show SERVICE's weights and the state of its promotion.")
+    static final class Status implements Callable<Integer> {
+        @Mixin
+        TrafficTarget target;
+
+        @Parameters(paramLabel = "SERVICE")
+        String service;
+
+        @Override
+        public Integer call() throws Exception {
+            TrafficSplitFiles.Location split = target.split(service);
+            long total = SplitCommand.total(split.weights());
+            Table table = new Table("BACKEND", "WEIGHT", "SHARE");
+            split.weights().forEach((b, w) -> table.row(b, Long.toString(w), SplitCommand.share(w, total)));
+            System.out.println("TrafficSplit " + split.namespace() + "/" + split.name());
+            table.print(System.out);
+            System.out.println("canary: " + target.files().status(split).orElse("no promotion has run"));
+            return 0;
+        }
+    }
+
+    @Command(name = "abort", description = "Send all of SERVICE's traffic back to the primary at once; "
+            + "a running promotion sees it and stops.")
+    static final class Abort implements Callable<Integer> {
+        @Mixin
+        TrafficTarget target;
+
+        @Parameters(paramLabel = "SERVICE")
+        String service;
+
+        @Option(names = "--primary", paramLabel = "BACKEND", description = "The backend that takes all traffic "
+                + "(default: the primary of the last promotion).")
+        String primary;
+
+        @Override
+        public Integer call() throws Exception {
+            TrafficSplitFiles.Location split = target.split(service);
+            String status = target.files().status(split).orElse("");
+            Matcher m = STATUS_TAG.matcher(status);
+            String canary = m.find() ? m.group(1) : null;
+            String primaryBackend = primary != null ? primary : m.find(0) ? m.group(2) : null;
+            if (primaryBackend == null) {
+                throw new IllegalArgumentException("no promotion of " + service + " has run; say which backend takes "
+                        + "all traffic with --primary");
+            }
+            requireBackend(split, primaryBackend, "--primary");
+            if (canary == null || canary.equals(primaryBackend)) {
+                canary = heaviestOtherThan(split.weights(), primaryBackend);
+            }
+            CanaryPlan plan = new CanaryPlan(service, primaryBackend, canary, List.of(100), Duration.ofSeconds(1), 0,
+                    Duration.ofSeconds(1), 1);
+            new CanaryController(target.control(service), b -> null, d -> { }).abort(plan);
+            System.out.println("aborted: all traffic of " + service + " is on " + primaryBackend);
+            return 0;
+        }
+    }
+
+    static void requireBackend(TrafficSplitFiles.Location split, String backend, String option) {
+        if (!split.weights().containsKey(backend)) {
+            throw new IllegalArgumentException(option + " " + backend + " is not a backend of TrafficSplit "
+                    + split.namespace() + "/" + split.name() + " (backends: " + String.join(", ", split.weights().keySet()) + ")");
+        }
+    }
+
+    static String heaviestOtherThan(Map<String, Long> weights, String other) {
+        return weights.entrySet().stream().filter(e -> !e.getKey().equals(other))
+                .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey)
+                .orElseThrow(() -> new IllegalArgumentException("the split has no backend other than " + other));
+    }
+
+    public static String progressLine(StepReport r, CanaryPlan plan) {
+        int width = 20;
+        int filled = r.canaryWeight() * width / 100;
+        String bar = "#".repeat(filled) + "-".repeat(width - filled);
+        return String.format("[%s] %3d%%  step %d/%d  %s %d req  %s %d req  success %5.1f%%  p99 %4.0fms  %s%s",
+                bar, r.canaryWeight(), r.step(), r.steps(), plan.primary(), r.primaryRequests(), plan.canary(),
+                r.canaryRequests(), r.canarySuccessRate(), r.canaryP99Millis(), r.verdict(),
+                r.verdict() == StepReport.Verdict.PASSED ? ""
+                        : " (" + r.detail() + "; failed checks " + r.failedChecks() + "/" + r.threshold() + ")");
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+}

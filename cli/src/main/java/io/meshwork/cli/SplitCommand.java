@@ -1,0 +1,104 @@
+package io.meshwork.cli;
+
+import io.meshwork.controlplane.source.local.TrafficSplitFiles;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code mesh split get|set}: read and set the weights of a service's TrafficSplit. */
+@Command(name = "split", description = "Read and set the backend weights of a service's TrafficSplit.",
+        subcommands = {SplitCommand.Get.class, SplitCommand.Set.class})
+final class SplitCommand {
+
+    @Command(name = "get", description = "Show the backends and weights of SERVICE's TrafficSplit.")
+    static final class Get implements Callable<Integer> {
+        @Mixin
+        TrafficTarget target;
+
+        @Parameters(paramLabel = "SERVICE", description = "The root service clients call, e.g. reviews.")
+        String service;
+
+        @Override
+        public Integer call() throws Exception {
+            TrafficSplitFiles.Location split = target.split(service);
+            System.out.println("TrafficSplit " + split.namespace() + "/" + split.name() + " (" + split.file() + ")");
+            Table table = new Table("BACKEND", "WEIGHT", "SHARE");
+            long total = total(split.weights());
+            split.weights().forEach((backend, weight) -> table.row(backend, Long.toString(weight), share(weight, total)));
+            table.print(System.out);
+            target.files().status(split).ifPresent(s -> System.out.println("status: " + s));
+            return 0;
+        }
+    }
+
+    @Command(name = "set", description = "Set weights, e.g. `mesh split set reviews reviews-v1=90 reviews-v2=10`.")
+    static final class Set implements Callable<Integer> {
+        @Mixin
+        TrafficTarget target;
+
+        @Parameters(index = "0", paramLabel = "SERVICE", description = "The root service clients call.")
+        String service;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "BACKEND=WEIGHT",
+                description = "Relative integer weights; backends not named keep theirs.")
+        List<String> assignments;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Long> weights = parseWeights(assignments);
+            TrafficSplitFiles files = target.files();
+            TrafficSplitFiles.Location before = target.split(service);
+            SplitWriter.write(files, before, weights, null, target.configDir);
+            TrafficSplitFiles.Location after = target.split(service);
+            System.out.println("TrafficSplit " + after.namespace() + "/" + after.name() + " updated (" + after.file() + ")");
+            Table table = new Table("BACKEND", "BEFORE", "AFTER");
+            long totalBefore = total(before.weights());
+            long totalAfter = total(after.weights());
+            after.weights().forEach((backend, weight) -> table.row(backend,
+                    before.weights().containsKey(backend)
+                            ? before.weights().get(backend) + " (" + share(before.weights().get(backend), totalBefore) + ")"
+                            : "-",
+                    weight + " (" + share(weight, totalAfter) + ")"));
+            table.print(System.out);
+            return 0;
+        }
+    }
+
+    /** Parses {@code BACKEND=WEIGHT} arguments; a bad one is an error naming it. */
+    static Map<String, Long> parseWeights(List<String> assignments) {
+        Map<String, Long> weights = new LinkedHashMap<>();
+        for (String assignment : assignments) {
+            int eq = assignment.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("\"" + assignment + "\" is not BACKEND=WEIGHT");
+            }
+            String backend = assignment.substring(0, eq);
+            String value = assignment.substring(eq + 1);
+            long weight;
+            try {
+                weight = Long.parseLong(value);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("weight of " + backend + " is not an integer: \"" + value + "\"");
+            }
+            if (weight < 0) {
+                throw new IllegalArgumentException("weight of " + backend + " must not be negative: " + weight);
+            }
+            if (weights.put(backend, weight) != null) {
+                throw new IllegalArgumentException("backend " + backend + " is given twice");
+            }
+        }
+        return weights;
+    }
+
+    static long total(Map<String, Long> weights) {
+        return weights.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    static String share(long weight, long total) {
+        return total == 0 ? "0%" : String.format("%.0f%%", 100.0 * weight / total);
+    }
+}

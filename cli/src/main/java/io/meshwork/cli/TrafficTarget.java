@@ -1,0 +1,64 @@
+package io.meshwork.cli;
+
+import io.meshwork.controlplane.canary.TrafficControl;
+import io.meshwork.controlplane.source.local.TrafficSplitFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * Where traffic commands act: a local config folder now; a Kubernetes cluster once Kubernetes mode
+ * exists. Shared by {@code mesh split} and {@code mesh canary}.
+ */
+final class TrafficTarget {
+
+    @Option(names = "--config-dir", paramLabel = "DIR",
+            description = "Local-mode config folder the control plane serves (default: ${DEFAULT-VALUE}).",
+            defaultValue = "${env:MESH_CONFIG_DIR:-samples/local}")
+    Path configDir;
+
+    @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Namespace (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Act on a cluster (Kubernetes mode).")
+    Path kubeconfig;
+
+    @Option(names = "--context", description = "kubeconfig context (Kubernetes mode).")
+    String context;
+
+    /** The default TrafficSplit of {@code service}, or a one-line error that says what is missing. */
+    TrafficSplitFiles.Location split(String service) throws IOException {
+        return files().find(namespace, service).orElseThrow(() -> new IllegalArgumentException(
+                "no TrafficSplit for service \"" + service + "\" in namespace " + namespace + " under " + configDir
+                        + " (a split without matches whose spec.service is " + service + ")"));
+    }
+
+    TrafficSplitFiles files() {
+        if (kubeconfig != null || context != null) {
+            throw new IllegalArgumentException(
+                    "Kubernetes mode is not available in this version; use --config-dir with a local config folder");
+        }
+        if (!Files.isDirectory(configDir)) {
+            throw new IllegalArgumentException("config dir " + configDir + " does not exist or is not a folder");
+        }
+        return new TrafficSplitFiles(configDir);
+    }
+
+    /** Weights of {@code service}'s split, read and written through the config folder. */
+    TrafficControl control(String service) {
+        TrafficSplitFiles files = files();
+        return new TrafficControl() {
+            @Override
+            public Map<String, Long> weights() throws IOException {
+                return split(service).weights();
+            }
+
+            @Override
+            public void setWeights(Map<String, Long> weights, String status) throws IOException {
+                SplitWriter.write(files, split(service), weights, status, configDir);
+            }
+        };
+    }
+}

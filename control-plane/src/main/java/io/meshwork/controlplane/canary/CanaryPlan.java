@@ -1,0 +1,79 @@
+package io.meshwork.controlplane.canary;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How to promote a canary: the weight steps to walk, how long to watch each one, and the checks a
+ * step must pass (Flagger's {@code stepWeights}, {@code interval}, {@code threshold}).
+ *
+ * @param service the TrafficSplit's root service, {@code namespace/name} is implied by the caller
+ * @param steps canary weights in percent, strictly increasing, each in 1..100
+ * @param minSuccessRate lowest acceptable share of non-5xx responses, in percent
+ * @param maxP99 highest acceptable 99th percentile request duration
+ * @param threshold failed checks after which all traffic goes back to the primary
+ */
+public record CanaryPlan(
+        String service,
+        String primary,
+        String canary,
+        List<Integer> steps,
+        Duration interval,
+        double minSuccessRate,
+        Duration maxP99,
+        int threshold) {
+
+    public CanaryPlan {
+        steps = List.copyOf(steps);
+        requireValid(service, primary, canary, steps, interval, minSuccessRate, maxP99, threshold);
+    }
+
+    /** Steps {@code stepWeight, 2*stepWeight, ...} up to {@code maxWeight} (which is always the last step). */
+    public static List<Integer> linearSteps(int stepWeight, int maxWeight) {
+        if (stepWeight < 1 || stepWeight > 100) {
+            throw new IllegalArgumentException("--step-weight must be in 1..100, got " + stepWeight);
+        }
+        if (maxWeight < 1 || maxWeight > 100) {
+            throw new IllegalArgumentException("--max-weight must be in 1..100, got " + maxWeight);
+        }
+        List<Integer> steps = new ArrayList<>();
+        for (int w = stepWeight; w < maxWeight; w += stepWeight) {
+            steps.add(w);
+        }
+        steps.add(maxWeight);
+        return steps;
+    }
+
+    private static void requireValid(String service, String primary, String canary, List<Integer> steps,
+            Duration interval, double minSuccessRate, Duration maxP99, int threshold) {
+        if (primary.equals(canary)) {
+            throw new IllegalArgumentException("canary and primary are both \"" + canary + "\"");
+        }
+        if (steps.isEmpty()) {
+            throw new IllegalArgumentException("--steps is empty");
+        }
+        int previous = 0;
+        for (int step : steps) {
+            if (step < 1 || step > 100) {
+                throw new IllegalArgumentException("--steps: weight " + step + " is not in 1..100");
+            }
+            if (step <= previous) {
+                throw new IllegalArgumentException("--steps must increase, but " + step + " follows " + previous);
+            }
+            previous = step;
+        }
+        if (interval.isNegative() || interval.isZero()) {
+            throw new IllegalArgumentException("--interval must be positive, got " + interval);
+        }
+        if (minSuccessRate < 0 || minSuccessRate > 100) {
+            throw new IllegalArgumentException("--min-success-rate must be in 0..100, got " + minSuccessRate);
+        }
+        if (maxP99.isNegative() || maxP99.isZero()) {
+            throw new IllegalArgumentException("--max-p99 must be positive, got " + maxP99);
+        }
+        if (threshold < 1) {
+            throw new IllegalArgumentException("--threshold must be at least 1, got " + threshold);
+        }
+    }
+}
