@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
             VersionCommand.class,
             SplitCommand.class,
             CanaryCommand.class,
+            AnalyzeCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -1,0 +1,37 @@
+package io.meshwork.cli;
+
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.source.local.ConfigProblem;
+import io.meshwork.controlplane.source.local.LoadResult;
+import io.meshwork.controlplane.source.local.LocalConfigLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code mesh analyze}: validates a local config folder without serving it, as {@code istioctl analyze}. */
+@Command(name = "analyze", description = "Check a config folder without serving it: every problem with file and field.")
+final class AnalyzeCommand implements Callable<Integer> {
+
+    @Option(names = "--config-dir", required = true, paramLabel = "DIR", description = "The folder to check.")
+    Path configDir;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!Files.isDirectory(configDir)) {
+            throw new IllegalArgumentException("config dir " + configDir + " does not exist or is not a folder");
+        }
+        LoadResult result = new LocalConfigLoader().load(configDir);
+        for (ConfigProblem problem : result.problems()) {
+            System.out.println((problem.severity() == ConfigProblem.Severity.ERROR ? "Error   " : "Warning ") + problem);
+        }
+        MeshSnapshot s = result.snapshot();
+        int errors = result.errors().size();
+        int warnings = result.problems().size() - errors;
+        System.out.printf("%s: %d services, %d workloads, %d traffic splits, %d route groups; %d errors, %d warnings%n",
+                configDir, s.services().size(), s.workloads().size(), s.splits().size(), s.routeGroups().size(), errors,
+                warnings);
+        return errors == 0 ? 0 : 3;
+    }
+}

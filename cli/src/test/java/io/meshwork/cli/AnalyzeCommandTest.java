@@ -1,0 +1,43 @@
+package io.meshwork.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AnalyzeCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void validFolderReportsWhatItHoldsAndExitsZero() throws IOException {
+        Files.writeString(dir.resolve("mesh.yaml"), SplitCommandTest.CONFIG);
+
+        CliRun run = CliRun.run("analyze", "--config-dir", dir.toString());
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("3 services").contains("1 traffic splits").contains("0 errors");
+    }
+
+    @Test
+    void everyProblemIsPrintedWithItsFileAndTheExitCodeSaysErrors() throws IOException {
+        Files.writeString(dir.resolve("mesh.yaml"), SplitCommandTest.CONFIG.replace("service: reviews-v2", "service: reviews-v9"));
+
+        CliRun run = CliRun.run("analyze", "--config-dir", dir.toString());
+
+        assertThat(run.exitCode()).isEqualTo(3);
+        assertThat(run.out()).contains("Error").contains("mesh.yaml").contains("reviews-v9").contains("1 errors");
+    }
+
+    @Test
+    void missingFolderIsAnError() {
+        CliRun run = CliRun.run("analyze", "--config-dir", dir.resolve("nope").toString());
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("does not exist");
+    }
+}
