@@ -14,6 +14,7 @@ import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.Protocol;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -106,7 +107,7 @@ class ListenerBuilderTest {
     @Test
     void anInboundPortThatServicesDisagreeOnTakesTheRichestProtocol() throws Exception {
         MeshSnapshot mesh = MeshFixture.mesh()
-                .service("default/fast", "app=greeter", MeshFixture.port("grpc", 7070, io.meshwork.controlplane.model.Protocol.HTTP2))
+                .service("default/fast", "app=greeter", MeshFixture.port("grpc", 7070, Protocol.HTTP2))
                 .service("default/greeter", "app=greeter", grpc(7070))
                 .workload(workload("default/greeter-1", "app=greeter", "10.0.0.7").meshedPort("grpc", 7070, 17070))
                 .build();

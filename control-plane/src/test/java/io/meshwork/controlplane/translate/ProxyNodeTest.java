@@ -7,6 +7,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.meshwork.controlplane.model.ObjectRef;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ProxyNodeTest {
@@ -26,7 +27,7 @@ class ProxyNodeTest {
                 "MESH_SERVICE_ACCOUNT", "frontend"));
 
         assertThat(proxy).isEqualTo(new ProxyNode(ProxyNode.Kind.SIDECAR,
-                java.util.Optional.of(ObjectRef.of("shop", "frontend-1")), "shop", "frontend"));
+                Optional.of(ObjectRef.of("shop", "frontend-1")), "shop", "frontend"));
     }
 
     @Test

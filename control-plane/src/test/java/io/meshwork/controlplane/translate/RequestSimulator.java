@@ -7,7 +7,6 @@ import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
-import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
@@ -139,8 +138,7 @@ final class RequestSimulator {
         if (chain.isEmpty()) {
             return stop(Result.NO_FILTER_CHAIN, listenerName);
         }
-        Filter filter = chain.get().getFilters(0);
-        Any config = filter.getTypedConfig();
+        Any config = chain.get().getFilters(0).getTypedConfig();
         if (config.is(TcpProxy.class)) {
             String cluster = unpack(config, TcpProxy.class).getCluster();
             return new Outcome(Result.TCP_PROXIED, listenerName, "", "", List.of(target(cluster, 1)));

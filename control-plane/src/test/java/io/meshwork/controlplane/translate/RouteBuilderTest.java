@@ -9,16 +9,19 @@ import static io.meshwork.controlplane.translate.MeshFixture.port;
 import static io.meshwork.controlplane.translate.MeshFixture.ref;
 import static io.meshwork.controlplane.translate.MeshFixture.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.meshwork.controlplane.model.HttpRouteGroup;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.Protocol;
 import io.meshwork.controlplane.model.TrafficSplit;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 @SuppressWarnings("deprecation") // safe_regex_match and google_re2 are what grpc-java reads
@@ -104,7 +107,7 @@ class RouteBuilderTest {
         WeightedCluster weighted = reviewsHost(mesh).getRoutes(0).getRoute().getWeightedClusters();
 
         assertThat(weighted.getClustersList()).extracting(WeightedCluster.ClusterWeight::getName, c -> c.getWeight().getValue())
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(V1, 90), org.assertj.core.groups.Tuple.tuple(V2, 10));
+                .containsExactly(tuple(V1, 90), tuple(V2, 10));
     }
 
     @Test
@@ -185,16 +188,16 @@ class RouteBuilderTest {
     @Test
     void headersOfOneMatchAreAllSafeRegexMatchersOnTheSameRoute() {
         MeshSnapshot mesh = reviews()
-                .routeGroup("default/canary", new io.meshwork.controlplane.model.HttpRouteGroup.Match(
-                        "both", "", List.of(), java.util.Map.of("x-canary", "true", "x-user", "jason|kim")))
+                .routeGroup("default/canary", new HttpRouteGroup.Match(
+                        "both", "", List.of(), Map.of("x-canary", "true", "x-user", "jason|kim")))
                 .matchedSplit("default/reviews-canary", "reviews", "canary", backend("reviews-v2", 1))
                 .build();
 
         List<HeaderMatcher> headers = reviewsHost(mesh).getRoutes(0).getMatch().getHeadersList();
 
         assertThat(headers).extracting(HeaderMatcher::getName, h -> h.getSafeRegexMatch().getRegex())
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("x-canary", "true"),
-                        org.assertj.core.groups.Tuple.tuple("x-user", "jason|kim"));
+                .containsExactly(tuple("x-canary", "true"),
+                        tuple("x-user", "jason|kim"));
         assertThat(headers).allMatch(h -> h.getSafeRegexMatch().hasGoogleRe2());
     }
 

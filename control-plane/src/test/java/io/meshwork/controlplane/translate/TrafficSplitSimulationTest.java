@@ -7,7 +7,9 @@ import static io.meshwork.controlplane.translate.MeshFixture.ref;
 import static io.meshwork.controlplane.translate.MeshFixture.tcp;
 import static io.meshwork.controlplane.translate.MeshFixture.workload;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
+import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.translate.RequestSimulator.Outcome;
 import io.meshwork.controlplane.translate.RequestSimulator.Request;
@@ -88,7 +90,7 @@ class TrafficSplitSimulationTest {
         assertThat(outcome.clusters()).containsExactly("outbound|5432||db.default.svc.cluster.local");
         assertThat(outcome.targets().get(0).endpoints())
                 .containsExactly(new RequestSimulator.Endpoint("10.0.3.1", 5432,
-                        io.envoyproxy.envoy.config.core.v3.HealthStatus.HEALTHY));
+                        HealthStatus.HEALTHY));
     }
 
     @Test
@@ -134,7 +136,7 @@ class TrafficSplitSimulationTest {
         assertThat(outcome.result()).isEqualTo(Result.ROUTED);
         assertThat(outcome.targets().get(0).endpoints())
                 .extracting(RequestSimulator.Endpoint::address, RequestSimulator.Endpoint::port)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("127.0.0.1", 18080));
+                .containsExactly(tuple("127.0.0.1", 18080));
     }
 
     @Test
