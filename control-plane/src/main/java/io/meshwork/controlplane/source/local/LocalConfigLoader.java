@@ -109,6 +109,7 @@ public final class LocalConfigLoader {
             DocumentOutcome outcome = parser.parse(file, document.index(), document.root());
             if (outcome instanceof DocumentOutcome.Accepted a) {
                 candidates.offer(a.object());
+                problems.addAll(a.warnings());
             } else if (outcome instanceof DocumentOutcome.Rejected r) {
                 Optional<ConfigObject> previous = r.key() != null
                         ? Optional.ofNullable(lastGood.get(r.key()))

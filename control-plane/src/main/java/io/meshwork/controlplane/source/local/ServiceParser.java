@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
@@ -20,6 +21,19 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * and otherwise it is {@code http}.
  */
 final class ServiceParser implements KindParser<MeshService> {
+
+    /** Kubernetes Service fields that mean nothing inside the mesh (cluster IPs, node ports, load balancers). */
+    private static final Set<String> KUBERNETES_ONLY = Set.of("spec.type", "spec.clusterIP", "spec.clusterIPs",
+            "spec.sessionAffinity", "spec.sessionAffinityConfig", "spec.externalTrafficPolicy", "spec.internalTrafficPolicy",
+            "spec.ipFamilies", "spec.ipFamilyPolicy", "spec.externalIPs", "spec.externalName", "spec.loadBalancerIP",
+            "spec.loadBalancerSourceRanges", "spec.loadBalancerClass", "spec.publishNotReadyAddresses",
+            "spec.allocateLoadBalancerNodePorts", "spec.healthCheckNodePort", "spec.trafficDistribution",
+            "spec.ports[].nodePort");
+
+    @Override
+    public Set<String> ignoredFields() {
+        return KUBERNETES_ONLY;
+    }
 
     @Override
     public MeshService parse(ObjectRef ref, String apiVersion, YamlObject document, YamlObject metadata) {

@@ -116,4 +116,24 @@ class DocumentHandlingTest {
                 service("ratings", "ratings", null, 9080).replace("name: ratings", "name: ratings\n  namespace: Prod_1")));
         assertThat(result.errors()).singleElement().satisfies(p -> assertThat(p.field()).isEqualTo("metadata.namespace"));
     }
+
+    @Test
+    void unknownSpecFieldIsAWarningAndTheObjectIsUsed() {
+        LoadResult result = new LocalConfigLoader().load(files("a.yaml",
+                Manifests.serviceWithPorts("ratings", "  - port: 9080\n    appProtocl: grpc\n")));
+        assertThat(result.problems()).singleElement().satisfies(p -> {
+            assertThat(p.severity()).isEqualTo(ConfigProblem.Severity.WARNING);
+            assertThat(p).hasToString("a.yaml doc 1 (line 10): Service default/ratings: spec.ports[0].appProtocl: "
+                    + "unknown field, ignored (a typo?)");
+        });
+        assertThat(result.snapshot().services()).containsOnlyKeys(RATINGS);
+    }
+
+    @Test
+    void kubernetesOnlyServiceFieldsAndStatusDrawNoWarning() {
+        LoadResult result = new LocalConfigLoader().load(files("a.yaml", Manifests.serviceWithPorts("ratings",
+                "  - port: 9080\n    nodePort: 30080\n  type: NodePort\n  clusterIP: 10.96.0.10\n")
+                .replace("  name: ratings\n", "  name: ratings\n  annotations: {team: a}\n  uid: 123\n") + "status:\n  loadBalancer: {}\n"));
+        assertThat(result.problems()).isEmpty();
+    }
 }
