@@ -126,13 +126,12 @@ public final class LocalConfigLoader {
     /** The objects of this load by key, resolving duplicates as the class comment says. */
     private final class Candidates {
         final Map<ConfigObject.Key, ConfigObject> objects = new LinkedHashMap<>();
+        private final java.util.Set<ConfigObject.Key> fromLastGood = new java.util.HashSet<>();
         private final List<ConfigProblem> problems;
 
         Candidates(List<ConfigProblem> problems) {
             this.problems = problems;
         }
-
-        private final java.util.Set<ConfigObject.Key> fromLastGood = new java.util.HashSet<>();
 
         /** A document read in this load. */
         void offer(ConfigObject object) {
@@ -166,7 +165,10 @@ public final class LocalConfigLoader {
             ConfigObject keep = newcomerWasAccepted ? object : existing;
             ConfigObject drop = newcomerWasAccepted ? existing : object;
             objects.put(object.key(), keep);
-            problems.add(ConfigProblem.error(drop.source(), drop.kind().kindName(), drop.ref(), "metadata.name",
+            if (keep == object) {
+                fromLastGood.remove(object.key());
+            }
+            problems.add(ConfigProblem.error(drop.locationOf("metadata.name"), drop.kind().kindName(), drop.ref(), "metadata.name",
                     "duplicate: " + keep.key() + " is already defined in " + keep.source().document()
                             + "; this one is ignored"));
         }

@@ -96,7 +96,7 @@ class DocumentHandlingTest {
         LoadResult result = new LocalConfigLoader().load(files(
                 "a.yaml", service("ratings", "ratings", null, 9080),
                 "b.yaml", service("ratings", "ratings", null, 8080)));
-        assertThat(result.errors()).singleElement().hasToString("b.yaml doc 1 (line 1): Service default/ratings: metadata.name: "
+        assertThat(result.errors()).singleElement().hasToString("b.yaml doc 1 (line 4): Service default/ratings: metadata.name: "
                 + "duplicate: Service default/ratings is already defined in a.yaml doc 1; this one is ignored");
         assertThat(result.snapshot().services().get(RATINGS).ports().get(0).port()).isEqualTo(9080);
     }
