@@ -17,8 +17,9 @@ import org.snakeyaml.engine.v2.nodes.Tag;
 /**
  * Reads a {@code v1 Service}: selector and ports. Port numbers and names must be unique. The
  * protocol comes from {@code appProtocol} (http, http2, grpc or tcp); when it is missing it is
- * taken, as Istio does, from a port name of the form {@code <protocol>} or {@code <protocol>-suffix},
- * and otherwise it is {@code http}.
+ * taken, as Istio does, from a port name of the form {@code <protocol>} or {@code <protocol>-suffix}
+ * (http, http2, grpc, tcp; https, tls, mongo, mysql and redis are passed through as tcp), and
+ * otherwise it is {@code http}.
  */
 final class ServiceParser implements KindParser<MeshService> {
 
@@ -110,6 +111,8 @@ final class ServiceParser implements KindParser<MeshService> {
         String prefix = portName.toLowerCase(Locale.ROOT).split("-", 2)[0];
         return switch (prefix) {
             case "http2", "grpc", "tcp" -> Protocol.parse(prefix).orElseThrow();
+            // Istio's names for traffic that must not be parsed as HTTP: pass it through as TCP.
+            case "https", "tls", "mongo", "mysql", "redis" -> Protocol.TCP;
             default -> Protocol.HTTP;
         };
     }
