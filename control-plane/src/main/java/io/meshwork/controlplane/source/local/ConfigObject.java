@@ -1,7 +1,10 @@
 package io.meshwork.controlplane.source.local;
 
 import io.meshwork.controlplane.model.ObjectRef;
+import java.util.Collection;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * One accepted document: its kind, namespace/name, where it was read and the model value
@@ -36,5 +39,12 @@ record ConfigObject(Key key, SourceLocation source, Object value, Map<String, In
 
     <T> T as(Class<T> type) {
         return type.cast(value);
+    }
+
+    /** The values of one kind among {@code objects}, by namespace/name. */
+    static <T> SortedMap<ObjectRef, T> valuesOf(Collection<ConfigObject> objects, ConfigKind kind, Class<T> type) {
+        SortedMap<ObjectRef, T> result = new TreeMap<>();
+        objects.stream().filter(o -> o.kind() == kind).forEach(o -> result.put(o.ref(), o.as(type)));
+        return result;
     }
 }

@@ -22,6 +22,8 @@ public record ConfigProblem(Severity severity, String file, int documentIndex, i
     public ConfigProblem {
         kind = kind == null ? "" : kind;
         field = field == null ? "" : field;
+        // One problem, one log line: messages quoting YAML or parser output must not break it.
+        message = message == null ? "" : message.replaceAll("\\s*\\R\\s*", " ").strip();
     }
 
     static ConfigProblem error(SourceLocation at, String kind, ObjectRef object, String field, String message) {

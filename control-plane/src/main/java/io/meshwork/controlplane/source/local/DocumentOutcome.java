@@ -3,7 +3,8 @@ package io.meshwork.controlplane.source.local;
 /** What became of one YAML document: accepted, rejected (with the object it meant, when known) or ignored. */
 sealed interface DocumentOutcome {
 
-    record Accepted(ConfigObject object) implements DocumentOutcome {
+    /** @param warnings fields that were ignored (unknown, probably mistyped) */
+    record Accepted(ConfigObject object, java.util.List<ConfigProblem> warnings) implements DocumentOutcome {
     }
 
     /** @param key the object the document declares, null when even that could not be read */

@@ -1,6 +1,8 @@
 package io.meshwork.controlplane.source.local;
 
 import io.meshwork.controlplane.model.ObjectRef;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -45,8 +47,17 @@ final class DocumentParser {
                 throw document.error("apiVersion", "\"" + apiVersion + "\" is not supported for " + kindName
                         + " (supported: " + kind.get().supportedVersions() + ")");
             }
-            Object value = parsers.get(kind.get()).parse(ref, apiVersion, document, metadata);
-            return new DocumentOutcome.Accepted(new ConfigObject(key, at, value, document.lines()));
+            KindParser<?> kindParser = parsers.get(kind.get());
+            Object value = kindParser.parse(ref, apiVersion, document, metadata);
+            List<ConfigProblem> warnings = new ArrayList<>();
+            // The envelope (status, metadata.annotations, ...) is not ours to judge; the spec is.
+            for (YamlObject.UnknownField unknown : document.unreadFields(path -> !path.isEmpty() && !path.startsWith("metadata"))) {
+                if (!kindParser.ignoredFields().contains(unknown.pattern())) {
+                    warnings.add(ConfigProblem.warning(at.atLine(unknown.line()), kindName, ref, unknown.path(),
+                            "unknown field, ignored (a typo?)"));
+                }
+            }
+            return new DocumentOutcome.Accepted(new ConfigObject(key, at, value, document.lines()), warnings);
         } catch (InvalidFieldException e) {
             ConfigProblem problem = ConfigProblem.error(at.atLine(e.line()), kindName, ref, e.field(), e.getMessage());
             return new DocumentOutcome.Rejected(problem, key);

@@ -9,4 +9,12 @@ import io.meshwork.controlplane.model.ObjectRef;
 interface KindParser<T> {
 
     T parse(ObjectRef ref, String apiVersion, YamlObject document, YamlObject metadata);
+
+    /**
+     * Fields of this kind that Meshwork knowingly ignores (so they draw no "unknown field" warning),
+     * as paths with list indices left out, e.g. {@code spec.ports[].nodePort}.
+     */
+    default java.util.Set<String> ignoredFields() {
+        return java.util.Set.of();
+    }
 }

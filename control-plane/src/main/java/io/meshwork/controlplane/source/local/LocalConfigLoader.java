@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,13 +25,13 @@ import java.util.stream.Stream;
  * file) into a {@link MeshSnapshot}, with every problem found.
  *
  * <p>Bad input never costs what was already accepted. A rejected document is left out, and if it
- * declared an object that the previous load accepted, that previous version is kept; a file that is
+ * declared an object that the previous load accepted, that previous version is kept. A file that is
  * not valid YAML (or cannot be read, or is empty: a write in progress) keeps all the objects the
- * previous load took from it; a file holding only comments has no objects. Of two
- * documents declaring the same object, the one accepted before wins, else the first by file name and
- * document index. A TrafficSplit whose references are broken is rejected (not the Services it names).
- * Two TrafficSplits without matches for the same root service conflict: neither is applied, and the
- * root service is served unsplit until one of them goes.
+ * previous load took from it; a file holding only comments has none. Of two documents declaring the
+ * same object, the one accepted before wins, else the first by file name and document index. A
+ * TrafficSplit whose references are broken is rejected, not the Services it names. Two TrafficSplits
+ * without matches for the same root service conflict: neither is applied, and the root service is
+ * served unsplit until one of them goes.
  *
  * <p>The loader remembers the last accepted objects between calls; use one loader per folder.
  */
@@ -74,16 +73,16 @@ public final class LocalConfigLoader {
 
     private LoadResult loadFiles(SortedMap<String, FileText> files) {
         List<ConfigProblem> problems = new ArrayList<>();
-        Candidates candidates = new Candidates(problems);
+        CandidateObjects candidates = new CandidateObjects(lastGood, problems);
         files.forEach((file, content) -> readFile(file, content, candidates, problems));
-        Map<ConfigObject.Key, ConfigObject> accepted = acceptSplits(candidates.objects, problems);
+        Map<ConfigObject.Key, ConfigObject> accepted = SplitAcceptance.accept(candidates.objects, lastGood, problems);
         lastGood = accepted;
         problems.sort(Comparator.comparing(ConfigProblem::file).thenComparingInt(ConfigProblem::documentIndex)
                 .thenComparingInt(ConfigProblem::line));
         return new LoadResult(snapshot(accepted.values()), problems);
     }
 
-    private void readFile(String file, FileText content, Candidates candidates, List<ConfigProblem> problems) {
+    private void readFile(String file, FileText content, CandidateObjects candidates, List<ConfigProblem> problems) {
         List<ConfigObject> lastFromFile = lastGood.values().stream().filter(o -> o.source().file().equals(file)).toList();
         if (content.text() != null && content.text().isEmpty() && !lastFromFile.isEmpty()) {
             // Zero bytes is what a reader sees between an editor's truncate and its write.
@@ -109,6 +108,7 @@ public final class LocalConfigLoader {
             DocumentOutcome outcome = parser.parse(file, document.index(), document.root());
             if (outcome instanceof DocumentOutcome.Accepted a) {
                 candidates.offer(a.object());
+                problems.addAll(a.warnings());
             } else if (outcome instanceof DocumentOutcome.Rejected r) {
                 Optional<ConfigObject> previous = r.key() != null
                         ? Optional.ofNullable(lastGood.get(r.key()))
@@ -122,126 +122,14 @@ public final class LocalConfigLoader {
         }
     }
 
-    /** The objects of this load by key, resolving duplicates as the class comment says. */
-    private final class Candidates {
-        final Map<ConfigObject.Key, ConfigObject> objects = new LinkedHashMap<>();
-        private final List<ConfigProblem> problems;
-
-        Candidates(List<ConfigProblem> problems) {
-            this.problems = problems;
-        }
-
-        private final java.util.Set<ConfigObject.Key> fromLastGood = new java.util.HashSet<>();
-
-        /** A document read in this load. */
-        void offer(ConfigObject object) {
-            ConfigObject existing = objects.putIfAbsent(object.key(), object);
-            if (existing == null) {
-                return;
-            }
-            if (fromLastGood.contains(object.key()) && existing.source().sameDocument(object.source())) {
-                // The stand-in for a broken document turns out to be this very document, read fine now.
-                objects.put(object.key(), object);
-                fromLastGood.remove(object.key());
-                return;
-            }
-            resolveDuplicate(existing, object);
-        }
-
-        /** An object kept from the last load because the document that now declares it is broken. */
-        void offerLastGood(ConfigObject object) {
-            ConfigObject existing = objects.putIfAbsent(object.key(), object);
-            if (existing == null) {
-                fromLastGood.add(object.key());
-            } else if (!existing.source().sameDocument(object.source())) {
-                resolveDuplicate(existing, object);
-            }
-        }
-
-        private void resolveDuplicate(ConfigObject existing, ConfigObject object) {
-            ConfigObject previous = lastGood.get(object.key());
-            boolean newcomerWasAccepted = previous != null && previous.source().sameDocument(object.source())
-                    && !previous.source().sameDocument(existing.source());
-            ConfigObject keep = newcomerWasAccepted ? object : existing;
-            ConfigObject drop = newcomerWasAccepted ? existing : object;
-            objects.put(object.key(), keep);
-            problems.add(ConfigProblem.error(drop.source(), drop.kind().kindName(), drop.ref(), "metadata.name",
-                    "duplicate: " + keep.key() + " is already defined in " + keep.source().document()
-                            + "; this one is ignored"));
-        }
-    }
-
-    private Map<ConfigObject.Key, ConfigObject> acceptSplits(Map<ConfigObject.Key, ConfigObject> candidates,
-                                                              List<ConfigProblem> problems) {
-        TrafficSplitReferences references = new TrafficSplitReferences(
-                valuesOf(candidates.values(), ConfigKind.SERVICE, MeshService.class),
-                valuesOf(candidates.values(), ConfigKind.HTTP_ROUTE_GROUP, HttpRouteGroup.class));
-        Map<ConfigObject.Key, ConfigObject> accepted = new LinkedHashMap<>();
-        Map<ObjectRef, List<ConfigObject>> defaultSplitsByRoot = new TreeMap<>();
-        for (ConfigObject object : candidates.values()) {
-            if (object.kind() != ConfigKind.TRAFFIC_SPLIT) {
-                accepted.put(object.key(), object);
-                continue;
-            }
-            Optional<ConfigObject> split = checkReferences(object, references, problems);
-            split.ifPresent(s -> {
-                accepted.put(s.key(), s);
-                TrafficSplit value = s.as(TrafficSplit.class);
-                if (value.matches().isEmpty()) {
-                    defaultSplitsByRoot.computeIfAbsent(value.rootService(), root -> new ArrayList<>()).add(s);
-                }
-            });
-        }
-        defaultSplitsByRoot.forEach((root, splits) -> {
-            if (splits.size() < 2) {
-                return;
-            }
-            for (ConfigObject split : splits) {
-                accepted.remove(split.key());
-                String others = splits.stream().filter(o -> o != split)
-                        .map(o -> o.key() + " (" + o.source().document() + ")")
-                        .reduce((a, b) -> a + ", " + b).orElseThrow();
-                problems.add(ConfigProblem.error(split.locationOf("spec.service"), split.kind().kindName(), split.ref(),
-                        "spec.service", "conflicts with " + others + ": both are the default split (no matches) of Service "
-                                + root + "; neither is applied, so " + root.name() + " is served unsplit"));
-            }
-        });
-        return accepted;
-    }
-
-    /** The split if its references hold, else its last accepted version if that one's do. */
-    private Optional<ConfigObject> checkReferences(ConfigObject split, TrafficSplitReferences references,
-                                                   List<ConfigProblem> problems) {
-        Optional<TrafficSplitReferences.Broken> broken = references.check(split.as(TrafficSplit.class));
-        if (broken.isEmpty()) {
-            return Optional.of(split);
-        }
-        ConfigProblem problem = ConfigProblem.error(split.locationOf(broken.get().field()), split.kind().kindName(),
-                split.ref(), broken.get().field(), broken.get().message());
-        ConfigObject previous = lastGood.get(split.key());
-        if (previous != null && !previous.value().equals(split.value())
-                && references.check(previous.as(TrafficSplit.class)).isEmpty()) {
-            problems.add(problem.withNote("still serving its last accepted version (from " + previous.source().document() + ")"));
-            return Optional.of(previous);
-        }
-        problems.add(problem);
-        return Optional.empty();
-    }
-
     private static MeshSnapshot snapshot(java.util.Collection<ConfigObject> objects) {
-        Map<ObjectRef, MeshService> services = valuesOf(objects, ConfigKind.SERVICE, MeshService.class);
-        Map<ObjectRef, Workload> workloads = valuesOf(objects, ConfigKind.WORKLOAD, Workload.class);
-        Map<ObjectRef, TrafficSplit> splits = valuesOf(objects, ConfigKind.TRAFFIC_SPLIT, TrafficSplit.class);
-        Map<ObjectRef, HttpRouteGroup> groups = valuesOf(objects, ConfigKind.HTTP_ROUTE_GROUP, HttpRouteGroup.class);
+        Map<ObjectRef, MeshService> services = ConfigObject.valuesOf(objects, ConfigKind.SERVICE, MeshService.class);
+        Map<ObjectRef, Workload> workloads = ConfigObject.valuesOf(objects, ConfigKind.WORKLOAD, Workload.class);
+        Map<ObjectRef, TrafficSplit> splits = ConfigObject.valuesOf(objects, ConfigKind.TRAFFIC_SPLIT, TrafficSplit.class);
+        Map<ObjectRef, HttpRouteGroup> groups = ConfigObject.valuesOf(objects, ConfigKind.HTTP_ROUTE_GROUP, HttpRouteGroup.class);
         String version = SnapshotVersion.of(services.values(), workloads.values(), splits.values(), groups.values());
         return new MeshSnapshot(version, new TreeMap<>(services), new TreeMap<>(workloads),
                 new TreeMap<>(EndpointResolver.resolve(services.values(), workloads.values())),
                 new TreeMap<>(splits), new TreeMap<>(groups));
-    }
-
-    private static <T> SortedMap<ObjectRef, T> valuesOf(java.util.Collection<ConfigObject> objects, ConfigKind kind, Class<T> type) {
-        SortedMap<ObjectRef, T> result = new TreeMap<>();
-        objects.stream().filter(o -> o.kind() == kind).forEach(o -> result.put(o.ref(), o.as(type)));
-        return result;
     }
 }

@@ -10,16 +10,31 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
  * Reads a {@code v1 Service}: selector and ports. Port numbers and names must be unique. The
  * protocol comes from {@code appProtocol} (http, http2, grpc or tcp); when it is missing it is
- * taken, as Istio does, from a port name of the form {@code <protocol>} or {@code <protocol>-suffix},
- * and otherwise it is {@code http}.
+ * taken, as Istio does, from a port name of the form {@code <protocol>} or {@code <protocol>-suffix}
+ * (http, http2, grpc, tcp; https, tls, mongo, mysql and redis are passed through as tcp), and
+ * otherwise it is {@code http}.
  */
 final class ServiceParser implements KindParser<MeshService> {
+
+    /** Kubernetes Service fields that mean nothing inside the mesh (cluster IPs, node ports, load balancers). */
+    private static final Set<String> KUBERNETES_ONLY = Set.of("spec.type", "spec.clusterIP", "spec.clusterIPs",
+            "spec.sessionAffinity", "spec.sessionAffinityConfig", "spec.externalTrafficPolicy", "spec.internalTrafficPolicy",
+            "spec.ipFamilies", "spec.ipFamilyPolicy", "spec.externalIPs", "spec.externalName", "spec.loadBalancerIP",
+            "spec.loadBalancerSourceRanges", "spec.loadBalancerClass", "spec.publishNotReadyAddresses",
+            "spec.allocateLoadBalancerNodePorts", "spec.healthCheckNodePort", "spec.trafficDistribution",
+            "spec.ports[].nodePort");
+
+    @Override
+    public Set<String> ignoredFields() {
+        return KUBERNETES_ONLY;
+    }
 
     @Override
     public MeshService parse(ObjectRef ref, String apiVersion, YamlObject document, YamlObject metadata) {
@@ -96,6 +111,8 @@ final class ServiceParser implements KindParser<MeshService> {
         String prefix = portName.toLowerCase(Locale.ROOT).split("-", 2)[0];
         return switch (prefix) {
             case "http2", "grpc", "tcp" -> Protocol.parse(prefix).orElseThrow();
+            // Istio's names for traffic that must not be parsed as HTTP: pass it through as TCP.
+            case "https", "tls", "mongo", "mysql", "redis" -> Protocol.TCP;
             default -> Protocol.HTTP;
         };
     }

@@ -21,6 +21,12 @@ final class TrafficSplitParser implements KindParser<TrafficSplit> {
     static final String ROUTE_GROUP_KIND = "HTTPRouteGroup";
 
     @Override
+    public Set<String> ignoredFields() {
+        // SMI lets a match name its API group; only HTTPRouteGroup's exists here.
+        return Set.of("spec.matches[].apiGroup");
+    }
+
+    @Override
     public TrafficSplit parse(ObjectRef ref, String apiVersion, YamlObject document, YamlObject metadata) {
         boolean quantityWeights = apiVersion.endsWith("/v1alpha1");
         YamlObject spec = document.requiredObject("spec");

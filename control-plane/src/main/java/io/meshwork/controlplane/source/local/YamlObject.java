@@ -1,10 +1,12 @@
 package io.meshwork.controlplane.source.local;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
@@ -23,11 +25,23 @@ final class YamlObject {
     private final int line;
     private final Map<String, Node> fields = new LinkedHashMap<>();
     private final Map<String, Integer> lines;
+    private final List<YamlObject> visited;
+    private final Set<String> read = new HashSet<>();
 
-    private YamlObject(String path, MappingNode node, Map<String, Integer> lines) {
+    /** A field present in the YAML that no parser asked for: most often a typo. */
+    record UnknownField(String path, int line) {
+        /** The path with list indices left out ({@code spec.ports[].nodePort}), for lists of known fields. */
+        String pattern() {
+            return path.replaceAll("\\[\\d+]", "[]");
+        }
+    }
+
+    private YamlObject(String path, MappingNode node, Map<String, Integer> lines, List<YamlObject> visited) {
         this.path = path;
         this.line = lineOf(node);
         this.lines = lines;
+        this.visited = visited;
+        visited.add(this);
         lines.put(path, line);
         for (NodeTuple tuple : node.getValue()) {
             if (!(tuple.getKeyNode() instanceof ScalarNode key)) {
@@ -45,7 +59,7 @@ final class YamlObject {
         if (!(node instanceof MappingNode mapping)) {
             throw new InvalidFieldException("", lineOf(node), "a document must be a mapping with apiVersion, kind and metadata");
         }
-        return new YamlObject("", mapping, new java.util.HashMap<>());
+        return new YamlObject("", mapping, new java.util.HashMap<>(), new ArrayList<>());
     }
 
     static int lineOf(Node node) {
@@ -123,7 +137,7 @@ final class YamlObject {
             if (!(node instanceof MappingNode mapping)) {
                 throw error(key, "must be a mapping");
             }
-            return new YamlObject(path(key), mapping, lines);
+            return new YamlObject(path(key), mapping, lines, visited);
         });
     }
 
@@ -140,7 +154,7 @@ final class YamlObject {
             if (!(items.get(i) instanceof MappingNode mapping)) {
                 throw new InvalidFieldException(itemPath, lineOf(items.get(i)), "must be a mapping");
             }
-            result.add(new YamlObject(itemPath, mapping, lines));
+            result.add(new YamlObject(itemPath, mapping, lines, visited));
         }
         return result;
     }
@@ -174,26 +188,24 @@ final class YamlObject {
     /** A mapping of names to strings (labels, selectors); absent means empty. Sorted by key. */
     Map<String, String> stringMap(String key) {
         Map<String, String> result = new TreeMap<>();
-        optionalObject(key).ifPresent(map -> map.fields.forEach((name, node) -> {
-            if (!isNull(node)) {
-                result.put(name, scalarAt(map.path(name), node).getValue());
-            }
-        }));
+        optionalObject(key).ifPresent(map -> map.fields().forEach((name, node) ->
+                result.put(name, scalarAt(map.path(name), node).getValue())));
         return result;
     }
 
     /** A mapping of names to port numbers (1..65535); absent means empty. Sorted by key. */
     Map<String, Integer> portMap(String key) {
         Map<String, Integer> result = new TreeMap<>();
-        optionalObject(key).ifPresent(map -> map.fields.forEach((name, node) -> {
+        optionalObject(key).ifPresent(map -> map.fields().forEach((name, node) -> {
             String fieldPath = map.path(name);
             result.put(name, checkPort(fieldPath, node, toInt(fieldPath, node)));
         }));
         return result;
     }
 
-    /** The fields of this mapping in document order, with null values left out. */
+    /** The fields of this mapping in document order, with null values left out; all count as read. */
     Map<String, Node> fields() {
+        read.addAll(fields.keySet());
         Map<String, Node> result = new LinkedHashMap<>();
         fields.forEach((k, v) -> {
             if (!isNull(v)) {
@@ -210,7 +222,26 @@ final class YamlObject {
         return scalar;
     }
 
+    /**
+     * The fields no parser read, in every mapping of this document read so far whose path passes
+     * {@code checked} (mappings never read are not looked into).
+     */
+    List<UnknownField> unreadFields(java.util.function.Predicate<String> checked) {
+        List<UnknownField> result = new ArrayList<>();
+        for (YamlObject object : visited) {
+            if (checked.test(object.path)) {
+                object.fields.forEach((key, node) -> {
+                    if (!object.read.contains(key)) {
+                        result.add(new UnknownField(object.path(key), lineOf(node)));
+                    }
+                });
+            }
+        }
+        return result;
+    }
+
     private Optional<Node> value(String key) {
+        read.add(key);
         Node node = fields.get(key);
         return node == null || isNull(node) ? Optional.empty() : Optional.of(node);
     }

@@ -96,7 +96,7 @@ class DocumentHandlingTest {
         LoadResult result = new LocalConfigLoader().load(files(
                 "a.yaml", service("ratings", "ratings", null, 9080),
                 "b.yaml", service("ratings", "ratings", null, 8080)));
-        assertThat(result.errors()).singleElement().hasToString("b.yaml doc 1 (line 1): Service default/ratings: metadata.name: "
+        assertThat(result.errors()).singleElement().hasToString("b.yaml doc 1 (line 4): Service default/ratings: metadata.name: "
                 + "duplicate: Service default/ratings is already defined in a.yaml doc 1; this one is ignored");
         assertThat(result.snapshot().services().get(RATINGS).ports().get(0).port()).isEqualTo(9080);
     }
@@ -115,5 +115,25 @@ class DocumentHandlingTest {
         LoadResult result = new LocalConfigLoader().load(files("a.yaml",
                 service("ratings", "ratings", null, 9080).replace("name: ratings", "name: ratings\n  namespace: Prod_1")));
         assertThat(result.errors()).singleElement().satisfies(p -> assertThat(p.field()).isEqualTo("metadata.namespace"));
+    }
+
+    @Test
+    void unknownSpecFieldIsAWarningAndTheObjectIsUsed() {
+        LoadResult result = new LocalConfigLoader().load(files("a.yaml",
+                Manifests.serviceWithPorts("ratings", "  - port: 9080\n    appProtocl: grpc\n")));
+        assertThat(result.problems()).singleElement().satisfies(p -> {
+            assertThat(p.severity()).isEqualTo(ConfigProblem.Severity.WARNING);
+            assertThat(p).hasToString("a.yaml doc 1 (line 10): Service default/ratings: spec.ports[0].appProtocl: "
+                    + "unknown field, ignored (a typo?)");
+        });
+        assertThat(result.snapshot().services()).containsOnlyKeys(RATINGS);
+    }
+
+    @Test
+    void kubernetesOnlyServiceFieldsAndStatusDrawNoWarning() {
+        LoadResult result = new LocalConfigLoader().load(files("a.yaml", Manifests.serviceWithPorts("ratings",
+                "  - port: 9080\n    nodePort: 30080\n  type: NodePort\n  clusterIP: 10.96.0.10\n")
+                .replace("  name: ratings\n", "  name: ratings\n  annotations: {team: a}\n  uid: 123\n") + "status:\n  loadBalancer: {}\n"));
+        assertThat(result.problems()).isEmpty();
     }
 }

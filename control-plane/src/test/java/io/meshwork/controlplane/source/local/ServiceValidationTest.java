@@ -36,6 +36,11 @@ class ServiceValidationTest {
     }
 
     @Test
+    void tlsPortNameIsPassedThroughAsTcp() {
+        assertThat(ratings(load("  - name: https\n    port: 443\n")).ports().get(0).protocol()).isEqualTo(Protocol.TCP);
+    }
+
+    @Test
     void appProtocolWinsOverPortName() {
         MeshService service = ratings(load("  - name: grpc\n    port: 9080\n    appProtocol: tcp\n"));
         assertThat(service.ports().get(0).protocol()).isEqualTo(Protocol.TCP);
