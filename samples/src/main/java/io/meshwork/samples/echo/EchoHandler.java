@@ -53,6 +53,8 @@ final class EchoHandler extends ChannelInboundHandlerAdapter {
             "transfer-encoding", "te", "upgrade", "http2-settings", "proxy-connection", "expect",
             LATENCY_HEADER, FAIL_HEADER, CALL_HEADER, COUNT_HEADER);
 
+    private static final List<String> IDENTITY_FIELDS = List.of("service", "version", "pod");
+
     private final EchoConfig config;
     private final UpstreamClient upstream;
     private final boolean http2;
@@ -194,7 +196,7 @@ final class EchoHandler extends ChannelInboundHandlerAdapter {
                 UpstreamClient.Reply reply = (UpstreamClient.Reply) f.getNow();
                 // The caller sees the upstream's failure as its own, so load generators count it.
                 respond(ctx, req, HttpResponseStatus.valueOf(reply.status()),
-                        json(req, Map.of("upstream", new RawJson(reply.status(), reply.body()))));
+                        json(req, Map.of("upstream", new RawJson(reply.status(), reply.body()))), reply.headers());
             } else {
                 respond(ctx, req, HttpResponseStatus.BAD_GATEWAY,
                         json(req, Map.of("error", "upstream " + call + ": " + f.cause())));
@@ -203,6 +205,18 @@ final class EchoHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void respond(ChannelHandlerContext ctx, HttpRequest req, HttpResponseStatus status, String body) {
+        respond(ctx, req, status, body, null);
+    }
+
+    /** Who answered, also as headers, so a client can count versions without parsing the body. */
+    private void identify(HttpHeaders headers) {
+        headers.set("x-echo-service", config.service())
+                .set("x-echo-version", config.version())
+                .set("x-echo-pod", config.pod());
+    }
+
+    private void respond(ChannelHandlerContext ctx, HttpRequest req, HttpResponseStatus status, String body,
+            HttpHeaders upstreamHeaders) {
         if (!ctx.channel().isActive()) {
             return;
         }
@@ -210,8 +224,16 @@ final class EchoHandler extends ChannelInboundHandlerAdapter {
                 Unpooled.copiedBuffer(body + "\n", StandardCharsets.UTF_8));
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes())
-                .set("x-echo-pod", config.pod());
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, response.content().readableBytes());
+        identify(response.headers());
+        if (upstreamHeaders != null) {
+            for (String field : IDENTITY_FIELDS) {
+                String value = upstreamHeaders.get("x-echo-" + field);
+                if (value != null) {
+                    response.headers().set("x-echo-upstream-" + field, value);
+                }
+            }
+        }
         if (http2) {
             ctx.writeAndFlush(response);
             return;
@@ -258,6 +280,7 @@ final class EchoHandler extends ChannelInboundHandlerAdapter {
         }
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/grpc");
+        identify(head.headers());
         ctx.write(head);
         for (int i = 0; i < count; i++) {
             Map<String, Object> extra = stream

@@ -39,8 +39,8 @@ import java.util.concurrent.TimeoutException;
  */
 final class UpstreamClient implements AutoCloseable {
 
-    /** An upstream answer: status and body text. */
-    record Reply(int status, String body) {
+    /** An upstream answer: status, headers and body text. */
+    record Reply(int status, HttpHeaders headers, String body) {
     }
 
     private static final AttributeKey<Promise<Reply>> PENDING = AttributeKey.valueOf("echo.upstream.pending");
@@ -118,7 +118,7 @@ final class UpstreamClient implements AutoCloseable {
                 ctx.close();
             }
             if (pending != null) {
-                pending.trySuccess(new Reply(response.status().code(), response.content().toString(StandardCharsets.UTF_8)));
+                pending.trySuccess(new Reply(response.status().code(), response.headers().copy(), response.content().toString(StandardCharsets.UTF_8)));
                 pool.release(ctx.channel());
             }
         }

@@ -183,6 +183,9 @@ class EchoServerHttpTest {
                     .startsWith("{\"service\":\"frontend\"")
                     .contains("\"upstream\":{\"status\":200,\"body\":{\"service\":\"reviews\",\"version\":\"v2\"")
                     .contains("\"path\":\"/product/1\",\"host\":\"reviews\"");
+            assertThat(response.headers().firstValue("x-echo-version")).hasValue("v1");
+            assertThat(response.headers().firstValue("x-echo-upstream-version")).hasValue("v2");
+            assertThat(response.headers().firstValue("x-echo-upstream-pod")).hasValue("reviews-v2-1");
         }
     }
 
