@@ -93,7 +93,7 @@ public final class EchoServer implements AutoCloseable {
             }
         };
         HttpServerCodec http1 = new HttpServerCodec();
-        HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(http1, protocol ->
+        HttpServerUpgradeHandler upgrade = new BoundedUpgradeHandler(http1, protocol ->
                 AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                         ? new Http2ServerUpgradeCodec(Http2FrameCodecBuilder.forServer().build(),
                                 new Http2MultiplexHandler(streamInit, streamInit))

@@ -170,6 +170,24 @@ class EchoServerHttpTest {
     }
 
     @Test
+    void largeUploadAskingForH2cStaysHttp1AndIsCounted() throws Exception {
+        start(EchoConfig.of("reviews", "v1", "reviews-v1-1", "127.0.0.1", 0));
+        long size = 10L * 1024 * 1024;
+
+        // java.net.http sends its first request on a fresh connection as an h2c upgrade.
+        HttpClient http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        HttpRequest upload = HttpRequest.newBuilder(uri("/upload"))
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.fromPublisher(
+                        HttpRequest.BodyPublishers.ofInputStream(() -> new ZeroStream(size)), size))
+                .build();
+        HttpResponse<String> response = http2.send(upload, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"bytes\":" + size);
+    }
+
+    @Test
     void upstreamCallGoesThroughTheProxyWithHostAndReturnsBothAnswers() throws Exception {
         try (EchoServer reviews = EchoServer.start(EchoConfig.of("reviews", "v2", "reviews-v2-1", "127.0.0.1", 0))) {
             // The reviews server stands in for the frontend's sidecar: it sees the proxied request.
