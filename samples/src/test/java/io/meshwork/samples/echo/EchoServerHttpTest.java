@@ -42,6 +42,15 @@ class EchoServerHttpTest {
         return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A POST to /upload of {@code size} zero bytes, generated as sent. */
+    private HttpRequest upload(long size) {
+        return HttpRequest.newBuilder(uri("/upload"))
+                .timeout(Duration.ofSeconds(60))
+                .POST(HttpRequest.BodyPublishers.fromPublisher(
+                        HttpRequest.BodyPublishers.ofInputStream(() -> new ZeroStream(size)), size))
+                .build();
+    }
+
     @Test
     void http1AnswerNamesServiceVersionPodAndPath() throws Exception {
         start(EchoConfig.of("reviews", "v2", "reviews-v2-1", "127.0.0.1", 0));
@@ -158,12 +167,7 @@ class EchoServerHttpTest {
         start(EchoConfig.of("reviews", "v1", "reviews-v1-1", "127.0.0.1", 0));
         long size = 100L * 1024 * 1024;
 
-        HttpRequest upload = HttpRequest.newBuilder(uri("/upload"))
-                .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.fromPublisher(
-                        HttpRequest.BodyPublishers.ofInputStream(() -> new ZeroStream(size)), size))
-                .build();
-        HttpResponse<String> response = http1.send(upload, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http1.send(upload(size), HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"bytes\":" + size);
@@ -176,12 +180,7 @@ class EchoServerHttpTest {
 
         // java.net.http sends its first request on a fresh connection as an h2c upgrade.
         HttpClient http2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
-        HttpRequest upload = HttpRequest.newBuilder(uri("/upload"))
-                .timeout(Duration.ofSeconds(60))
-                .POST(HttpRequest.BodyPublishers.fromPublisher(
-                        HttpRequest.BodyPublishers.ofInputStream(() -> new ZeroStream(size)), size))
-                .build();
-        HttpResponse<String> response = http2.send(upload, HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http2.send(upload(size), HttpResponse.BodyHandlers.ofString());
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"bytes\":" + size);
