@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
             SplitCommand.class,
             CanaryCommand.class,
             AnalyzeCommand.class,
+            EchoCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

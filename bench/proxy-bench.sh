@@ -1,0 +1,375 @@
+#!/usr/bin/env bash
+# The sidecar proxy benchmark: the same small-response HTTP/1.1 workload direct to a backend,
+# through HAProxy, through nginx and through the Meshwork sidecar, measured in one run on loopback.
+#
+#   bench/proxy-bench.sh [--duration SECONDS] [--no-update]
+#
+# Per target and pin mode: requests/s at saturation (50 connections), p50/p90/p99 at 1 and 10
+# connections (wrk --latency), the proxy's CPU time per request (utime+stime from /proc/<pid>/stat
+# over the saturation run), the sidecar's RSS (VmRSS) idle and under load. Pin modes: "split"
+# (proxy on CPU 1; load generator and backend on CPU 0) and "shared" (everything on CPU 0).
+# Every proxy is one worker with upstream keep-alive. Prints a markdown report and writes it to
+# the "Sidecar proxy" section of BENCHMARKS.md (unless --no-update). Everything it starts is
+# stopped by PID on exit. The Meshwork row is skipped, saying why, when `./mesh proxy --help` fails.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DURATION="${BENCH_DURATION:-9}"
+UPDATE=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --duration) DURATION="$2"; shift 2 ;;
+    --no-update) UPDATE=0; shift ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "error: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+SIDECAR_WARMUP="${BENCH_SIDECAR_WARMUP:-20}"   # seconds of load before the first sidecar measurement (JIT)
+BODY="hello from the meshwork benchmark backend"
+
+say() { printf '%s\n' "$*" >&2; }
+
+# --- tools -------------------------------------------------------------------------------------
+install_missing() {
+  local missing=()
+  command -v wrk >/dev/null || missing+=(wrk)
+  command -v h2load >/dev/null || missing+=(nghttp2-client)
+  command -v haproxy >/dev/null || missing+=(haproxy)
+  command -v nginx >/dev/null || missing+=(nginx)
+  command -v taskset >/dev/null || missing+=(util-linux)
+  if [[ ${#missing[@]} -eq 0 ]]; then return; fi
+  say "installing ${missing[*]} with apt-get ..."
+  local sudo=""
+  if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
+  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+install_missing
+[[ "$(nproc)" -ge 2 ]] || { say "error: needs 2 CPUs for the split pin mode, found $(nproc)"; exit 1; }
+
+# --- processes: every one started is recorded and stopped by PID -------------------------------
+WORK="$(mktemp -d -t proxy-bench.XXXXXX)"
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  if [[ -z "${BENCH_KEEP_WORK:-}" ]]; then rm -rf "$WORK"; else say "kept $WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_http() { # url [host header] [pid] : waits up to 60 s for a 200, less if pid exits
+  local url="$1" host="${2:-}" pid="${3:-}" i
+  for i in $(seq 600); do
+    if curl -fsS -o /dev/null ${host:+-H "Host: $host"} "$url" 2>/dev/null; then return 0; fi
+    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then say "error: process $pid exited before $url answered"; return 1; fi
+    sleep 0.1
+  done
+  say "error: $url did not answer 200 within 60 s"; return 1
+}
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+pin() { taskset -a -p -c "$2" "$1" >/dev/null; } # pid cpu: all threads of a running process
+
+# --- backend: nginx, one worker, a fixed small answer ------------------------------------------
+nginx_conf() { # port body-or-upstream
+  cat <<EOF
+worker_processes 1;
+master_process off;
+daemon off;
+pid $WORK/nginx-$1.pid;
+error_log $WORK/nginx-$1.error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/tmp-$1-body;
+  proxy_temp_path $WORK/tmp-$1-proxy;
+  fastcgi_temp_path $WORK/tmp-$1-fastcgi;
+  uwsgi_temp_path $WORK/tmp-$1-uwsgi;
+  scgi_temp_path $WORK/tmp-$1-scgi;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  $2
+}
+EOF
+}
+
+BACKEND_PORT="$(free_port)"
+nginx_conf "$BACKEND_PORT" "server { listen 127.0.0.1:$BACKEND_PORT; location / { default_type text/plain; return 200 \"$BODY\"; } }" \
+  > "$WORK/backend.conf"
+taskset -c 0 nginx -p "$WORK" -e "$WORK/backend.error.log" -c "$WORK/backend.conf" &
+BACKEND_PID=$!; PIDS+=("$BACKEND_PID")
+
+# --- HAProxy: one thread, http mode, upstream keep-alive with connection reuse ------------------
+HAPROXY_PORT="$(free_port)"
+cat > "$WORK/haproxy.cfg" <<EOF
+global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse always
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  timeout http-keep-alive 300s
+frontend bench
+  bind 127.0.0.1:$HAPROXY_PORT
+  default_backend backend
+backend backend
+  server b1 127.0.0.1:$BACKEND_PORT
+EOF
+taskset -c 1 haproxy -db -f "$WORK/haproxy.cfg" > "$WORK/haproxy.log" 2>&1 &
+HAPROXY_PID=$!; PIDS+=("$HAPROXY_PID")
+
+# --- nginx as reverse proxy: one worker, HTTP/1.1 upstream keep-alive ---------------------------
+NGINX_PORT="$(free_port)"
+nginx_conf "$NGINX_PORT" "upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 64; keepalive_requests 100000000; }
+  server { listen 127.0.0.1:$NGINX_PORT;
+    location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }" \
+  > "$WORK/nginx-proxy.conf"
+taskset -c 1 nginx -p "$WORK" -e "$WORK/nginx-proxy.error.log" -c "$WORK/nginx-proxy.conf" &
+NGINX_PID=$!; PIDS+=("$NGINX_PID")
+
+wait_http "http://127.0.0.1:$BACKEND_PORT/" "" "$BACKEND_PID"
+wait_http "http://127.0.0.1:$HAPROXY_PORT/" "" "$HAPROXY_PID"
+wait_http "http://127.0.0.1:$NGINX_PORT/" "" "$NGINX_PID"
+
+# --- Meshwork: control plane on a generated config, one sidecar for a client workload ----------
+MESH_PID=""
+MESH_SKIP=""
+MESH_RSS_IDLE=""
+# `mesh X --help` on a CLI without X prints the top-level usage and exits 0: check whose usage it is.
+has_command() { (cd "$ROOT" && ./mesh "$1" --help 2>"$WORK/mesh-$1-help.err" | head -1 | grep -q "Usage: mesh $1"); }
+if ! has_command proxy; then
+  MESH_SKIP="\`./mesh proxy --help\` does not show the proxy command's usage: the sidecar is not built into this tree"
+elif ! has_command control-plane; then
+  MESH_SKIP="\`./mesh control-plane --help\` does not show the control plane's usage: it is not built into this tree"
+else
+  CONFIG="$WORK/mesh-config"; mkdir -p "$CONFIG"
+  SERVICE_PORT=8080
+  cat > "$CONFIG/bench.yaml" <<EOF
+# Service bench: one plain, unmeshed endpoint (the nginx backend), called through the sidecar
+# of workload bench-client.
+apiVersion: v1
+kind: Service
+metadata: {name: bench, namespace: default}
+spec:
+  selector: {app: bench}
+  ports: [{name: http, port: $SERVICE_PORT, targetPort: http, appProtocol: http}]
+---
+apiVersion: meshwork.io/v1alpha1
+kind: Workload
+metadata: {name: bench-backend, namespace: default, labels: {app: bench, version: v1}}
+spec:
+  address: 127.0.0.1
+  ports: {http: $BACKEND_PORT}
+---
+apiVersion: meshwork.io/v1alpha1
+kind: Workload
+metadata: {name: bench-client, namespace: default, labels: {app: bench-client, version: v1}}
+spec:
+  address: 127.0.0.1
+  ports: {http: $(free_port)}
+EOF
+  XDS_PORT="$(free_port)"; CP_ADMIN_PORT="$(free_port)"
+  MESH_OUT_PORT="$(free_port)"; MESH_IN_PORT="$(free_port)"; MESH_ADMIN_PORT="$(free_port)"
+  MESH_HEALTH_PORT="$(free_port)"; MESH_METRICS_PORT="$(free_port)"
+  (cd "$ROOT" && exec taskset -c 0 ./mesh control-plane --config-dir "$CONFIG" \
+      --xds-port "$XDS_PORT" --admin-port "$CP_ADMIN_PORT") > "$WORK/control-plane.log" 2>&1 &
+  PIDS+=("$!")
+  (cd "$ROOT" && exec taskset -c 1 ./mesh proxy --xds "127.0.0.1:$XDS_PORT" --workload bench-client --namespace default \
+      --outbound-port "$MESH_OUT_PORT" --inbound-port "$MESH_IN_PORT" --admin-port "$MESH_ADMIN_PORT" \
+      --health-port "$MESH_HEALTH_PORT" --metrics-port "$MESH_METRICS_PORT") > "$WORK/sidecar.log" 2>&1 &
+  MESH_PID=$!; PIDS+=("$MESH_PID")
+  if wait_http "http://127.0.0.1:$MESH_HEALTH_PORT/healthz/ready" "" "$MESH_PID" \
+      && wait_http "http://127.0.0.1:$MESH_OUT_PORT/" bench "$MESH_PID"; then
+    sleep 2
+    MESH_RSS_IDLE="$(rss_kb "$MESH_PID")"
+  else
+    MESH_SKIP="the sidecar did not serve Host: bench (logs: control plane $(tail -2 "$WORK/control-plane.log" | tr '\n' ' '); sidecar $(tail -2 "$WORK/sidecar.log" | tr '\n' ' '))"
+    kill "$MESH_PID" 2>/dev/null || true
+    MESH_PID=""
+  fi
+fi
+if [[ -n "$MESH_SKIP" ]]; then say "SKIPPING the Meshwork sidecar row: $MESH_SKIP"; fi
+
+# --- measurement -------------------------------------------------------------------------------
+# Each point is split into REPS slices and the targets take turns slice by slice, so a noisy
+# neighbour on the machine hits every target alike; a point's figure is the median of its slices
+# (CPU per request: total CPU over total requests).
+to_us() { # 123.45us | 1.23ms | 1.01s -> microseconds
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /ms$/) n *= 1000; else if (v ~ /[0-9]s$/) n *= 1000000; printf "%.0f", n }'
+}
+median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+WRK_OUT=""
+run_wrk() { # connections port host seconds
+  WRK_OUT="$(taskset -c 0 wrk -t1 -c"$1" -d"$4s" --latency ${3:+-H "Host: $3"} "http://127.0.0.1:$2/" 2>&1)"
+  if grep -q "Non-2xx\|Socket errors" <<<"$WRK_OUT"; then
+    say "warning: errors through port $2 at $1 connections: $(grep -E 'Non-2xx|Socket errors' <<<"$WRK_OUT" | tr '\n' ' ')"
+  fi
+}
+wrk_rps() { awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$WRK_OUT"; }
+wrk_requests() { awk '/requests in/ {print $1}' <<<"$WRK_OUT"; }
+wrk_pct() { to_us "$(awk -v p="$1%" '$1 == p {print $2}' <<<"$WRK_OUT")"; }
+
+TARGETS=(direct haproxy nginx)
+if [[ -n "$MESH_PID" ]]; then TARGETS+=(meshwork); fi
+port_of() { case "$1" in direct) echo "$BACKEND_PORT" ;; haproxy) echo "$HAPROXY_PORT" ;; nginx) echo "$NGINX_PORT" ;; meshwork) echo "$MESH_OUT_PORT" ;; esac; }
+pid_of() { case "$1" in direct) echo "" ;; haproxy) echo "$HAPROXY_PID" ;; nginx) echo "$NGINX_PID" ;; meshwork) echo "$MESH_PID" ;; esac; }
+host_of() { if [[ "$1" == meshwork ]]; then echo bench; fi; }
+
+REPS="${BENCH_REPS:-3}"
+SLICE=$(( DURATION / REPS )); if [[ "$SLICE" -lt 1 ]]; then SLICE=1; fi
+declare -A S   # S[mode,target,metric]: space-separated values of the slices
+declare -A R   # R[mode,target,metric]: the reported figure
+slice() { # mode target connections
+  local mode="$1" t="$2" c="$3" pid port host before=0 after=0 sampler=""
+  pid="$(pid_of "$t")"; port="$(port_of "$t")"; host="$(host_of "$t")"
+  if [[ -n "$pid" ]]; then before="$(cpu_ticks "$pid")"; fi
+  if [[ "$t" == meshwork && "$c" == 50 ]]; then
+    # RSS under load: sampled while wrk runs.
+    ( while sleep 0.5; do rss_kb "$pid" 2>/dev/null || exit 0; done ) >> "$WORK/rss-$mode.log" &
+    sampler=$!
+  fi
+  run_wrk "$c" "$port" "$host" "$SLICE"
+  if [[ -n "$sampler" ]]; then kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; fi
+  if [[ -n "$pid" ]]; then after="$(cpu_ticks "$pid")"; fi
+  if [[ "$c" == 50 ]]; then
+    S[$mode,$t,rps]+=" $(wrk_rps)"
+    local requests; requests="$(wrk_requests)"
+    S[$mode,$t,requests]=$(( ${S[$mode,$t,requests]:-0} + ${requests:-0} ))
+    S[$mode,$t,ticks]=$(( ${S[$mode,$t,ticks]:-0} + after - before ))
+  else
+    local p
+    for p in 50 90 99; do S[$mode,$t,p${p}_$c]+=" $(wrk_pct "$p")"; done
+  fi
+}
+
+START=$SECONDS
+LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
+for mode in split shared; do
+  proxy_cpu=1; if [[ "$mode" == shared ]]; then proxy_cpu=0; fi
+  for t in haproxy nginx meshwork; do
+    pid="$(pid_of "$t")"; if [[ -n "$pid" ]]; then pin "$pid" "$proxy_cpu"; fi
+  done
+  say "pin mode $mode: proxies on CPU $proxy_cpu, wrk and backend on CPU 0; $REPS slices of ${SLICE}s per point and target"
+  if [[ -n "$MESH_PID" ]]; then
+    warm=$SIDECAR_WARMUP; if [[ "$mode" == shared ]]; then warm=3; fi
+    say "  warming the sidecar JVM up for ${warm}s ..."
+    taskset -c 0 wrk -t1 -c50 -d"${warm}s" -H "Host: bench" "http://127.0.0.1:$MESH_OUT_PORT/" >/dev/null 2>&1
+  fi
+  for c in 50 1 10; do
+    say "  $c connection(s): ${TARGETS[*]} in turn ..."
+    for _ in $(seq "$REPS"); do
+      for t in "${TARGETS[@]}"; do slice "$mode" "$t" "$c"; done
+    done
+  done
+  for t in "${TARGETS[@]}"; do
+    R[$mode,$t,rps]="$(median <<<"${S[$mode,$t,rps]}")"
+    if [[ -n "$(pid_of "$t")" && "${S[$mode,$t,requests]}" -gt 0 ]]; then
+      R[$mode,$t,cpu]="$(awk -v t="${S[$mode,$t,ticks]}" -v hz="$(getconf CLK_TCK)" -v n="${S[$mode,$t,requests]}" 'BEGIN { printf "%.1f", t / hz / n * 1e6 }')"
+    else
+      R[$mode,$t,cpu]="-"
+    fi
+    for k in p50_1 p90_1 p99_1 p50_10 p90_10 p99_10; do R[$mode,$t,$k]="$(median <<<"${S[$mode,$t,$k]}")"; done
+    if [[ "$t" == meshwork ]]; then
+      max_rss="$(sort -n "$WORK/rss-$mode.log" 2>/dev/null | tail -1)"
+      R[$mode,$t,rss]="$(( ${max_rss:-0} / 1024 ))"
+    fi
+  done
+done
+LOADAVG_END="$(cut -d' ' -f1-3 /proc/loadavg)"
+ELAPSED=$((SECONDS - START))
+
+# --- report ------------------------------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 <= 0 || a + 0 < 0) print "n/a"; else printf "%.2f", a / b }'; }
+added() { awk -v a="$1" -v d="$2" 'BEGIN { if (a == "" || d == "") print ""; else printf "%.0f", a - d }'; }
+REPORT="$WORK/report.md"
+{
+  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
+  echo "load average $LOADAVG at start, $LOADAVG_END at the end; ${DURATION}s per point and target in $REPS interleaved"
+  echo "slices (medians reported), wrk 1 thread; ${ELAPSED}s of measuring."
+  echo "Backend: nginx, one worker, \`return 200\` of ${#BODY} bytes. HAProxy $(haproxy -v | head -1 | awk '{print $3}') (nbthread 1, http-reuse always),"
+  echo "nginx $(nginx -v 2>&1 | sed 's|.*/||') (one worker, upstream keepalive, HTTP/1.1). Latencies in µs; CPU/req = proxy utime+stime / requests at 50 connections."
+  for mode in split shared; do
+    echo
+    if [[ "$mode" == split ]]; then echo "**Pinned apart** (proxy on CPU 1; wrk and backend on CPU 0)"; else echo "**All on CPU 0**"; fi
+    echo
+    echo "| target | req/s @50 | CPU µs/req | p50 @1 | p90 @1 | p99 @1 | p50 @10 | p90 @10 | p99 @10 | added p50 @1 | added p99 @10 | RSS MB (idle / load) |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    for t in direct haproxy nginx meshwork; do
+      if [[ "$t" == meshwork && -z "$MESH_PID" ]]; then
+        echo "| meshwork | skipped (below) | | | | | | | | | | |"
+        continue
+      fi
+      rss="-"
+      if [[ "$t" == meshwork ]]; then rss="$(( ${MESH_RSS_IDLE:-0} / 1024 )) / ${R[$mode,$t,rss]}"; fi
+      a50=""; a99=""
+      if [[ "$t" != direct ]]; then
+        a50="$(added "${R[$mode,$t,p50_1]}" "${R[$mode,direct,p50_1]}")"
+        a99="$(added "${R[$mode,$t,p99_10]}" "${R[$mode,direct,p99_10]}")"
+      fi
+      echo "| $t | ${R[$mode,$t,rps]} | ${R[$mode,$t,cpu]} | ${R[$mode,$t,p50_1]} | ${R[$mode,$t,p90_1]} | ${R[$mode,$t,p99_1]} | ${R[$mode,$t,p50_10]} | ${R[$mode,$t,p90_10]} | ${R[$mode,$t,p99_10]} | $a50 | $a99 | $rss |"
+    done
+  done
+  echo
+  echo "Ratios against HAProxy in the same run and pin mode (targets: throughput ≥ 0.8, CPU/req ≤ 1.5, added p99 ≤ 1.5, RSS under load ≤ 150 MB):"
+  echo
+  echo "| pin mode | sidecar/HAProxy req/s | sidecar/HAProxy CPU/req | sidecar/HAProxy added p99 @1 | sidecar/HAProxy added p99 @10 | nginx/HAProxy req/s | nginx/HAProxy CPU/req |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  for mode in split shared; do
+    d1="${R[$mode,direct,p99_1]}"; d10="${R[$mode,direct,p99_10]}"
+    if [[ -n "$MESH_PID" ]]; then
+      m=( "$(ratio "${R[$mode,meshwork,rps]}" "${R[$mode,haproxy,rps]}")" "$(ratio "${R[$mode,meshwork,cpu]}" "${R[$mode,haproxy,cpu]}")"
+          "$(ratio "$(added "${R[$mode,meshwork,p99_1]}" "$d1")" "$(added "${R[$mode,haproxy,p99_1]}" "$d1")")"
+          "$(ratio "$(added "${R[$mode,meshwork,p99_10]}" "$d10")" "$(added "${R[$mode,haproxy,p99_10]}" "$d10")")" )
+    else
+      m=("n/a (skipped)" "n/a" "n/a" "n/a")
+    fi
+    echo "| $mode | ${m[0]} | ${m[1]} | ${m[2]} | ${m[3]} | $(ratio "${R[$mode,nginx,rps]}" "${R[$mode,haproxy,rps]}") | $(ratio "${R[$mode,nginx,cpu]}" "${R[$mode,haproxy,cpu]}") |"
+  done
+  if awk -v l="${LOADAVG%% *}" 'BEGIN { exit !(l > 1) }'; then
+    echo
+    echo "Other processes were busy during this run (load average above 1 on $(nproc) CPUs): req/s and tail"
+    echo "latencies move with them; CPU per request and p50 at 1 connection are the figures to compare."
+  fi
+  if [[ -n "$MESH_SKIP" ]]; then echo; echo "The Meshwork sidecar row was skipped: $MESH_SKIP."; fi
+} > "$REPORT"
+cat "$REPORT"
+
+if [[ "$UPDATE" == 1 ]]; then
+  SECTION="$WORK/section.md"
+  {
+    echo "## Sidecar proxy"
+    echo
+    echo "Reproduce with \`bench/proxy-bench.sh\` (about 4 minutes; \`--duration S\` per point, default 9;"
+    echo "installs wrk, h2load, haproxy and nginx with apt-get when missing; loopback only)."
+    echo
+    cat "$REPORT"
+  } > "$SECTION"
+  # Replace the section (up to the next "## " heading) or append it; other sections stay as they are.
+  python3 - "$ROOT/BENCHMARKS.md" "$SECTION" <<'EOF'
+import pathlib, re, sys
+target, section = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]).read_text()
+text = target.read_text() if target.exists() else "# Benchmarks\n"
+pattern = re.compile(r"^## Sidecar proxy\n.*?(?=^## |\Z)", re.S | re.M)
+if pattern.search(text):
+    text = pattern.sub(lambda _: section.rstrip("\n") + "\n\n", text, count=1)
+else:
+    text = text.rstrip("\n") + "\n\n" + section
+target.write_text(text.rstrip("\n") + "\n")
+EOF
+  say "wrote the Sidecar proxy section of $ROOT/BENCHMARKS.md"
+fi
