@@ -16,6 +16,7 @@ import picocli.CommandLine.Option;
             CanaryCommand.class,
             AnalyzeCommand.class,
             EchoCommand.class,
+            io.meshwork.cli.demo.DemoCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

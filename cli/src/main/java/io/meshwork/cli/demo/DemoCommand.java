@@ -1,0 +1,217 @@
+package io.meshwork.cli.demo;
+
+import io.meshwork.controlplane.canary.CanaryController;
+import io.meshwork.controlplane.canary.CanaryOutcome;
+import io.meshwork.controlplane.canary.CanaryPlan;
+import io.meshwork.controlplane.canary.StepReport;
+import io.meshwork.controlplane.canary.TrafficControl;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.Workload;
+import io.meshwork.controlplane.source.local.LoadResult;
+import io.meshwork.controlplane.source.local.LocalConfigLoader;
+import io.meshwork.controlplane.source.local.TrafficSplitFiles;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mesh demo}: the whole mesh on loopback from {@code samples/local} — control plane, echo
+ * workloads each behind its own sidecar, steady load through the frontend's sidecar — then a canary
+ * of reviews-v2 promoted to 100% and a failing reviews-v3 rolled back automatically.
+ */
+@Command(name = "demo", description = "Run the whole mesh locally: promote a canary, then watch a bad one roll back.")
+public final class DemoCommand implements Callable<Integer> {
+
+    static final String NAMESPACE = "default";
+
+    @Option(names = "--no-color", description = "Plain output.")
+    boolean noColor;
+
+    @Option(names = "--quiet", description = "Print only the summary.")
+    boolean quiet;
+
+    @Option(names = "--keep-running", description = "Leave the mesh up afterwards (Ctrl-C stops it) and print its addresses.")
+    boolean keepRunning;
+
+    @Option(names = "--samples", paramLabel = "DIR", description = "The local config to copy (default: samples/local of this checkout).")
+    Path samples;
+
+    @Option(names = "--interval", defaultValue = "4s", converter = io.meshwork.cli.DurationConverter.class,
+            description = "Canary analysis interval (default: ${DEFAULT-VALUE}).")
+    Duration interval;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where the config copy and the logs go (default: a new temporary folder).")
+    Path workDir;
+
+    private Printer out;
+
+    @Override
+    public Integer call() throws Exception {
+        out = new Printer(System.out, !noColor && System.console() != null, quiet);
+        Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("mesh-demo-");
+        Path samplesDir = locateSamples();
+        Path config = copyConfig(samplesDir, work.resolve("config"));
+        DemoMesh mesh = new DemoMesh(config, work.resolve("logs"), out);
+        try (mesh) {
+            out.heading("Meshwork demo: the mesh on loopback, from " + config);
+            mesh.startControlPlane();
+            LoadResult loaded = new LocalConfigLoader().load(config);
+            if (loaded.hasErrors()) {
+                throw new IllegalStateException("samples config has problems: " + loaded.errors());
+            }
+            MeshSnapshot snapshot = loaded.snapshot();
+            for (Workload w : snapshot.workloads().values()) {
+                if (w.meshed()) {
+                    mesh.startWorkload(w, 0);
+                }
+            }
+            mesh.printWorkloads();
+
+            DemoMesh.Sidecar frontend = mesh.sidecarOf("frontend");
+            int reviewsPort = snapshot.service(io.meshwork.controlplane.model.ObjectRef.of(NAMESPACE, "reviews"))
+                    .orElseThrow(() -> new IllegalStateException("samples config has no Service default/reviews"))
+                    .ports().get(0).port();
+            try (LoadGenerator load = new LoadGenerator(
+                    new InetSocketAddress("127.0.0.1", frontend.outboundPort()),
+                    URI.create("http://reviews:" + reviewsPort + "/"), 4, Duration.ofMillis(15))) {
+                load.start();
+                out.heading("Steady load: frontend → reviews through the frontend's sidecar");
+                Thread.sleep(2000);
+                out.step("requests so far per version: " + load.perVersion() + ", failures " + load.failures());
+
+                out.heading("Canary 1: promote reviews-v2 (healthy)");
+                CanaryOutcome v2 = promote(config, frontend, "reviews-v1", "reviews-v2");
+
+                out.heading("Canary 2: reviews-v3 fails 20% of its requests");
+                Files.copy(samplesDir.resolveSibling("local-extra").resolve("reviews-v3.yaml"), config.resolve("reviews-v3.yaml"),
+                        StandardCopyOption.REPLACE_EXISTING);
+                LoadResult withV3 = new LocalConfigLoader().load(config);
+                Workload v3 = withV3.snapshot().workloads().get(io.meshwork.controlplane.model.ObjectRef.of(NAMESPACE, "reviews-v3-1"));
+                mesh.startWorkload(v3, 0.2);
+                addBackend(config, "reviews-v3");
+                CanaryOutcome v3Outcome = promote(config, frontend, "reviews-v2", "reviews-v3");
+
+                Map<String, Long> served = load.perVersion();
+                out.heading("Summary");
+                boolean promoted = v2.result() == CanaryOutcome.Result.PROMOTED;
+                boolean rolledBack = v3Outcome.result() == CanaryOutcome.Result.ROLLED_BACK;
+                out.always((promoted ? "promoted reviews-v2: " : "reviews-v2 NOT promoted: ") + v2.reason());
+                out.always((rolledBack ? "rolled back reviews-v3: " : "reviews-v3 NOT rolled back: ") + v3Outcome.reason());
+                out.always("load: " + load.total() + " requests, per version " + served + ", " + load.failures() + " failed");
+                out.line("");
+                out.line("Where to look next:");
+                out.line("  logs of every process:     " + work.resolve("logs"));
+                out.line("  the config it served:      " + config);
+                out.line("  run it and keep it up:     ./mesh demo --keep-running   (then `./mesh split get reviews --config-dir "
+                        + config + "`)");
+                out.line("  the tour:                  README.md");
+                if (keepRunning) {
+                    mesh.printAddresses();
+                    out.always("The mesh keeps running; press Ctrl-C to stop it.");
+                    new CountDownLatch(1).await();
+                }
+                return promoted && rolledBack ? 0 : 1;
+            }
+        }
+    }
+
+    private CanaryOutcome promote(Path config, DemoMesh.Sidecar frontend, String primary, String canary) throws Exception {
+        CanaryPlan plan = new CanaryPlan("reviews", primary, canary, List.of(10, 25, 50, 100), interval, 99,
+                Duration.ofMillis(500), 2);
+        TrafficSplitFiles files = new TrafficSplitFiles(config);
+        TrafficControl control = new TrafficControl() {
+            @Override
+            public Map<String, Long> weights() throws IOException {
+                return files.find(NAMESPACE, "reviews").orElseThrow().weights();
+            }
+
+            @Override
+            public void setWeights(Map<String, Long> weights, String status) throws IOException {
+                TrafficSplitFiles.Location split = files.find(NAMESPACE, "reviews").orElseThrow();
+                TrafficSplitFiles.replaceAtomically(split.file(), files.rewrite(split, weights, status));
+            }
+        };
+        out.step("steps " + plan.steps() + ", interval " + interval.toSeconds() + "s, success rate >= 99%, p99 <= 500ms, threshold 2");
+        CanaryOutcome outcome = new CanaryController(control, frontend.metrics(), d -> Thread.sleep(d.toMillis()))
+                .promote(plan, r -> out.step(progressLine(r, plan)));
+        if (outcome.result() == CanaryOutcome.Result.PROMOTED) {
+            out.ok("promoted: " + outcome.reason());
+        } else {
+            out.bad(outcome.result().name().toLowerCase().replace('_', ' ') + ": " + outcome.reason());
+        }
+        return outcome;
+    }
+
+    private String progressLine(StepReport r, CanaryPlan plan) {
+        String line = io.meshwork.cli.CanaryCommand.progressLine(r, plan);
+        return switch (r.verdict()) {
+            case PASSED -> line;
+            case FAILED -> out.paint("31", line);
+            case NO_TRAFFIC -> out.paint("33", line);
+        };
+    }
+
+    private static void addBackend(Path config, String backend) throws IOException {
+        TrafficSplitFiles files = new TrafficSplitFiles(config);
+        TrafficSplitFiles.Location split = files.find(NAMESPACE, "reviews").orElseThrow();
+        Map<String, Long> weights = new LinkedHashMap<>();
+        weights.put(backend, 0L);
+        TrafficSplitFiles.replaceAtomically(split.file(), files.rewrite(split, weights, null));
+    }
+
+    private Path locateSamples() throws IOException {
+        if (samples != null) {
+            if (!Files.isDirectory(samples)) {
+                throw new IllegalArgumentException("--samples " + samples + " does not exist or is not a folder");
+            }
+            return samples;
+        }
+        // ./mesh runs cli/target/mesh.jar from a checkout: samples/local sits two folders up.
+        Path jar = Path.of(DemoCommand.class.getProtectionDomain().getCodeSource().getLocation().getPath());
+        for (Path dir = jar.getParent(); dir != null; dir = dir.getParent()) {
+            Path candidate = dir.resolve("samples").resolve("local");
+            if (Files.isDirectory(candidate)) {
+                return candidate;
+            }
+        }
+        Path cwd = Path.of("samples", "local");
+        if (Files.isDirectory(cwd)) {
+            return cwd;
+        }
+        throw new IllegalArgumentException("cannot find samples/local next to " + jar + "; pass --samples DIR");
+    }
+
+    private static Path copyConfig(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (Stream<Path> files = Files.list(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".yaml") || name.endsWith(".yml")) {
+                    Files.copy(f, to.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        return to;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+}

@@ -1,0 +1,136 @@
+package io.meshwork.cli.demo;
+
+import io.meshwork.cli.SidecarMetrics;
+import io.meshwork.controlplane.canary.TrafficObserver;
+import io.meshwork.controlplane.model.Workload;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The processes of the demo mesh: one control plane, and per meshed workload an echo app and its sidecar. */
+final class DemoMesh implements AutoCloseable {
+
+    /** The ports one sidecar was given. */
+    record Sidecar(Workload workload, int outboundPort, int inboundPort, int adminPort, int healthPort, int metricsPort) {
+        TrafficObserver metrics() {
+            return new SidecarMetrics(null, List.of(URI.create("http://127.0.0.1:" + metricsPort + "/stats/prometheus")),
+                    DemoCommand.NAMESPACE);
+        }
+    }
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Path config;
+    private final ProcessSupervisor supervisor;
+    private final Printer out;
+    private final Map<String, Sidecar> sidecars = new LinkedHashMap<>();
+    private int xdsPort;
+    private int adminPort;
+
+    DemoMesh(Path config, Path logs, Printer out) throws IOException {
+        this.config = config;
+        this.supervisor = new ProcessSupervisor(logs);
+        this.out = out;
+    }
+
+    void startControlPlane() throws IOException, InterruptedException {
+        xdsPort = freePort();
+        adminPort = freePort();
+        long start = System.nanoTime();
+        var child = supervisor.start("control-plane", smallJvm(), List.of("control-plane", "--config-dir", config.toString(),
+                "--address", "127.0.0.1", "--xds-port", Integer.toString(xdsPort), "--admin-port", Integer.toString(adminPort)));
+        supervisor.awaitReady(child, URI.create("http://127.0.0.1:" + adminPort + "/ready"), READY_TIMEOUT);
+        out.ok(String.format("control plane ready: xDS 127.0.0.1:%d, admin http://127.0.0.1:%d (%.1fs)", xdsPort, adminPort,
+                (System.nanoTime() - start) / 1e9));
+    }
+
+    /** Starts the echo app of {@code w} (failing {@code failureRate} of requests) and its sidecar; waits for both. */
+    void startWorkload(Workload w, double failureRate) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        String name = w.ref().name();
+        String app = w.labels().getOrDefault("app", name);
+        Sidecar sidecar = new Sidecar(w, freePort(), freePort(), freePort(), freePort(), freePort());
+        sidecars.put(name, sidecar);
+        var proxy = supervisor.start(name + "-proxy", proxyJvm(), List.of("proxy",
+                "--xds", "127.0.0.1:" + xdsPort, "--workload", name, "--namespace", w.ref().namespace(),
+                "--service-account", w.serviceAccount(), "--bind-address", "127.0.0.1",
+                "--outbound-port", Integer.toString(sidecar.outboundPort()),
+                "--inbound-port", Integer.toString(sidecar.inboundPort()),
+                "--admin-port", Integer.toString(sidecar.adminPort()),
+                "--health-port", Integer.toString(sidecar.healthPort()),
+                "--metrics-port", Integer.toString(sidecar.metricsPort())));
+        List<String> echoArgs = new ArrayList<>(List.of("echo", "--name", app, "--version", w.version().isEmpty() ? "v1" : w.version(),
+                "--pod", name, "--address", "127.0.0.1", "--port", Integer.toString(w.appPorts().values().iterator().next()),
+                "--failure-rate", Double.toString(failureRate)));
+        if (app.equals("frontend")) {
+            echoArgs.addAll(List.of("--upstream", "http://127.0.0.1:" + sidecar.outboundPort(), "--call", "reviews"));
+        }
+        var echo = supervisor.start(name, smallJvm(), echoArgs);
+        supervisor.awaitReady(proxy, URI.create("http://127.0.0.1:" + sidecar.healthPort() + "/healthz/ready"), READY_TIMEOUT);
+        int appPort = w.appPorts().values().iterator().next();
+        supervisor.awaitReady(echo, URI.create("http://127.0.0.1:" + appPort + "/healthz"), READY_TIMEOUT);
+        out.ok(String.format("%-14s %-4s app 127.0.0.1:%d, sidecar %s%s (%.1fs)", name, w.version(), appPort,
+                w.address(), w.ports().values(), (System.nanoTime() - start) / 1e9)
+                + (failureRate > 0 ? String.format(", failing %.0f%% of requests", failureRate * 100) : ""));
+    }
+
+    Sidecar sidecarOf(String app) {
+        return sidecars.values().stream().filter(s -> s.workload().labels().getOrDefault("app", "").equals(app)
+                        || s.workload().ref().name().startsWith(app))
+                .findFirst().orElseThrow(() -> new IllegalStateException("samples config has no meshed workload of app " + app));
+    }
+
+    void printWorkloads() {
+        out.step(sidecars.size() + " workloads, each behind its own sidecar; logs in " + supervisorLogs());
+    }
+
+    void printAddresses() {
+        out.always("");
+        out.always("control plane   xDS 127.0.0.1:" + xdsPort + "   admin http://127.0.0.1:" + adminPort + " (/debug/proxies, /metrics)");
+        for (Sidecar s : sidecars.values()) {
+            out.always(String.format("%-14s outbound http://127.0.0.1:%d   admin http://127.0.0.1:%d   metrics http://127.0.0.1:%d/stats/prometheus",
+                    s.workload().ref().name(), s.outboundPort(), s.adminPort(), s.metricsPort()));
+        }
+        Sidecar frontend = sidecarOf("frontend");
+        out.always("");
+        out.always("try:  curl -x http://127.0.0.1:" + frontend.outboundPort() + " http://reviews:9080/");
+        out.always("      ./mesh split set reviews reviews-v1=50 reviews-v2=50 --config-dir " + config);
+        out.always("      ./mesh proxy-status --control-plane http://127.0.0.1:" + adminPort);
+    }
+
+    private String supervisorLogs() {
+        List<ProcessSupervisor.Child> children = supervisor.children();
+        return children.isEmpty() ? "-" : children.get(0).log().getParent().toString();
+    }
+
+    int freePort() throws IOException {
+        return DemoCommand.freePort();
+    }
+
+    static List<String> smallJvm() {
+        return List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Xss512k");
+    }
+
+    static List<String> proxyJvm() throws IOException {
+        try (InputStream in = DemoMesh.class.getResourceAsStream("/proxy-jvm.options")) {
+            if (in == null) {
+                return smallJvm();
+            }
+            return Arrays.stream(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"))
+                    .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        }
+    }
+
+    @Override
+    public void close() {
+        supervisor.close();
+    }
+}
