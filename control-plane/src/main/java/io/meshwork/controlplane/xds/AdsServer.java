@@ -1,0 +1,200 @@
+package io.meshwork.controlplane.xds;
+
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The xDS server: java-control-plane's ADS (SotW and delta) and per-type services on a grpc-java
+ * Netty server, fed one snapshot per proxy group. Each new {@link MeshSnapshot} regenerates every
+ * connected group; a group that fails validation keeps its last good snapshot.
+ */
+public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdsServer.class);
+
+    private final InetSocketAddress address;
+    private final ResourceGenerator generator;
+    private final GroupValidator validator;
+    private final SimpleCache<String> cache;
+    private final ProxyRegistry registry;
+    private final XdsMetrics metrics;
+    private final V3DiscoveryServer discoveryServer;
+    /** Per group, the problems last logged, so that a config that stays broken is reported once. */
+    private final Map<String, List<String>> reportedProblems = new HashMap<>();
+    private MeshSnapshot current;
+    private volatile boolean hasConfig;
+    private volatile Server server;
+
+    public AdsServer(InetSocketAddress address, ResourceGenerator generator, GroupKeys groupKeys,
+                     GroupValidator validator, MeterRegistry meters) {
+        this.address = address;
+        this.generator = generator;
+        this.validator = validator;
+        ProxyRegistry[] registryRef = new ProxyRegistry[1];
+        this.metrics = new XdsMetrics(meters, () -> registryRef[0].connectedCount());
+        this.cache = new SimpleCache<>(groupKeys::groupOf);
+        this.registry = new ProxyRegistry(groupKeys, this::ensureGroup, metrics, Clock.systemUTC());
+        registryRef[0] = registry;
+        this.discoveryServer = new V3DiscoveryServer(registry, cache);
+    }
+
+    /** Starts listening; returns once the port is bound. */
+    public AdsServer start() throws IOException {
+        server = NettyServerBuilder.forAddress(address)
+                .addService(discoveryServer.getAggregatedDiscoveryServiceImpl())
+                .addService(discoveryServer.getClusterDiscoveryServiceImpl())
+                .addService(discoveryServer.getEndpointDiscoveryServiceImpl())
+                .addService(discoveryServer.getListenerDiscoveryServiceImpl())
+                .addService(discoveryServer.getRouteDiscoveryServiceImpl())
+                // Proxies hold their stream for hours; allow their keepalive pings.
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .build()
+                .start();
+        return this;
+    }
+
+    /** The bound port (useful when started on port 0). */
+    public int port() {
+        Server s = server;
+        if (s == null) {
+            throw new IllegalStateException("xDS server on " + address + " is not started");
+        }
+        return s.getPort();
+    }
+
+    public String host() {
+        return address.getHostString();
+    }
+
+    public boolean listening() {
+        Server s = server;
+        return s != null && !s.isShutdown();
+    }
+
+    /** Whether a first mesh snapshot has arrived. */
+    public boolean hasConfig() {
+        return hasConfig;
+    }
+
+    public ProxyRegistry proxies() {
+        return registry;
+    }
+
+    public XdsMetrics metrics() {
+        return metrics;
+    }
+
+    /** Takes a new mesh snapshot: regenerates and, where anything changed, pushes every connected group. */
+    @Override
+    public synchronized void accept(MeshSnapshot snapshot) {
+        long arrivalNanos = System.nanoTime();
+        current = snapshot;
+        hasConfig = true;
+        Map<String, Node> groups = registry.groups();
+        groups.forEach((group, node) -> update(group, node, arrivalNanos, true));
+        // Groups whose proxies have all gone are dropped; the library refuses while a watch is open.
+        for (String group : List.copyOf(cache.groups())) {
+            if (!groups.containsKey(group)) {
+                cache.clearSnapshot(group);
+                reportedProblems.remove(group);
+            }
+        }
+    }
+
+    /** Gives a newly connected proxy's group a snapshot from the current mesh, if it has none yet. */
+    private synchronized void ensureGroup(String group, Node node) {
+        if (current != null && cache.getSnapshot(group) == null) {
+            update(group, node, System.nanoTime(), false);
+        }
+    }
+
+    private void update(String group, Node node, long arrivalNanos, boolean measure) {
+        GroupResources resources;
+        List<String> problems = new ArrayList<>();
+        Snapshot snapshot = null;
+        try {
+            resources = generator.generate(current, group, node);
+            problems.addAll(validator.problems(group, resources));
+            snapshot = toSnapshot(resources);
+            problems.addAll(ReferenceGuard.problems(resources, snapshot));
+        } catch (RuntimeException e) {
+            problems.add("generation failed: " + e);
+        }
+        if (!problems.isEmpty()) {
+            reject(group, problems);
+            return;
+        }
+        reportedProblems.remove(group);
+        Snapshot previous = cache.getSnapshot(group);
+        Map<String, String> changed = changedVersions(previous, snapshot);
+        if (changed.isEmpty()) {
+            return;
+        }
+        if (measure) {
+            registry.expectAcks(group, changed, arrivalNanos);
+        }
+        cache.setSnapshot(group, snapshot);
+        LOG.debug("group {}: set versions {}", group, changed);
+    }
+
+    private void reject(String group, List<String> problems) {
+        if (problems.equals(reportedProblems.get(group))) {
+            return;
+        }
+        reportedProblems.put(group, List.copyOf(problems));
+        metrics.configError();
+        String kept = cache.getSnapshot(group) == null ? "nothing is served to it yet" : "keeping its last good config";
+        LOG.error("group {}: generated config rejected, {}: {}", group, kept, String.join("; ", problems));
+    }
+
+    private static Snapshot toSnapshot(GroupResources r) {
+        GroupResources.TypeVersions v = r.versions();
+        return Snapshot.create(r.clusters(), v.clusters(), r.endpoints(), v.endpoints(), r.listeners(), v.listeners(),
+                r.routes(), v.routes(), List.of(), "");
+    }
+
+    /** Type URL → new version, for each type whose version differs from {@code previous}. */
+    private static Map<String, String> changedVersions(Snapshot previous, Snapshot next) {
+        Map<String, String> changed = new HashMap<>();
+        Map<Resources.ResourceType, String> typeUrls = Map.of(
+                Resources.ResourceType.CLUSTER, Resources.V3.CLUSTER_TYPE_URL,
+                Resources.ResourceType.ENDPOINT, Resources.V3.ENDPOINT_TYPE_URL,
+                Resources.ResourceType.LISTENER, Resources.V3.LISTENER_TYPE_URL,
+                Resources.ResourceType.ROUTE, Resources.V3.ROUTE_TYPE_URL);
+        typeUrls.forEach((type, typeUrl) -> {
+            String version = next.version(type);
+            if (previous == null || !version.equals(previous.version(type))) {
+                changed.put(typeUrl, version);
+            }
+        });
+        return changed;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        Server s = server;
+        if (s != null) {
+            s.shutdownNow();
+            s.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+}
