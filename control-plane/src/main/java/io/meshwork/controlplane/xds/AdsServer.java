@@ -1,7 +1,6 @@
 package io.meshwork.controlplane.xds;
 
 import io.envoyproxy.controlplane.cache.Resources;
-import io.envoyproxy.controlplane.cache.v3.SimpleCache;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.core.v3.Node;
@@ -33,7 +32,7 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     private final InetSocketAddress address;
     private final ResourceGenerator generator;
     private final GroupValidator validator;
-    private final SimpleCache<String> cache;
+    private final ResubscribingCache cache;
     private final ProxyRegistry registry;
     private final XdsMetrics metrics;
     private final V3DiscoveryServer discoveryServer;
@@ -50,10 +49,10 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         this.validator = validator;
         ProxyRegistry[] registryRef = new ProxyRegistry[1];
         this.metrics = new XdsMetrics(meters, () -> registryRef[0].connectedCount());
-        this.cache = new SimpleCache<>(groupKeys::groupOf);
+        this.cache = new ResubscribingCache(groupKeys::groupOf);
         this.registry = new ProxyRegistry(groupKeys, this::ensureGroup, metrics, Clock.systemUTC());
         registryRef[0] = registry;
-        this.discoveryServer = new V3DiscoveryServer(registry, cache);
+        this.discoveryServer = new V3DiscoveryServer(List.of(registry, cache), cache);
     }
 
     /** Starts listening; returns once the port is bound. */

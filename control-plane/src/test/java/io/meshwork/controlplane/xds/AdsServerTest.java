@@ -3,6 +3,7 @@ package io.meshwork.controlplane.xds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
@@ -148,6 +149,24 @@ class AdsServerTest {
         client.next(CDS);
 
         assertThat(count("mesh.controlplane.nacks")).isEqualTo(1);
+    }
+
+    @Test
+    void resourceSubscribedAgainAfterAnUnsubscribeIsSentAgain() throws Exception {
+        // grpc-java does this when a route drops a cluster and a later route brings it back.
+        start().accept(mesh("1", 90, 10));
+        AdsTestClient client = client("proxyless~fickle");
+        String v1 = HandBuiltGenerator.clusterName(ReviewsMesh.ref("reviews-v1"), ReviewsMesh.PORT);
+        String v2 = HandBuiltGenerator.clusterName(ReviewsMesh.ref("reviews-v2"), ReviewsMesh.PORT);
+        client.request(CDS, List.of(v1, v2), DiscoveryResponse.getDefaultInstance());
+        DiscoveryResponse both = client.next(CDS);
+        client.request(CDS, List.of(v1, v2), both);
+        client.request(CDS, List.of(v2), both);
+
+        client.request(CDS, List.of(v1, v2), both);
+
+        assertThat(client.next(CDS).getResourcesList()).extracting(any -> any.unpack(Cluster.class).getName())
+                .containsExactlyInAnyOrder(v1, v2);
     }
 
     @Test

@@ -83,6 +83,12 @@ final class AdsTestClient implements AutoCloseable {
         send(DiscoveryRequest.newBuilder().setTypeUrl(typeUrl));
     }
 
+    /** A request for {@code names} of {@code typeUrl}, echoing {@code previous} (the last response) as an ACK. */
+    void request(String typeUrl, List<String> names, DiscoveryResponse previous) {
+        send(DiscoveryRequest.newBuilder().setTypeUrl(typeUrl).addAllResourceNames(names)
+                .setVersionInfo(previous.getVersionInfo()).setResponseNonce(previous.getNonce()));
+    }
+
     void ack(DiscoveryResponse response) {
         send(DiscoveryRequest.newBuilder().setTypeUrl(response.getTypeUrl())
                 .setVersionInfo(response.getVersionInfo()).setResponseNonce(response.getNonce()));
