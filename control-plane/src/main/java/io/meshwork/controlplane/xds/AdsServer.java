@@ -32,7 +32,7 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     private final InetSocketAddress address;
     private final ResourceGenerator generator;
     private final GroupValidator validator;
-    private final ResubscribingCache cache;
+    private final StreamAwareCache cache;
     private final ProxyRegistry registry;
     private final XdsMetrics metrics;
     private final V3DiscoveryServer discoveryServer;
@@ -49,7 +49,7 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         this.validator = validator;
         ProxyRegistry[] registryRef = new ProxyRegistry[1];
         this.metrics = new XdsMetrics(meters, () -> registryRef[0].connectedCount());
-        this.cache = new ResubscribingCache(groupKeys::groupOf);
+        this.cache = new StreamAwareCache(groupKeys::groupOf);
         this.registry = new ProxyRegistry(groupKeys, this::ensureGroup, metrics, Clock.systemUTC());
         registryRef[0] = registry;
         this.discoveryServer = new V3DiscoveryServer(List.of(registry, cache), cache);

@@ -170,6 +170,20 @@ class AdsServerTest {
     }
 
     @Test
+    void requestsThatOmitTheNodeAreServedFromTheGroupTheStreamStartedIn() throws Exception {
+        // The node comes on the first request only (Envoy's set_node_on_first_message_only).
+        start().accept(mesh("1", 90, 10));
+        AdsTestClient client = new AdsTestClient(channel, AdsTestClient.sidecarNode("ratings-v1-0", "shop", "a"),
+                false, (t, v) -> { });
+        client.subscribe(LDS);
+        client.ack(client.next(LDS));
+
+        client.subscribe(CDS);
+
+        assertThat(client.next(CDS).getResourcesCount()).isEqualTo(3);
+    }
+
+    @Test
     void closedStreamRemovesTheProxy() throws Exception {
         Connected connected = connect("proxyless~leaver", LDS);
         AdsTestClient client = connected.client();

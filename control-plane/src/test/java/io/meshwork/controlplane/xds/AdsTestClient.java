@@ -19,7 +19,7 @@ import java.util.function.BiConsumer;
  * A raw SotW ADS stream through the generated stub, speaking the protocol by hand: subscribe,
  * ACK, NACK. With auto-ACK on it behaves like a well-mannered proxy (the benchmark's clients).
  */
-final class AdsTestClient implements AutoCloseable {
+public final class AdsTestClient implements AutoCloseable {
 
     private final Node node;
     private final boolean autoAck;
@@ -31,7 +31,7 @@ final class AdsTestClient implements AutoCloseable {
     /**
      * @param onAck called with (type URL, version) after each auto-ACK is sent
      */
-    AdsTestClient(Channel channel, Node node, boolean autoAck, BiConsumer<String, String> onAck) {
+    public AdsTestClient(Channel channel, Node node, boolean autoAck, BiConsumer<String, String> onAck) {
         this.node = node;
         this.autoAck = autoAck;
         this.onAck = onAck;
@@ -57,14 +57,14 @@ final class AdsTestClient implements AutoCloseable {
     }
 
     /** A node as a proxyless gRPC client in {@code namespace} names itself. */
-    static Node proxylessNode(String id, String namespace) {
+    public static Node proxylessNode(String id, String namespace) {
         return Node.newBuilder().setId(id)
                 .setMetadata(Struct.newBuilder().putFields("MESH_NAMESPACE", string(namespace)))
                 .build();
     }
 
     /** A node as a sidecar of {@code workload} names itself (ARCHITECTURE.md). */
-    static Node sidecarNode(String workload, String namespace, String instance) {
+    public static Node sidecarNode(String workload, String namespace, String instance) {
         return Node.newBuilder().setId("sidecar~" + workload + "." + namespace + "~" + instance)
                 .setMetadata(Struct.newBuilder().putAllFields(Map.of(
                         "MESH_PROXY_TYPE", string("sidecar"),
@@ -79,30 +79,30 @@ final class AdsTestClient implements AutoCloseable {
     }
 
     /** Subscribes to every resource of {@code typeUrl} (empty names: wildcard). */
-    void subscribe(String typeUrl) {
+    public void subscribe(String typeUrl) {
         send(DiscoveryRequest.newBuilder().setTypeUrl(typeUrl));
     }
 
     /** A request for {@code names} of {@code typeUrl}, echoing {@code previous} (the last response) as an ACK. */
-    void request(String typeUrl, List<String> names, DiscoveryResponse previous) {
+    public void request(String typeUrl, List<String> names, DiscoveryResponse previous) {
         send(DiscoveryRequest.newBuilder().setTypeUrl(typeUrl).addAllResourceNames(names)
                 .setVersionInfo(previous.getVersionInfo()).setResponseNonce(previous.getNonce()));
     }
 
-    void ack(DiscoveryResponse response) {
+    public void ack(DiscoveryResponse response) {
         send(DiscoveryRequest.newBuilder().setTypeUrl(response.getTypeUrl())
                 .setVersionInfo(response.getVersionInfo()).setResponseNonce(response.getNonce()));
     }
 
     /** Rejects {@code response}: the version stays at {@code keptVersion}, error_detail says why. */
-    void nack(DiscoveryResponse response, String keptVersion, String message) {
+    public void nack(DiscoveryResponse response, String keptVersion, String message) {
         send(DiscoveryRequest.newBuilder().setTypeUrl(response.getTypeUrl())
                 .setVersionInfo(keptVersion).setResponseNonce(response.getNonce())
                 .setErrorDetail(com.google.rpc.Status.newBuilder().setCode(3).setMessage(message)));
     }
 
     /** The next response (only without auto-ACK), failing after 5 s. */
-    DiscoveryResponse next() throws InterruptedException {
+    public DiscoveryResponse next() throws InterruptedException {
         DiscoveryResponse response = responses.poll(5, TimeUnit.SECONDS);
         if (response == null) {
             throw new AssertionError("no xDS response for " + node.getId() + " within 5 s");
@@ -111,7 +111,7 @@ final class AdsTestClient implements AutoCloseable {
     }
 
     /** The next response of {@code typeUrl}, skipping others. */
-    DiscoveryResponse next(String typeUrl) throws InterruptedException {
+    public DiscoveryResponse next(String typeUrl) throws InterruptedException {
         while (true) {
             DiscoveryResponse response = next();
             if (response.getTypeUrl().equals(typeUrl)) {

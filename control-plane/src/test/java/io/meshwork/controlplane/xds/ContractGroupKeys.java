@@ -3,7 +3,7 @@ package io.meshwork.controlplane.xds;
 import io.envoyproxy.envoy.config.core.v3.Node;
 
 /** Test group keys as ARCHITECTURE.md names them: {@code sidecar/<ns>/<workload>} or {@code proxyless/<ns>}. */
-final class ContractGroupKeys implements GroupKeys {
+public final class ContractGroupKeys implements GroupKeys {
 
     @Override
     public String groupOf(Node node) {

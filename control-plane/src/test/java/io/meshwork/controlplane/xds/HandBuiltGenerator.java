@@ -41,7 +41,7 @@ import java.util.List;
  * cluster with its endpoints, an api_listener with RDS, and a route that follows the service's
  * default TrafficSplit. It builds real Envoy resources by hand, names as in ARCHITECTURE.md.
  */
-final class HandBuiltGenerator implements ResourceGenerator {
+public final class HandBuiltGenerator implements ResourceGenerator {
 
     private static final ConfigSource ADS = ConfigSource.newBuilder()
             .setAds(AggregatedConfigSource.getDefaultInstance())
@@ -67,7 +67,7 @@ final class HandBuiltGenerator implements ResourceGenerator {
         return GroupResources.hashed(clusters, endpoints, listeners, routes);
     }
 
-    static String clusterName(ObjectRef service, int port) {
+    public static String clusterName(ObjectRef service, int port) {
         return "outbound|" + port + "||" + service.serviceFqdn();
     }
 

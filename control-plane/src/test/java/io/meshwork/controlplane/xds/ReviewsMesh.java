@@ -17,21 +17,21 @@ import java.util.TreeMap;
  * Test meshes: the {@code reviews} gRPC service on port {@value #PORT} split between
  * {@code reviews-v1} and {@code reviews-v2}, each backed by one workload on loopback.
  */
-final class ReviewsMesh {
+public final class ReviewsMesh {
 
-    static final int PORT = 9080;
+    public static final int PORT = 9080;
     static final String NAMESPACE = "default";
 
     private ReviewsMesh() {
     }
 
     /** reviews split {@code w1}/{@code w2}; the backends listen on 127.0.0.1:{@code v1Port} and :{@code v2Port}. */
-    static MeshSnapshot split(String version, int v1Port, int v2Port, long w1, long w2) {
+    public static MeshSnapshot split(String version, int v1Port, int v2Port, long w1, long w2) {
         return split(version, v1Port, v2Port, List.of(new TrafficSplit.Backend("reviews-v1", w1),
                 new TrafficSplit.Backend("reviews-v2", w2)));
     }
 
-    static MeshSnapshot split(String version, int v1Port, int v2Port, List<TrafficSplit.Backend> backends) {
+    public static MeshSnapshot split(String version, int v1Port, int v2Port, List<TrafficSplit.Backend> backends) {
         TreeMap<ObjectRef, MeshService> services = new TreeMap<>();
         TreeMap<ObjectRef, Workload> workloads = new TreeMap<>();
         TreeMap<ObjectRef, List<ServiceEndpoint>> endpoints = new TreeMap<>();
@@ -48,7 +48,7 @@ final class ReviewsMesh {
         return new MeshSnapshot(version, services, workloads, endpoints, splits, new TreeMap<>());
     }
 
-    static ObjectRef ref(String name) {
+    public static ObjectRef ref(String name) {
         return ObjectRef.of(NAMESPACE, name);
     }
 

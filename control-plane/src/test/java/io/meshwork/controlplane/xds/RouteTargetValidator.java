@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /** A test validator (the translator's own one plugs in at merge): every route target must be a cluster. */
-final class RouteTargetValidator implements GroupValidator {
+public final class RouteTargetValidator implements GroupValidator {
 
     @Override
     public List<String> problems(String groupKey, GroupResources resources) {
