@@ -109,7 +109,8 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         current = snapshot;
         hasConfig = true;
         Map<String, Node> groups = registry.groups();
-        groups.forEach((group, node) -> update(group, node, arrivalNanos, true));
+        Map<GroupResources.TypeVersions, Validated> validated = new HashMap<>();
+        groups.forEach((group, node) -> update(group, node, arrivalNanos, true, validated));
         // Groups whose proxies have all gone are dropped; the library refuses while a watch is open.
         for (String group : List.copyOf(cache.groups())) {
             if (!groups.containsKey(group)) {
@@ -122,24 +123,35 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     /** Gives a newly connected proxy's group a snapshot from the current mesh, if it has none yet. */
     private synchronized void ensureGroup(String group, Node node) {
         if (current != null && cache.getSnapshot(group) == null) {
-            update(group, node, System.nanoTime(), false);
+            update(group, node, System.nanoTime(), false, new HashMap<>());
         }
     }
 
-    private void update(String group, Node node, long arrivalNanos, boolean measure) {
-        GroupResources resources;
-        List<String> problems = new ArrayList<>();
-        Snapshot snapshot = null;
+    /**
+     * @param validated the groups already validated for this mesh snapshot, by versions: a group
+     *     with the same resources shares their Snapshot, so it is built and checked once and the
+     *     library serializes its resources once
+     */
+    private void update(String group, Node node, long arrivalNanos, boolean measure,
+                        Map<GroupResources.TypeVersions, Validated> validated) {
+        Snapshot snapshot;
         try {
-            resources = generator.generate(current, group, node);
-            problems.addAll(validator.problems(group, resources));
-            snapshot = toSnapshot(resources);
-            problems.addAll(ReferenceGuard.problems(resources, snapshot));
+            GroupResources resources = generator.generate(current, group, node);
+            Validated same = validated.get(resources.versions());
+            if (same != null && same.resources.equals(resources)) {
+                snapshot = same.snapshot;
+            } else {
+                snapshot = toSnapshot(resources);
+                List<String> problems = new ArrayList<>(validator.problems(group, resources));
+                problems.addAll(ReferenceGuard.problems(resources, snapshot));
+                if (!problems.isEmpty()) {
+                    reject(group, problems);
+                    return;
+                }
+                validated.put(resources.versions(), new Validated(resources, snapshot));
+            }
         } catch (RuntimeException e) {
-            problems.add("generation failed: " + e);
-        }
-        if (!problems.isEmpty()) {
-            reject(group, problems);
+            reject(group, List.of("generation failed: " + e));
             return;
         }
         reportedProblems.remove(group);
@@ -153,6 +165,9 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         }
         cache.setSnapshot(group, snapshot);
         LOG.debug("group {}: set versions {}", group, changed);
+    }
+
+    private record Validated(GroupResources resources, Snapshot snapshot) {
     }
 
     private void reject(String group, List<String> problems) {

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -28,6 +29,8 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyRegistry.class);
 
     private final Map<Long, Proxy> proxies = new ConcurrentHashMap<>();
+    /** The same proxies by group, so that a push to one group does not walk every proxy. */
+    private final Map<String, Set<Proxy>> byGroup = new ConcurrentHashMap<>();
     private final GroupKeys groupKeys;
     private final BiConsumer<String, Node> onNewProxy;
     private final XdsMetrics metrics;
@@ -59,7 +62,7 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
     /** Each group that has a connected proxy, with one of its nodes (for generation). */
     Map<String, Node> groups() {
         Map<String, Node> groups = new HashMap<>();
-        proxies.values().forEach(p -> groups.putIfAbsent(p.group, p.node));
+        byGroup.forEach((group, members) -> members.stream().findAny().ifPresent(p -> groups.put(group, p.node)));
         return groups;
     }
 
@@ -69,10 +72,8 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
      * Called before the snapshot is set, so that no ACK can beat it.
      */
     void expectAcks(String group, Map<String, String> versions, long arrivalNanos) {
-        for (Proxy proxy : proxies.values()) {
-            if (proxy.group.equals(group)) {
-                proxy.expect(versions, arrivalNanos);
-            }
+        for (Proxy proxy : byGroup.getOrDefault(group, Set.of())) {
+            proxy.expect(versions, arrivalNanos);
         }
     }
 
@@ -131,12 +132,22 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
 
     @Override
     public void onStreamClose(long streamId, String typeUrl) {
-        proxies.remove(streamId);
+        remove(streamId);
     }
 
     @Override
     public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
-        proxies.remove(streamId);
+        remove(streamId);
+    }
+
+    private void remove(long streamId) {
+        Proxy proxy = proxies.remove(streamId);
+        if (proxy != null) {
+            byGroup.computeIfPresent(proxy.group, (group, members) -> {
+                members.remove(proxy);
+                return members.isEmpty() ? null : members;
+            });
+        }
     }
 
     private Proxy proxyFor(long streamId, Node node, boolean delta) {
@@ -148,6 +159,11 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
         Proxy proxy = new Proxy(streamId, node, group, delta, clock.instant());
         // Registered before generating, so that a config change racing with this stream regenerates its group too.
         proxies.put(streamId, proxy);
+        byGroup.compute(group, (g, members) -> {
+            Set<Proxy> set = members == null ? ConcurrentHashMap.newKeySet() : members;
+            set.add(proxy);
+            return set;
+        });
         // The library opens the stream's watch right after this callback; a watch on a group without a
         // snapshot would wait for the next config change, so the group's snapshot is made now.
         onNewProxy.accept(group, node);

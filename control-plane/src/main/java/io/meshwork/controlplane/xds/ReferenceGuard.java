@@ -3,12 +3,15 @@ package io.meshwork.controlplane.xds;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.envoyproxy.controlplane.cache.SnapshotConsistencyException;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -23,20 +26,37 @@ final class ReferenceGuard {
     /** The broken references of {@code resources}; empty when consistent. */
     static List<String> problems(GroupResources resources, Snapshot snapshot) {
         List<String> problems = new ArrayList<>();
-        boolean proxyless = resources.listeners().stream().anyMatch(Listener::hasApiListener);
-        Snapshot checked = proxyless
-                // The library would count no route references from api_listeners and reject every route.
-                ? Snapshot.create(resources.clusters(), resources.endpoints(), List.of(), List.of(), List.of(), "")
-                : snapshot;
-        try {
-            checked.ensureConsistent();
-        } catch (SnapshotConsistencyException e) {
-            problems.add("inconsistent references: " + e.getMessage());
+        if (resources.listeners().stream().noneMatch(Listener::hasApiListener)) {
+            try {
+                snapshot.ensureConsistent();
+            } catch (SnapshotConsistencyException e) {
+                problems.add("inconsistent references: " + e.getMessage());
+            }
+            return problems;
         }
-        if (proxyless) {
-            problems.addAll(apiListenerRoutes(resources));
-        }
+        // The library would count no route references from api_listeners and reject every route,
+        // so for proxyless groups both halves of its check are done here.
+        problems.addAll(edsClusterEndpoints(resources));
+        problems.addAll(apiListenerRoutes(resources));
         return problems;
+    }
+
+    /** As the library's CDS→EDS check: the EDS clusters' service names and the load assignments are the same set. */
+    private static List<String> edsClusterEndpoints(GroupResources resources) {
+        Set<String> wanted = new TreeSet<>();
+        for (Cluster cluster : resources.clusters()) {
+            if (cluster.getType() == Cluster.DiscoveryType.EDS) {
+                String name = cluster.getEdsClusterConfig().getServiceName();
+                wanted.add(name.isEmpty() ? cluster.getName() : name);
+            }
+        }
+        Set<String> present = resources.endpoints().stream().map(ClusterLoadAssignment::getClusterName)
+                .collect(Collectors.toCollection(TreeSet::new));
+        if (wanted.equals(present)) {
+            return List.of();
+        }
+        return List.of("inconsistent references: EDS clusters name load assignments " + wanted
+                + " but the group has " + present);
     }
 
     private static List<String> apiListenerRoutes(GroupResources resources) {
