@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * {@link AdsServer}; then the mesh changes (a TrafficSplit's weights) and the harness measures the
  * time from handing the new MeshSnapshot to the server until all N have ACKed the new routes.
  *
- * <p>Usage: {@code XdsPushBenchmark [--clients 100,1000] [--services 100] [--endpoints 10] [--rounds 5]
+ * <p>Usage: {@code XdsPushBenchmark [--clients 100,1000] [--services 100] [--endpoints 10] [--rounds 5] [--warmup 2]
  * [--generation once|per-group]}. Resources come from the test generator (HandBuiltGenerator: per
  * service an EDS cluster, its endpoints, an api_listener and a route), not the real translator.
  * With {@code once} (the default) it runs once per mesh snapshot and every group gets the same
@@ -57,20 +57,22 @@ public final class XdsPushBenchmark {
         int services = Integer.parseInt(options.getOrDefault("services", "100"));
         int endpoints = Integer.parseInt(options.getOrDefault("endpoints", "10"));
         int rounds = Integer.parseInt(options.getOrDefault("rounds", "5"));
+        int warmup = Integer.parseInt(options.getOrDefault("warmup", "2"));
         boolean perGroup = switch (options.getOrDefault("generation", "once")) {
             case "once" -> false;
             case "per-group" -> true;
             default -> throw new IllegalArgumentException("--generation: expected once or per-group");
         };
-        System.out.printf("xDS push benchmark: %d services x %d endpoints, %d rounds, generation %s, %d cores, "
-                        + "-Xmx%d MB%n", services, endpoints, rounds, perGroup ? "per group" : "once per snapshot",
+        System.out.printf("xDS push benchmark: %d services x %d endpoints, %d rounds after %d warm-up, generation %s, "
+                        + "%d cores, -Xmx%d MB%n", services, endpoints, rounds, warmup,
+                perGroup ? "per group" : "once per snapshot",
                 Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
         for (int n : clientCounts) {
-            run(n, services, endpoints, rounds, perGroup);
+            run(n, services, endpoints, warmup, rounds, perGroup);
         }
     }
 
-    private static void run(int clients, int services, int endpoints, int rounds, boolean perGroup)
+    private static void run(int clients, int services, int endpoints, int warmup, int rounds, boolean perGroup)
             throws Exception {
         HandBuiltGenerator generator = new HandBuiltGenerator();
         ResourceGenerator serverGenerator = perGroup ? generator : new OncePerSnapshot(generator);
@@ -122,8 +124,8 @@ public final class XdsPushBenchmark {
             List<Double> allAcked = new ArrayList<>();
             List<Double> acceptMillis = new ArrayList<>();
             List<Double> perProxy = new ArrayList<>();
-            for (int round = 0; round < rounds; round++) {
-                boolean even = round % 2 == 0;
+            for (int round = -warmup; round < rounds; round++) {
+                boolean even = (round + warmup) % 2 == 0;
                 MeshSnapshot next = mesh(++version, services, endpoints, even ? 10 : 90, even ? 90 : 10);
                 target[0] = generator.generate(next, "", null).versions().routes();
                 done[0] = new CountDownLatch(clients);
@@ -134,6 +136,9 @@ public final class XdsPushBenchmark {
                     throw new IllegalStateException("round " + round + ": not all clients ACKed within 300 s");
                 }
                 long end = System.nanoTime();
+                if (round < 0) {
+                    continue;
+                }
                 allAcked.add((end - start) / 1e6);
                 acceptMillis.add((accepted - start) / 1e6);
                 for (long t : ackNanos) {
