@@ -143,7 +143,7 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
             } else {
                 snapshot = toSnapshot(resources);
                 List<String> problems = new ArrayList<>(validator.problems(group, resources));
-                problems.addAll(ReferenceGuard.problems(resources, snapshot));
+                problems.addAll(ReferenceGuard.problems(resources));
                 if (!problems.isEmpty()) {
                     reject(group, problems);
                     return;

@@ -217,7 +217,7 @@ class AdsServerTest {
 
     @Test
     void snapshotWithDanglingReferenceIsNeverSent() throws Exception {
-        // A listener whose RDS route config is missing: java-control-plane's consistency check catches it.
+        // A listener whose RDS route config is missing: the reference guard catches it.
         HandBuiltGenerator valid = new HandBuiltGenerator();
         ResourceGenerator dropsRoutes = (snapshot, group, node) -> {
             GroupResources r = valid.generate(snapshot, group, node);
