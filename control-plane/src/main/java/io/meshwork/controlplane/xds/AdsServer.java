@@ -13,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -47,11 +48,9 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         this.address = address;
         this.generator = generator;
         this.validator = validator;
-        ProxyRegistry[] registryRef = new ProxyRegistry[1];
-        this.metrics = new XdsMetrics(meters, () -> registryRef[0].connectedCount());
+        this.metrics = new XdsMetrics(meters, this::connectedProxies);
         this.cache = new StreamAwareCache(groupKeys::groupOf);
         this.registry = new ProxyRegistry(groupKeys, this::ensureGroup, metrics, Clock.systemUTC());
-        registryRef[0] = registry;
         this.discoveryServer = new V3DiscoveryServer(List.of(registry, cache), cache);
     }
 
@@ -94,6 +93,10 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         return hasConfig;
     }
 
+    private int connectedProxies() {
+        return registry.connectedCount();
+    }
+
     public ProxyRegistry proxies() {
         return registry;
     }
@@ -110,7 +113,9 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         hasConfig = true;
         Map<String, Node> groups = registry.groups();
         Map<GroupResources.TypeVersions, Validated> validated = new HashMap<>();
-        groups.forEach((group, node) -> update(group, node, arrivalNanos, true, validated));
+        Map<List<String>, List<String>> rejected = new LinkedHashMap<>();
+        groups.forEach((group, node) -> update(group, node, arrivalNanos, true, validated, rejected));
+        report(rejected);
         // Groups whose proxies have all gone are dropped; the library refuses while a watch is open.
         for (String group : List.copyOf(cache.groups())) {
             if (!groups.containsKey(group)) {
@@ -123,35 +128,46 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     /** Gives a newly connected proxy's group a snapshot from the current mesh, if it has none yet. */
     private synchronized void ensureGroup(String group, Node node) {
         if (current != null && cache.getSnapshot(group) == null) {
-            update(group, node, System.nanoTime(), false, new HashMap<>());
+            Map<List<String>, List<String>> rejected = new LinkedHashMap<>();
+            update(group, node, System.nanoTime(), false, new HashMap<>(), rejected);
+            report(rejected);
         }
     }
 
     /**
+     * Regenerates one group and sets its snapshot if it is valid and its versions changed.
+     *
      * @param validated the groups already validated for this mesh snapshot, by versions: a group
      *     with the same resources shares their Snapshot, so it is built and checked once and the
      *     library serializes its resources once
+     * @param rejected collects newly seen problems → the groups that have them, to report once
      */
     private void update(String group, Node node, long arrivalNanos, boolean measure,
-                        Map<GroupResources.TypeVersions, Validated> validated) {
-        Snapshot snapshot;
+                        Map<GroupResources.TypeVersions, Validated> validated,
+                        Map<List<String>, List<String>> rejected) {
+        List<String> problems = new ArrayList<>();
+        Snapshot snapshot = null;
         try {
             GroupResources resources = generator.generate(current, group, node);
             Validated same = validated.get(resources.versions());
             if (same != null && same.resources.equals(resources)) {
                 snapshot = same.snapshot;
             } else {
-                snapshot = toSnapshot(resources);
-                List<String> problems = new ArrayList<>(validator.problems(group, resources));
+                problems.addAll(validator.problems(group, resources));
                 problems.addAll(ReferenceGuard.problems(resources));
-                if (!problems.isEmpty()) {
-                    reject(group, problems);
-                    return;
+                if (problems.isEmpty()) {
+                    snapshot = toSnapshot(resources);
+                    validated.put(resources.versions(), new Validated(resources, snapshot));
                 }
-                validated.put(resources.versions(), new Validated(resources, snapshot));
             }
         } catch (RuntimeException e) {
-            reject(group, List.of("generation failed: " + e));
+            problems.add("generation failed: " + e);
+        }
+        if (!problems.isEmpty()) {
+            // A group that stays broken in the same way is reported once, not on every change.
+            if (!problems.equals(reportedProblems.put(group, List.copyOf(problems)))) {
+                rejected.computeIfAbsent(List.copyOf(problems), p -> new ArrayList<>()).add(group);
+            }
             return;
         }
         reportedProblems.remove(group);
@@ -170,14 +186,15 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     private record Validated(GroupResources resources, Snapshot snapshot) {
     }
 
-    private void reject(String group, List<String> problems) {
-        if (problems.equals(reportedProblems.get(group))) {
-            return;
-        }
-        reportedProblems.put(group, List.copyOf(problems));
-        metrics.configError();
-        String kept = cache.getSnapshot(group) == null ? "nothing is served to it yet" : "keeping its last good config";
-        LOG.error("group {}: generated config rejected, {}: {}", group, kept, String.join("; ", problems));
+    /** One log line and one config error per distinct set of problems, however many groups share it. */
+    private void report(Map<List<String>, List<String>> rejected) {
+        rejected.forEach((problems, groups) -> {
+            metrics.configError();
+            String names = groups.size() <= 5 ? String.join(", ", groups)
+                    : String.join(", ", groups.subList(0, 5)) + " and " + (groups.size() - 5) + " more";
+            LOG.error("generated config rejected for {} group(s) ({}); each keeps its last good config, if any: {}",
+                    groups.size(), names, String.join("; ", problems));
+        });
     }
 
     private static Snapshot toSnapshot(GroupResources r) {

@@ -216,6 +216,22 @@ class AdsServerTest {
     }
 
     @Test
+    void problemsThatManyGroupsShareCountAsOneConfigError() throws Exception {
+        Connected connected = connect("proxyless~one", RDS);
+        AdsTestClient sidecar = new AdsTestClient(channel, AdsTestClient.sidecarNode("ratings-v1-0", "shop", "a"),
+                false, (t, v) -> { });
+        sidecar.subscribe(RDS);
+        sidecar.next(RDS);
+        assertThat(server.proxies().proxies()).extracting(ProxyStatus::group).doesNotHaveDuplicates().hasSize(2);
+
+        server.accept(ReviewsMesh.split("2", 7001, 7002, List.of(
+                new io.meshwork.controlplane.model.TrafficSplit.Backend("reviews-v3", 1))));
+
+        assertThat(count("mesh.controlplane.config.errors")).isEqualTo(1);
+        assertThat(connected.client().pending()).isEmpty();
+    }
+
+    @Test
     void snapshotWithDanglingReferenceIsNeverSent() throws Exception {
         // A listener whose RDS route config is missing: the reference guard catches it.
         HandBuiltGenerator valid = new HandBuiltGenerator();
