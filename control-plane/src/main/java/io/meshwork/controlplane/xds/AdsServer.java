@@ -40,6 +40,8 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     /** Per group, the problems last logged, so that a config that stays broken is reported once. */
     private final Map<String, List<String>> reportedProblems = new HashMap<>();
     private MeshSnapshot current;
+    /** The latest mesh snapshot that every connected group accepted: what a newcomer gets while the current one is rejected. */
+    private MeshSnapshot lastGood;
     private volatile boolean hasConfig;
     private volatile Server server;
 
@@ -114,7 +116,7 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         Map<String, Node> groups = registry.groups();
         Map<GroupResources.TypeVersions, Validated> validated = new HashMap<>();
         Map<List<String>, List<String>> rejected = new LinkedHashMap<>();
-        groups.forEach((group, node) -> update(group, node, arrivalNanos, true, validated, rejected));
+        groups.forEach((group, node) -> update(snapshot, group, node, arrivalNanos, true, validated, rejected));
         report(rejected);
         // Groups whose proxies have all gone are dropped; the library refuses while a watch is open.
         for (String group : List.copyOf(cache.groups())) {
@@ -123,14 +125,34 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
                 reportedProblems.remove(group);
             }
         }
+        if (reportedProblems.isEmpty()) {
+            lastGood = snapshot;
+        }
     }
 
-    /** Gives a newly connected proxy's group a snapshot from the current mesh, if it has none yet. */
+    /**
+     * Gives a newly connected proxy's group a snapshot from the current mesh, if it has none yet;
+     * from the last good mesh if the current one is rejected for this group.
+     */
     private synchronized void ensureGroup(String group, Node node) {
-        if (current != null && cache.getSnapshot(group) == null) {
-            Map<List<String>, List<String>> rejected = new LinkedHashMap<>();
-            update(group, node, System.nanoTime(), false, new HashMap<>(), rejected);
-            report(rejected);
+        if (current == null || cache.getSnapshot(group) != null) {
+            return;
+        }
+        Map<List<String>, List<String>> rejected = new LinkedHashMap<>();
+        update(current, group, node, System.nanoTime(), false, new HashMap<>(), rejected);
+        report(rejected);
+        if (cache.getSnapshot(group) == null && lastGood != null && lastGood != current) {
+            List<String> currentProblems = reportedProblems.get(group);
+            update(lastGood, group, node, System.nanoTime(), false, new HashMap<>(), new LinkedHashMap<>());
+            // Still broken for the current mesh: remembered, so that it is not reported again.
+            reportedProblems.put(group, currentProblems);
+            if (cache.getSnapshot(group) != null) {
+                LOG.warn("group {}: serving mesh version {}, the last good one, while version {} is rejected", group,
+                        lastGood.version(), current.version());
+            }
+        }
+        if (reportedProblems.isEmpty()) {
+            lastGood = current;
         }
     }
 
@@ -142,13 +164,13 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
      *     library serializes its resources once
      * @param rejected collects newly seen problems → the groups that have them, to report once
      */
-    private void update(String group, Node node, long arrivalNanos, boolean measure,
+    private void update(MeshSnapshot mesh, String group, Node node, long arrivalNanos, boolean measure,
                         Map<GroupResources.TypeVersions, Validated> validated,
                         Map<List<String>, List<String>> rejected) {
         List<String> problems = new ArrayList<>();
         Snapshot snapshot = null;
         try {
-            GroupResources resources = generator.generate(current, group, node);
+            GroupResources resources = generator.generate(mesh, group, node);
             Validated same = validated.get(resources.versions());
             if (same != null && same.resources.equals(resources)) {
                 snapshot = same.snapshot;

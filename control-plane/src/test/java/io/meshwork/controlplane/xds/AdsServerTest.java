@@ -232,6 +232,20 @@ class AdsServerTest {
     }
 
     @Test
+    void proxyJoiningWhileTheConfigIsRejectedGetsTheLastGoodOne() throws Exception {
+        Connected connected = connect("proxyless~old", RDS);
+        server.accept(ReviewsMesh.split("2", 7001, 7002, List.of(
+                new io.meshwork.controlplane.model.TrafficSplit.Backend("reviews-v3", 1))));
+
+        AdsTestClient newcomer = new AdsTestClient(channel, AdsTestClient.sidecarNode("ratings-v1-0", "shop", "a"),
+                false, (t, v) -> { });
+        newcomer.subscribe(RDS);
+
+        assertThat(newcomer.next(RDS).getVersionInfo()).isEqualTo(connected.first().getVersionInfo());
+        assertThat(count("mesh.controlplane.config.errors")).isEqualTo(2);
+    }
+
+    @Test
     void snapshotWithDanglingReferenceIsNeverSent() throws Exception {
         // A listener whose RDS route config is missing: the reference guard catches it.
         HandBuiltGenerator valid = new HandBuiltGenerator();
