@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
             AnalyzeCommand.class,
             EchoCommand.class,
             io.meshwork.cli.demo.DemoCommand.class,
+            ControlPlaneCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

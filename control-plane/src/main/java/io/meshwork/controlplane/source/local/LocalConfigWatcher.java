@@ -53,7 +53,8 @@ public final class LocalConfigWatcher implements AutoCloseable {
     }
 
     /** With {@code problemLog} receiving each new problem line (the WARN log by default). */
-    LocalConfigWatcher(Path dir, Consumer<MeshSnapshot> consumer, Duration quiet, Duration maxDelay, Consumer<String> problemLog) {
+    /** As above, with each new problem handed to {@code problemLog} (once, until it is fixed) instead of logged. */
+    public LocalConfigWatcher(Path dir, Consumer<MeshSnapshot> consumer, Duration quiet, Duration maxDelay, Consumer<String> problemLog) {
         this.problemLog = problemLog;
         this.dir = dir.toAbsolutePath();
         this.consumer = consumer;

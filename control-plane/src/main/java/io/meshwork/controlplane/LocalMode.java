@@ -1,0 +1,68 @@
+package io.meshwork.controlplane;
+
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.source.local.LocalConfigWatcher;
+import io.meshwork.controlplane.translate.ProxyNode;
+import io.meshwork.controlplane.translate.ProxyResources;
+import io.meshwork.controlplane.translate.SnapshotValidator;
+import io.meshwork.controlplane.translate.Translator;
+import io.meshwork.controlplane.xds.GroupResources;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The control plane of local mode: a watched folder of YAML files, translated for each proxy group. */
+public final class LocalMode {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalMode.class);
+
+    private LocalMode() {
+    }
+
+    /** A control plane serving {@code configDir}; call {@link ControlPlane#start()}. */
+    public static ControlPlane controlPlane(ControlPlane.Options options, Path configDir) {
+        return new ControlPlane(options, folder(configDir), translation());
+    }
+
+    /** Meshwork's translator and validator, as the ADS server consumes them. */
+    public static ControlPlane.Translation translation() {
+        return new ControlPlane.Translation(
+                (snapshot, group, node) -> toGroup(Translator.translate(snapshot, ProxyNode.fromNode(node))),
+                node -> ProxyNode.fromNode(node).groupKey(),
+                (group, resources) -> SnapshotValidator.validate(new ProxyResources(resources.clusters(),
+                        resources.endpoints(), resources.listeners(), resources.routes(),
+                        resources.versions().clusters(), resources.versions().endpoints(),
+                        resources.versions().listeners(), resources.versions().routes())));
+    }
+
+    /** A watched folder as a snapshot source; every problem found in it counts as one config error. */
+    public static MeshSnapshotSource folder(Path configDir) {
+        return new MeshSnapshotSource() {
+            private LocalConfigWatcher watcher;
+
+            @Override
+            public void start(Consumer<MeshSnapshot> snapshots, Runnable configErrors) throws Exception {
+                watcher = new LocalConfigWatcher(configDir, snapshots, LocalConfigWatcher.DEFAULT_QUIET,
+                        LocalConfigWatcher.DEFAULT_MAX_DELAY, problem -> {
+                            log.warn("config: {}", problem);
+                            configErrors.run();
+                        });
+                watcher.start();
+            }
+
+            @Override
+            public void close() throws Exception {
+                if (watcher != null) {
+                    watcher.close();
+                }
+            }
+        };
+    }
+
+    private static GroupResources toGroup(ProxyResources r) {
+        return new GroupResources(r.clusters(), r.endpoints(), r.listeners(), r.routes(),
+                new GroupResources.TypeVersions(r.clustersVersion(), r.endpointsVersion(), r.listenersVersion(),
+                        r.routesVersion()));
+    }
+}

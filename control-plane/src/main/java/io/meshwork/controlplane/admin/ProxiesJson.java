@@ -1,0 +1,81 @@
+package io.meshwork.controlplane.admin;
+
+import io.meshwork.controlplane.xds.ProxyStatus;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+/** Writes {@code /debug/proxies}: a JSON array with one object per connected proxy. */
+final class ProxiesJson {
+
+    private ProxiesJson() {
+    }
+
+    static String write(List<ProxyStatus> proxies) {
+        StringBuilder json = new StringBuilder("[");
+        for (int i = 0; i < proxies.size(); i++) {
+            json.append(i == 0 ? "\n  " : ",\n  ");
+            proxy(json, proxies.get(i));
+        }
+        return json.append(proxies.isEmpty() ? "]\n" : "\n]\n").toString();
+    }
+
+    private static void proxy(StringBuilder json, ProxyStatus p) {
+        json.append('{');
+        field(json, "id", p.id()).append(',');
+        field(json, "group", p.group()).append(',');
+        field(json, "workload", p.workload()).append(',');
+        field(json, "namespace", p.namespace()).append(',');
+        field(json, "connectedAt", p.connectedAt().toString()).append(',');
+        json.append("\"delta\":").append(p.delta()).append(',');
+        json.append("\"acked\":{");
+        Iterator<Map.Entry<String, String>> acked = p.acked().entrySet().iterator();
+        while (acked.hasNext()) {
+            Map.Entry<String, String> e = acked.next();
+            field(json, e.getKey(), e.getValue());
+            if (acked.hasNext()) {
+                json.append(',');
+            }
+        }
+        json.append("},\"lastNack\":");
+        ProxyStatus.Nack nack = p.lastNack();
+        if (nack == null) {
+            json.append("null");
+        } else {
+            json.append('{');
+            field(json, "typeUrl", nack.typeUrl()).append(',');
+            field(json, "version", nack.version()).append(',');
+            field(json, "nonce", nack.nonce()).append(',');
+            field(json, "message", nack.message()).append(',');
+            field(json, "at", nack.at().toString()).append('}');
+        }
+        json.append('}');
+    }
+
+    private static StringBuilder field(StringBuilder json, String name, String value) {
+        return string(string(json, name).append(':'), value);
+    }
+
+    /** A JSON string literal (RFC 8259 escaping). */
+    static StringBuilder string(StringBuilder json, String value) {
+        json.append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> json.append("\\\"");
+                case '\\' -> json.append("\\\\");
+                case '\n' -> json.append("\\n");
+                case '\r' -> json.append("\\r");
+                case '\t' -> json.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        json.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        json.append(c);
+                    }
+                }
+            }
+        }
+        return json.append('"');
+    }
+}

@@ -1,0 +1,253 @@
+package io.meshwork.controlplane.xds;
+
+import io.envoyproxy.controlplane.cache.Resources;
+import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.V3DiscoveryServer;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The xDS server: java-control-plane's ADS (SotW and delta) and per-type services on a grpc-java
+ * Netty server, fed one snapshot per proxy group. Each new {@link MeshSnapshot} regenerates every
+ * connected group; a group that fails validation keeps its last good snapshot.
+ */
+public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdsServer.class);
+
+    private final InetSocketAddress address;
+    private final ResourceGenerator generator;
+    private final GroupValidator validator;
+    private final StreamAwareCache cache;
+    private final ProxyRegistry registry;
+    private final XdsMetrics metrics;
+    private final V3DiscoveryServer discoveryServer;
+    /** Per group, the problems last logged, so that a config that stays broken is reported once. */
+    private final Map<String, List<String>> reportedProblems = new HashMap<>();
+    private MeshSnapshot current;
+    /** The latest mesh snapshot that every connected group accepted: what a newcomer gets while the current one is rejected. */
+    private MeshSnapshot lastGood;
+    private volatile boolean hasConfig;
+    private volatile Server server;
+
+    public AdsServer(InetSocketAddress address, ResourceGenerator generator, GroupKeys groupKeys,
+                     GroupValidator validator, MeterRegistry meters) {
+        this.address = address;
+        this.generator = generator;
+        this.validator = validator;
+        this.metrics = new XdsMetrics(meters, this::connectedProxies);
+        this.cache = new StreamAwareCache(groupKeys::groupOf);
+        this.registry = new ProxyRegistry(groupKeys, this::ensureGroup, metrics, Clock.systemUTC());
+        this.discoveryServer = new V3DiscoveryServer(List.of(registry, cache), cache);
+    }
+
+    /** Starts listening; returns once the port is bound. */
+    public AdsServer start() throws IOException {
+        server = NettyServerBuilder.forAddress(address)
+                .addService(discoveryServer.getAggregatedDiscoveryServiceImpl())
+                .addService(discoveryServer.getClusterDiscoveryServiceImpl())
+                .addService(discoveryServer.getEndpointDiscoveryServiceImpl())
+                .addService(discoveryServer.getListenerDiscoveryServiceImpl())
+                .addService(discoveryServer.getRouteDiscoveryServiceImpl())
+                // Proxies hold their stream for hours; allow their keepalive pings.
+                .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .build()
+                .start();
+        return this;
+    }
+
+    /** The bound port (useful when started on port 0). */
+    public int port() {
+        Server s = server;
+        if (s == null) {
+            throw new IllegalStateException("xDS server on " + address + " is not started");
+        }
+        return s.getPort();
+    }
+
+    public String host() {
+        return address.getHostString();
+    }
+
+    public boolean listening() {
+        Server s = server;
+        return s != null && !s.isShutdown();
+    }
+
+    /** Whether a first mesh snapshot has arrived. */
+    public boolean hasConfig() {
+        return hasConfig;
+    }
+
+    private int connectedProxies() {
+        return registry.connectedCount();
+    }
+
+    public ProxyRegistry proxies() {
+        return registry;
+    }
+
+    public XdsMetrics metrics() {
+        return metrics;
+    }
+
+    /** Takes a new mesh snapshot: regenerates and, where anything changed, pushes every connected group. */
+    @Override
+    public synchronized void accept(MeshSnapshot snapshot) {
+        long arrivalNanos = System.nanoTime();
+        current = snapshot;
+        hasConfig = true;
+        Map<String, Node> groups = registry.groups();
+        Map<GroupResources.TypeVersions, Validated> validated = new HashMap<>();
+        Map<List<String>, List<String>> rejected = new LinkedHashMap<>();
+        groups.forEach((group, node) -> update(snapshot, group, node, arrivalNanos, true, validated, rejected));
+        report(rejected);
+        // Groups whose proxies have all gone are dropped; the library refuses while a watch is open.
+        for (String group : List.copyOf(cache.groups())) {
+            if (!groups.containsKey(group)) {
+                cache.clearSnapshot(group);
+                reportedProblems.remove(group);
+            }
+        }
+        if (reportedProblems.isEmpty()) {
+            lastGood = snapshot;
+        }
+    }
+
+    /**
+     * Gives a newly connected proxy's group a snapshot from the current mesh, if it has none yet;
+     * from the last good mesh if the current one is rejected for this group.
+     */
+    private synchronized void ensureGroup(String group, Node node) {
+        if (current == null || cache.getSnapshot(group) != null) {
+            return;
+        }
+        Map<List<String>, List<String>> rejected = new LinkedHashMap<>();
+        update(current, group, node, System.nanoTime(), false, new HashMap<>(), rejected);
+        report(rejected);
+        if (cache.getSnapshot(group) == null && lastGood != null && lastGood != current) {
+            List<String> currentProblems = reportedProblems.get(group);
+            update(lastGood, group, node, System.nanoTime(), false, new HashMap<>(), new LinkedHashMap<>());
+            // Still broken for the current mesh: remembered, so that it is not reported again.
+            reportedProblems.put(group, currentProblems);
+            if (cache.getSnapshot(group) != null) {
+                LOG.warn("group {}: serving mesh version {}, the last good one, while version {} is rejected", group,
+                        lastGood.version(), current.version());
+            }
+        }
+        if (reportedProblems.isEmpty()) {
+            lastGood = current;
+        }
+    }
+
+    /**
+     * Regenerates one group and sets its snapshot if it is valid and its versions changed.
+     *
+     * @param validated the groups already validated for this mesh snapshot, by versions: a group
+     *     with the same resources shares their Snapshot, so it is built and checked once and the
+     *     library serializes its resources once
+     * @param rejected collects newly seen problems → the groups that have them, to report once
+     */
+    private void update(MeshSnapshot mesh, String group, Node node, long arrivalNanos, boolean measure,
+                        Map<GroupResources.TypeVersions, Validated> validated,
+                        Map<List<String>, List<String>> rejected) {
+        List<String> problems = new ArrayList<>();
+        Snapshot snapshot = null;
+        try {
+            GroupResources resources = generator.generate(mesh, group, node);
+            Validated same = validated.get(resources.versions());
+            if (same != null && same.resources.equals(resources)) {
+                snapshot = same.snapshot;
+            } else {
+                problems.addAll(validator.problems(group, resources));
+                problems.addAll(ReferenceGuard.problems(resources));
+                if (problems.isEmpty()) {
+                    snapshot = toSnapshot(resources);
+                    validated.put(resources.versions(), new Validated(resources, snapshot));
+                }
+            }
+        } catch (RuntimeException e) {
+            problems.add("generation failed: " + e);
+        }
+        if (!problems.isEmpty()) {
+            // A group that stays broken in the same way is reported once, not on every change.
+            if (!problems.equals(reportedProblems.put(group, List.copyOf(problems)))) {
+                rejected.computeIfAbsent(List.copyOf(problems), p -> new ArrayList<>()).add(group);
+            }
+            return;
+        }
+        reportedProblems.remove(group);
+        Snapshot previous = cache.getSnapshot(group);
+        Map<String, String> changed = changedVersions(previous, snapshot);
+        if (changed.isEmpty()) {
+            return;
+        }
+        if (measure) {
+            registry.expectAcks(group, changed, arrivalNanos);
+        }
+        cache.setSnapshot(group, snapshot);
+        LOG.debug("group {}: set versions {}", group, changed);
+    }
+
+    private record Validated(GroupResources resources, Snapshot snapshot) {
+    }
+
+    /** One log line and one config error per distinct set of problems, however many groups share it. */
+    private void report(Map<List<String>, List<String>> rejected) {
+        rejected.forEach((problems, groups) -> {
+            metrics.configError();
+            String names = groups.size() <= 5 ? String.join(", ", groups)
+                    : String.join(", ", groups.subList(0, 5)) + " and " + (groups.size() - 5) + " more";
+            LOG.error("generated config rejected for {} group(s) ({}); each keeps its last good config, if any: {}",
+                    groups.size(), names, String.join("; ", problems));
+        });
+    }
+
+    private static Snapshot toSnapshot(GroupResources r) {
+        GroupResources.TypeVersions v = r.versions();
+        return Snapshot.create(r.clusters(), v.clusters(), r.endpoints(), v.endpoints(), r.listeners(), v.listeners(),
+                r.routes(), v.routes(), List.of(), "");
+    }
+
+    /** Type URL → new version, for each type whose version differs from {@code previous}. */
+    private static Map<String, String> changedVersions(Snapshot previous, Snapshot next) {
+        Map<String, String> changed = new HashMap<>();
+        Map<Resources.ResourceType, String> typeUrls = Map.of(
+                Resources.ResourceType.CLUSTER, Resources.V3.CLUSTER_TYPE_URL,
+                Resources.ResourceType.ENDPOINT, Resources.V3.ENDPOINT_TYPE_URL,
+                Resources.ResourceType.LISTENER, Resources.V3.LISTENER_TYPE_URL,
+                Resources.ResourceType.ROUTE, Resources.V3.ROUTE_TYPE_URL);
+        typeUrls.forEach((type, typeUrl) -> {
+            String version = next.version(type);
+            if (previous == null || !version.equals(previous.version(type))) {
+                changed.put(typeUrl, version);
+            }
+        });
+        return changed;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        Server s = server;
+        if (s != null) {
+            s.shutdownNow();
+            s.awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.meshwork.controlplane.xds;
+
+import io.envoyproxy.controlplane.cache.DeltaResponse;
+import io.envoyproxy.controlplane.cache.DeltaWatch;
+import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
+import io.envoyproxy.controlplane.cache.NodeGroup;
+import io.envoyproxy.controlplane.cache.Response;
+import io.envoyproxy.controlplane.cache.Watch;
+import io.envoyproxy.controlplane.cache.XdsRequest;
+import io.envoyproxy.controlplane.cache.v3.SimpleCache;
+import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * java-control-plane's {@link SimpleCache}, made aware of the stream a request comes on, for two
+ * things the library gets wrong:
+ * <ul>
+ *   <li>A client may send its node on the first request of a stream only (the xDS protocol allows
+ *       it; Envoy's {@code set_node_on_first_message_only}). The library groups every request by its
+ *       own node field, so later requests would land in an empty group. Here they get the stream's node.
+ *   <li>A SotW client that unsubscribes from a resource and later subscribes to it again (grpc-java
+ *       does this with a cluster that a route drops and brings back) got no response while the
+ *       version was unchanged: the library counts every resource of the last ACKed response as known,
+ *       even once the client dropped it. Here a resource only counts as known while the client's
+ *       previous request on the stream still named it.
+ * </ul>
+ * The library runs the callbacks and then opens the watch on the same thread, within one request,
+ * which is how the stream's state reaches {@code createWatch}.
+ */
+final class StreamAwareCache extends SimpleCache<String> implements DiscoveryServerCallbacks {
+
+    private final Map<Long, Stream> streams = new ConcurrentHashMap<>();
+    private final ThreadLocal<Pending> pending = new ThreadLocal<>();
+
+    StreamAwareCache(NodeGroup<String> groups) {
+        super(groups);
+    }
+
+    @Override
+    public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
+        Stream stream = stream(streamId, request.hasNode() ? request.getNode() : null);
+        Set<String> previous = stream.subscriptions.put(request.getTypeUrl(), Set.copyOf(request.getResourceNamesList()));
+        pending.set(new Pending(stream.node, previous));
+    }
+
+    @Override
+    public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
+        Stream stream = stream(streamId, request.hasNode() ? request.getNode() : null);
+        pending.set(new Pending(stream.node, null));
+    }
+
+    @Override
+    public void onStreamClose(long streamId, String typeUrl) {
+        streams.remove(streamId);
+    }
+
+    @Override
+    public void onStreamCloseWithError(long streamId, String typeUrl, Throwable error) {
+        streams.remove(streamId);
+    }
+
+    @Override
+    public Watch createWatch(boolean ads, XdsRequest request, Set<String> knownResourceNames,
+                             Consumer<Response> responseConsumer, boolean hasClusterChanged,
+                             boolean allowDefaultEmptyEdsUpdate) {
+        Pending p = takePending();
+        Set<String> known = knownResourceNames;
+        if (p.subscribedBefore != null && !p.subscribedBefore.isEmpty()) {
+            known = new HashSet<>(knownResourceNames);
+            known.retainAll(p.subscribedBefore);
+        }
+        if (!request.v3Request().hasNode() && p.node != null) {
+            request = XdsRequest.create(request.v3Request().toBuilder().setNode(p.node).build());
+        }
+        return super.createWatch(ads, request, known, responseConsumer, hasClusterChanged, allowDefaultEmptyEdsUpdate);
+    }
+
+    @Override
+    public DeltaWatch createDeltaWatch(DeltaXdsRequest request, String requesterVersion,
+                                       Map<String, String> resourceVersions, Set<String> pendingResources,
+                                       boolean isWildcard, Consumer<DeltaResponse> responseConsumer,
+                                       boolean hasClusterChanged) {
+        Pending p = takePending();
+        if (!request.v3Request().hasNode() && p.node != null) {
+            request = DeltaXdsRequest.create(request.v3Request().toBuilder().setNode(p.node).build());
+        }
+        return super.createDeltaWatch(request, requesterVersion, resourceVersions, pendingResources, isWildcard,
+                responseConsumer, hasClusterChanged);
+    }
+
+    private Stream stream(long streamId, Node node) {
+        Stream stream = streams.computeIfAbsent(streamId, id -> new Stream());
+        if (node != null) {
+            stream.node = node;
+        }
+        return stream;
+    }
+
+    private Pending takePending() {
+        Pending p = pending.get();
+        pending.remove();
+        return p == null ? new Pending(null, null) : p;
+    }
+
+    private static final class Stream {
+        volatile Node node;
+        final Map<String, Set<String>> subscriptions = new ConcurrentHashMap<>();
+    }
+
+    /** What the callback learned about the request whose watch is being opened on this thread. */
+    private record Pending(Node node, Set<String> subscribedBefore) {
+    }
+}
