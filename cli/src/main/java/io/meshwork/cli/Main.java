@@ -18,6 +18,7 @@ import picocli.CommandLine.Option;
             EchoCommand.class,
             io.meshwork.cli.demo.DemoCommand.class,
             ControlPlaneCommand.class,
+            ProxyStatusCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

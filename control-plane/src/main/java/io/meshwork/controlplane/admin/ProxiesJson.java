@@ -28,16 +28,11 @@ final class ProxiesJson {
         field(json, "namespace", p.namespace()).append(',');
         field(json, "connectedAt", p.connectedAt().toString()).append(',');
         json.append("\"delta\":").append(p.delta()).append(',');
-        json.append("\"acked\":{");
-        Iterator<Map.Entry<String, String>> acked = p.acked().entrySet().iterator();
-        while (acked.hasNext()) {
-            Map.Entry<String, String> e = acked.next();
-            field(json, e.getKey(), e.getValue());
-            if (acked.hasNext()) {
-                json.append(',');
-            }
-        }
-        json.append("},\"lastNack\":");
+        object(json.append("\"acked\":"), p.acked()).append(',');
+        object(json.append("\"sent\":"), p.sent()).append(',');
+        field(json, "adminAddress", p.adminAddress()).append(',');
+        field(json, "metricsAddress", p.metricsAddress()).append(',');
+        json.append("\"lastNack\":");
         ProxyStatus.Nack nack = p.lastNack();
         if (nack == null) {
             json.append("null");
@@ -50,6 +45,19 @@ final class ProxiesJson {
             field(json, "at", nack.at().toString()).append('}');
         }
         json.append('}');
+    }
+
+    private static StringBuilder object(StringBuilder json, Map<String, String> fields) {
+        json.append('{');
+        Iterator<Map.Entry<String, String>> entries = fields.entrySet().iterator();
+        while (entries.hasNext()) {
+            Map.Entry<String, String> e = entries.next();
+            field(json, e.getKey(), e.getValue());
+            if (entries.hasNext()) {
+                json.append(',');
+            }
+        }
+        return json.append('}');
     }
 
     private static StringBuilder field(StringBuilder json, String name, String value) {

@@ -235,7 +235,14 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
         synchronized ProxyStatus status() {
             String namespace = NodeMetadata.string(node, "MESH_NAMESPACE", "default");
             return ProxyStatus.of(streamId, node.getId(), group, NodeMetadata.string(node, "MESH_WORKLOAD", ""), namespace,
-                    connectedAt, delta, acked, lastNack);
+                    connectedAt, delta, acked, sentVersions(), lastNack, NodeMetadata.string(node, "MESH_ADMIN_ADDRESS", ""),
+                    NodeMetadata.string(node, "MESH_METRICS_ADDRESS", ""));
+        }
+
+        private Map<String, String> sentVersions() {
+            Map<String, String> versions = new HashMap<>();
+            lastSent.forEach((typeUrl, sent) -> versions.put(typeUrl, sent.version));
+            return versions;
         }
     }
 

@@ -1,0 +1,77 @@
+package io.meshwork.cli;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code mesh proxy-status}: every connected proxy and, per xDS type, whether it runs what the control
+ * plane last sent (SYNCED), has not yet ACKed it (STALE), or rejected it (NACKED), as istioctl does.
+ */
+@Command(name = "proxy-status", description = "Show each connected proxy's config state per xDS type (SYNCED, STALE, NACKED).")
+final class ProxyStatusCommand implements Callable<Integer> {
+
+    static final Map<String, String> TYPES = Map.of(
+            "CDS", "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+            "LDS", "type.googleapis.com/envoy.config.listener.v3.Listener",
+            "EDS", "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
+            "RDS", "type.googleapis.com/envoy.config.route.v3.RouteConfiguration");
+
+    @Option(names = "--control-plane", defaultValue = "http://127.0.0.1:15014",
+            description = "Control plane admin URL (default: ${DEFAULT-VALUE}).")
+    URI controlPlane;
+
+    @Override
+    public Integer call() throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        List<Value> proxies = SidecarMetrics.proxies(controlPlane, http);
+        if (proxies.isEmpty()) {
+            System.out.println("no proxies are connected to " + controlPlane);
+            return 0;
+        }
+        Table table = new Table("NAME", "WORKLOAD", "CDS", "LDS", "EDS", "RDS", "CONNECTED");
+        for (Value v : proxies) {
+            Struct p = v.getStructValue();
+            table.row(str(p, "id"), str(p, "namespace") + "/" + str(p, "workload"), state(p, "CDS"), state(p, "LDS"),
+                    state(p, "EDS"), state(p, "RDS"), str(p, "connectedAt"));
+        }
+        table.print(System.out);
+        for (Value v : proxies) {
+            Struct nack = v.getStructValue().getFieldsOrDefault("lastNack", Value.getDefaultInstance()).getStructValue();
+            if (nack.getFieldsCount() > 0) {
+                System.out.println(str(v.getStructValue(), "id") + " rejected " + str(nack, "typeUrl") + " version "
+                        + str(nack, "version") + ": " + str(nack, "message"));
+            }
+        }
+        return 0;
+    }
+
+    /** SYNCED when the proxy ACKed what was last sent, NACKED when its last answer to it was a rejection, else STALE. */
+    static String state(Struct proxy, String type) {
+        String typeUrl = TYPES.get(type);
+        String sent = str(proxy.getFieldsOrDefault("sent", Value.getDefaultInstance()).getStructValue(), typeUrl);
+        String acked = str(proxy.getFieldsOrDefault("acked", Value.getDefaultInstance()).getStructValue(), typeUrl);
+        Struct nack = proxy.getFieldsOrDefault("lastNack", Value.getDefaultInstance()).getStructValue();
+        if (sent.isEmpty() && acked.isEmpty()) {
+            return "NOT SENT";
+        }
+        if (!sent.isEmpty() && sent.equals(acked)) {
+            return "SYNCED";
+        }
+        if (typeUrl.equals(str(nack, "typeUrl")) && sent.equals(str(nack, "version"))) {
+            return "NACKED";
+        }
+        return "STALE";
+    }
+
+    static String str(Struct s, String key) {
+        return s.getFieldsOrDefault(key, Value.getDefaultInstance()).getStringValue();
+    }
+}
