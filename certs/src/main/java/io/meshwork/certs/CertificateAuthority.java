@@ -38,7 +38,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A certificate authority: a (self-signed) root key and certificate that issues leaf
- * certificates with DNS and SPIFFE URI SANs. Keys are ECDSA P-256, signatures SHA-256.
+ * certificates with DNS, IP and SPIFFE URI SANs. Keys are ECDSA P-256, signatures SHA-256.
  */
 public final class CertificateAuthority {
 
@@ -126,6 +126,7 @@ public final class CertificateAuthority {
         }
         List<GeneralName> sans = new ArrayList<>();
         request.dnsNames().forEach(d -> sans.add(new GeneralName(GeneralName.dNSName, d)));
+        request.ipAddresses().forEach(ip -> sans.add(new GeneralName(GeneralName.iPAddress, ip)));
         for (URI uri : request.uris()) {
             sans.add(new GeneralName(GeneralName.uniformResourceIdentifier, uri.toString()));
         }

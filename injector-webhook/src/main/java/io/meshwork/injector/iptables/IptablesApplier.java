@@ -1,0 +1,57 @@
+package io.meshwork.injector.iptables;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Installs the capture rules with {@code iptables-restore}, atomically (one commit of the nat
+ * table) and idempotently (the previous {@code MESH_*} rules are replaced, others kept).
+ */
+public final class IptablesApplier {
+
+    private final String saveCommand;
+    private final String restoreCommand;
+
+    /** {@code binaryPrefix} is {@code iptables}, or {@code iptables-legacy} / {@code iptables-nft} to choose a backend. */
+    public IptablesApplier(String binaryPrefix) {
+        this.saveCommand = binaryPrefix + "-save";
+        this.restoreCommand = binaryPrefix + "-restore";
+    }
+
+    /** Applies the rules and returns the table text that was restored. */
+    public String apply(CaptureConfig config) {
+        String current = run(List.of(saveCommand, "-t", "nat"), null);
+        String table = IptablesRules.merge(current, config);
+        run(List.of(restoreCommand), table);
+        return table;
+    }
+
+    private static String run(List<String> command, String stdin) {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            try (OutputStream in = process.getOutputStream()) {
+                if (stdin != null) {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + ": no answer after 30 s");
+            }
+            if (process.exitValue() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed (exit " + process.exitValue()
+                        + "): " + output.trim() + (stdin == null ? "" : "\ninput was:\n" + stdin));
+            }
+            return output;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(command.get(0) + " interrupted", e);
+        }
+    }
+}
