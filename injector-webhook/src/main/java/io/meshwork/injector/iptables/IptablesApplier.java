@@ -12,21 +12,32 @@ import java.util.concurrent.TimeUnit;
  */
 public final class IptablesApplier {
 
-    private final String saveCommand;
-    private final String restoreCommand;
+    private final List<String> wrapper;
+    private final String binaryPrefix;
 
     /** {@code binaryPrefix} is {@code iptables}, or {@code iptables-legacy} / {@code iptables-nft} to choose a backend. */
     public IptablesApplier(String binaryPrefix) {
-        this.saveCommand = binaryPrefix + "-save";
-        this.restoreCommand = binaryPrefix + "-restore";
+        this(List.of(), binaryPrefix);
+    }
+
+    /** Runs the iptables tools through {@code wrapper}, for example {@code ip netns exec NS}. */
+    public IptablesApplier(List<String> wrapper, String binaryPrefix) {
+        this.wrapper = List.copyOf(wrapper);
+        this.binaryPrefix = binaryPrefix;
     }
 
     /** Applies the rules and returns the table text that was restored. */
     public String apply(CaptureConfig config) {
-        String current = run(List.of(saveCommand, "-t", "nat"), null);
+        String current = run(command(binaryPrefix + "-save", "-t", "nat"), null);
         String table = IptablesRules.merge(current, config);
-        run(List.of(restoreCommand), table);
+        run(command(binaryPrefix + "-restore"), table);
         return table;
+    }
+
+    private List<String> command(String... args) {
+        List<String> command = new java.util.ArrayList<>(wrapper);
+        command.addAll(List.of(args));
+        return command;
     }
 
     private static String run(List<String> command, String stdin) {
