@@ -49,13 +49,18 @@ public final class YamlDocuments {
 
     /** Writes the documents as YAML separated by {@code ---}, block style, as kubectl prints them. */
     public static String write(List<? extends JsonNode> documents) {
-        Dump dump = new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setIndent(2)
-                .setIndicatorIndent(0).build());
         StringBuilder out = new StringBuilder();
         for (JsonNode document : documents) {
-            out.append("---\n").append(dump.dumpToString(JSON.convertValue(document, Object.class)));
+            out.append("---\n").append(writeOne(document));
         }
         return out.toString();
+    }
+
+    /** One document, without a separator. */
+    public static String writeOne(JsonNode document) {
+        Dump dump = new Dump(DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).setIndent(2)
+                .setIndicatorIndent(0).build());
+        return dump.dumpToString(JSON.convertValue(document, Object.class));
     }
 
     static Map<String, Object> readSingleMap(Path file) {
