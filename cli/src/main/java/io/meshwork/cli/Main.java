@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
         description = "Meshwork: a service mesh for Kubernetes, and locally from a folder of YAML files.",
         subcommands = {
             VersionCommand.class,
+            WebhookCommand.class, InitIptablesCommand.class, InjectCommand.class, InstallCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
