@@ -6,29 +6,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.zjsonpatch.JsonPatch;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** {@code mesh inject} on a multi-document file, checked against what the webhook does to the same pods. */
-class ManifestInjectorTest {
+class ManifestInjectorTest extends SharedWebhook {
 
-    @TempDir
-    static Path dir;
-    static WebhookFixture webhook;
     static List<JsonNode> input;
     static List<JsonNode> output;
     static final List<String> notes = new ArrayList<>();
 
     @BeforeAll
     static void injectTheFile() throws Exception {
-        webhook = new WebhookFixture(dir, InjectorConfig.defaults());
         String yaml;
         try (InputStream in = ManifestInjectorTest.class.getResourceAsStream("/workloads.yaml")) {
             yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
@@ -37,11 +30,6 @@ class ManifestInjectorTest {
         String injected = new ManifestInjector(new SidecarInjector(new InjectionTemplate(InjectorConfig.defaults())))
                 .inject(yaml, "workloads.yaml", notes);
         output = YamlDocuments.read(injected, "mesh inject output");
-    }
-
-    @AfterAll
-    static void stop() {
-        webhook.close();
     }
 
     @Test

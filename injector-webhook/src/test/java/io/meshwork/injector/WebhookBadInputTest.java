@@ -7,14 +7,11 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import javax.net.ssl.SSLSocket;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -22,23 +19,13 @@ import tools.jackson.databind.node.ObjectNode;
  * Bad AdmissionReviews: each gets a clear error or an allowed answer without a patch, within a
  * second (the API server's budget is ten), and the server keeps serving good ones afterwards.
  */
-class WebhookBadInputTest {
+class WebhookBadInputTest extends SharedWebhook {
 
     private static final Duration BUDGET = Duration.ofSeconds(1);
 
-    @TempDir
-    static Path dir;
-    static WebhookFixture webhook;
-
     @BeforeAll
-    static void start() throws Exception {
-        webhook = new WebhookFixture(dir, InjectorConfig.defaults());
-        webhook.review(WebhookFixture.pod("pod-bare.json"), null); // warm up TLS and the JIT once
-    }
-
-    @AfterAll
-    static void stop() {
-        webhook.close();
+    static void warmUp() throws Exception {
+        webhook.review(WebhookFixture.pod("pod-bare.json"), null); // TLS and the JIT once, before any budget
     }
 
     @AfterEach

@@ -11,29 +11,13 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /** AdmissionReviews over real HTTPS; every patch is applied with zjsonpatch and the pod checked field by field. */
-class WebhookServerTest {
-
-    @TempDir
-    static Path dir;
-    static WebhookFixture webhook;
-
-    @BeforeAll
-    static void start() throws Exception {
-        webhook = new WebhookFixture(dir, InjectorConfig.defaults());
-    }
-
-    @AfterAll
-    static void stop() {
-        webhook.close();
-    }
+class WebhookServerTest extends SharedWebhook {
 
     @Test
     void answerEchoesTheUidAndAllowsWithABase64JsonPatch() throws Exception {
