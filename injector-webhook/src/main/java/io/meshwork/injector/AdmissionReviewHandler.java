@@ -52,8 +52,11 @@ public final class AdmissionReviewHandler {
         String kind = request.path("kind").path("kind").asString(object.path("kind").asString(""));
         List<String> warnings = new ArrayList<>();
         String patch = null;
-        if (!"Pod".equals(kind) || !object.isObject()) {
+        if (!"Pod".equals(kind)) {
             warnings.add("meshwork injects only Pods; request " + uid + " is for \"" + kind + "\": left unchanged");
+        } else if (!object.isObject()) {
+            warnings.add("meshwork: request " + uid + " (" + request.path("operation").asString("?")
+                    + ") has no Pod object: left unchanged");
         } else {
             ObjectNode pod = ((ObjectNode) object).deepCopy();
             if (pod.path("metadata").isObject() && !pod.path("metadata").has("namespace")

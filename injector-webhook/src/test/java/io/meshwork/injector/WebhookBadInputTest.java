@@ -67,6 +67,19 @@ class WebhookBadInputTest extends SharedWebhook {
     }
 
     @Test
+    void podRequestWithoutAnObjectIsAllowedUnchangedWithAWarning() throws Exception {
+        ObjectNode review = WebhookFixture.admissionReview(WebhookFixture.pod("pod-bare.json"), "uid-delete");
+        ((ObjectNode) review.get("request")).put("operation", "DELETE").putNull("object");
+
+        HttpResponse<String> answer = timed(() -> webhook.post(YamlDocuments.JSON.writeValueAsBytes(review)));
+
+        JsonNode response = YamlDocuments.JSON.readTree(answer.body()).path("response");
+        assertThat(response.path("allowed").asBoolean()).isTrue();
+        assertThat(response.has("patch")).isFalse();
+        assertThat(response.path("warnings").get(0).asString()).contains("(DELETE) has no Pod object");
+    }
+
+    @Test
     void podWithAMalformedAnnotationIsAllowedUnchangedWithAWarning() throws Exception {
         ObjectNode pod = WebhookFixture.pod("pod-bare.json");
         ((ObjectNode) pod.get("metadata")).putObject("annotations").put("meshwork.io/exclude-inbound-ports", "80,http");

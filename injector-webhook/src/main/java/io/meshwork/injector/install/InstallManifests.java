@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -16,6 +18,8 @@ import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -207,32 +211,53 @@ public final class InstallManifests {
                         .endConfigMap().build());
     }
 
+    /**
+     * Two webhooks, as Istio has: one for pods in namespaces that opted in (unless the pod opts
+     * out), one for pods that opt in themselves with the label {@code meshwork.io/inject=true} in
+     * any other namespace. objectSelector sees only labels, so the annotation form of the pod's
+     * choice works only inside opted-in namespaces.
+     */
     private HasMetadata mutatingWebhook(String caPem) {
         String selectorKey = options.revision().isEmpty() ? MeshNames.NAMESPACE_INJECTION_LABEL : MeshNames.REVISION_LABEL;
         String selectorValue = options.revision().isEmpty() ? MeshNames.NAMESPACE_INJECTION_ENABLED : options.revision();
+        String prefix = options.revision().isEmpty() ? "" : options.revision() + ".";
+        String caBundle = Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.US_ASCII));
         return new MutatingWebhookConfigurationBuilder()
                 .withMetadata(meta(options.named("meshwork-sidecar-injector"), null))
-                .addNewWebhook()
-                    .withName(options.revision().isEmpty() ? "sidecar-injector.meshwork.io"
-                            : options.revision() + ".sidecar-injector.meshwork.io")
-                    .withNewClientConfig()
-                        .withNewService().withName(options.named(WEBHOOK)).withNamespace(NS).withPath("/inject")
-                            .withPort(443).endService()
-                        .withCaBundle(Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.US_ASCII)))
-                    .endClientConfig()
-                    .addNewRule().withOperations("CREATE").withApiGroups("").withApiVersions("v1")
-                        .withResources("pods").withScope("Namespaced").endRule()
-                    .withNewNamespaceSelector().addToMatchLabels(selectorKey, selectorValue).endNamespaceSelector()
-                    // objectSelector sees only labels: the label form of the opt-out is the one honoured here.
-                    .withNewObjectSelector().addNewMatchExpression().withKey(MeshNames.INJECT).withOperator("NotIn")
-                        .withValues("false").endMatchExpression().endObjectSelector()
-                    .withAdmissionReviewVersions("v1")
-                    .withSideEffects("None")
-                    .withFailurePolicy("Fail")
-                    .withTimeoutSeconds(10)
-                    .withReinvocationPolicy("IfNeeded")
-                    .withMatchPolicy("Equivalent")
-                .endWebhook()
+                .withWebhooks(
+                        webhook(prefix + "namespace.sidecar-injector.meshwork.io", caBundle,
+                                new LabelSelectorBuilder().addToMatchLabels(selectorKey, selectorValue).build(),
+                                new LabelSelectorBuilder().addNewMatchExpression().withKey(MeshNames.INJECT)
+                                        .withOperator("NotIn").withValues("false").endMatchExpression().build()),
+                        webhook(prefix + "object.sidecar-injector.meshwork.io", caBundle,
+                                new LabelSelectorBuilder()
+                                        .addNewMatchExpression().withKey(selectorKey).withOperator("NotIn")
+                                            .withValues(selectorValue).endMatchExpression()
+                                        .addNewMatchExpression().withKey("kubernetes.io/metadata.name")
+                                            .withOperator("NotIn").withValues("kube-system", NS).endMatchExpression()
+                                        .build(),
+                                new LabelSelectorBuilder().addToMatchLabels(MeshNames.INJECT, "true").build()))
+                .build();
+    }
+
+    private MutatingWebhook webhook(String name, String caBundle, LabelSelector namespaces, LabelSelector pods) {
+        return new MutatingWebhookBuilder()
+                .withName(name)
+                .withNewClientConfig()
+                    .withNewService().withName(options.named(WEBHOOK)).withNamespace(NS).withPath("/inject")
+                        .withPort(443).endService()
+                    .withCaBundle(caBundle)
+                .endClientConfig()
+                .addNewRule().withOperations("CREATE").withApiGroups("").withApiVersions("v1")
+                    .withResources("pods").withScope("Namespaced").endRule()
+                .withNamespaceSelector(namespaces)
+                .withObjectSelector(pods)
+                .withAdmissionReviewVersions("v1")
+                .withSideEffects("None")
+                .withFailurePolicy("Fail")
+                .withTimeoutSeconds(10)
+                .withReinvocationPolicy("IfNeeded")
+                .withMatchPolicy("Equivalent")
                 .build();
     }
 

@@ -77,6 +77,22 @@ class InstallManifestsTest {
     }
 
     @Test
+    void podsLabelledInjectTrueAreInjectedInNamespacesThatDidNotOptIn() {
+        List<MutatingWebhook> webhooks = one(DEFAULT, MutatingWebhookConfiguration.class).getWebhooks();
+
+        assertThat(webhooks).extracting(MutatingWebhook::getName).containsExactly(
+                "namespace.sidecar-injector.meshwork.io", "object.sidecar-injector.meshwork.io");
+        MutatingWebhook byPod = webhooks.get(1);
+        assertThat(byPod.getObjectSelector().getMatchLabels()).containsExactly(
+                java.util.Map.entry("meshwork.io/inject", "true"));
+        assertThat(byPod.getNamespaceSelector().getMatchExpressions()).extracting("key", "operator")
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("mesh-injection", "NotIn"),
+                        org.assertj.core.groups.Tuple.tuple("kubernetes.io/metadata.name", "NotIn"));
+        assertThat(byPod.getFailurePolicy()).isEqualTo("Fail");
+        assertThat(byPod.getClientConfig().getCaBundle()).isEqualTo(webhooks.get(0).getClientConfig().getCaBundle());
+    }
+
+    @Test
     void caBundleVerifiesTheWebhookServingCertificateForItsServiceName() throws Exception {
         MutatingWebhook webhook = one(DEFAULT, MutatingWebhookConfiguration.class).getWebhooks().get(0);
         X509Certificate ca = Pem.readCertificates(new String(Base64.getDecoder().decode(
