@@ -264,6 +264,19 @@ class WebhookServerTest extends SharedWebhook {
     }
 
     @Test
+    void proxyResourceAnnotationThatIsNotAQuantityKeepsTheDefaultAndWarns() throws Exception {
+        ObjectNode pod = WebhookFixture.pod("pod-bare.json");
+        ((ObjectNode) pod.get("metadata")).putObject("annotations").put("meshwork.io/proxy-cpu", "lots");
+
+        JsonNode answer = webhook.review(pod, null);
+
+        Container proxy = container(toPod(JsonPatch.apply(patchOf(answer), pod)), "mesh-proxy");
+        assertThat(proxy.getResources().getRequests().get("cpu").toString()).isEqualTo("100m");
+        assertThat(answer.path("response").path("warnings").get(0).asString())
+                .isEqualTo("annotation meshwork.io/proxy-cpu: \"lots\" is not a quantity; using 100m");
+    }
+
+    @Test
     void hostNetworkPodsAreLeftAlone() throws Exception {
         ObjectNode pod = WebhookFixture.pod("pod-bare.json");
         ((ObjectNode) pod.get("spec")).put("hostNetwork", true);
