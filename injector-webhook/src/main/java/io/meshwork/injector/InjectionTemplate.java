@@ -32,9 +32,11 @@ public final class InjectionTemplate {
     static final List<Integer> ALWAYS_EXCLUDED_INBOUND = List.of(MeshNames.HEALTH_PORT, MeshNames.METRICS_PORT);
 
     private final InjectorConfig config;
+    private final List<Volume> volumes;
 
     public InjectionTemplate(InjectorConfig config) {
         this.config = config;
+        this.volumes = buildVolumes();
     }
 
     public InjectorConfig config() {
@@ -133,6 +135,10 @@ public final class InjectionTemplate {
 
     /** The token (audience {@code meshwork-ca}) and root-certificate volumes the CA work relies on. */
     List<Volume> volumes() {
+        return volumes;
+    }
+
+    private static List<Volume> buildVolumes() {
         return List.of(
                 new VolumeBuilder().withName(MeshNames.TOKEN_VOLUME).withNewProjected().addNewSource()
                         .withNewServiceAccountToken().withAudience(MeshNames.TOKEN_AUDIENCE)
