@@ -19,6 +19,10 @@ import picocli.CommandLine.Option;
             io.meshwork.cli.demo.DemoCommand.class,
             ControlPlaneCommand.class,
             ProxyStatusCommand.class,
+            WebhookCommand.class,
+            InitIptablesCommand.class,
+            InjectCommand.class,
+            InstallCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

@@ -1,0 +1,28 @@
+package io.meshwork.certs;
+
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+
+/** A leaf certificate, its private key and the chain up to (and including) the root that signed it. */
+public record IssuedCertificate(X509Certificate certificate, PrivateKey privateKey, List<X509Certificate> issuerChain) {
+
+    public IssuedCertificate {
+        issuerChain = List.copyOf(issuerChain);
+    }
+
+    public String certificatePem() {
+        return Pem.write(certificate);
+    }
+
+    public String privateKeyPem() {
+        return Pem.write(privateKey);
+    }
+
+    /** The leaf followed by its issuers, as TLS servers send it. */
+    public String chainPem() {
+        StringBuilder pem = new StringBuilder(certificatePem());
+        issuerChain.forEach(c -> pem.append(Pem.write(c)));
+        return pem.toString();
+    }
+}

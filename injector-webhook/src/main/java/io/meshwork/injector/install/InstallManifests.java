@@ -1,0 +1,361 @@
+package io.meshwork.injector.install;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookBuilder;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfigurationBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.meshwork.certs.CertificateAuthority;
+import io.meshwork.certs.IssuedCertificate;
+import io.meshwork.certs.LeafRequest;
+import io.meshwork.certs.Pem;
+import io.meshwork.injector.InjectorConfig;
+import io.meshwork.injector.MeshNames;
+import io.meshwork.injector.YamlDocuments;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The manifests {@code mesh install} prints: namespace, CRDs, service accounts and least-privilege
+ * RBAC, the CA and webhook certificates, the control plane and webhook Deployments and Services,
+ * and the MutatingWebhookConfiguration.
+ */
+public final class InstallManifests {
+
+    static final String NS = MeshNames.SYSTEM_NAMESPACE;
+    static final String CONTROL_PLANE = "meshwork-control-plane";
+    static final String WEBHOOK = "meshwork-webhook";
+    static final String WEBHOOK_TLS_SECRET = "meshwork-webhook-tls";
+    static final String MESH_CA_SECRET = "meshwork-ca";
+    static final String INJECTOR_CONFIGMAP = "meshwork-injector";
+    private static final Duration TEN_YEARS = Duration.ofDays(3650);
+    private static final ObjectMapper JSON = JsonMapper.builder().build();
+
+    private final InstallOptions options;
+
+    public InstallManifests(InstallOptions options) {
+        this.options = options;
+    }
+
+    /** The injector config the installed webhook runs with. */
+    public InjectorConfig injectorConfig() {
+        return InjectorConfig.defaults().with(Map.of(
+                "proxyImage", options.image("proxy"),
+                "xdsAddress", options.named(CONTROL_PLANE) + "." + NS + ".svc:" + MeshNames.XDS_PLAINTEXT_PORT,
+                "kubernetesVersion", options.kubernetesVersion()));
+    }
+
+    /** Every object, in the order {@code kubectl apply} needs them (namespace and CRDs first). */
+    public List<JsonNode> documents() {
+        WebhookCertificate webhookCertificate = webhookCertificate();
+        CertificateAuthority meshCa = CertificateAuthority.createSelfSigned("meshwork root CA", TEN_YEARS);
+
+        List<JsonNode> documents = new ArrayList<>();
+        documents.add(tree(new NamespaceBuilder().withMetadata(meta(NS, null)).build()));
+        documents.addAll(crds());
+        List<HasMetadata> objects = new ArrayList<>();
+        objects.add(new ServiceAccountBuilder().withMetadata(meta(options.named(CONTROL_PLANE), NS)).build());
+        objects.add(new ServiceAccountBuilder().withMetadata(meta(options.named(WEBHOOK), NS))
+                // the webhook never calls the API server
+                .withAutomountServiceAccountToken(false).build());
+        objects.addAll(controlPlaneRbac());
+        objects.add(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withMetadata(meta(options.named(WEBHOOK_TLS_SECRET), NS))
+                .withType("kubernetes.io/tls")
+                .addToStringData("tls.crt", webhookCertificate.chainPem())
+                .addToStringData("tls.key", webhookCertificate.keyPem())
+                .addToStringData("ca.crt", webhookCertificate.caPem())
+                .build());
+        // The mesh's root CA, for the control plane's CA (workload certificates) to sign with.
+        objects.add(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withMetadata(meta(MESH_CA_SECRET, NS))
+                .addToStringData("ca-cert.pem", meshCa.certificatePem())
+                .addToStringData("ca-key.pem", meshCa.privateKeyPem())
+                .addToStringData("root-cert.pem", meshCa.certificatePem())
+                .build());
+        objects.add(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withMetadata(meta(MeshNames.ROOT_CERT_CONFIGMAP, NS))
+                .addToData("root-cert.pem", meshCa.certificatePem())
+                .build());
+        objects.add(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
+                .withMetadata(meta(options.named(INJECTOR_CONFIGMAP), NS))
+                .addToData("config.yaml", YamlDocuments.writeOne(tree(injectorConfig().toMap())))
+                .build());
+        objects.add(controlPlaneDeployment());
+        objects.add(service(options.named(CONTROL_PLANE), List.of(
+                port("grpc-xds", MeshNames.XDS_PLAINTEXT_PORT, MeshNames.XDS_PLAINTEXT_PORT),
+                port("https-xds", MeshNames.XDS_TLS_PORT, MeshNames.XDS_TLS_PORT),
+                port("http-monitoring", MeshNames.MONITORING_PORT, MeshNames.MONITORING_PORT))));
+        objects.add(webhookDeployment());
+        objects.add(service(options.named(WEBHOOK), List.of(port("https-webhook", 443, MeshNames.WEBHOOK_PORT))));
+        objects.add(mutatingWebhook(webhookCertificate.caPem()));
+        objects.forEach(o -> documents.add(tree(o)));
+        return documents;
+    }
+
+    public String yaml() {
+        return YamlDocuments.write(documents());
+    }
+
+    private List<HasMetadata> controlPlaneRbac() {
+        String name = options.named(CONTROL_PLANE);
+        List<PolicyRule> rules = List.of(
+                // Read-only on everything it watches.
+                rule("", List.of("services", "pods", "namespaces", "nodes"), "get", "list", "watch"),
+                rule("discovery.k8s.io", List.of("endpointslices"), "get", "list", "watch"),
+                rule("specs.smi-spec.io", List.of("httproutegroups"), "get", "list", "watch"),
+                rule("access.smi-spec.io", List.of("traffictargets"), "get", "list", "watch"),
+                rule("meshwork.io", List.of("workloads"), "get", "list", "watch"),
+                // Written: the canary controller steps split weights.
+                rule("split.smi-spec.io", List.of("trafficsplits"), "get", "list", "watch", "update", "patch"),
+                // Written: the root certificate ConfigMap in every meshed namespace.
+                rule("", List.of("configmaps"), "get", "list", "watch", "create", "update", "patch"),
+                // Workload CSRs are authenticated by their ServiceAccount token.
+                rule("authentication.k8s.io", List.of("tokenreviews"), "create"));
+        return List.of(
+                new ClusterRoleBuilder().withMetadata(meta(name, null)).withRules(rules).build(),
+                new ClusterRoleBindingBuilder().withMetadata(meta(name, null))
+                        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", name)
+                        .addNewSubject().withKind("ServiceAccount").withName(name).withNamespace(NS).endSubject()
+                        .build(),
+                // The CA key is a Secret: readable in meshwork-system only, and only that one.
+                new RoleBuilder().withMetadata(meta(name, NS)).addToRules(new PolicyRuleBuilder()
+                        .withApiGroups("").withResources("secrets").withResourceNames(MESH_CA_SECRET)
+                        .withVerbs("get", "watch").build()).build(),
+                new RoleBindingBuilder().withMetadata(meta(name, NS))
+                        .withNewRoleRef("rbac.authorization.k8s.io", "Role", name)
+                        .addNewSubject().withKind("ServiceAccount").withName(name).withNamespace(NS).endSubject()
+                        .build());
+    }
+
+    private Deployment controlPlaneDeployment() {
+        String name = options.named(CONTROL_PLANE);
+        Container container = component(new ContainerBuilder()
+                .withName("control-plane")
+                .withImage(options.image("control-plane"))
+                .withArgs("control-plane", "--kubernetes",
+                        "--xds-port", String.valueOf(MeshNames.XDS_PLAINTEXT_PORT),
+                        "--admin-port", String.valueOf(MeshNames.MONITORING_PORT))
+                .withPorts(containerPort("grpc-xds", MeshNames.XDS_PLAINTEXT_PORT),
+                        containerPort("https-xds", MeshNames.XDS_TLS_PORT),
+                        containerPort("http-monitoring", MeshNames.MONITORING_PORT))
+                .withNewReadinessProbe().withNewHttpGet().withPath("/ready")
+                    .withPort(new IntOrString(MeshNames.MONITORING_PORT)).endHttpGet()
+                    .withPeriodSeconds(3).endReadinessProbe()
+                .addNewVolumeMount().withName("ca").withMountPath("/etc/meshwork/ca").withReadOnly(true).endVolumeMount(),
+                "500m", "1Gi", "2", "2Gi");
+        return deployment(name, 1, container, new VolumeBuilder().withName("ca").withNewSecret()
+                .withSecretName(MESH_CA_SECRET).endSecret().build());
+    }
+
+    private Deployment webhookDeployment() {
+        String name = options.named(WEBHOOK);
+        Container container = component(new ContainerBuilder()
+                .withName("webhook")
+                .withImage(options.image("webhook"))
+                .withArgs("webhook",
+                        "--tls-cert", "/etc/meshwork/webhook/tls.crt",
+                        "--tls-key", "/etc/meshwork/webhook/tls.key",
+                        "--config", "/etc/meshwork/injector/config.yaml",
+                        "--port", String.valueOf(MeshNames.WEBHOOK_PORT))
+                .withPorts(containerPort("https-webhook", MeshNames.WEBHOOK_PORT))
+                .withNewReadinessProbe().withNewHttpGet().withPath("/healthz").withScheme("HTTPS")
+                    .withPort(new IntOrString(MeshNames.WEBHOOK_PORT)).endHttpGet()
+                    .withPeriodSeconds(3).endReadinessProbe()
+                .addNewVolumeMount().withName("tls").withMountPath("/etc/meshwork/webhook").withReadOnly(true)
+                    .endVolumeMount()
+                .addNewVolumeMount().withName("config").withMountPath("/etc/meshwork/injector").withReadOnly(true)
+                    .endVolumeMount(),
+                "100m", "256Mi", "1", "512Mi");
+        // Two replicas: with failurePolicy Fail, no webhook means no new pods in meshed namespaces.
+        return deployment(name, 2, container,
+                new VolumeBuilder().withName("tls").withNewSecret().withSecretName(options.named(WEBHOOK_TLS_SECRET))
+                        .endSecret().build(),
+                new VolumeBuilder().withName("config").withNewConfigMap().withName(options.named(INJECTOR_CONFIGMAP))
+                        .endConfigMap().build());
+    }
+
+    /**
+     * Two webhooks, as Istio has: one for pods in namespaces that opted in (unless the pod opts
+     * out), one for pods that opt in themselves with the label {@code meshwork.io/inject=true} in
+     * any other namespace. objectSelector sees only labels, so the annotation form of the pod's
+     * choice works only inside opted-in namespaces.
+     */
+    private HasMetadata mutatingWebhook(String caPem) {
+        String selectorKey = options.revision().isEmpty() ? MeshNames.NAMESPACE_INJECTION_LABEL : MeshNames.REVISION_LABEL;
+        String selectorValue = options.revision().isEmpty() ? MeshNames.NAMESPACE_INJECTION_ENABLED : options.revision();
+        String prefix = options.revision().isEmpty() ? "" : options.revision() + ".";
+        String caBundle = Base64.getEncoder().encodeToString(caPem.getBytes(StandardCharsets.US_ASCII));
+        return new MutatingWebhookConfigurationBuilder()
+                .withMetadata(meta(options.named("meshwork-sidecar-injector"), null))
+                .withWebhooks(
+                        webhook(prefix + "namespace.sidecar-injector.meshwork.io", caBundle,
+                                new LabelSelectorBuilder().addToMatchLabels(selectorKey, selectorValue).build(),
+                                new LabelSelectorBuilder().addNewMatchExpression().withKey(MeshNames.INJECT)
+                                        .withOperator("NotIn").withValues("false").endMatchExpression().build()),
+                        webhook(prefix + "object.sidecar-injector.meshwork.io", caBundle,
+                                new LabelSelectorBuilder()
+                                        .addNewMatchExpression().withKey(selectorKey).withOperator("NotIn")
+                                            .withValues(selectorValue).endMatchExpression()
+                                        .addNewMatchExpression().withKey("kubernetes.io/metadata.name")
+                                            .withOperator("NotIn").withValues("kube-system", NS).endMatchExpression()
+                                        .build(),
+                                new LabelSelectorBuilder().addToMatchLabels(MeshNames.INJECT, "true").build()))
+                .build();
+    }
+
+    private MutatingWebhook webhook(String name, String caBundle, LabelSelector namespaces, LabelSelector pods) {
+        return new MutatingWebhookBuilder()
+                .withName(name)
+                .withNewClientConfig()
+                    .withNewService().withName(options.named(WEBHOOK)).withNamespace(NS).withPath("/inject")
+                        .withPort(443).endService()
+                    .withCaBundle(caBundle)
+                .endClientConfig()
+                .addNewRule().withOperations("CREATE").withApiGroups("").withApiVersions("v1")
+                    .withResources("pods").withScope("Namespaced").endRule()
+                .withNamespaceSelector(namespaces)
+                .withObjectSelector(pods)
+                .withAdmissionReviewVersions("v1")
+                .withSideEffects("None")
+                .withFailurePolicy("Fail")
+                .withTimeoutSeconds(10)
+                .withReinvocationPolicy("IfNeeded")
+                .withMatchPolicy("Equivalent")
+                .build();
+    }
+
+    private record WebhookCertificate(String caPem, String chainPem, String keyPem) {
+    }
+
+    private WebhookCertificate webhookCertificate() {
+        if (options.webhookCertificateGiven()) {
+            X509Certificate ca = Pem.readCertificates(options.webhookCaPem(), "--webhook-ca").get(0);
+            X509Certificate cert = Pem.readCertificates(options.webhookCertPem(), "--webhook-cert").get(0);
+            Pem.readPrivateKey(options.webhookKeyPem(), "--webhook-key");
+            try {
+                cert.verify(ca.getPublicKey());
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalArgumentException("--webhook-cert " + cert.getSubjectX500Principal()
+                        + " is not signed by --webhook-ca " + ca.getSubjectX500Principal(), e);
+            }
+            return new WebhookCertificate(options.webhookCaPem(), options.webhookCertPem(), options.webhookKeyPem());
+        }
+        CertificateAuthority ca = CertificateAuthority.createSelfSigned("meshwork webhook CA", TEN_YEARS);
+        String service = options.named(WEBHOOK);
+        IssuedCertificate serving = ca.issue(LeafRequest.forDnsNames(TEN_YEARS,
+                service + "." + NS + ".svc", service + "." + NS + ".svc.cluster.local", service + "." + NS));
+        return new WebhookCertificate(ca.certificatePem(), serving.chainPem(), serving.privateKeyPem());
+    }
+
+    private List<JsonNode> crds() {
+        try (InputStream in = InstallManifests.class.getResourceAsStream("crds.yaml")) {
+            return YamlDocuments.read(new String(in.readAllBytes(), StandardCharsets.UTF_8), "crds.yaml");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the bundled CRDs", e);
+        }
+    }
+
+    private Container component(ContainerBuilder container, String cpu, String memory, String cpuLimit,
+            String memoryLimit) {
+        return container
+                .withImagePullPolicy("IfNotPresent")
+                .withNewResources()
+                    .addToRequests("cpu", new Quantity(cpu)).addToRequests("memory", new Quantity(memory))
+                    .addToLimits("cpu", new Quantity(cpuLimit)).addToLimits("memory", new Quantity(memoryLimit))
+                .endResources()
+                .withNewSecurityContext()
+                    .withRunAsUser(MeshNames.PROXY_UID).withRunAsGroup(MeshNames.PROXY_GID).withRunAsNonRoot(true)
+                    .withReadOnlyRootFilesystem(true).withAllowPrivilegeEscalation(false)
+                    .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .endSecurityContext()
+                .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+                .build();
+    }
+
+    private Deployment deployment(String name, int replicas, Container container, Volume... volumes) {
+        Map<String, String> labels = Map.of("app", name);
+        return new DeploymentBuilder()
+                .withMetadata(meta(name, NS))
+                .withNewSpec()
+                    .withReplicas(replicas)
+                    .withNewSelector().withMatchLabels(labels).endSelector()
+                    .withNewTemplate()
+                        .withNewMetadata().withLabels(labels)
+                            // The mesh's own pods are never injected.
+                            .addToLabels(MeshNames.INJECT, "false").endMetadata()
+                        .withNewSpec()
+                            .withServiceAccountName(name)
+                            .withContainers(container)
+                            .withVolumes(volumes)
+                            .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+                        .endSpec()
+                    .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private static HasMetadata service(String name, List<ServicePort> ports) {
+        return new ServiceBuilder().withMetadata(meta(name, NS))
+                .withNewSpec().addToSelector("app", name).withPorts(ports).endSpec().build();
+    }
+
+    private static ServicePort port(String name, int port, int targetPort) {
+        return new ServicePortBuilder().withName(name).withPort(port).withTargetPort(new IntOrString(targetPort))
+                .withProtocol("TCP").build();
+    }
+
+    private static ContainerPort containerPort(String name, int port) {
+        return new ContainerPortBuilder().withName(name).withContainerPort(port).withProtocol("TCP").build();
+    }
+
+    private static PolicyRule rule(String apiGroup, List<String> resources, String... verbs) {
+        return new PolicyRuleBuilder().withApiGroups(apiGroup).withResources(resources).withVerbs(verbs).build();
+    }
+
+    private static ObjectMeta meta(String name, String namespace) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("app.kubernetes.io/part-of", "meshwork");
+        return new ObjectMetaBuilder().withName(name).withNamespace(namespace).withLabels(labels).build();
+    }
+
+    private static JsonNode tree(Object object) {
+        return JSON.valueToTree(object);
+    }
+}

@@ -1,0 +1,50 @@
+package io.meshwork.injector.install;
+
+import io.meshwork.injector.InjectorConfig;
+
+/**
+ * What {@code mesh install} varies: the revision (a suffix that lets two control planes run side
+ * by side), the cluster's Kubernetes version, where the images come from, and the webhook's
+ * serving certificate (PEM; all null to have one generated).
+ */
+public record InstallOptions(
+        String revision,
+        String kubernetesVersion,
+        String hub,
+        String tag,
+        String webhookCaPem,
+        String webhookCertPem,
+        String webhookKeyPem) {
+
+    public InstallOptions {
+        if (revision != null && !revision.isEmpty() && !revision.matches("[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?")) {
+            throw new IllegalArgumentException("--revision \"" + revision
+                    + "\" must be a DNS label: lower-case letters, digits and '-', at most 32 characters");
+        }
+        revision = revision == null ? "" : revision;
+        kubernetesVersion = kubernetesVersion == null ? InjectorConfig.defaults().kubernetesVersion() : kubernetesVersion;
+        hub = hub == null ? InjectorConfig.DEFAULT_HUB : hub.replaceAll("/+$", "");
+        tag = tag == null ? InjectorConfig.DEFAULT_TAG : tag;
+        int given = (webhookCaPem == null ? 0 : 1) + (webhookCertPem == null ? 0 : 1) + (webhookKeyPem == null ? 0 : 1);
+        if (given != 0 && given != 3) {
+            throw new IllegalArgumentException("--webhook-ca, --webhook-cert and --webhook-key go together: give all three or none");
+        }
+    }
+
+    public static InstallOptions defaults() {
+        return new InstallOptions(null, null, null, null, null, null, null);
+    }
+
+    /** {@code name} or {@code name-<revision>}. */
+    public String named(String name) {
+        return revision.isEmpty() ? name : name + "-" + revision;
+    }
+
+    public String image(String component) {
+        return hub + "/meshwork-" + component + ":" + tag;
+    }
+
+    boolean webhookCertificateGiven() {
+        return webhookCaPem != null;
+    }
+}

@@ -1,0 +1,237 @@
+package io.meshwork.injector.install;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.meshwork.certs.CertificateAuthority;
+import io.meshwork.certs.IssuedCertificate;
+import io.meshwork.certs.LeafRequest;
+import io.meshwork.certs.Pem;
+import io.meshwork.injector.InjectorConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code mesh install}'s output, loaded back with fabric8's own serialization as a Kubernetes client would. */
+class InstallManifestsTest {
+
+    private static final KubernetesSerialization FABRIC8 = new KubernetesSerialization();
+    private static final List<HasMetadata> DEFAULT = load(new InstallManifests(InstallOptions.defaults()).yaml());
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyDocumentLoadsAsATypedKubernetesObject() {
+        assertThat(DEFAULT).isNotEmpty().noneMatch(o -> o instanceof GenericKubernetesResource);
+        assertThat(DEFAULT).extracting(HasMetadata::getKind).containsExactly("Namespace",
+                "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
+                "CustomResourceDefinition", "ServiceAccount", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
+                "Role", "RoleBinding", "Secret", "Secret", "ConfigMap", "ConfigMap", "Deployment", "Service",
+                "Deployment", "Service", "MutatingWebhookConfiguration");
+        assertThat(DEFAULT.get(0).getMetadata().getName()).isEqualTo("meshwork-system");
+    }
+
+    @Test
+    void mutatingWebhookSelectsLabelledNamespacesAndSkipsOptedOutPods() {
+        MutatingWebhook webhook = one(DEFAULT, MutatingWebhookConfiguration.class).getWebhooks().get(0);
+
+        assertThat(webhook.getNamespaceSelector().getMatchLabels()).containsExactly(
+                java.util.Map.entry("mesh-injection", "enabled"));
+        assertThat(webhook.getObjectSelector().getMatchExpressions()).singleElement().satisfies(e -> {
+            assertThat(e.getKey()).isEqualTo("meshwork.io/inject");
+            assertThat(e.getOperator()).isEqualTo("NotIn");
+            assertThat(e.getValues()).containsExactly("false");
+        });
+        assertThat(webhook.getFailurePolicy()).isEqualTo("Fail");
+        assertThat(webhook.getSideEffects()).isEqualTo("None");
+        assertThat(webhook.getTimeoutSeconds()).isEqualTo(10);
+        assertThat(webhook.getReinvocationPolicy()).isEqualTo("IfNeeded");
+        assertThat(webhook.getAdmissionReviewVersions()).containsExactly("v1");
+        assertThat(webhook.getClientConfig().getService().getPath()).isEqualTo("/inject");
+        assertThat(webhook.getRules()).singleElement().satisfies(r -> {
+            assertThat(r.getOperations()).containsExactly("CREATE");
+            assertThat(r.getResources()).containsExactly("pods");
+        });
+    }
+
+    @Test
+    void podsLabelledInjectTrueAreInjectedInNamespacesThatDidNotOptIn() {
+        List<MutatingWebhook> webhooks = one(DEFAULT, MutatingWebhookConfiguration.class).getWebhooks();
+
+        assertThat(webhooks).extracting(MutatingWebhook::getName).containsExactly(
+                "namespace.sidecar-injector.meshwork.io", "object.sidecar-injector.meshwork.io");
+        MutatingWebhook byPod = webhooks.get(1);
+        assertThat(byPod.getObjectSelector().getMatchLabels()).containsExactly(
+                java.util.Map.entry("meshwork.io/inject", "true"));
+        assertThat(byPod.getNamespaceSelector().getMatchExpressions()).extracting("key", "operator")
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("mesh-injection", "NotIn"),
+                        org.assertj.core.groups.Tuple.tuple("kubernetes.io/metadata.name", "NotIn"));
+        assertThat(byPod.getFailurePolicy()).isEqualTo("Fail");
+        assertThat(byPod.getClientConfig().getCaBundle()).isEqualTo(webhooks.get(0).getClientConfig().getCaBundle());
+    }
+
+    @Test
+    void caBundleVerifiesTheWebhookServingCertificateForItsServiceName() throws Exception {
+        MutatingWebhook webhook = one(DEFAULT, MutatingWebhookConfiguration.class).getWebhooks().get(0);
+        X509Certificate ca = Pem.readCertificates(new String(Base64.getDecoder().decode(
+                webhook.getClientConfig().getCaBundle()), StandardCharsets.US_ASCII), "caBundle").get(0);
+        Secret tls = secret(DEFAULT, "meshwork-webhook-tls");
+
+        X509Certificate serving = Pem.readCertificates(tls.getStringData().get("tls.crt"), "tls.crt").get(0);
+
+        serving.verify(ca.getPublicKey());
+        assertThat(serving.getSubjectAlternativeNames()).contains(List.of(2, "meshwork-webhook.meshwork-system.svc"));
+        assertThat(tls.getType()).isEqualTo("kubernetes.io/tls");
+        assertThat(Pem.readPrivateKey(tls.getStringData().get("tls.key"), "tls.key")).isNotNull();
+        Service service = named(DEFAULT, Service.class, "meshwork-webhook");
+        assertThat(service.getSpec().getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getPort()).isEqualTo(443);
+            assertThat(p.getTargetPort().getIntVal()).isEqualTo(15017);
+        });
+    }
+
+    @Test
+    void controlPlaneRoleWritesOnlyWhatItReconciles() {
+        ClusterRole role = one(DEFAULT, ClusterRole.class);
+        Set<String> writeVerbs = Set.of("create", "update", "patch", "delete", "deletecollection", "*");
+        List<String> written = new ArrayList<>();
+        for (PolicyRule rule : role.getRules()) {
+            if (rule.getVerbs().stream().anyMatch(writeVerbs::contains)) {
+                written.addAll(rule.getResources());
+            }
+        }
+
+        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "configmaps", "tokenreviews");
+        assertThat(role.getRules()).flatExtracting(PolicyRule::getResources).doesNotContain("secrets", "*");
+        assertThat(role.getRules()).flatExtracting(PolicyRule::getVerbs).doesNotContain("*", "delete");
+    }
+
+    @Test
+    void trafficSplitIsServedAtV1alpha2ToV1alpha4WithOneStorageVersion() {
+        CustomResourceDefinition split = DEFAULT.stream().filter(o -> o instanceof CustomResourceDefinition)
+                .map(CustomResourceDefinition.class::cast)
+                .filter(c -> c.getMetadata().getName().equals("trafficsplits.split.smi-spec.io")).findFirst().orElseThrow();
+
+        assertThat(split.getSpec().getVersions()).extracting(CustomResourceDefinitionVersion::getName)
+                .containsExactly("v1alpha2", "v1alpha3", "v1alpha4");
+        assertThat(split.getSpec().getVersions()).allMatch(CustomResourceDefinitionVersion::getServed)
+                .filteredOn(CustomResourceDefinitionVersion::getStorage).extracting(CustomResourceDefinitionVersion::getName)
+                .containsExactly("v1alpha4");
+        assertThat(split.getSpec().getVersions().get(2).getSchema().getOpenAPIV3Schema().getProperties().get("spec")
+                .getProperties()).containsKeys("service", "backends", "matches");
+    }
+
+    @Test
+    void hubAndTagNameEveryImageAndTheInjectorConfig() throws Exception {
+        List<HasMetadata> objects = load(new InstallManifests(new InstallOptions(null, "1.28", "registry.example/mesh",
+                "1.2.3", null, null, null)).yaml());
+
+        assertThat(objects).filteredOn(o -> o instanceof Deployment).map(Deployment.class::cast)
+                .extracting(d -> d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage())
+                .containsExactly("registry.example/mesh/meshwork-control-plane:1.2.3",
+                        "registry.example/mesh/meshwork-webhook:1.2.3");
+        ConfigMap injector = named(objects, ConfigMap.class, "meshwork-injector");
+        Path config = Files.writeString(dir.resolve("config.yaml"), injector.getData().get("config.yaml"));
+        InjectorConfig loaded = InjectorConfig.load(config);
+        assertThat(loaded.proxyImage()).isEqualTo("registry.example/mesh/meshwork-proxy:1.2.3");
+        assertThat(loaded.nativeSidecars()).isFalse();
+        assertThat(loaded.xdsAddress()).isEqualTo("meshwork-control-plane.meshwork-system.svc:15010");
+    }
+
+    @Test
+    void revisionSuffixesTheComponentsAndSelectsNamespacesByRevisionLabel() {
+        List<HasMetadata> objects = load(new InstallManifests(new InstallOptions("canary", null, null, null, null,
+                null, null)).yaml());
+
+        assertThat(objects).filteredOn(o -> o instanceof Deployment).extracting(o -> o.getMetadata().getName())
+                .containsExactly("meshwork-control-plane-canary", "meshwork-webhook-canary");
+        MutatingWebhookConfiguration mwc = one(objects, MutatingWebhookConfiguration.class);
+        assertThat(mwc.getMetadata().getName()).isEqualTo("meshwork-sidecar-injector-canary");
+        assertThat(mwc.getWebhooks().get(0).getNamespaceSelector().getMatchLabels())
+                .containsExactly(java.util.Map.entry("meshwork.io/rev", "canary"));
+        assertThat(mwc.getWebhooks().get(0).getClientConfig().getService().getName()).isEqualTo("meshwork-webhook-canary");
+    }
+
+    @Test
+    void givenWebhookCertificateIsUsedAsIs() {
+        CertificateAuthority ca = CertificateAuthority.createSelfSigned("corp CA", Duration.ofDays(30));
+        IssuedCertificate leaf = ca.issue(LeafRequest.forDnsNames(Duration.ofDays(30), "meshwork-webhook.meshwork-system.svc"));
+
+        List<HasMetadata> objects = load(new InstallManifests(new InstallOptions(null, null, null, null,
+                ca.certificatePem(), leaf.chainPem(), leaf.privateKeyPem())).yaml());
+
+        assertThat(secret(objects, "meshwork-webhook-tls").getStringData().get("tls.crt")).isEqualTo(leaf.chainPem());
+        assertThat(one(objects, MutatingWebhookConfiguration.class).getWebhooks().get(0).getClientConfig().getCaBundle())
+                .isEqualTo(Base64.getEncoder().encodeToString(ca.certificatePem().getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    @Test
+    void givenCertificateNotSignedByTheGivenCaIsRefused() {
+        CertificateAuthority ca = CertificateAuthority.createSelfSigned("corp CA", Duration.ofDays(30));
+        CertificateAuthority other = CertificateAuthority.createSelfSigned("other CA", Duration.ofDays(30));
+        IssuedCertificate leaf = other.issue(LeafRequest.forDnsNames(Duration.ofDays(30), "x.example"));
+
+        assertThatThrownBy(() -> new InstallManifests(new InstallOptions(null, null, null, null,
+                ca.certificatePem(), leaf.certificatePem(), leaf.privateKeyPem())).yaml())
+                .hasMessageContaining("is not signed by --webhook-ca");
+        assertThatThrownBy(() -> new InstallOptions(null, null, null, null, ca.certificatePem(), null, null))
+                .hasMessageContaining("give all three or none");
+    }
+
+    @Test
+    void meshComponentsAreNeverInjectedAndRunAsNonRoot() {
+        assertThat(DEFAULT).filteredOn(o -> o instanceof Deployment).map(Deployment.class::cast).allSatisfy(d -> {
+            assertThat(d.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("meshwork.io/inject", "false");
+            var sc = d.getSpec().getTemplate().getSpec().getContainers().get(0).getSecurityContext();
+            assertThat(sc.getRunAsNonRoot()).isTrue();
+            assertThat(sc.getReadOnlyRootFilesystem()).isTrue();
+        });
+    }
+
+    static List<HasMetadata> load(String yaml) {
+        List<HasMetadata> objects = new ArrayList<>();
+        for (String document : yaml.split("(?m)^---\n")) {
+            if (!document.isBlank()) {
+                objects.add(FABRIC8.unmarshal(document));
+            }
+        }
+        return objects;
+    }
+
+    private static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type) {
+        return objects.stream().filter(type::isInstance).map(type::cast).reduce((a, b) -> {
+            throw new AssertionError("more than one " + type.getSimpleName());
+        }).orElseThrow();
+    }
+
+    private static <T extends HasMetadata> T named(List<HasMetadata> objects, Class<T> type, String name) {
+        return objects.stream().filter(type::isInstance).map(type::cast)
+                .filter(o -> o.getMetadata().getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static Secret secret(List<HasMetadata> objects, String name) {
+        return named(objects, Secret.class, name);
+    }
+}
