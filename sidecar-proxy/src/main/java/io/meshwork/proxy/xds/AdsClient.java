@@ -8,6 +8,8 @@ import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -29,6 +31,12 @@ public final class AdsClient implements AutoCloseable {
     private final ConfigStore store;
     private final EventLoopGroup scheduler;
     private final String target;
+    // Responses are handled off the event loops: applying a config may bind listeners (blocking).
+    private final ExecutorService callbacks = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "xds-client");
+        thread.setDaemon(true);
+        return thread;
+    });
     private long backoffMs = INITIAL_BACKOFF_MS;
     private StreamObserver<DiscoveryRequest> requests;
     private volatile boolean closed;
@@ -44,7 +52,7 @@ public final class AdsClient implements AutoCloseable {
                 .usePlaintext()
                 .eventLoopGroup(group)
                 .channelType(channelType)
-                .directExecutor()
+                .executor(callbacks)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .build();
     }
@@ -107,6 +115,7 @@ public final class AdsClient implements AutoCloseable {
             }
         }
         channel.shutdownNow();
+        callbacks.shutdown();
     }
 
     private final class ResponseObserver implements StreamObserver<DiscoveryResponse> {
