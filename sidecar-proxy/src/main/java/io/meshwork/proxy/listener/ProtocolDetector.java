@@ -66,8 +66,8 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
     }
 
     private void installHttp2(ChannelPipeline pipeline, String after) {
-        pipeline.addAfter(after, "h2-multiplex", streamMultiplexer());
         pipeline.addAfter(after, "h2-codec", http2Codec());
+        pipeline.addAfter("h2-codec", "h2-multiplex", streamMultiplexer());
     }
 
     private void installHttp1(ChannelPipeline pipeline, String after) {
