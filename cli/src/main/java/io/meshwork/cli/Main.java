@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
         description = "Meshwork: a service mesh for Kubernetes, and locally from a folder of YAML files.",
         subcommands = {
             VersionCommand.class,
+            ProxyCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

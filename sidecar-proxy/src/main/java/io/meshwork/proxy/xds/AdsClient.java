@@ -97,8 +97,9 @@ public final class AdsClient implements AutoCloseable {
         }
         long delay = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
         backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
-        LOG.warn("xDS stream to {} ended ({}); serving the last good config, reconnecting in {} ms", target,
-                error == null ? "closed by server" : error.getMessage(), delay);
+        LOG.warn("xDS stream to {} ended ({}); {}, reconnecting in {} ms", target,
+                error == null ? "closed by server" : error.getMessage(),
+                store.hasCompleteConfig() ? "serving the last good config" : "no config yet", delay);
         scheduler.schedule(this::start, delay, TimeUnit.MILLISECONDS);
     }
 
