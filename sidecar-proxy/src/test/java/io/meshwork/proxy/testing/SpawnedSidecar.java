@@ -4,7 +4,6 @@ import io.meshwork.proxy.SidecarProxy;
 import io.meshwork.proxy.xds.NodeIdentity;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 
@@ -24,8 +23,8 @@ public final class SpawnedSidecar implements AutoCloseable {
     public final int adminPort;
 
     public SpawnedSidecar(String xdsTarget, String workload, String namespace) throws IOException {
-        outboundPort = freePort();
-        adminPort = freePort();
+        outboundPort = FreePort.pick();
+        adminPort = FreePort.pick();
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         List<String> command = new java.util.ArrayList<>(List.of(java));
         command.addAll(SMALL_FOOTPRINT);
@@ -37,12 +36,6 @@ public final class SpawnedSidecar implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     @Override
