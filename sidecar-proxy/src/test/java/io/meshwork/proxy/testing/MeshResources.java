@@ -152,6 +152,12 @@ public final class MeshResources {
         return match.build();
     }
 
+    /** The same route with a per-route timeout (zero disables it). */
+    public static Route withTimeout(Route route, java.time.Duration timeout) {
+        return route.toBuilder().setRoute(route.getRoute().toBuilder().setTimeout(com.google.protobuf.Duration
+                .newBuilder().setSeconds(timeout.getSeconds()).setNanos(timeout.getNano()))).build();
+    }
+
     public static RouteMatch prefix(String prefix) {
         return RouteMatch.newBuilder().setPrefix(prefix).build();
     }

@@ -11,7 +11,8 @@ import java.util.concurrent.Executors;
 
 /**
  * An HTTP/1.1 backend on loopback that answers with its name and echoes the request headers it got
- * as {@code x-seen-<name>}; {@code /upload} counts the request body bytes it streamed.
+ * as {@code x-seen-<name>}; {@code /upload} counts the request body bytes it streamed,
+ * {@code /slow/<millis>} answers after a delay.
  */
 public final class TestBackend implements AutoCloseable {
 
@@ -38,6 +39,14 @@ public final class TestBackend implements AutoCloseable {
             exchange.getRequestHeaders().forEach((header, values) ->
                     exchange.getResponseHeaders().add("x-seen-" + header.toLowerCase(), String.join(",", values)));
             String path = exchange.getRequestURI().toString();
+            if (path.startsWith("/slow/")) {
+                // /slow/<millis>: answers late, for timeouts and draining.
+                try {
+                    Thread.sleep(Long.parseLong(path.substring("/slow/".length())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             byte[] body = (path.startsWith("/upload") ? Long.toString(bodyBytes) : name + " " + path)
                     .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("x-backend", name);
