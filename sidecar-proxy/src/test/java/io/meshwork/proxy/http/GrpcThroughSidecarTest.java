@@ -157,6 +157,26 @@ class GrpcThroughSidecarTest {
     }
 
     @Test
+    void anHttp11ClientReachesAnHttp2UpstreamWithTrailersChunked() throws Exception {
+        byte[] message = utf8("h1");
+        byte[] frame = new byte[5 + message.length];
+        frame[4] = (byte) message.length;
+        System.arraycopy(message, 0, frame, 5, message.length);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", harness.outboundPort())) {
+            socket.setSoTimeout(5000);
+            java.io.OutputStream out = socket.getOutputStream();
+            out.write(("POST /echo.Echo/Say HTTP/1.1\r\nHost: echo:9090\r\ncontent-type: application/grpc\r\n"
+                    + "te: trailers\r\ncontent-length: " + frame.length + "\r\nconnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.write(frame);
+            out.flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(response).startsWith("HTTP/1.1 200").containsIgnoringCase("transfer-encoding: chunked")
+                    .contains("hello h1").contains("grpc-status: 0");
+        }
+    }
+
+    @Test
     void bidiStreamingInterleavesBothDirections() throws Exception {
         List<String> received = new ArrayList<>();
         CompletableFuture<Void> done = new CompletableFuture<>();

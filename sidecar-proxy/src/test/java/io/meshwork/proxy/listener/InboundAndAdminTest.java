@@ -88,6 +88,21 @@ class InboundAndAdminTest {
     }
 
     @Test
+    void anHttp2ClientUpgradingFromHttp11ReachesAnHttp11App() throws Exception {
+        HttpClient h2 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_2).build();
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> response = h2.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + httpInboundPort + "/h2/" + i)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).isEqualTo("productpage-app /h2/" + i);
+            if (i > 0) {
+                assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_2);
+            }
+        }
+    }
+
+    @Test
     void anInboundTcpListenerRelaysBytesBothWays() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", tcpInboundPort)) {
             socket.setSoTimeout(5000);
