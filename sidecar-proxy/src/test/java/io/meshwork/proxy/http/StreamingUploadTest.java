@@ -47,6 +47,13 @@ class StreamingUploadTest {
                 assertThat(response.statusCode()).isEqualTo(200);
                 assertThat(response.body()).isEqualTo(Long.toString(SIZE));
                 assertThat(sidecar.isAlive()).isTrue();
+                long peakRssKb = sidecar.peakRssKb();
+                org.slf4j.LoggerFactory.getLogger(StreamingUploadTest.class)
+                        .info("spawned sidecar peak RSS after a 100 MB upload: {} MiB", peakRssKb / 1024);
+                if (peakRssKb > 0) {
+                    // The footprint target for the sidecar under load.
+                    assertThat(peakRssKb).isLessThan(150 * 1024);
+                }
             }
         }
     }

@@ -34,6 +34,21 @@ public final class SpawnedSidecar implements AutoCloseable {
                 .redirectOutput(new File("target/spawned-sidecar.log")).start();
     }
 
+    /** The child's peak resident set (VmHWM) in KiB, from /proc; -1 where /proc is missing. */
+    public long peakRssKb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + process.pid()
+                    + "/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
