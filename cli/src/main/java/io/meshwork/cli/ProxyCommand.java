@@ -73,10 +73,13 @@ public final class ProxyCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Parses {@code 5s}, {@code 500ms}, {@code 1m} or an ISO-8601 duration. */
+    /** Parses {@code 5s}, {@code 500ms}, {@code 1m}, plain seconds, or an ISO-8601 duration. */
     static Duration duration(String text) {
         String value = text.trim().toLowerCase(Locale.ROOT);
         try {
+            if (value.startsWith("p")) {
+                return Duration.parse(text.trim());
+            }
             if (value.endsWith("ms")) {
                 return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
             }
@@ -86,7 +89,7 @@ public final class ProxyCommand implements Callable<Integer> {
             if (value.endsWith("m")) {
                 return Duration.ofMinutes(Long.parseLong(value.substring(0, value.length() - 1)));
             }
-            return Duration.parse(text);
+            return Duration.ofSeconds(Long.parseLong(value));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("--drain-timeout: \"" + text + "\" is not a duration like 5s or 500ms");
         }

@@ -281,10 +281,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         } else {
             headers.remove(SCHEME);
             headers.remove(HttpHeaderNames.TE);
-            boolean hasBody = !(requestDone && requestBodyBytes == 0);
-            if (hasBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH) && !HttpUtil.isTransferEncodingChunked(
-                    request)) {
-                // A streamed HTTP/2 body without a length goes upstream chunked.
+            // An HTTP/1.1 request without length has no body; an HTTP/2 stream without one that is still
+            // open has a body of unknown length, which goes upstream chunked.
+            boolean streamedBody = http2Downstream && !requestDone;
+            if (streamedBody && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
                 HttpUtil.setTransferEncodingChunked(request, true);
             }
             request.setProtocolVersion(HttpVersion.HTTP_1_1);
