@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
             InitIptablesCommand.class,
             InjectCommand.class,
             InstallCommand.class,
+            ProxyCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

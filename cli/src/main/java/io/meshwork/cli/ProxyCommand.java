@@ -1,0 +1,97 @@
+package io.meshwork.cli;
+
+import io.meshwork.proxy.SidecarProxy;
+import io.meshwork.proxy.xds.NodeIdentity;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code mesh proxy}: runs one sidecar for one workload, configured over xDS by the control plane. */
+@Command(name = "proxy", mixinStandardHelpOptions = true,
+        description = "Run a sidecar proxy for one workload; every port has a flag so several share one host.")
+public final class ProxyCommand implements Callable<Integer> {
+
+    @Option(names = "--xds", required = true, paramLabel = "HOST:PORT",
+            description = "The control plane's xDS (ADS) address, e.g. 127.0.0.1:15010.")
+    String xds;
+
+    @Option(names = "--workload", required = true, description = "The workload this sidecar serves.")
+    String workload;
+
+    @Option(names = "--namespace", required = true, description = "The workload's namespace.")
+    String namespace;
+
+    @Option(names = "--service-account", defaultValue = "default", description = "Default: ${DEFAULT-VALUE}.")
+    String serviceAccount;
+
+    @Option(names = "--instance", description = "Instance id in the xDS node id (default: host name and pid).")
+    String instance;
+
+    @Option(names = "--bind-address", defaultValue = "127.0.0.1", description = "Default: ${DEFAULT-VALUE}.")
+    String bindAddress;
+
+    @Option(names = "--outbound-port", defaultValue = "15001", description = "Default: ${DEFAULT-VALUE}.")
+    int outboundPort;
+
+    @Option(names = "--inbound-port", defaultValue = "15006", description = "Default: ${DEFAULT-VALUE}.")
+    int inboundPort;
+
+    @Option(names = "--admin-port", defaultValue = "15000", description = "Default: ${DEFAULT-VALUE}.")
+    int adminPort;
+
+    @Option(names = "--health-port", defaultValue = "15021", description = "Default: ${DEFAULT-VALUE}.")
+    int healthPort;
+
+    @Option(names = "--metrics-port", defaultValue = "15090", description = "Default: ${DEFAULT-VALUE}.")
+    int metricsPort;
+
+    @Option(names = "--drain-timeout", defaultValue = "5s",
+            description = "How long requests in flight may take after SIGTERM (e.g. 5s, 500ms). Default: ${DEFAULT-VALUE}.")
+    String drainTimeout;
+
+    @Option(names = "--concurrency", defaultValue = "1",
+            description = "Event-loop threads (as Envoy's --concurrency). Default: ${DEFAULT-VALUE}.")
+    int concurrency;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!xds.contains(":")) {
+            throw new IllegalArgumentException("--xds: \"" + xds + "\" is not HOST:PORT");
+        }
+        String id = instance != null ? instance
+                : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
+        SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options(xds,
+                new NodeIdentity(workload, namespace, serviceAccount, id), bindAddress, outboundPort, inboundPort,
+                adminPort, healthPort, metricsPort, duration(drainTimeout), Math.max(1, concurrency)));
+        // SIGTERM: stop accepting, let requests in flight finish up to the drain timeout, then exit.
+        Runtime.getRuntime().addShutdownHook(new Thread(sidecar::drainAndStop, "sigterm-drain"));
+        sidecar.start();
+        sidecar.awaitStopped();
+        return 0;
+    }
+
+    /** Parses {@code 5s}, {@code 500ms}, {@code 1m}, plain seconds, or an ISO-8601 duration. */
+    static Duration duration(String text) {
+        String value = text.trim().toLowerCase(Locale.ROOT);
+        try {
+            if (value.startsWith("p")) {
+                return Duration.parse(text.trim());
+            }
+            if (value.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
+            }
+            if (value.endsWith("s")) {
+                return Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1)));
+            }
+            if (value.endsWith("m")) {
+                return Duration.ofMinutes(Long.parseLong(value.substring(0, value.length() - 1)));
+            }
+            return Duration.ofSeconds(Long.parseLong(value));
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--drain-timeout: \"" + text + "\" is not a duration like 5s or 500ms");
+        }
+    }
+}

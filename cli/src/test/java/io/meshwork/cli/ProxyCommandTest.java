@@ -1,0 +1,27 @@
+package io.meshwork.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ProxyCommandTest {
+
+    @Test
+    void refusesToStartWithoutTheXdsAddressAndWorkload() {
+        assertThat(Main.execute("proxy", "--namespace", "default")).isEqualTo(2);
+    }
+
+    @Test
+    void parsesDrainTimeoutsLikeFiveSecondsOrFiveHundredMillis() {
+        assertThat(ProxyCommand.duration("5s")).isEqualTo(Duration.ofSeconds(5));
+        assertThat(ProxyCommand.duration("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(ProxyCommand.duration("PT1M")).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void namesTheFlagOfAnUnreadableDrainTimeout() {
+        assertThatThrownBy(() -> ProxyCommand.duration("soon")).hasMessageContaining("--drain-timeout");
+    }
+}

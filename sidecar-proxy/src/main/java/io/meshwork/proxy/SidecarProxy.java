@@ -1,0 +1,198 @@
+package io.meshwork.proxy;
+
+import io.meshwork.proxy.admin.AdminServer;
+import io.meshwork.proxy.admin.AdminServer.Reply;
+import io.meshwork.proxy.admin.ConfigDump;
+import io.meshwork.proxy.admin.MeshMetrics;
+import io.meshwork.proxy.cluster.ClusterManager;
+import io.meshwork.proxy.endpoint.UpstreamPools;
+import io.meshwork.proxy.http.ProxyServices;
+import io.meshwork.proxy.listener.Drain;
+import io.meshwork.proxy.listener.ListenerManager;
+import io.meshwork.proxy.listener.OriginalDestination;
+import io.meshwork.proxy.listener.Transport;
+import io.meshwork.proxy.xds.AdsClient;
+import io.meshwork.proxy.xds.ConfigStore;
+import io.meshwork.proxy.xds.NodeIdentity;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One sidecar: the xDS client, the listeners it configures, and the admin, health and metrics
+ * ports. Start it, and stop it with {@link #drainAndStop()} (SIGTERM, {@code /quitquitquit}).
+ */
+public final class SidecarProxy implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SidecarProxy.class);
+
+    /** Everything `mesh proxy` takes; ports 0 pick free ones (tests). */
+    public record Options(String xdsTarget, NodeIdentity node, String bindAddress, int outboundPort,
+                          int inboundPort, int adminPort, int healthPort, int metricsPort, Duration drainTimeout,
+                          int threads) {
+    }
+
+    private final Options options;
+    private final Transport transport;
+    private final ConfigStore store = new ConfigStore();
+    private final ClusterManager clusters = new ClusterManager();
+    private final Drain drain = new Drain();
+    private final MeshMetrics metrics;
+    private final ProxyServices services;
+    private final ListenerManager listeners;
+    private final AdsClient ads;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private AdminServer admin;
+    private AdminServer health;
+    private AdminServer prometheus;
+
+    public SidecarProxy(Options options) {
+        this.options = options;
+        this.transport = Transport.create(options.threads());
+        this.metrics = new MeshMetrics(options.node().workload());
+        UpstreamPools pools = new UpstreamPools(transport.socketChannel());
+        this.services = new ProxyServices(clusters, pools, metrics, drain, transport);
+        this.listeners = new ListenerManager(services, options.bindAddress(), options.outboundPort(),
+                options.inboundPort(), OriginalDestination.LOCAL_ADDRESS);
+        // Order matters: routing state first, then pools drain what left, then listeners (re)bind.
+        store.subscribe(clusters::update);
+        store.subscribe(pools::update);
+        store.subscribe(listeners::update);
+        this.ads = new AdsClient(options.xdsTarget(), options.node(), store, transport.group(),
+                transport.socketChannel());
+    }
+
+    public SidecarProxy start() throws InterruptedException {
+        String host = options.bindAddress();
+        admin = new AdminServer(transport, host, options.adminPort(), this::admin);
+        health = new AdminServer(transport, host, options.healthPort(), request ->
+                request.uri().startsWith("/healthz/ready") && store.hasCompleteConfig() && !drain.draining()
+                        ? Reply.text(200, "ready\n") : Reply.text(503, store.hasCompleteConfig()
+                        ? "draining\n" : "waiting for the first complete config from " + options.xdsTarget() + "\n"));
+        prometheus = new AdminServer(transport, host, options.metricsPort(), request ->
+                request.uri().startsWith("/stats/prometheus")
+                        ? new Reply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())
+                        : Reply.text(404, "try /stats/prometheus\n"));
+        ads.start();
+        LOG.info("Sidecar {} ready ({}): outbound {}:{}, inbound {}:{}, admin {}:{}, health {}:{}, metrics {}:{}, "
+                        + "xDS {}", options.node().nodeId(), transport.name(), host, options.outboundPort(), host,
+                options.inboundPort(), host, admin.port(), host, health.port(), host, prometheus.port(),
+                options.xdsTarget());
+        return this;
+    }
+
+    private Reply admin(FullHttpRequest request) {
+        String path = request.uri().split("\\?", 2)[0];
+        boolean post = request.method().equals(HttpMethod.POST);
+        return switch (path) {
+            case "/config_dump" -> Reply.json(ConfigDump.json(store.current()));
+            case "/stats" -> Reply.text(200, "requests_total " + metrics.totalRequests() + "\n"
+                    + "requests_5xx " + metrics.failedRequests() + "\n"
+                    + "active " + drain.active() + "\n"
+                    + "control_plane_connected " + (store.controlPlaneConnected() ? 1 : 0) + "\n"
+                    + "config_complete " + (store.hasCompleteConfig() ? 1 : 0) + "\n"
+                    + "draining " + (drain.draining() ? 1 : 0) + "\n");
+            case "/ready" -> ready();
+            case "/drain" -> post ? startDrain() : Reply.text(405, "use POST /drain\n");
+            case "/quitquitquit" -> {
+                if (!post) {
+                    yield Reply.text(405, "use POST /quitquitquit\n");
+                }
+                Thread quit = new Thread(this::drainAndStop, "quitquitquit");
+                quit.setDaemon(true);
+                quit.start();
+                yield Reply.text(200, "OK, exiting after drain\n");
+            }
+            default -> Reply.text(404, "admin paths: /config_dump /stats /ready POST /drain POST /quitquitquit\n");
+        };
+    }
+
+    private Reply ready() {
+        if (!store.hasCompleteConfig()) {
+            return Reply.text(503, "NOT READY: waiting for the first complete config from " + options.xdsTarget()
+                    + "\n");
+        }
+        String detail = store.controlPlaneConnected() ? "control plane connected"
+                : "control plane unreachable, serving the last good config from " + store.lastUpdate();
+        return Reply.text(drain.draining() ? 503 : 200, (drain.draining() ? "DRAINING" : "LIVE") + ": " + detail
+                + (store.lastRejection() == null ? "" : "; last rejected update: " + store.lastRejection()) + "\n");
+    }
+
+    private Reply startDrain() {
+        drain.startDraining();
+        listeners.stopAccepting();
+        return Reply.text(200, "draining: listeners closed, " + drain.active() + " in flight\n");
+    }
+
+    public ConfigStore configStore() {
+        return store;
+    }
+
+    public MeshMetrics metrics() {
+        return metrics;
+    }
+
+    /** The bound port of a listener by config name, or -1 before it is bound. */
+    public int listenerPort(String name) {
+        return listeners.boundPort(name);
+    }
+
+    public int adminPort() {
+        return admin.port();
+    }
+
+    public int healthPort() {
+        return health.port();
+    }
+
+    public int metricsPort() {
+        return prometheus.port();
+    }
+
+    /** Stops accepting, lets requests in flight finish up to the drain timeout, then stops everything. */
+    public void drainAndStop() {
+        if (!stopping.compareAndSet(false, true)) {
+            awaitStopped();
+            return;
+        }
+        drain.startDraining();
+        listeners.stopAccepting();
+        long deadline = System.nanoTime() + options.drainTimeout().toNanos();
+        while (drain.active() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        LOG.info("Sidecar {} stopping ({} requests still in flight)", options.node().nodeId(), drain.active());
+        ads.close();
+        for (AdminServer server : new AdminServer[] {admin, health, prometheus}) {
+            if (server != null) {
+                server.close();
+            }
+        }
+        transport.shutdown();
+        stopped.countDown();
+    }
+
+    /** Blocks until the sidecar has stopped (after SIGTERM or {@code /quitquitquit}). */
+    public void awaitStopped() {
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        drainAndStop();
+    }
+}

@@ -1,0 +1,78 @@
+package io.meshwork.proxy.admin;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The sidecar's Prometheus metrics, Istio-style names. Meters are cached per label set so the hot
+ * path is one map lookup and two increments.
+ */
+public final class MeshMetrics {
+
+    private static final double[] BUCKETS_MS = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final String sourceWorkload;
+    private final ConcurrentHashMap<RequestLabels, RequestMeters> requests = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter[]> tcp = new ConcurrentHashMap<>();
+    private final LongAdder totalRequests = new LongAdder();
+    private final LongAdder failedRequests = new LongAdder();
+
+    /** The labels of one request series. */
+    private record RequestLabels(String service, String workload, String version, int code) {
+    }
+
+    private record RequestMeters(Counter count, DistributionSummary duration) {
+    }
+
+    public MeshMetrics(String sourceWorkload) {
+        this.sourceWorkload = sourceWorkload;
+    }
+
+    /** Records one finished request (also the ones the sidecar answered itself). */
+    public void request(String service, String workload, String version, int code, long nanos) {
+        RequestMeters meters = requests.computeIfAbsent(new RequestLabels(service, workload, version, code), this::meters);
+        meters.count().increment();
+        meters.duration().record(nanos / 1_000_000.0);
+        totalRequests.increment();
+        if (code >= 500) {
+            failedRequests.increment();
+        }
+    }
+
+    private RequestMeters meters(RequestLabels labels) {
+        String[] tags = {"source_workload", sourceWorkload, "destination_service", labels.service(),
+                "destination_workload", labels.workload(), "destination_version", labels.version(),
+                "response_code", Integer.toString(labels.code())};
+        return new RequestMeters(Counter.builder("mesh.requests").tags(tags).register(registry),
+                DistributionSummary.builder("mesh.request.duration").baseUnit("milliseconds").tags(tags)
+                        .serviceLevelObjectives(BUCKETS_MS).register(registry));
+    }
+
+    /** Records bytes a TCP proxy sent upstream and received back, for one destination service. */
+    public void tcpBytes(String service, long sent, long received) {
+        Counter[] counters = tcp.computeIfAbsent(service, key -> new Counter[] {
+            Counter.builder("mesh.tcp.sent.bytes").tags("source_workload", sourceWorkload, "destination_service", key)
+                    .register(registry),
+            Counter.builder("mesh.tcp.received.bytes").tags("source_workload", sourceWorkload,
+                    "destination_service", key).register(registry)});
+        counters[0].increment(sent);
+        counters[1].increment(received);
+    }
+
+    public long totalRequests() {
+        return totalRequests.sum();
+    }
+
+    public long failedRequests() {
+        return failedRequests.sum();
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,23 @@
+package io.meshwork.proxy.endpoint;
+
+import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
+
+/**
+ * Connections to one endpoint on one event loop. HTTP/1.1 pools keep-alive connections; HTTP/2
+ * multiplexes streams on one connection. Used only from its event loop, so it needs no locks.
+ */
+public interface EndpointPool {
+
+    /** A channel carrying HttpObjects for one exchange; {@code fresh} forbids reusing an idle one. */
+    Future<Channel> acquire(boolean fresh);
+
+    /** Gives the channel back after a complete exchange; {@code reusable} false closes it. */
+    void release(Channel channel, boolean reusable);
+
+    /** The endpoint left the config: close idle connections now and busy ones when released. */
+    void drain();
+
+    /** Whether the pool is draining and holds no more connections (so it can be forgotten). */
+    boolean drained();
+}

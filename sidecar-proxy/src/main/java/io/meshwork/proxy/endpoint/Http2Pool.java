@@ -1,0 +1,141 @@
+package io.meshwork.proxy.endpoint;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.net.InetSocketAddress;
+
+/** One multiplexed HTTP/2 connection to one endpoint, on one event loop; each exchange is a stream. */
+final class Http2Pool implements EndpointPool {
+
+    private final EventLoop loop;
+    private final Bootstrap bootstrap;
+    private Channel connection;
+    private Promise<Channel> connecting;
+    private int busy;
+    private boolean draining;
+
+    Http2Pool(EventLoop loop, Class<? extends SocketChannel> channelType, InetSocketAddress address,
+              int connectTimeoutMillis) {
+        this.loop = loop;
+        this.bootstrap = new Bootstrap().group(loop).channel(channelType).remoteAddress(address)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
+                                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
+                    }
+                });
+    }
+
+    @Override
+    public Future<Channel> acquire(boolean fresh) {
+        Promise<Channel> stream = loop.newPromise();
+        busy++;
+        stream.addListener(f -> {
+            if (!f.isSuccess()) {
+                busy--;
+            }
+        });
+        if (fresh && connection != null) {
+            // A stream failed on this connection: do not trust it for the retry.
+            connection.close();
+            connection = null;
+        }
+        if (connection != null && connection.isActive()) {
+            openStream(connection, stream);
+        } else {
+            connect().addListener(f -> {
+                if (f.isSuccess()) {
+                    openStream((Channel) f.getNow(), stream);
+                } else {
+                    stream.setFailure(f.cause());
+                }
+            });
+        }
+        return stream;
+    }
+
+    private Future<Channel> connect() {
+        if (connecting != null) {
+            return connecting;
+        }
+        Promise<Channel> promise = loop.newPromise();
+        connecting = promise;
+        ChannelFuture future = bootstrap.connect();
+        future.addListener(f -> {
+            connecting = null;
+            if (f.isSuccess()) {
+                connection = future.channel();
+                Channel opened = connection;
+                opened.closeFuture().addListener(c -> {
+                    if (connection == opened) {
+                        connection = null;
+                    }
+                });
+                promise.setSuccess(opened);
+            } else {
+                promise.setFailure(f.cause());
+            }
+        });
+        return promise;
+    }
+
+    private void openStream(Channel parent, Promise<Channel> stream) {
+        new Http2StreamChannelBootstrap(parent)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInitializer<Http2StreamChannel>() {
+                    @Override
+                    protected void initChannel(Http2StreamChannel ch) {
+                        ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(false), new UpstreamHandler());
+                    }
+                })
+                .open()
+                .addListener(f -> {
+                    if (f.isSuccess()) {
+                        stream.setSuccess((Channel) f.getNow());
+                    } else {
+                        stream.setFailure(f.cause());
+                    }
+                });
+    }
+
+    @Override
+    public void release(Channel stream, boolean reusable) {
+        busy--;
+        stream.pipeline().get(UpstreamHandler.class).listener(null);
+        // A finished stream is closed; the connection stays for the next one.
+        stream.close();
+        if (draining && busy == 0 && connection != null) {
+            connection.close();
+        }
+    }
+
+    @Override
+    public void drain() {
+        draining = true;
+        if (busy == 0 && connection != null) {
+            connection.close();
+        }
+    }
+
+    @Override
+    public boolean drained() {
+        return draining && busy == 0;
+    }
+
+}

@@ -1,0 +1,66 @@
+package io.meshwork.proxy.endpoint;
+
+import io.meshwork.proxy.cluster.ClusterConfig;
+import io.meshwork.proxy.xds.ProxyConfig;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every endpoint pool, one set per event loop (so the upstream connection lives on the downstream
+ * connection's loop). When a config drops an endpoint its pools drain: requests in flight finish,
+ * then the connections close.
+ */
+public final class UpstreamPools {
+
+    private final Class<? extends SocketChannel> channelType;
+    private final Map<EventLoop, Map<String, EndpointPool>> byLoop = new ConcurrentHashMap<>();
+    private volatile Set<String> live = Set.of();
+
+    public UpstreamPools(Class<? extends SocketChannel> channelType) {
+        this.channelType = channelType;
+    }
+
+    /** The pool for an endpoint of a cluster on the calling event loop. */
+    public EndpointPool pool(EventLoop loop, ClusterConfig cluster, String host, int port) {
+        Map<String, EndpointPool> pools = byLoop.computeIfAbsent(loop, key -> new HashMap<>());
+        String key = key(host, port, cluster.http2());
+        EndpointPool pool = pools.get(key);
+        if (pool == null) {
+            InetSocketAddress address = new InetSocketAddress(host, port);
+            int timeout = (int) Math.max(1, cluster.connectTimeout().toMillis());
+            pool = cluster.http2() ? new Http2Pool(loop, channelType, address, timeout)
+                    : new Http1Pool(loop, channelType, address, timeout);
+            pools.put(key, pool);
+        }
+        return pool;
+    }
+
+    /** Drains pools whose endpoint no cluster of the new config names (on each pool's own loop). */
+    public void update(ProxyConfig config) {
+        Set<String> next = new HashSet<>();
+        for (ClusterConfig cluster : config.clusters().values()) {
+            cluster.endpoints().forEach(e -> next.add(key(e.host(), e.port(), cluster.http2())));
+        }
+        live = Set.copyOf(next);
+        byLoop.forEach((loop, pools) -> loop.execute(() -> {
+            Set<String> current = live;
+            pools.entrySet().removeIf(entry -> {
+                if (!current.contains(entry.getKey())) {
+                    entry.getValue().drain();
+                    return true;
+                }
+                return false;
+            });
+        }));
+    }
+
+    private static String key(String host, int port, boolean http2) {
+        return host + ":" + port + (http2 ? "/h2" : "/h1");
+    }
+}

@@ -1,0 +1,100 @@
+package io.meshwork.proxy.listener;
+
+import io.meshwork.proxy.http.HttpProxyHandler;
+import io.meshwork.proxy.http.ProxyServices;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.AsciiString;
+import java.util.List;
+
+/**
+ * First handler of an HTTP filter chain: looks at the first bytes and installs the HTTP/2
+ * (prior-knowledge preface) or HTTP/1.1 pipeline (which also accepts an h2c upgrade), then removes
+ * itself and hands the bytes on.
+ */
+public final class ProtocolDetector extends ByteToMessageDecoder {
+
+    /** Envoy's default limit is 60 KiB; larger request headers get 431. */
+    static final int MAX_HEADER_BYTES = 60 * 1024;
+    private static final ByteBuf PREFACE = Http2CodecUtil.connectionPrefaceBuf();
+
+    private final ProxyServices services;
+    private final ListenerConfig.HttpFilter filter;
+
+    public ProtocolDetector(ProxyServices services, ListenerConfig.HttpFilter filter) {
+        this.services = services;
+        this.filter = filter;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        ctx.read();
+        super.channelActive(ctx);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        int prefaceLength = PREFACE.readableBytes();
+        int available = Math.min(in.readableBytes(), prefaceLength);
+        boolean prefixOfPreface = ByteBufUtil.equals(in, in.readerIndex(), PREFACE, 0, available);
+        if (prefixOfPreface && available < prefaceLength) {
+            return;
+        }
+        ChannelPipeline pipeline = ctx.pipeline();
+        if (prefixOfPreface) {
+            installHttp2(pipeline, ctx.name());
+            // HTTP/2 reads continuously on the connection; backpressure is per stream (flow control).
+            ctx.channel().config().setAutoRead(true);
+        } else {
+            installHttp1(pipeline, ctx.name());
+        }
+        pipeline.remove(this);
+    }
+
+    private void installHttp2(ChannelPipeline pipeline, String after) {
+        pipeline.addAfter(after, "h2-codec", http2Codec());
+        pipeline.addAfter("h2-codec", "h2-multiplex", streamMultiplexer());
+    }
+
+    private void installHttp1(ChannelPipeline pipeline, String after) {
+        HttpServerCodec codec = new HttpServerCodec(8192, MAX_HEADER_BYTES, 65536);
+        HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
+                AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                        ? new Http2ServerUpgradeCodec(http2Codec(), streamMultiplexer()) : null, 65536);
+        pipeline.addAfter(after, "h1-proxy", new HttpProxyHandler(services, filter, false));
+        pipeline.addAfter(after, "h1-continue", new HttpServerExpectContinueHandler());
+        pipeline.addAfter(after, "h1-upgrade", upgrade);
+        pipeline.addAfter(after, "h1-codec", codec);
+    }
+
+    private static io.netty.handler.codec.http2.Http2FrameCodec http2Codec() {
+        return Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings().maxHeaderListSize(MAX_HEADER_BYTES))
+                .build();
+    }
+
+    private Http2MultiplexHandler streamMultiplexer() {
+        return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                stream.config().setAutoRead(false);
+                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
+                        new HttpProxyHandler(services, filter, true));
+            }
+        });
+    }
+}

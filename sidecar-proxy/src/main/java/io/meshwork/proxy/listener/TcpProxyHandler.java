@@ -1,0 +1,155 @@
+package io.meshwork.proxy.listener;
+
+import io.meshwork.proxy.cluster.LoadBalancer;
+import io.meshwork.proxy.endpoint.EndpointConfig;
+import io.meshwork.proxy.http.ProxyServices;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * tcp_proxy: one upstream connection per downstream one, on the same event loop, relayed as in
+ * Netty's HexDumpProxy (AUTO_READ off, the next read once the previous write flushed).
+ */
+public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TcpProxyHandler.class);
+
+    private final ProxyServices services;
+    private final String clusterName;
+    private final ArrayDeque<Object> early = new ArrayDeque<>();
+    private Channel upstream;
+    private String service = "unknown";
+    private long sent;
+    private long received;
+    private boolean counted;
+
+    public TcpProxyHandler(ProxyServices services, String clusterName) {
+        this.services = services;
+        this.clusterName = clusterName;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        Channel downstream = ctx.channel();
+        LoadBalancer balancer = services.clusters().view().balancers().get(clusterName);
+        EndpointConfig endpoint = balancer == null ? null : balancer.pick();
+        if (endpoint == null) {
+            LOG.debug("tcp_proxy: no healthy endpoint in cluster {}, closing", clusterName);
+            downstream.close();
+            return;
+        }
+        service = balancer.cluster().service();
+        services.drain().begin();
+        counted = true;
+        Bootstrap bootstrap = new Bootstrap().group(downstream.eventLoop())
+                .channel(services.transport().socketChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) balancer.cluster().connectTimeout().toMillis())
+                .handler(new Backend(downstream));
+        bootstrap.connect(endpoint.host(), endpoint.port()).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                closeOnFlush(downstream);
+                return;
+            }
+            upstream = f.channel();
+            Object msg;
+            while ((msg = early.poll()) != null) {
+                upstream.write(msg);
+            }
+            upstream.flush();
+            upstream.read();
+            downstream.read();
+        });
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf buf) {
+            sent += buf.readableBytes();
+        }
+        if (upstream == null) {
+            early.add(msg);
+            return;
+        }
+        relay(msg, upstream, ctx.channel());
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (upstream != null) {
+            closeOnFlush(upstream);
+        }
+        Object msg;
+        while ((msg = early.poll()) != null) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+        }
+        if (counted) {
+            counted = false;
+            services.metrics().tcpBytes(service, sent, received);
+            services.drain().end();
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        closeOnFlush(ctx.channel());
+    }
+
+    /** Writes to one side and reads the next message from the other only once the write flushed. */
+    private static void relay(Object msg, Channel to, Channel from) {
+        to.writeAndFlush(msg).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                from.read();
+            } else {
+                f.channel().close();
+            }
+        });
+    }
+
+    static void closeOnFlush(Channel channel) {
+        if (channel.isActive()) {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    /** The upstream side: relays to the downstream channel, reading on when each write flushed. */
+    private final class Backend extends ChannelInboundHandlerAdapter {
+        private final Channel downstream;
+
+        Backend(Channel downstream) {
+            this.downstream = downstream;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf buf) {
+                received += buf.readableBytes();
+            }
+            relay(msg, downstream, ctx.channel());
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            closeOnFlush(downstream);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            closeOnFlush(ctx.channel());
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.meshwork.proxy.route;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Picks the virtual host by authority, then the first matching route, then a weighted cluster. */
+public final class Router {
+
+    private Router() {
+    }
+
+    /** The virtual host for an authority, tried as given, without its port, then {@code *}; null if none. */
+    public static VirtualHost virtualHost(RouteTable table, String authority) {
+        String host = authority.toLowerCase(Locale.ROOT);
+        String withoutPort = stripPort(host);
+        VirtualHost wildcard = null;
+        VirtualHost portless = null;
+        for (VirtualHost vhost : table.virtualHosts()) {
+            for (String domain : vhost.domains()) {
+                if (domain.equals(host)) {
+                    return vhost;
+                }
+                if (portless == null && domain.equals(withoutPort)) {
+                    portless = vhost;
+                }
+                if (wildcard == null && domain.equals("*")) {
+                    wildcard = vhost;
+                }
+            }
+        }
+        return portless != null ? portless : wildcard;
+    }
+
+    /** The first route of the virtual host whose match holds for this request; null if none. */
+    public static Route route(VirtualHost vhost, String method, String path, HttpHeaders headers) {
+        String pathOnly = path;
+        int query = path.indexOf('?');
+        if (query >= 0) {
+            pathOnly = path.substring(0, query);
+        }
+        for (Route route : vhost.routes()) {
+            if (matches(route.match(), method, pathOnly, headers)) {
+                return route;
+            }
+        }
+        return null;
+    }
+
+    private static boolean matches(RouteMatch match, String method, String path, HttpHeaders headers) {
+        boolean pathOk = switch (match.pathKind()) {
+            case PREFIX -> path.startsWith(match.path());
+            case EXACT -> path.equals(match.path());
+            case REGEX -> match.pathRegex().matcher(path).matches();
+        };
+        if (!pathOk) {
+            return false;
+        }
+        for (RouteMatch.HeaderMatch header : match.headers()) {
+            String value = header.name().equals(":method") ? method
+                    : header.name().equals(":authority") ? headers.get("host")
+                    : headers.get(header.name());
+            boolean ok = switch (header.kind()) {
+                case PRESENT -> value != null;
+                case EXACT -> header.value().equals(value);
+                case PREFIX -> value != null && value.startsWith(header.value());
+                case REGEX -> value != null && header.regex().matcher(value).matches();
+            };
+            if (ok == header.invert()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A cluster of the route, chosen in proportion to the weights. */
+    public static String pickCluster(Route route) {
+        if (route.clusters().size() == 1) {
+            return route.clusters().get(0).cluster();
+        }
+        long total = 0;
+        for (Route.WeightedCluster cluster : route.clusters()) {
+            total += cluster.weight();
+        }
+        long ticket = ThreadLocalRandom.current().nextLong(total);
+        for (Route.WeightedCluster cluster : route.clusters()) {
+            ticket -= cluster.weight();
+            if (ticket < 0) {
+                return cluster.cluster();
+            }
+        }
+        return route.clusters().get(route.clusters().size() - 1).cluster();
+    }
+
+    static String stripPort(String authority) {
+        if (authority.startsWith("[")) {
+            int close = authority.indexOf(']');
+            return close > 0 ? authority.substring(0, close + 1) : authority;
+        }
+        int colon = authority.lastIndexOf(':');
+        return colon >= 0 ? authority.substring(0, colon) : authority;
+    }
+}

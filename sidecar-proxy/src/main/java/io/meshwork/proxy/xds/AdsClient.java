@@ -1,0 +1,140 @@
+package io.meshwork.proxy.xds;
+
+import io.envoyproxy.envoy.service.discovery.v3.AggregatedDiscoveryServiceGrpc;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ADS stream to the control plane: feeds responses to {@link XdsState}, sends its ACK/NACKs,
+ * applies complete configs to the {@link ConfigStore}, and reconnects with exponential backoff and
+ * jitter. The last good config keeps serving while the control plane is away.
+ */
+public final class AdsClient implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdsClient.class);
+    private static final long INITIAL_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 10_000;
+
+    private final ManagedChannel channel;
+    private final XdsState state;
+    private final ConfigStore store;
+    private final EventLoopGroup scheduler;
+    private final String target;
+    // Responses are handled off the event loops: applying a config may bind listeners (blocking).
+    private final ExecutorService callbacks = Executors.newSingleThreadExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "xds-client");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private long backoffMs = INITIAL_BACKOFF_MS;
+    private StreamObserver<DiscoveryRequest> requests;
+    private volatile boolean closed;
+
+    public AdsClient(String target, NodeIdentity node, ConfigStore store, EventLoopGroup group,
+                     Class<? extends SocketChannel> channelType) {
+        this.target = target;
+        this.state = new XdsState(node.toNode());
+        this.store = store;
+        this.scheduler = group;
+        // The gRPC channel shares the data plane's event loops: no extra threads in a small sidecar.
+        this.channel = NettyChannelBuilder.forTarget(target)
+                .usePlaintext()
+                .eventLoopGroup(group)
+                .channelType(channelType)
+                .executor(callbacks)
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .build();
+    }
+
+    public synchronized void start() {
+        if (closed) {
+            return;
+        }
+        ResponseObserver observer = new ResponseObserver();
+        requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(observer);
+        for (DiscoveryRequest request : state.initialRequests()) {
+            requests.onNext(request);
+        }
+    }
+
+    private synchronized void onResponse(ResponseObserver from, DiscoveryResponse response) {
+        if (from.done || closed) {
+            return;
+        }
+        backoffMs = INITIAL_BACKOFF_MS;
+        store.controlPlaneConnected(true);
+        XdsState.Outcome outcome = state.onResponse(response);
+        outcome.rejection().ifPresent(detail -> {
+            LOG.warn("NACK {} version {}: {}", response.getTypeUrl(), response.getVersionInfo(), detail);
+            store.rejected(detail);
+        });
+        // Apply before acknowledging: an ACK says the config is in effect.
+        outcome.config().ifPresent(store::apply);
+        for (DiscoveryRequest request : outcome.requests()) {
+            requests.onNext(request);
+        }
+    }
+
+    private synchronized void onStreamEnd(ResponseObserver from, Throwable error) {
+        if (from.done) {
+            return;
+        }
+        from.done = true;
+        store.controlPlaneConnected(false);
+        if (closed) {
+            return;
+        }
+        long delay = backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1);
+        backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
+        LOG.warn("xDS stream to {} ended ({}); {}, reconnecting in {} ms", target,
+                error == null ? "closed by server" : error.getMessage(),
+                store.hasCompleteConfig() ? "serving the last good config" : "no config yet", delay);
+        scheduler.schedule(this::start, delay, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            if (requests != null) {
+                try {
+                    requests.onCompleted();
+                } catch (RuntimeException ignored) {
+                    // The stream may already be gone; closing the channel below is what matters.
+                }
+            }
+        }
+        channel.shutdownNow();
+        callbacks.shutdown();
+    }
+
+    private final class ResponseObserver implements StreamObserver<DiscoveryResponse> {
+        boolean done;
+
+        @Override
+        public void onNext(DiscoveryResponse response) {
+            onResponse(this, response);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            onStreamEnd(this, error);
+        }
+
+        @Override
+        public void onCompleted() {
+            onStreamEnd(this, null);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package io.meshwork.proxy.xds;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.core.v3.Node;
+
+/** Who this sidecar is, sent as the xDS node (id and metadata fixed by ARCHITECTURE.md). */
+public record NodeIdentity(String workload, String namespace, String serviceAccount, String instance) {
+
+    public String nodeId() {
+        return "sidecar~" + workload + "." + namespace + "~" + instance;
+    }
+
+    public Node toNode() {
+        Struct metadata = Struct.newBuilder()
+                .putFields("MESH_PROXY_TYPE", string("sidecar"))
+                .putFields("MESH_WORKLOAD", string(workload))
+                .putFields("MESH_NAMESPACE", string(namespace))
+                .putFields("MESH_SERVICE_ACCOUNT", string(serviceAccount))
+                .build();
+        return Node.newBuilder().setId(nodeId()).setCluster(workload + "." + namespace).setMetadata(metadata).build();
+    }
+
+    private static Value string(String value) {
+        return Value.newBuilder().setStringValue(value).build();
+    }
+}

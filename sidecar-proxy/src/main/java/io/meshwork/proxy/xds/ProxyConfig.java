@@ -1,0 +1,23 @@
+package io.meshwork.proxy.xds;
+
+import io.meshwork.proxy.cluster.ClusterConfig;
+import io.meshwork.proxy.listener.ListenerConfig;
+import io.meshwork.proxy.route.RouteTable;
+import java.util.Map;
+
+/**
+ * The whole configuration the data plane runs on, complete and immutable: every listener has its
+ * routes and every cluster its endpoints. Replaced as one object on each accepted update.
+ */
+public record ProxyConfig(Map<String, ListenerConfig> listeners, Map<String, RouteTable> routes,
+                          Map<String, ClusterConfig> clusters, Map<String, String> versions) {
+
+    public static final ProxyConfig EMPTY = new ProxyConfig(Map.of(), Map.of(), Map.of(), Map.of());
+
+    public ProxyConfig {
+        listeners = Map.copyOf(listeners);
+        routes = Map.copyOf(routes);
+        clusters = Map.copyOf(clusters);
+        versions = Map.copyOf(versions);
+    }
+}

@@ -1,0 +1,377 @@
+package io.meshwork.proxy.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.HealthStatus;
+import io.envoyproxy.envoy.config.core.v3.Metadata;
+import io.envoyproxy.envoy.config.core.v3.SocketAddress;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
+import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
+import io.envoyproxy.envoy.config.listener.v3.Filter;
+import io.envoyproxy.envoy.config.listener.v3.FilterChain;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
+import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.meshwork.proxy.cluster.ClusterConfig;
+import io.meshwork.proxy.endpoint.EndpointConfig;
+import io.meshwork.proxy.listener.ListenerConfig;
+import io.meshwork.proxy.route.Route;
+import io.meshwork.proxy.route.RouteMatch;
+import io.meshwork.proxy.route.RouteTable;
+import io.meshwork.proxy.route.VirtualHost;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Validates Envoy v3 resources and turns them into the sidecar's config records. Every error names
+ * the resource and the field, because it becomes the NACK's error_detail.
+ */
+public final class ResourceConverter {
+
+    static final String MESH_METADATA = "meshwork.io";
+    static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    private static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(15);
+    private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
+    private ResourceConverter() {
+    }
+
+    public static ListenerConfig listener(Listener listener) throws InvalidResourceException {
+        String where = "Listener " + quoted(listener.getName());
+        if (listener.getName().isEmpty()) {
+            throw new InvalidResourceException("Listener: field name is empty");
+        }
+        if (!listener.getAddress().hasSocketAddress()) {
+            throw new InvalidResourceException(where + ": field address.socket_address is missing");
+        }
+        SocketAddress address = listener.getAddress().getSocketAddress();
+        int port = address.getPortValue();
+        if (port < 0 || port > 65535) {
+            throw new InvalidResourceException(where + ": field address.socket_address.port_value " + port
+                    + " is not a port");
+        }
+        List<ListenerConfig.FilterChain> chains = new ArrayList<>();
+        for (int i = 0; i < listener.getFilterChainsCount(); i++) {
+            chains.add(filterChain(listener.getFilterChains(i), where + ": field filter_chains[" + i + "]"));
+        }
+        if (listener.hasDefaultFilterChain()) {
+            ListenerConfig.FilterChain chain = filterChain(listener.getDefaultFilterChain(),
+                    where + ": field default_filter_chain");
+            chains.add(new ListenerConfig.FilterChain(null, chain.filter()));
+        }
+        if (chains.isEmpty()) {
+            throw new InvalidResourceException(where + ": field filter_chains is empty");
+        }
+        return new ListenerConfig(listener.getName(), address.getAddress(), port, chains);
+    }
+
+    private static ListenerConfig.FilterChain filterChain(FilterChain chain, String where)
+            throws InvalidResourceException {
+        Integer destinationPort = chain.getFilterChainMatch().hasDestinationPort()
+                ? chain.getFilterChainMatch().getDestinationPort().getValue() : null;
+        if (chain.getFiltersCount() == 0) {
+            throw new InvalidResourceException(where + ".filters is empty");
+        }
+        int last = chain.getFiltersCount() - 1;
+        Filter filter = chain.getFilters(last);
+        String field = where + ".filters[" + last + "]";
+        if (!filter.hasTypedConfig()) {
+            throw new InvalidResourceException(field + ".typed_config is missing");
+        }
+        Any config = filter.getTypedConfig();
+        if (config.is(HttpConnectionManager.class)) {
+            return new ListenerConfig.FilterChain(destinationPort,
+                    httpFilter(unpack(config, HttpConnectionManager.class, field), field));
+        }
+        if (config.is(TcpProxy.class)) {
+            TcpProxy tcp = unpack(config, TcpProxy.class, field);
+            if (tcp.getCluster().isEmpty()) {
+                throw new InvalidResourceException(field + ".typed_config(TcpProxy).cluster is empty");
+            }
+            return new ListenerConfig.FilterChain(destinationPort, new ListenerConfig.TcpProxy(tcp.getCluster()));
+        }
+        throw new InvalidResourceException(field + ".typed_config has unsupported type " + config.getTypeUrl());
+    }
+
+    private static ListenerConfig.HttpFilter httpFilter(HttpConnectionManager hcm, String field)
+            throws InvalidResourceException {
+        String where = field + ".typed_config(HttpConnectionManager)";
+        List<HttpFilter> filters = hcm.getHttpFiltersList();
+        if (!filters.isEmpty() && !isRouter(filters.get(filters.size() - 1))) {
+            throw new InvalidResourceException(where + ".http_filters does not end with envoy.filters.http.router");
+        }
+        if (hcm.hasRds()) {
+            String name = hcm.getRds().getRouteConfigName();
+            if (name.isEmpty()) {
+                throw new InvalidResourceException(where + ".rds.route_config_name is empty");
+            }
+            if (!hcm.getRds().getConfigSource().hasAds()) {
+                throw new InvalidResourceException(where + ".rds.config_source is not ads");
+            }
+            return new ListenerConfig.HttpFilter(name, null);
+        }
+        if (hcm.hasRouteConfig()) {
+            return new ListenerConfig.HttpFilter(null, routeTable(hcm.getRouteConfig(), where + ".route_config"));
+        }
+        throw new InvalidResourceException(where + ": neither rds nor route_config is set");
+    }
+
+    private static boolean isRouter(HttpFilter filter) {
+        return filter.getName().equals("envoy.filters.http.router")
+                || filter.getTypedConfig().getTypeUrl().endsWith("envoy.extensions.filters.http.router.v3.Router");
+    }
+
+    public static RouteTable routeTable(RouteConfiguration config) throws InvalidResourceException {
+        if (config.getName().isEmpty()) {
+            throw new InvalidResourceException("RouteConfiguration: field name is empty");
+        }
+        return routeTable(config, "RouteConfiguration " + quoted(config.getName()) + ":");
+    }
+
+    private static RouteTable routeTable(RouteConfiguration config, String where) throws InvalidResourceException {
+        List<VirtualHost> hosts = new ArrayList<>();
+        for (int v = 0; v < config.getVirtualHostsCount(); v++) {
+            var vhost = config.getVirtualHosts(v);
+            String vfield = where + " field virtual_hosts[" + v + "]";
+            if (vhost.getDomainsCount() == 0) {
+                throw new InvalidResourceException(vfield + ".domains is empty (virtual host "
+                        + quoted(vhost.getName()) + ")");
+            }
+            List<Route> routes = new ArrayList<>();
+            for (int r = 0; r < vhost.getRoutesCount(); r++) {
+                routes.add(route(vhost.getRoutes(r), vfield + ".routes[" + r + "]"));
+            }
+            hosts.add(new VirtualHost(vhost.getName(), vhost.getDomainsList(), routes));
+        }
+        return new RouteTable(config.getName(), hosts);
+    }
+
+    private static Route route(io.envoyproxy.envoy.config.route.v3.Route route, String where)
+            throws InvalidResourceException {
+        var match = route.getMatch();
+        RouteMatch.PathKind kind;
+        String path = null;
+        Pattern regex = null;
+        switch (match.getPathSpecifierCase()) {
+            case PREFIX -> {
+                kind = RouteMatch.PathKind.PREFIX;
+                path = match.getPrefix();
+            }
+            case PATH -> {
+                kind = RouteMatch.PathKind.EXACT;
+                path = match.getPath();
+            }
+            case SAFE_REGEX -> {
+                kind = RouteMatch.PathKind.REGEX;
+                regex = regex(match.getSafeRegex().getRegex(), where + ".match.safe_regex.regex");
+            }
+            default -> throw new InvalidResourceException(where + ".match has no supported path specifier ("
+                    + match.getPathSpecifierCase() + ")");
+        }
+        List<RouteMatch.HeaderMatch> headers = new ArrayList<>();
+        for (int h = 0; h < match.getHeadersCount(); h++) {
+            headers.add(header(match.getHeaders(h), where + ".match.headers[" + h + "]"));
+        }
+        if (!route.hasRoute()) {
+            throw new InvalidResourceException(where + ".route is missing (only route actions are supported)");
+        }
+        RouteAction action = route.getRoute();
+        List<Route.WeightedCluster> clusters = new ArrayList<>();
+        switch (action.getClusterSpecifierCase()) {
+            case CLUSTER -> clusters.add(new Route.WeightedCluster(action.getCluster(), 1));
+            case WEIGHTED_CLUSTERS -> {
+                List<WeightedCluster.ClusterWeight> weights = action.getWeightedClusters().getClustersList();
+                long total = 0;
+                for (int c = 0; c < weights.size(); c++) {
+                    WeightedCluster.ClusterWeight weight = weights.get(c);
+                    if (weight.getName().isEmpty()) {
+                        throw new InvalidResourceException(where + ".route.weighted_clusters.clusters[" + c
+                                + "].name is empty");
+                    }
+                    total += weight.getWeight().getValue();
+                    if (weight.getWeight().getValue() > 0) {
+                        clusters.add(new Route.WeightedCluster(weight.getName(), weight.getWeight().getValue()));
+                    }
+                }
+                if (total == 0) {
+                    throw new InvalidResourceException(where + ".route.weighted_clusters: the weights add up to 0");
+                }
+            }
+            default -> throw new InvalidResourceException(where + ".route has no cluster or weighted_clusters");
+        }
+        if (clusters.stream().anyMatch(c -> c.cluster().isEmpty())) {
+            throw new InvalidResourceException(where + ".route.cluster is empty");
+        }
+        Duration timeout = action.hasTimeout()
+                ? Duration.ofSeconds(action.getTimeout().getSeconds(), action.getTimeout().getNanos())
+                : DEFAULT_ROUTE_TIMEOUT;
+        if (timeout.isNegative()) {
+            throw new InvalidResourceException(where + ".route.timeout is negative");
+        }
+        return new Route(new RouteMatch(kind, path, regex, headers), clusters, timeout);
+    }
+
+    @SuppressWarnings("deprecation")
+    private static RouteMatch.HeaderMatch header(HeaderMatcher header, String where) throws InvalidResourceException {
+        if (header.getName().isEmpty()) {
+            throw new InvalidResourceException(where + ".name is empty");
+        }
+        String name = header.getName().toLowerCase(java.util.Locale.ROOT);
+        boolean invert = header.getInvertMatch();
+        return switch (header.getHeaderMatchSpecifierCase()) {
+            case EXACT_MATCH -> new RouteMatch.HeaderMatch(name, RouteMatch.HeaderMatch.Kind.EXACT,
+                    header.getExactMatch(), null, invert);
+            case SAFE_REGEX_MATCH -> new RouteMatch.HeaderMatch(name, RouteMatch.HeaderMatch.Kind.REGEX, null,
+                    regex(header.getSafeRegexMatch().getRegex(), where + ".safe_regex_match.regex"), invert);
+            case PRESENT_MATCH -> new RouteMatch.HeaderMatch(name, RouteMatch.HeaderMatch.Kind.PRESENT, null, null,
+                    header.getPresentMatch() == invert);
+            case PREFIX_MATCH -> new RouteMatch.HeaderMatch(name, RouteMatch.HeaderMatch.Kind.PREFIX,
+                    header.getPrefixMatch(), null, invert);
+            case STRING_MATCH -> stringMatch(name, header.getStringMatch(), invert, where + ".string_match");
+            default -> throw new InvalidResourceException(where + " has unsupported match "
+                    + header.getHeaderMatchSpecifierCase());
+        };
+    }
+
+    private static RouteMatch.HeaderMatch stringMatch(String name, StringMatcher matcher, boolean invert,
+                                                      String where) throws InvalidResourceException {
+        return switch (matcher.getMatchPatternCase()) {
+            case EXACT -> new RouteMatch.HeaderMatch(name, RouteMatch.HeaderMatch.Kind.EXACT, matcher.getExact(),
+                    null, invert);
+            case PREFIX -> new RouteMatch.HeaderMatch(name, RouteMatch.HeaderMatch.Kind.PREFIX,
+                    matcher.getPrefix(), null, invert);
+            case SAFE_REGEX -> new RouteMatch.HeaderMatch(name, RouteMatch.HeaderMatch.Kind.REGEX, null,
+                    regex(matcher.getSafeRegex().getRegex(), where + ".safe_regex.regex"), invert);
+            default -> throw new InvalidResourceException(where + " has unsupported pattern "
+                    + matcher.getMatchPatternCase());
+        };
+    }
+
+    private static Pattern regex(String regex, String where) throws InvalidResourceException {
+        try {
+            return Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new InvalidResourceException(where + " " + quoted(regex) + " is not a valid regex: "
+                    + e.getDescription());
+        }
+    }
+
+    public static ClusterConfig cluster(Cluster cluster) throws InvalidResourceException {
+        if (cluster.getName().isEmpty()) {
+            throw new InvalidResourceException("Cluster: field name is empty");
+        }
+        String where = "Cluster " + quoted(cluster.getName()) + ": field ";
+        ClusterConfig.LbPolicy policy = switch (cluster.getLbPolicy()) {
+            case ROUND_ROBIN -> ClusterConfig.LbPolicy.ROUND_ROBIN;
+            case LEAST_REQUEST -> ClusterConfig.LbPolicy.LEAST_REQUEST;
+            default -> throw new InvalidResourceException(where + "lb_policy " + cluster.getLbPolicy()
+                    + " is not supported (ROUND_ROBIN, LEAST_REQUEST)");
+        };
+        Duration connectTimeout = cluster.hasConnectTimeout()
+                ? Duration.ofSeconds(cluster.getConnectTimeout().getSeconds(), cluster.getConnectTimeout().getNanos())
+                : DEFAULT_CONNECT_TIMEOUT;
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new InvalidResourceException(where + "connect_timeout must be positive");
+        }
+        boolean http2 = cluster.hasHttp2ProtocolOptions();
+        Any options = cluster.getTypedExtensionProtocolOptionsMap().get(HTTP_PROTOCOL_OPTIONS);
+        if (options != null) {
+            HttpProtocolOptions protocol = unpack(options, HttpProtocolOptions.class,
+                    where + "typed_extension_protocol_options[" + HTTP_PROTOCOL_OPTIONS + "]");
+            http2 |= protocol.getExplicitHttpConfig().hasHttp2ProtocolOptions();
+        }
+        String service = string(meshMetadata(cluster.getMetadata()), "service", cluster.getName());
+        return switch (cluster.getType()) {
+            case EDS -> {
+                String serviceName = cluster.getEdsClusterConfig().getServiceName();
+                if (serviceName.isEmpty()) {
+                    serviceName = cluster.getName();
+                }
+                if (!cluster.getEdsClusterConfig().getEdsConfig().hasAds()) {
+                    throw new InvalidResourceException(where + "eds_cluster_config.eds_config is not ads");
+                }
+                yield new ClusterConfig(cluster.getName(), policy, connectTimeout, http2, service, serviceName,
+                        List.of());
+            }
+            case STATIC -> new ClusterConfig(cluster.getName(), policy, connectTimeout, http2, service, null,
+                    endpoints(cluster.getLoadAssignment(), "Cluster " + quoted(cluster.getName())
+                            + ": field load_assignment"));
+            default -> throw new InvalidResourceException(where + "type " + cluster.getType()
+                    + " is not supported (EDS, STATIC)");
+        };
+    }
+
+    public static List<EndpointConfig> endpoints(ClusterLoadAssignment assignment) throws InvalidResourceException {
+        if (assignment.getClusterName().isEmpty()) {
+            throw new InvalidResourceException("ClusterLoadAssignment: field cluster_name is empty");
+        }
+        return endpoints(assignment, "ClusterLoadAssignment " + quoted(assignment.getClusterName()) + ": field");
+    }
+
+    private static List<EndpointConfig> endpoints(ClusterLoadAssignment assignment, String where)
+            throws InvalidResourceException {
+        List<EndpointConfig> endpoints = new ArrayList<>();
+        for (int l = 0; l < assignment.getEndpointsCount(); l++) {
+            LocalityLbEndpoints locality = assignment.getEndpoints(l);
+            for (int e = 0; e < locality.getLbEndpointsCount(); e++) {
+                LbEndpoint lb = locality.getLbEndpoints(e);
+                String field = where + " endpoints[" + l + "].lb_endpoints[" + e + "].endpoint.address.socket_address";
+                SocketAddress address = lb.getEndpoint().getAddress().getSocketAddress();
+                if (address.getAddress().isEmpty()) {
+                    throw new InvalidResourceException(field + ".address is empty");
+                }
+                if (address.getPortValue() <= 0 || address.getPortValue() > 65535) {
+                    throw new InvalidResourceException(field + ".port_value " + address.getPortValue()
+                            + " is not a port");
+                }
+                HealthStatus health = lb.getHealthStatus();
+                boolean healthy = health == HealthStatus.HEALTHY || health == HealthStatus.UNKNOWN;
+                Struct meta = meshMetadata(lb.getMetadata());
+                endpoints.add(new EndpointConfig(address.getAddress(), address.getPortValue(), healthy,
+                        string(meta, "workload", "unknown"), string(meta, "namespace", "unknown"),
+                        string(meta, "version", "unknown")));
+            }
+        }
+        return endpoints;
+    }
+
+    private static Struct meshMetadata(Metadata metadata) {
+        return metadata.getFilterMetadataOrDefault(MESH_METADATA, Struct.getDefaultInstance());
+    }
+
+    private static String string(Struct struct, String key, String fallback) {
+        Value value = struct.getFieldsOrDefault(key, null);
+        if (value == null || value.getStringValue().isEmpty()) {
+            return fallback;
+        }
+        return value.getStringValue();
+    }
+
+    private static <T extends com.google.protobuf.Message> T unpack(Any any, Class<T> type, String where)
+            throws InvalidResourceException {
+        try {
+            return any.unpack(type);
+        } catch (InvalidProtocolBufferException e) {
+            throw new InvalidResourceException(where + ": cannot decode " + type.getSimpleName() + ": "
+                    + e.getMessage());
+        }
+    }
+
+    private static String quoted(String name) {
+        return "\"" + name + "\"";
+    }
+}

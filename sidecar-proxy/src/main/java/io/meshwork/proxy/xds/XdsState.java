@@ -1,0 +1,212 @@
+package io.meshwork.proxy.xds;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Node;
+import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
+import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.meshwork.proxy.cluster.ClusterConfig;
+import io.meshwork.proxy.endpoint.EndpointConfig;
+import io.meshwork.proxy.listener.ListenerConfig;
+import io.meshwork.proxy.route.RouteTable;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * The client side of the SotW ADS protocol, without I/O: takes each DiscoveryResponse, validates
+ * it, answers with the ACK/NACK and subscription requests to send, and assembles a ProxyConfig only
+ * when the accepted set is complete (clusters with endpoints, listeners with routes).
+ * Not thread-safe: the ADS stream calls it from one thread at a time.
+ */
+public final class XdsState {
+
+    private final Node node;
+    private final Map<ResourceType, TypeState> types = new EnumMap<>(ResourceType.class);
+
+    public XdsState(Node node) {
+        this.node = node;
+        for (ResourceType type : ResourceType.values()) {
+            types.put(type, new TypeState());
+        }
+    }
+
+    /** The outcome of one response: requests to send, and the new config if one is now complete. */
+    public record Outcome(List<DiscoveryRequest> requests, Optional<ProxyConfig> config, Optional<String> rejection) {
+    }
+
+    /** Requests that open (or re-open, after a reconnect) a stream: current versions and names, no nonces. */
+    public List<DiscoveryRequest> initialRequests() {
+        List<DiscoveryRequest> requests = new ArrayList<>();
+        for (ResourceType type : ResourceType.values()) {
+            TypeState state = types.get(type);
+            state.nonce = "";
+            if (type.wildcard() || !state.names.isEmpty()) {
+                requests.add(request(type, state, null));
+            }
+        }
+        return requests;
+    }
+
+    public Outcome onResponse(DiscoveryResponse response) {
+        ResourceType type = ResourceType.ofTypeUrl(response.getTypeUrl());
+        List<DiscoveryRequest> requests = new ArrayList<>();
+        if (type == null) {
+            return new Outcome(requests, Optional.empty(), Optional.empty());
+        }
+        TypeState state = types.get(type);
+        state.nonce = response.getNonce();
+        Map<String, Object> decoded;
+        try {
+            decoded = decode(type, response.getResourcesList());
+        } catch (InvalidResourceException e) {
+            requests.add(request(type, state, e.getMessage()));
+            return new Outcome(requests, Optional.empty(), Optional.of(e.getMessage()));
+        }
+        if (type.wildcard()) {
+            state.accepted = decoded;
+        } else {
+            // RDS and EDS answers may be partial: keep what is still subscribed, replace what came.
+            Map<String, Object> merged = new LinkedHashMap<>(state.accepted);
+            merged.putAll(decoded);
+            merged.keySet().retainAll(state.names);
+            state.accepted = merged;
+        }
+        state.version = response.getVersionInfo();
+        state.received = true;
+        requests.add(request(type, state, null));
+        if (type == ResourceType.CLUSTER) {
+            resubscribe(ResourceType.ENDPOINT, edsNames(), requests);
+        } else if (type == ResourceType.LISTENER) {
+            resubscribe(ResourceType.ROUTE, rdsNames(), requests);
+        }
+        return new Outcome(requests, assemble(), Optional.empty());
+    }
+
+    private void resubscribe(ResourceType type, TreeSet<String> names, List<DiscoveryRequest> requests) {
+        TypeState state = types.get(type);
+        if (!names.equals(state.names)) {
+            state.names = names;
+            state.accepted.keySet().retainAll(names);
+            requests.add(request(type, state, null));
+        }
+    }
+
+    private TreeSet<String> edsNames() {
+        TreeSet<String> names = new TreeSet<>();
+        for (Object value : types.get(ResourceType.CLUSTER).accepted.values()) {
+            ClusterConfig cluster = (ClusterConfig) value;
+            if (cluster.usesEds()) {
+                names.add(cluster.edsServiceName());
+            }
+        }
+        return names;
+    }
+
+    private TreeSet<String> rdsNames() {
+        TreeSet<String> names = new TreeSet<>();
+        for (Object value : types.get(ResourceType.LISTENER).accepted.values()) {
+            for (ListenerConfig.FilterChain chain : ((ListenerConfig) value).filterChains()) {
+                if (chain.filter() instanceof ListenerConfig.HttpFilter http && http.rdsName() != null) {
+                    names.add(http.rdsName());
+                }
+            }
+        }
+        return names;
+    }
+
+    /** A ProxyConfig when every cluster has its endpoints and every listener its routes, else empty. */
+    private Optional<ProxyConfig> assemble() {
+        TypeState clusters = types.get(ResourceType.CLUSTER);
+        TypeState endpoints = types.get(ResourceType.ENDPOINT);
+        TypeState listeners = types.get(ResourceType.LISTENER);
+        TypeState routes = types.get(ResourceType.ROUTE);
+        if (!clusters.received || !listeners.received) {
+            return Optional.empty();
+        }
+        if (!endpoints.accepted.keySet().containsAll(edsNames()) || !routes.accepted.keySet().containsAll(rdsNames())) {
+            return Optional.empty();
+        }
+        Map<String, ClusterConfig> joined = new LinkedHashMap<>();
+        for (Object value : clusters.accepted.values()) {
+            ClusterConfig cluster = (ClusterConfig) value;
+            if (cluster.usesEds()) {
+                @SuppressWarnings("unchecked")
+                List<EndpointConfig> assigned = (List<EndpointConfig>) endpoints.accepted.get(cluster.edsServiceName());
+                cluster = cluster.withEndpoints(assigned);
+            }
+            joined.put(cluster.name(), cluster);
+        }
+        Map<String, ListenerConfig> listenerMap = new LinkedHashMap<>();
+        listeners.accepted.forEach((name, value) -> listenerMap.put(name, (ListenerConfig) value));
+        Map<String, RouteTable> routeMap = new LinkedHashMap<>();
+        routes.accepted.forEach((name, value) -> routeMap.put(name, (RouteTable) value));
+        Map<String, String> versions = new LinkedHashMap<>();
+        types.forEach((type, state) -> versions.put(type.typeUrl(), state.version));
+        return Optional.of(new ProxyConfig(listenerMap, routeMap, joined, versions));
+    }
+
+    private DiscoveryRequest request(ResourceType type, TypeState state, String errorDetail) {
+        DiscoveryRequest.Builder request = DiscoveryRequest.newBuilder()
+                .setNode(node)
+                .setTypeUrl(type.typeUrl())
+                .setVersionInfo(state.version)
+                .setResponseNonce(state.nonce);
+        if (!type.wildcard()) {
+            request.addAllResourceNames(state.names);
+        }
+        if (errorDetail != null) {
+            request.setErrorDetail(com.google.rpc.Status.newBuilder()
+                    .setCode(io.grpc.Status.Code.INVALID_ARGUMENT.value())
+                    .setMessage(errorDetail));
+        }
+        return request.build();
+    }
+
+    private static Map<String, Object> decode(ResourceType type, List<Any> resources) throws InvalidResourceException {
+        Map<String, Object> decoded = new LinkedHashMap<>();
+        for (Any any : resources) {
+            try {
+                switch (type) {
+                    case CLUSTER -> {
+                        ClusterConfig cluster = ResourceConverter.cluster(any.unpack(Cluster.class));
+                        decoded.put(cluster.name(), cluster);
+                    }
+                    case ENDPOINT -> {
+                        ClusterLoadAssignment assignment = any.unpack(ClusterLoadAssignment.class);
+                        decoded.put(assignment.getClusterName(), ResourceConverter.endpoints(assignment));
+                    }
+                    case LISTENER -> {
+                        ListenerConfig listener = ResourceConverter.listener(any.unpack(Listener.class));
+                        decoded.put(listener.name(), listener);
+                    }
+                    case ROUTE -> {
+                        RouteTable table = ResourceConverter.routeTable(any.unpack(RouteConfiguration.class));
+                        decoded.put(table.name(), table);
+                    }
+                }
+            } catch (InvalidProtocolBufferException e) {
+                throw new InvalidResourceException(type.name() + " resource of type " + any.getTypeUrl()
+                        + ": cannot decode: " + e.getMessage());
+            }
+        }
+        return decoded;
+    }
+
+    /** Per type URL: the accepted resources and version, the last nonce, the subscribed names. */
+    private static final class TypeState {
+        Map<String, Object> accepted = new LinkedHashMap<>();
+        String version = "";
+        String nonce = "";
+        TreeSet<String> names = new TreeSet<>();
+        boolean received;
+    }
+}

@@ -1,0 +1,89 @@
+package io.meshwork.proxy.http;
+
+import static io.meshwork.proxy.testing.MeshResources.clusterName;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshwork.proxy.testing.FreePort;
+import io.meshwork.proxy.testing.MeshResources;
+import io.meshwork.proxy.testing.MeshResources.Backend;
+import io.meshwork.proxy.testing.SidecarHarness;
+import io.meshwork.proxy.testing.TestBackend;
+import io.meshwork.proxy.testing.TestControlPlane;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What a client sees when the upstream is slow, gone, or the sidecar drains. */
+class UpstreamFailureTest {
+
+    private TestControlPlane controlPlane;
+    private TestBackend backend;
+    private SidecarHarness harness;
+
+    @BeforeEach
+    void start() throws Exception {
+        controlPlane = new TestControlPlane().start();
+        backend = new TestBackend("slow-v1");
+        MeshResources mesh = new MeshResources("default")
+                .service("slow", 8080, "http", List.of(Backend.of(backend.port(), "slow-v1", "v1")))
+                .virtualHost("slow", 8080, List.of(MeshResources.withTimeout(MeshResources.weightedRoute(
+                        MeshResources.prefix("/"), Map.of(clusterName("slow", "default", 8080), 1)),
+                        Duration.ofMillis(1000))))
+                .service("gone", 8080, "http", List.of(Backend.of(FreePort.pick(), "gone-v1", "v1")))
+                .virtualHost("gone", 8080, List.of());
+        controlPlane.setSnapshot(SidecarHarness.WORKLOAD, SidecarHarness.NAMESPACE, mesh.snapshot("1"));
+        harness = new SidecarHarness(controlPlane);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        harness.close();
+        backend.close();
+        controlPlane.close();
+    }
+
+    @Test
+    void aSlowUpstreamPastTheRouteTimeoutGets504NamingTheService() throws Exception {
+        HttpResponse<String> response = harness.get("http://slow:8080/slow/3000");
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(response.body()).contains("timeout for service slow after 1000 ms");
+        long start = System.nanoTime();
+        HttpResponse<String> fast = harness.get("http://slow:8080/slow/10");
+        assertThat(fast.statusCode()).as("%s after %d ms", fast.body(), (System.nanoTime() - start) / 1_000_000)
+                .isEqualTo(200);
+    }
+
+    @Test
+    void anUpstreamThatRefusesConnectionsGets503NamingTheService() throws Exception {
+        HttpResponse<String> response = harness.get("http://gone:8080/");
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.body()).contains("upstream connect error for service gone");
+    }
+
+    @Test
+    void drainingClosesTheListenersAndLetsRequestsInFlightFinish() throws Exception {
+        CompletableFuture<HttpResponse<String>> inFlight = harness.client.sendAsync(
+                HttpRequest.newBuilder(URI.create("http://slow:8080/slow/250")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        Thread.sleep(100);
+        HttpResponse<String> drain = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + harness.sidecar.adminPort() + "/drain"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(drain.statusCode()).isEqualTo(200);
+
+        assertThat(inFlight.get().statusCode()).isEqualTo(200);
+        assertThat(harness.sidecar.listenerPort("outbound")).isEqualTo(-1);
+        HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + harness.sidecar.healthPort() + "/healthz/ready")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).isEqualTo(503);
+    }
+}

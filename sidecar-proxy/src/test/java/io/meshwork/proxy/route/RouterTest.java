@@ -1,0 +1,73 @@
+package io.meshwork.proxy.route;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class RouterTest {
+
+    private static final Route V2_FOR_TESTERS = new Route(new RouteMatch(RouteMatch.PathKind.REGEX, null,
+            Pattern.compile("/api/.*"), List.of(
+                    new RouteMatch.HeaderMatch("x-user", RouteMatch.HeaderMatch.Kind.REGEX, null,
+                            Pattern.compile("test.*"), false),
+                    new RouteMatch.HeaderMatch(":method", RouteMatch.HeaderMatch.Kind.EXACT, "GET", null, false))),
+            List.of(new Route.WeightedCluster("v2", 1)), Duration.ZERO);
+    private static final Route EXACT_HEALTH = new Route(new RouteMatch(RouteMatch.PathKind.EXACT, "/health", null,
+            List.of(new RouteMatch.HeaderMatch("x-probe", RouteMatch.HeaderMatch.Kind.PRESENT, null, null, false))),
+            List.of(new Route.WeightedCluster("health", 1)), Duration.ZERO);
+    private static final Route DEFAULT = new Route(RouteMatch.prefix("/"),
+            List.of(new Route.WeightedCluster("v1", 90), new Route.WeightedCluster("v2", 10)), Duration.ofSeconds(15));
+    private static final VirtualHost REVIEWS = new VirtualHost("reviews.default.svc.cluster.local:9080",
+            List.of("reviews.default.svc.cluster.local", "reviews.default.svc.cluster.local:9080", "reviews",
+                    "reviews:9080"), List.of(V2_FOR_TESTERS, EXACT_HEALTH, DEFAULT));
+    private static final VirtualHost OTHER_PORT = new VirtualHost("reviews.default.svc.cluster.local:9443",
+            List.of("reviews:9443"), List.of(DEFAULT));
+    private static final RouteTable TABLE = new RouteTable("outbound", List.of(OTHER_PORT, REVIEWS));
+
+    private static HttpHeaders headers(String... pairs) {
+        HttpHeaders headers = new DefaultHttpHeaders();
+        for (int i = 0; i < pairs.length; i += 2) {
+            headers.add(pairs[i], pairs[i + 1]);
+        }
+        return headers;
+    }
+
+    @Test
+    void findsTheVirtualHostByAuthorityWithOrWithoutPort() {
+        assertThat(Router.virtualHost(TABLE, "reviews:9080")).isSameAs(REVIEWS);
+        assertThat(Router.virtualHost(TABLE, "reviews:9443")).isSameAs(OTHER_PORT);
+        assertThat(Router.virtualHost(TABLE, "REVIEWS")).isSameAs(REVIEWS);
+        assertThat(Router.virtualHost(TABLE, "reviews.default.svc.cluster.local:8080")).isSameAs(REVIEWS);
+        assertThat(Router.virtualHost(TABLE, "details")).isNull();
+    }
+
+    @Test
+    void matchesPathRegexHeaderRegexAndMethodTogether() {
+        assertThat(Router.route(REVIEWS, "GET", "/api/x?q=1", headers("x-user", "tester"))).isSameAs(V2_FOR_TESTERS);
+        assertThat(Router.route(REVIEWS, "POST", "/api/x", headers("x-user", "tester"))).isSameAs(DEFAULT);
+        assertThat(Router.route(REVIEWS, "GET", "/api/x", headers("x-user", "someone"))).isSameAs(DEFAULT);
+    }
+
+    @Test
+    void matchesAnExactPathWithAHeaderPresent() {
+        assertThat(Router.route(REVIEWS, "GET", "/health", headers("x-probe", ""))).isSameAs(EXACT_HEALTH);
+        assertThat(Router.route(REVIEWS, "GET", "/health", headers())).isSameAs(DEFAULT);
+        assertThat(Router.route(REVIEWS, "GET", "/healthz", headers("x-probe", "1"))).isSameAs(DEFAULT);
+    }
+
+    @Test
+    void picksWeightedClustersInProportion() {
+        Map<String, Integer> counts = new HashMap<>();
+        for (int i = 0; i < 10_000; i++) {
+            counts.merge(Router.pickCluster(DEFAULT), 1, Integer::sum);
+        }
+        assertThat(counts.get("v2") / 10_000.0).isBetween(0.08, 0.12);
+    }
+}

@@ -1,0 +1,72 @@
+package io.meshwork.proxy.testing;
+
+import io.meshwork.proxy.SidecarProxy;
+import io.meshwork.proxy.xds.NodeIdentity;
+import java.io.File;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A sidecar in its own JVM with the launcher's small-footprint flags (64 MB heap, 64 MB direct),
+ * so a test can show that traffic does not need more memory than that.
+ */
+public final class SpawnedSidecar implements AutoCloseable {
+
+    /** The flags of cli/src/main/resources/proxy-jvm.options that bound memory. */
+    private static final List<String> SMALL_FOOTPRINT = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx64m",
+            "-Xss256k", "-XX:MaxDirectMemorySize=64m", "-Dio.netty.allocator.numHeapArenas=1",
+            "-Dio.netty.allocator.numDirectArenas=1");
+
+    private final Process process;
+    public final int outboundPort;
+    public final int adminPort;
+
+    public SpawnedSidecar(String xdsTarget, String workload, String namespace) throws IOException {
+        outboundPort = FreePort.pick();
+        adminPort = FreePort.pick();
+        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        List<String> command = new java.util.ArrayList<>(List.of(java));
+        command.addAll(SMALL_FOOTPRINT);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), SpawnedSidecar.class.getName(),
+                xdsTarget, workload, namespace, Integer.toString(outboundPort), Integer.toString(adminPort)));
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(new File("target/spawned-sidecar.log")).start();
+    }
+
+    /** The child's peak resident set (VmHWM) in KiB, from /proc; -1 where /proc is missing. */
+    public long peakRssKb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + process.pid()
+                    + "/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Entry point of the child JVM: xds target, workload, namespace, outbound port, admin port. */
+    public static void main(String[] args) throws Exception {
+        SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options(args[0],
+                new NodeIdentity(args[1], args[2], "default", "spawned"), "127.0.0.1", Integer.parseInt(args[3]), 0,
+                Integer.parseInt(args[4]), 0, 0, Duration.ofSeconds(1), 1)).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(sidecar::drainAndStop));
+        sidecar.awaitStopped();
+    }
+}
