@@ -64,13 +64,23 @@ public final class ProxyCommand implements Callable<Integer> {
         String id = instance != null ? instance
                 : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options(xds,
-                new NodeIdentity(workload, namespace, serviceAccount, id), bindAddress, outboundPort, inboundPort,
+                new NodeIdentity(workload, namespace, serviceAccount, id, advertised(adminPort), advertised(metricsPort)), bindAddress, outboundPort, inboundPort,
                 adminPort, healthPort, metricsPort, duration(drainTimeout), Math.max(1, concurrency)));
         // SIGTERM: stop accepting, let requests in flight finish up to the drain timeout, then exit.
         Runtime.getRuntime().addShutdownHook(new Thread(sidecar::drainAndStop, "sigterm-drain"));
         sidecar.start();
         sidecar.awaitStopped();
         return 0;
+    }
+
+    /** Where others reach one of this sidecar's ports: the bind address, or the pod's IP when bound to all. */
+    private String advertised(int port) {
+        String host = bindAddress;
+        if (host.equals("0.0.0.0") || host.equals("::")) {
+            String podIp = System.getenv("INSTANCE_IP");
+            host = podIp == null || podIp.isBlank() ? "127.0.0.1" : podIp;
+        }
+        return host + ":" + port;
     }
 
     /** Parses {@code 5s}, {@code 500ms}, {@code 1m}, plain seconds, or an ISO-8601 duration. */
