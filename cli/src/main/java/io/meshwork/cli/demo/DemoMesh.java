@@ -82,6 +82,11 @@ final class DemoMesh implements AutoCloseable {
                 + (failureRate > 0 ? String.format(", failing %.0f%% of requests", failureRate * 100) : ""));
     }
 
+    /** The control plane's admin URL ({@code /ready}, {@code /debug/proxies}, {@code /metrics}). */
+    URI controlPlaneAdmin() {
+        return URI.create("http://127.0.0.1:" + adminPort);
+    }
+
     Sidecar sidecarOf(String app) {
         return sidecars.values().stream().filter(s -> s.workload().labels().getOrDefault("app", "").equals(app)
                         || s.workload().ref().name().startsWith(app))

@@ -1,0 +1,132 @@
+package io.meshwork.cli.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshwork.cli.Main;
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.Workload;
+import io.meshwork.controlplane.source.local.LocalConfigLoader;
+import io.meshwork.controlplane.source.local.TrafficSplitFiles;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code mesh canary promote} against the real mesh of the demo (control plane, sidecars, echo apps,
+ * steady load), finding the sidecars' metrics through the control plane as a user's CLI would.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CanaryPromoteEndToEndTest {
+
+    private static final Duration INTERVAL = Duration.ofSeconds(2);
+    private static final int THRESHOLD = 2;
+
+    @TempDir
+    static Path work;
+
+    static Path config;
+    static DemoMesh mesh;
+    static LoadGenerator load;
+
+    @BeforeAll
+    static void startMesh() throws Exception {
+        config = Files.createDirectories(work.resolve("config"));
+        Path samples = Path.of("..", "samples");
+        try (Stream<Path> files = Files.list(samples.resolve("local"))) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, config.resolve(f.getFileName()));
+            }
+        }
+        Files.copy(samples.resolve("local-extra").resolve("reviews-v3.yaml"), config.resolve("reviews-v3.yaml"));
+        mesh = new DemoMesh(config, work.resolve("logs"), new Printer(System.out, false, false));
+        mesh.startControlPlane();
+        var snapshot = new LocalConfigLoader().load(config).snapshot();
+        for (Workload w : snapshot.workloads().values()) {
+            if (w.meshed() && !w.ref().name().equals("frontend-1")) {
+                mesh.startWorkload(w, w.version().equals("v3") ? 0.2 : 0);
+            }
+        }
+        mesh.startWorkload(snapshot.workloads().get(ObjectRef.of("default", "frontend-1")), 0);
+        setWeights(Map.of("reviews-v1", 100L, "reviews-v2", 0L, "reviews-v3", 0L));
+        load = new LoadGenerator(new InetSocketAddress("127.0.0.1", mesh.sidecarOf("frontend").outboundPort()),
+                URI.create("http://reviews:9080/"), 4, Duration.ofMillis(10));
+        load.start();
+    }
+
+    @AfterAll
+    static void stopMesh() throws Exception {
+        if (load != null) {
+            load.close();
+        }
+        if (mesh != null) {
+            mesh.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void healthyCanaryReachesAllTraffic() throws IOException {
+        Run run = promote("reviews-v2", "reviews-v1");
+
+        assertThat(run.code()).as(run.out()).isZero();
+        assertThat(run.out()).contains("promoted: reviews-v2 passed every step");
+        assertThat(weights()).containsEntry("reviews-v2", 100L).containsEntry("reviews-v1", 0L);
+    }
+
+    @Test
+    @Order(2)
+    void canaryFailingAFifthOfRequestsRollsBackWithinThresholdTimesIntervalPlusOne() throws IOException {
+        Run run = promote("reviews-v3", "reviews-v2");
+
+        assertThat(run.code()).as(run.out()).isEqualTo(1);
+        assertThat(run.out()).contains("rolled back: reviews-v3 failed 2 checks").contains("success rate");
+        assertThat(weights()).containsEntry("reviews-v2", 100L).containsEntry("reviews-v3", 0L);
+        assertThat(run.elapsed()).isLessThanOrEqualTo(INTERVAL.multipliedBy(THRESHOLD + 1));
+    }
+
+    record Run(int code, String out, Duration elapsed) {
+    }
+
+    private static Run promote(String canary, String primary) {
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        long start = System.nanoTime();
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            code = Main.execute("canary", "promote", "reviews", "--canary", canary, "--primary", primary,
+                    "--steps", "20,50,100", "--interval", INTERVAL.toSeconds() + "s", "--threshold", Integer.toString(THRESHOLD),
+                    "--config-dir", config.toString(), "--control-plane", mesh.controlPlaneAdmin().toString());
+        } finally {
+            System.setOut(oldOut);
+        }
+        Run run = new Run(code, out.toString(StandardCharsets.UTF_8), Duration.ofNanos(System.nanoTime() - start));
+        System.out.println(run.out() + "(took " + run.elapsed().toMillis() + " ms)");
+        return run;
+    }
+
+    private static Map<String, Long> weights() throws IOException {
+        return new TrafficSplitFiles(config).find("default", "reviews").orElseThrow().weights();
+    }
+
+    private static void setWeights(Map<String, Long> weights) throws IOException {
+        TrafficSplitFiles files = new TrafficSplitFiles(config);
+        TrafficSplitFiles.Location split = files.find("default", "reviews").orElseThrow();
+        TrafficSplitFiles.replaceAtomically(split.file(), files.rewrite(split, weights, null));
+    }
+}
