@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
             io.meshwork.cli.demo.DemoCommand.class,
             ControlPlaneCommand.class,
             ProxyStatusCommand.class,
+            ProxyConfigCommand.class,
             WebhookCommand.class,
             InitIptablesCommand.class,
             InjectCommand.class,

@@ -27,11 +27,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code mesh canary promote} against the real mesh of the demo (control plane, sidecars, echo apps,
+ * {@code mesh canary promote}, {@code proxy-status} and {@code proxy-config} against the real mesh of the demo (control plane, sidecars, echo apps,
  * steady load), finding the sidecars' metrics through the control plane as a user's CLI would.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class CanaryPromoteEndToEndTest {
+class MeshCliEndToEndTest {
 
     private static final Duration INTERVAL = Duration.ofSeconds(2);
     private static final int THRESHOLD = 2;
@@ -79,6 +79,46 @@ class CanaryPromoteEndToEndTest {
     }
 
     @Test
+    @Order(0)
+    void proxyStatusShowsEverySidecarSynced() {
+        Run run = cli("proxy-status", "--control-plane", mesh.controlPlaneAdmin().toString());
+
+        assertThat(run.code()).isZero();
+        assertThat(run.out()).containsPattern("default/frontend-1\\s+SYNCED\\s+SYNCED\\s+SYNCED\\s+SYNCED")
+                .containsPattern("default/reviews-v3-1\\s+SYNCED\\s+SYNCED\\s+SYNCED\\s+SYNCED");
+    }
+
+    @Test
+    @Order(0)
+    void proxyConfigShowsTheFrontendsRoutesAndEndpoints() {
+        Run routes = cli("proxy-config", "frontend-1", "routes", "--control-plane", mesh.controlPlaneAdmin().toString());
+        Run endpoints = cli("proxy-config", "frontend-1", "endpoints", "--control-plane", mesh.controlPlaneAdmin().toString());
+
+        assertThat(routes.code()).isZero();
+        assertThat(routes.out()).contains("reviews.default.svc.cluster.local:9080")
+                .contains("outbound|9080||reviews-v1.default.svc.cluster.local");
+        assertThat(endpoints.out()).containsPattern("127.0.0.4:9080\\s+HEALTHY\\s+reviews-v2-1\\s+v2");
+    }
+
+    @Test
+    @Order(0)
+    void proxyConfigOfAnUnknownWorkloadNamesTheConnectedOnes() {
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = Main.execute("proxy-config", "ratings-1", "--control-plane", mesh.controlPlaneAdmin().toString());
+        } finally {
+            System.setErr(oldErr);
+        }
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no sidecar of workload default/ratings-1")
+                .contains("default/frontend-1");
+    }
+
+    @Test
     @Order(1)
     void healthyCanaryReachesAllTraffic() throws IOException {
         Run run = promote("reviews-v2", "reviews-v1");
@@ -103,15 +143,19 @@ class CanaryPromoteEndToEndTest {
     }
 
     private static Run promote(String canary, String primary) {
+        return cli("canary", "promote", "reviews", "--canary", canary, "--primary", primary,
+                "--steps", "20,50,100", "--interval", INTERVAL.toSeconds() + "s", "--threshold", Integer.toString(THRESHOLD),
+                "--config-dir", config.toString(), "--control-plane", mesh.controlPlaneAdmin().toString());
+    }
+
+    private static Run cli(String... args) {
         PrintStream oldOut = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         long start = System.nanoTime();
         int code;
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            code = Main.execute("canary", "promote", "reviews", "--canary", canary, "--primary", primary,
-                    "--steps", "20,50,100", "--interval", INTERVAL.toSeconds() + "s", "--threshold", Integer.toString(THRESHOLD),
-                    "--config-dir", config.toString(), "--control-plane", mesh.controlPlaneAdmin().toString());
+            code = Main.execute(args);
         } finally {
             System.setOut(oldOut);
         }
