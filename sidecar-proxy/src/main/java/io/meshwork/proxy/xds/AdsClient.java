@@ -39,6 +39,8 @@ public final class AdsClient implements AutoCloseable {
     });
     private long backoffMs = INITIAL_BACKOFF_MS;
     private StreamObserver<DiscoveryRequest> requests;
+    private String lastNack;
+    private long nackBackoffMs = 500;
     private volatile boolean closed;
 
     public AdsClient(String target, NodeIdentity node, ConfigStore store, EventLoopGroup group,
@@ -75,14 +77,32 @@ public final class AdsClient implements AutoCloseable {
         backoffMs = INITIAL_BACKOFF_MS;
         store.controlPlaneConnected(true);
         XdsState.Outcome outcome = state.onResponse(response);
-        outcome.rejection().ifPresent(detail -> {
+        if (outcome.rejection().isPresent()) {
+            String detail = outcome.rejection().get();
             LOG.warn("NACK {} version {}: {}", response.getTypeUrl(), response.getVersionInfo(), detail);
             store.rejected(detail);
-        });
+            // A control plane answers a NACK by resending what it has; without a pause the same bad
+            // resource would bounce back and forth as fast as the network allows.
+            long delay = detail.equals(lastNack) ? nackBackoffMs : 0;
+            nackBackoffMs = detail.equals(lastNack) ? Math.min(MAX_BACKOFF_MS * 3, nackBackoffMs * 2) : 500;
+            lastNack = detail;
+            StreamObserver<DiscoveryRequest> stream = requests;
+            scheduler.schedule(() -> send(from, stream, outcome.requests()), delay, TimeUnit.MILLISECONDS);
+            return;
+        }
+        lastNack = null;
         // Apply before acknowledging: an ACK says the config is in effect.
         outcome.config().ifPresent(store::apply);
-        for (DiscoveryRequest request : outcome.requests()) {
-            requests.onNext(request);
+        send(from, requests, outcome.requests());
+    }
+
+    private synchronized void send(ResponseObserver from, StreamObserver<DiscoveryRequest> stream,
+                                   java.util.List<DiscoveryRequest> toSend) {
+        if (from.done || closed) {
+            return;
+        }
+        for (DiscoveryRequest request : toSend) {
+            stream.onNext(request);
         }
     }
 
