@@ -1,0 +1,66 @@
+package io.meshwork.proxy.listener;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshwork.proxy.SidecarProxy;
+import io.meshwork.proxy.testing.Eventually;
+import io.meshwork.proxy.testing.MeshResources;
+import io.meshwork.proxy.testing.MeshResources.Backend;
+import io.meshwork.proxy.testing.TestControlPlane;
+import io.meshwork.proxy.xds.NodeIdentity;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The outbound listener's tcp_proxy chain, picked by the original destination port. Without root
+ * there is no iptables capture, so the test plays SO_ORIGINAL_DST through the seam.
+ */
+class OutboundTcpTest {
+
+    @Test
+    void aConnectionCapturedForATcpServicePortIsRelayedToThatService() throws Exception {
+        try (TestControlPlane controlPlane = new TestControlPlane().start();
+             ServerSocket database = new ServerSocket(0, 16, InetAddress.getLoopbackAddress())) {
+            Thread echo = new Thread(() -> {
+                try (Socket socket = database.accept()) {
+                    socket.getInputStream().transferTo(socket.getOutputStream());
+                } catch (Exception e) {
+                    // closed at the end of the test
+                }
+            });
+            echo.setDaemon(true);
+            echo.start();
+            controlPlane.setSnapshot("app", "default", new MeshResources("default")
+                    .service("mysql", 3306, "tcp", List.of(Backend.of(database.getLocalPort(), "mysql-v1", "v1")))
+                    .service("reviews", 9080, "http", List.of(Backend.of(1, "reviews-v1", "v1")))
+                    .virtualHost("reviews", 9080, List.of())
+                    .snapshot("1"));
+            OriginalDestination capturedForMysql = channel -> new InetSocketAddress("10.96.0.20", 3306);
+            SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options(controlPlane.target(),
+                    new NodeIdentity("app", "default", "default", "t"), "127.0.0.1", 0, 0, 0, 0, 0,
+                    Duration.ofSeconds(1), 1), capturedForMysql).start();
+            try {
+                Eventually.await(Duration.ofSeconds(15), "the outbound listener",
+                        () -> sidecar.listenerPort("outbound") > 0);
+                try (Socket socket = new Socket("127.0.0.1", sidecar.listenerPort("outbound"))) {
+                    socket.setSoTimeout(5000);
+                    OutputStream out = socket.getOutputStream();
+                    // Not HTTP: a database client speaks its own protocol.
+                    byte[] handshake = {0x0a, 0x35, 0x2e, 0x37, 0x00, 0x01, 0x02};
+                    out.write(handshake);
+                    out.flush();
+                    assertThat(socket.getInputStream().readNBytes(handshake.length)).isEqualTo(handshake);
+                }
+            } finally {
+                sidecar.drainAndStop();
+            }
+            assertThat(sidecar.metrics().scrape()).contains("mesh_tcp_received_bytes_total{destination_service=\"mysql\"");
+        }
+    }
+}
