@@ -20,14 +20,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Captured TCP traffic on the outbound listener: a tcp_proxy chain picked by the original
- * destination port, or passthrough for non-HTTP bytes that match no chain. Without root there is
+ * Captured traffic: on the outbound listener a tcp_proxy chain picked by the original
+ * destination port, or passthrough for non-HTTP bytes that match no chain; on the inbound capture
+ * listener the chain of the original port. Without root there is
  * no iptables capture, so the tests play SO_ORIGINAL_DST through the seam.
  */
-class OutboundTcpTest {
+class CapturedTrafficTest {
 
     /** A database client speaks its own protocol, not HTTP. */
     private static final byte[] HANDSHAKE = {0x0a, 0x35, 0x2e, 0x37, 0x00, 0x01, 0x02};
+
+    private static final int INBOUND_DB_PORT = io.meshwork.proxy.testing.FreePort.pick();
 
     private TestControlPlane controlPlane;
     private ServerSocket database;
@@ -52,6 +55,7 @@ class OutboundTcpTest {
                 .service("mysql", 3306, "tcp", List.of(Backend.of(database.getLocalPort(), "mysql-v1", "v1")))
                 .service("reviews", 9080, "http", List.of(Backend.of(1, "reviews-v1", "v1")))
                 .virtualHost("reviews", 9080, List.of())
+                .inbound("127.0.0.1", INBOUND_DB_PORT, database.getLocalPort(), false, false)
                 .snapshot("1"));
     }
 
@@ -76,7 +80,11 @@ class OutboundTcpTest {
     }
 
     private byte[] echoThroughOutbound() throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", sidecar.listenerPort("outbound"))) {
+        return echoThrough("outbound");
+    }
+
+    private byte[] echoThrough(String listener) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", sidecar.listenerPort(listener))) {
             socket.setSoTimeout(5000);
             OutputStream out = socket.getOutputStream();
             out.write(HANDSHAKE);
@@ -103,5 +111,13 @@ class OutboundTcpTest {
 
         Eventually.await(Duration.ofSeconds(5), "tcp byte counters for the passthrough", () -> sidecar.metrics()
                 .scrape().contains("mesh_tcp_received_bytes_total{destination_service=\"PassthroughCluster\""));
+    }
+
+    @Test
+    void aConnectionCapturedOnTheInboundPortTakesTheChainOfItsOriginalPort() throws Exception {
+        startSidecar(channel -> new InetSocketAddress("10.1.2.3", INBOUND_DB_PORT));
+        Eventually.await(Duration.ofSeconds(15), "the inbound capture listener", () -> sidecar.listenerPort("inbound") > 0);
+
+        assertThat(echoThrough("inbound")).isEqualTo(HANDSHAKE);
     }
 }
