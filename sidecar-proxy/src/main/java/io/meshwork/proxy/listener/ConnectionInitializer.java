@@ -37,6 +37,7 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
             channel.close();
             return;
         }
+        services.drain().accepted(channel);
         if (chain.get().filter() instanceof ListenerConfig.TcpProxy tcp) {
             channel.pipeline().addLast(new TcpProxyHandler(services, tcp.cluster()));
         } else {

@@ -39,8 +39,8 @@ public final class AdsClient implements AutoCloseable {
     });
     private long backoffMs = INITIAL_BACKOFF_MS;
     private StreamObserver<DiscoveryRequest> requests;
-    private String lastNack;
-    private long nackBackoffMs = 500;
+    // Per type URL: how long to hold the next NACK, growing while the same type keeps being rejected.
+    private final java.util.Map<String, Long> nackBackoffMs = new java.util.HashMap<>();
     private volatile boolean closed;
 
     public AdsClient(String target, NodeIdentity node, ConfigStore store, EventLoopGroup group,
@@ -83,14 +83,13 @@ public final class AdsClient implements AutoCloseable {
             store.rejected(detail);
             // A control plane answers a NACK by resending what it has; without a pause the same bad
             // resource would bounce back and forth as fast as the network allows.
-            long delay = detail.equals(lastNack) ? nackBackoffMs : 0;
-            nackBackoffMs = detail.equals(lastNack) ? Math.min(MAX_BACKOFF_MS * 3, nackBackoffMs * 2) : 500;
-            lastNack = detail;
+            long delay = nackBackoffMs.getOrDefault(response.getTypeUrl(), 0L);
+            nackBackoffMs.put(response.getTypeUrl(), Math.min(MAX_BACKOFF_MS * 3, Math.max(500, delay * 2)));
             StreamObserver<DiscoveryRequest> stream = requests;
             scheduler.schedule(() -> send(from, stream, outcome.requests()), delay, TimeUnit.MILLISECONDS);
             return;
         }
-        lastNack = null;
+        nackBackoffMs.remove(response.getTypeUrl());
         // Apply before acknowledging: an ACK says the config is in effect.
         outcome.config().ifPresent(store::apply);
         send(from, requests, outcome.requests());
