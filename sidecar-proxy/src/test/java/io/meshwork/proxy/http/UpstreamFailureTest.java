@@ -109,4 +109,15 @@ class UpstreamFailureTest {
             assertThat(n).isEqualTo(-1);
         }
     }
+
+    @Test
+    void quitQuitQuitStopsTheSidecarSoAJobCanEnd() throws Exception {
+        HttpResponse<String> quit = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + harness.sidecar.adminPort() + "/quitquitquit"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(quit.statusCode()).isEqualTo(200);
+
+        CompletableFuture.runAsync(harness.sidecar::awaitStopped).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(harness.sidecar.listenerPort("outbound")).isEqualTo(-1);
+    }
 }
