@@ -52,13 +52,18 @@ public final class SidecarProxy implements AutoCloseable {
     private AdminServer prometheus;
 
     public SidecarProxy(Options options) {
+        this(options, OriginalDestination.LOCAL_ADDRESS);
+    }
+
+    /** With iptables capture, {@code originalDestination} reads SO_ORIGINAL_DST; it picks filter chains. */
+    public SidecarProxy(Options options, OriginalDestination originalDestination) {
         this.options = options;
         this.transport = Transport.create(options.threads());
         this.metrics = new MeshMetrics(options.node().workload());
         UpstreamPools pools = new UpstreamPools(transport.socketChannel());
         this.services = new ProxyServices(clusters, pools, metrics, drain, transport);
         this.listeners = new ListenerManager(services, options.bindAddress(), options.outboundPort(),
-                options.inboundPort(), OriginalDestination.LOCAL_ADDRESS);
+                options.inboundPort(), originalDestination);
         // Order matters: routing state first, then pools drain what left, then listeners (re)bind.
         store.subscribe(clusters::update);
         store.subscribe(pools::update);

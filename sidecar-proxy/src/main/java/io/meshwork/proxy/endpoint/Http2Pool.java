@@ -51,11 +51,8 @@ final class Http2Pool implements EndpointPool {
                 busy--;
             }
         });
-        if (fresh && connection != null) {
-            // A stream failed on this connection: do not trust it for the retry.
-            connection.close();
-            connection = null;
-        }
+        // `fresh` needs no new connection here: a dead connection is replaced below anyway, and closing a
+        // live one would reset every other stream multiplexed on it.
         if (connection != null && connection.isActive()) {
             openStream(connection, stream);
         } else {

@@ -101,6 +101,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         this.ctx = ctx;
     }
 
+    /** No exchange in progress (an HTTP/1.1 connection between requests); call on the event loop. */
+    public boolean idle() {
+        return !inExchange;
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         ctx.read();

@@ -3,6 +3,7 @@ package io.meshwork.proxy.listener;
 import io.meshwork.proxy.http.ProxyServices;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import java.net.InetSocketAddress;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,17 +29,22 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
     @Override
     protected void initChannel(Channel channel) {
         ListenerConfig listener = services.clusters().view().config().listeners().get(listenerName);
-        int port = originalDestination.of(channel).getPort();
+        InetSocketAddress destination = originalDestination.of(channel);
+        int port = destination.getPort();
         Optional<ListenerConfig.FilterChain> chain = listener == null ? Optional.empty() : listener.chainFor(port);
         if (chain.isEmpty()) {
             LOG.debug("listener {}: no filter chain for destination port {}, closing", listenerName, port);
             channel.close();
             return;
         }
+        services.drain().accepted(channel);
         if (chain.get().filter() instanceof ListenerConfig.TcpProxy tcp) {
             channel.pipeline().addLast(new TcpProxyHandler(services, tcp.cluster()));
         } else {
-            channel.pipeline().addLast(new ProtocolDetector(services, (ListenerConfig.HttpFilter) chain.get().filter()));
+            // Only captured traffic (headed elsewhere than this listener) may be passed through as TCP.
+            InetSocketAddress captured = destination.equals(channel.localAddress()) ? null : destination;
+            channel.pipeline().addLast(new ProtocolDetector(services, (ListenerConfig.HttpFilter) chain.get().filter(),
+                    captured));
         }
     }
 }

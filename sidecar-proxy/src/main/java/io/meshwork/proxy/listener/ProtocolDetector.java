@@ -19,6 +19,7 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.AsciiString;
+import java.net.InetSocketAddress;
 import java.util.List;
 
 /**
@@ -32,12 +33,22 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
     static final int MAX_HEADER_BYTES = 60 * 1024;
     private static final ByteBuf PREFACE = Http2CodecUtil.connectionPrefaceBuf();
 
+    /** Longest HTTP method token looked at (methods are short; WebDAV's are the longest). */
+    private static final int MAX_METHOD_LENGTH = 20;
+
     private final ProxyServices services;
     private final ListenerConfig.HttpFilter filter;
+    private final InetSocketAddress originalDestination;
 
-    public ProtocolDetector(ProxyServices services, ListenerConfig.HttpFilter filter) {
+    /**
+     * {@code originalDestination} is where captured traffic was headed, or null when the client
+     * addressed the sidecar itself (then non-HTTP bytes get the HTTP codec's 400).
+     */
+    public ProtocolDetector(ProxyServices services, ListenerConfig.HttpFilter filter,
+                            InetSocketAddress originalDestination) {
         this.services = services;
         this.filter = filter;
+        this.originalDestination = originalDestination;
     }
 
     @Override
@@ -55,6 +66,18 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
             return;
         }
         ChannelPipeline pipeline = ctx.pipeline();
+        if (!prefixOfPreface && originalDestination != null) {
+            Boolean http = looksLikeHttp1(in);
+            if (http == null) {
+                return;
+            }
+            if (!http) {
+                // Captured traffic that is not HTTP and matched no tcp_proxy chain: pass it through.
+                pipeline.addAfter(ctx.name(), "passthrough", TcpProxyHandler.passthrough(services, originalDestination));
+                pipeline.remove(this);
+                return;
+            }
+        }
         if (prefixOfPreface) {
             installHttp2(pipeline, ctx.name());
             // HTTP/2 reads continuously on the connection; backpressure is per stream (flow control).
@@ -63,6 +86,21 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
             installHttp1(pipeline, ctx.name());
         }
         pipeline.remove(this);
+    }
+
+    /** True for an HTTP/1 request line start ({@code TOKEN SP}), false if not, null if it cannot tell yet. */
+    private static Boolean looksLikeHttp1(ByteBuf in) {
+        int limit = Math.min(in.readableBytes(), MAX_METHOD_LENGTH + 1);
+        for (int i = 0; i < limit; i++) {
+            byte b = in.getByte(in.readerIndex() + i);
+            if (b == ' ') {
+                return i > 0;
+            }
+            if (b < 'A' || b > 'Z') {
+                return false;
+            }
+        }
+        return limit > MAX_METHOD_LENGTH ? false : null;
     }
 
     private void installHttp2(ChannelPipeline pipeline, String after) {

@@ -11,6 +11,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +24,13 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(TcpProxyHandler.class);
 
+    /** The service label of connections relayed to their original destination (as Istio's). */
+    static final String PASSTHROUGH = "PassthroughCluster";
+    private static final int PASSTHROUGH_CONNECT_TIMEOUT_MS = 1000;
+
     private final ProxyServices services;
     private final String clusterName;
+    private final InetSocketAddress passthrough;
     private final ArrayDeque<Object> early = new ArrayDeque<>();
     private Channel upstream;
     private String service = "unknown";
@@ -33,29 +39,49 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean counted;
 
     public TcpProxyHandler(ProxyServices services, String clusterName) {
+        this(services, clusterName, null);
+    }
+
+    private TcpProxyHandler(ProxyServices services, String clusterName, InetSocketAddress passthrough) {
         this.services = services;
         this.clusterName = clusterName;
+        this.passthrough = passthrough;
+    }
+
+    /** Relays to where the connection was headed (captured non-HTTP traffic with no tcp_proxy chain). */
+    static TcpProxyHandler passthrough(ProxyServices services, InetSocketAddress originalDestination) {
+        return new TcpProxyHandler(services, PASSTHROUGH, originalDestination);
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         Channel downstream = ctx.channel();
-        LoadBalancer balancer = services.clusters().view().balancers().get(clusterName);
-        EndpointConfig endpoint = balancer == null ? null : balancer.pick();
-        if (endpoint == null) {
-            LOG.debug("tcp_proxy: no healthy endpoint in cluster {}, closing", clusterName);
-            downstream.close();
-            return;
+        InetSocketAddress target;
+        int connectTimeoutMs;
+        if (passthrough != null) {
+            target = passthrough;
+            service = PASSTHROUGH;
+            connectTimeoutMs = PASSTHROUGH_CONNECT_TIMEOUT_MS;
+        } else {
+            LoadBalancer balancer = services.clusters().view().balancers().get(clusterName);
+            EndpointConfig endpoint = balancer == null ? null : balancer.pick();
+            if (endpoint == null) {
+                LOG.debug("tcp_proxy: no healthy endpoint in cluster {}, closing", clusterName);
+                downstream.close();
+                return;
+            }
+            target = new InetSocketAddress(endpoint.host(), endpoint.port());
+            service = balancer.cluster().service();
+            connectTimeoutMs = (int) balancer.cluster().connectTimeout().toMillis();
         }
-        service = balancer.cluster().service();
         services.drain().begin();
         counted = true;
         Bootstrap bootstrap = new Bootstrap().group(downstream.eventLoop())
                 .channel(services.transport().socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) balancer.cluster().connectTimeout().toMillis())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs)
                 .handler(new Backend(downstream));
-        bootstrap.connect(endpoint.host(), endpoint.port()).addListener((ChannelFutureListener) f -> {
+        bootstrap.connect(target).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 closeOnFlush(downstream);
                 return;

@@ -39,6 +39,8 @@ public final class AdsClient implements AutoCloseable {
     });
     private long backoffMs = INITIAL_BACKOFF_MS;
     private StreamObserver<DiscoveryRequest> requests;
+    // Per type URL: how long to hold the next NACK, growing while the same type keeps being rejected.
+    private final java.util.Map<String, Long> nackBackoffMs = new java.util.HashMap<>();
     private volatile boolean closed;
 
     public AdsClient(String target, NodeIdentity node, ConfigStore store, EventLoopGroup group,
@@ -75,14 +77,31 @@ public final class AdsClient implements AutoCloseable {
         backoffMs = INITIAL_BACKOFF_MS;
         store.controlPlaneConnected(true);
         XdsState.Outcome outcome = state.onResponse(response);
-        outcome.rejection().ifPresent(detail -> {
+        if (outcome.rejection().isPresent()) {
+            String detail = outcome.rejection().get();
             LOG.warn("NACK {} version {}: {}", response.getTypeUrl(), response.getVersionInfo(), detail);
             store.rejected(detail);
-        });
+            // A control plane answers a NACK by resending what it has; without a pause the same bad
+            // resource would bounce back and forth as fast as the network allows.
+            long delay = nackBackoffMs.getOrDefault(response.getTypeUrl(), 0L);
+            nackBackoffMs.put(response.getTypeUrl(), Math.min(MAX_BACKOFF_MS * 3, Math.max(500, delay * 2)));
+            StreamObserver<DiscoveryRequest> stream = requests;
+            scheduler.schedule(() -> send(from, stream, outcome.requests()), delay, TimeUnit.MILLISECONDS);
+            return;
+        }
+        nackBackoffMs.remove(response.getTypeUrl());
         // Apply before acknowledging: an ACK says the config is in effect.
         outcome.config().ifPresent(store::apply);
-        for (DiscoveryRequest request : outcome.requests()) {
-            requests.onNext(request);
+        send(from, requests, outcome.requests());
+    }
+
+    private synchronized void send(ResponseObserver from, StreamObserver<DiscoveryRequest> stream,
+                                   java.util.List<DiscoveryRequest> toSend) {
+        if (from.done || closed) {
+            return;
+        }
+        for (DiscoveryRequest request : toSend) {
+            stream.onNext(request);
         }
     }
 

@@ -44,7 +44,8 @@ public final class ResourceConverter {
 
     static final String MESH_METADATA = "meshwork.io";
     static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
-    private static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ofSeconds(15);
+    /** Istio turns Envoy's 15 s default route timeout off, so long gRPC streams are not cut; so do we. */
+    private static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ZERO;
     private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
     private ResourceConverter() {

@@ -15,14 +15,11 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.meshwork.proxy.testing.GrpcBytes;
 import io.meshwork.proxy.testing.MeshResources;
 import io.meshwork.proxy.testing.MeshResources.Backend;
 import io.meshwork.proxy.testing.SidecarHarness;
 import io.meshwork.proxy.testing.TestControlPlane;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -37,30 +34,12 @@ import org.junit.jupiter.api.Test;
 /** gRPC through the sidecar (HTTP/2 prior knowledge in, one HTTP/2 connection out), trailers included. */
 class GrpcThroughSidecarTest {
 
-    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-    };
-    private static final MethodDescriptor<byte[], byte[]> UNARY = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("echo.Echo/Say")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-    private static final MethodDescriptor<byte[], byte[]> BIDI = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.BIDI_STREAMING).setFullMethodName("echo.Echo/Chat")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
-    private static final MethodDescriptor<byte[], byte[]> SERVER_STREAM = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName("echo.Echo/Count")
-            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+    private static final MethodDescriptor<byte[], byte[]> UNARY =
+            GrpcBytes.method("echo.Echo/Say", MethodDescriptor.MethodType.UNARY);
+    private static final MethodDescriptor<byte[], byte[]> BIDI =
+            GrpcBytes.method("echo.Echo/Chat", MethodDescriptor.MethodType.BIDI_STREAMING);
+    private static final MethodDescriptor<byte[], byte[]> SERVER_STREAM =
+            GrpcBytes.method("echo.Echo/Count", MethodDescriptor.MethodType.SERVER_STREAMING);
 
     private static TestControlPlane controlPlane;
     private static Server backend;

@@ -86,4 +86,38 @@ class UpstreamFailureTest {
                 HttpResponse.BodyHandlers.ofString());
         assertThat(ready.statusCode()).isEqualTo(503);
     }
+
+    @Test
+    void drainingClosesIdleKeepAliveConnections() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", harness.outboundPort())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write("GET /slow/1 HTTP/1.1\r\nHost: slow:8080\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            java.io.InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[4096];
+            int n = in.read(buffer);
+            assertThat(new String(buffer, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200");
+
+            HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + harness.sidecar.adminPort() + "/drain"))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+
+            // Whatever is left of the response, then the end of the stream: the sidecar closed it.
+            while (n >= 0) {
+                n = in.read(buffer);
+            }
+            assertThat(n).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void quitQuitQuitStopsTheSidecarSoAJobCanEnd() throws Exception {
+        HttpResponse<String> quit = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + harness.sidecar.adminPort() + "/quitquitquit"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(quit.statusCode()).isEqualTo(200);
+
+        CompletableFuture.runAsync(harness.sidecar::awaitStopped).get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(harness.sidecar.listenerPort("outbound")).isEqualTo(-1);
+    }
 }

@@ -182,6 +182,12 @@ public final class MeshResources {
                 : tcpFilter(cluster);
         listeners.put("inbound|" + port, Listener.newBuilder().setName("inbound|" + port)
                 .setAddress(address(host, port)).addFilterChains(FilterChain.newBuilder().addFilters(filter)).build());
+        // The capture listener (15006) gets the same filters, matched on the original destination port.
+        Listener.Builder capture = listeners.containsKey("inbound") ? listeners.get("inbound").toBuilder()
+                : Listener.newBuilder().setName("inbound").setAddress(address("0.0.0.0", 15006));
+        listeners.put("inbound", capture.addFilterChains(FilterChain.newBuilder()
+                .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)))
+                .addFilters(filter)).build());
         return this;
     }
 

@@ -103,6 +103,26 @@ class AdsClientTest {
     }
 
     @Test
+    void backsOffWhenTheControlPlaneKeepsResendingTheSameInvalidResource() throws Exception {
+        MeshResources good = reviews();
+        controlPlane.setSnapshot("productpage", "default", good.snapshot("1"));
+        client.start();
+        Eventually.await(Duration.ofSeconds(10), "a complete config", store::hasCompleteConfig);
+        var cluster = good.clusters().values().iterator().next().toBuilder()
+                .setConnectTimeout(com.google.protobuf.Duration.newBuilder().setSeconds(-1)).build();
+        controlPlane.setSnapshot("productpage", "default", Snapshot.create(List.of(cluster), "2",
+                good.assignments().values(), "1", good.allListeners(), "1", List.of(good.outboundRoutes()), "1",
+                List.of(), "1"));
+
+        Thread.sleep(2000);
+
+        // java-control-plane answers each NACK at once; the client spaces them 0.5 s, 1 s, 2 s, ...
+        assertThat(controlPlane.nacks()).hasSizeBetween(1, 4);
+        assertThat(controlPlane.nacks().get(0).getErrorDetail().getMessage())
+                .contains("field connect_timeout must be positive");
+    }
+
+    @Test
     void keepsServingAndReconnectsWhenTheControlPlaneRestarts() throws Exception {
         controlPlane.setSnapshot("productpage", "default", reviews().snapshot("1"));
         client.start();
