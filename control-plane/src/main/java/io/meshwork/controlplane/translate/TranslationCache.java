@@ -4,6 +4,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,7 +15,7 @@ import java.util.function.Supplier;
  * The translation of one {@link MeshSnapshot} for many proxies. What proxies share is built and
  * hashed once: outbound clusters, endpoints and the outbound listener for the whole snapshot, route
  * configurations and proxyless api_listeners per kind of proxy and namespace (short host names
- * differ by namespace). Only a sidecar's inbound part is its own. The result for a proxy equals
+ * differ by namespace), each virtual host once for its own namespace and once for all others. Only a sidecar's inbound part is its own. The result for a proxy equals
  * {@link Translator#translate}'s, versions included. Thread-safe; keep one while its snapshot is current.
  */
 public final class TranslationCache {
@@ -26,6 +27,8 @@ public final class TranslationCache {
     /** By {@code <kind>/<namespace>}: what a RouteBuilder or proxyless ListenerBuilder reads of the proxy. */
     private final ConcurrentMap<String, Lazy<HashedResources<RouteConfiguration>>> routes = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Lazy<HashedResources<Listener>>> apiListeners = new ConcurrentHashMap<>();
+    /** Shared by the route builders of all namespaces: most virtual hosts look the same from each. */
+    private final ConcurrentMap<RouteBuilder.VirtualHostKey, VirtualHost> virtualHosts = new ConcurrentHashMap<>();
 
     TranslationCache(MeshSnapshot snapshot) {
         this.snapshot = snapshot;
@@ -44,7 +47,7 @@ public final class TranslationCache {
         String kindAndNamespace = proxy.kind() + "/" + proxy.namespace();
         HashedResources<RouteConfiguration> proxyRoutes = routes
                 .computeIfAbsent(kindAndNamespace, key -> new Lazy<>(() ->
-                        HashedResources.of(new RouteBuilder(snapshot, proxy).build())))
+                        HashedResources.of(new RouteBuilder(snapshot, proxy, virtualHosts).build())))
                 .get();
         if (!proxy.isSidecar()) {
             HashedResources<Listener> listeners = apiListeners

@@ -7,6 +7,7 @@ import static io.meshwork.controlplane.translate.MeshFixture.tcp;
 import static io.meshwork.controlplane.translate.MeshFixture.workload;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +75,22 @@ class TranslationCacheTest {
 
         assertThat(cart.routesVersion()).isNotEqualTo(frontend.routesVersion());
         assertThat(cart.routes().get(0).getVirtualHostsList()).anySatisfy(host -> assertThat(host.getDomainsList()).contains("cart"));
+    }
+
+    @Test
+    void aVirtualHostIsBuiltOnceForAllNamespacesButItsOwn() {
+        VirtualHost fromShop = reviewsHost(cache.translate(CART_1));
+        VirtualHost fromOps = reviewsHost(cache.translate(ProxyNode.sidecar(ref("ops/tool-1"), "tool")));
+        VirtualHost fromDefault = reviewsHost(cache.translate(FRONTEND_1));
+
+        assertThat(fromOps).isSameAs(fromShop);
+        assertThat(fromDefault.getDomainsList()).contains("reviews");
+        assertThat(fromShop.getDomainsList()).doesNotContain("reviews");
+    }
+
+    private static VirtualHost reviewsHost(ProxyResources resources) {
+        return resources.routes().get(0).getVirtualHostsList().stream()
+                .filter(host -> host.getName().equals("reviews.default.svc.cluster.local:9080")).findFirst().orElseThrow();
     }
 
     @Test
