@@ -9,6 +9,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.meshwork.controlplane.model.MeshSnapshot;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /** Translating many proxies of one snapshot through one memo: same results, shared parts built once. */
@@ -108,6 +113,25 @@ class TranslationCacheTest {
     void proxylessClientsOfOneNamespaceShareTheirApiListeners() {
         assertThat(cache.translate(ProxyNode.proxyless("default")).listeners())
                 .isSameAs(cache.translate(ProxyNode.proxyless("default")).listeners());
+    }
+
+    @Test
+    void proxiesTranslatedConcurrentlyGetWhatTheyGetOneAtATime() throws Exception {
+        List<ProxyNode> proxies = List.of(FRONTEND_1, FRONTEND_2, CART_1, ProxyNode.proxyless("default"), ProxyNode.proxyless("shop"));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<ProxyResources>> results = new ArrayList<>();
+            for (int round = 0; round < 20; round++) {
+                TranslationCache shared = Translator.forSnapshot(MESH);
+                proxies.forEach(proxy -> results.add(pool.submit(() -> shared.translate(proxy))));
+            }
+            for (int i = 0; i < results.size(); i++) {
+                ProxyNode proxy = proxies.get(i % proxies.size());
+                assertThat(results.get(i).get()).as(proxy.groupKey()).isEqualTo(Translator.translate(MESH, proxy));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test
