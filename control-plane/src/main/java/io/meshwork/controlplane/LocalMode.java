@@ -5,9 +5,11 @@ import io.meshwork.controlplane.source.local.LocalConfigWatcher;
 import io.meshwork.controlplane.translate.ProxyNode;
 import io.meshwork.controlplane.translate.ProxyResources;
 import io.meshwork.controlplane.translate.SnapshotValidator;
+import io.meshwork.controlplane.translate.TranslationCache;
 import io.meshwork.controlplane.translate.Translator;
 import io.meshwork.controlplane.xds.GroupResources;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,10 +27,18 @@ public final class LocalMode {
         return new ControlPlane(options, folder(configDir), translation());
     }
 
-    /** Meshwork's translator and validator, as the ADS server consumes them. */
+    /**
+     * Meshwork's translator and validator, as the ADS server consumes them. The parts every proxy shares
+     * (clusters, endpoints, per-namespace routes) are built once per snapshot, not once per group.
+     */
     public static ControlPlane.Translation translation() {
+        AtomicReference<TranslationCache> current = new AtomicReference<>();
         return new ControlPlane.Translation(
-                (snapshot, group, node) -> toGroup(Translator.translate(snapshot, ProxyNode.fromNode(node))),
+                (snapshot, group, node) -> {
+                    TranslationCache cache = current.updateAndGet(
+                            c -> c != null && c.snapshot() == snapshot ? c : Translator.forSnapshot(snapshot));
+                    return toGroup(cache.translate(ProxyNode.fromNode(node)));
+                },
                 node -> ProxyNode.fromNode(node).groupKey(),
                 (group, resources) -> SnapshotValidator.validate(new ProxyResources(resources.clusters(),
                         resources.endpoints(), resources.listeners(), resources.routes(),

@@ -32,20 +32,32 @@ public final class ClusterBuilder {
     }
 
     public List<Cluster> build() {
+        List<Cluster> clusters = new ArrayList<>(outbound(snapshot));
+        clusters.addAll(inbound());
+        return List.copyOf(clusters);
+    }
+
+    /** The EDS cluster of every service port: the same for every proxy of the snapshot. */
+    static List<Cluster> outbound(MeshSnapshot snapshot) {
         List<Cluster> clusters = new ArrayList<>();
         for (MeshService service : snapshot.services().values()) {
             for (ServicePort port : service.ports()) {
                 clusters.add(outbound(service, port));
             }
         }
-        List<InboundPort> inboundPorts = InboundPort.of(snapshot, proxy);
-        inboundPorts.stream()
-                .map(InboundPort::appPort).distinct()
-                .forEach(appPort -> clusters.add(inbound(appPort, inboundPorts)));
         return List.copyOf(clusters);
     }
 
-    private Cluster outbound(MeshService service, ServicePort port) {
+    /** The loopback clusters of this proxy's meshed workload; none for other proxies. */
+    List<Cluster> inbound() {
+        List<InboundPort> inboundPorts = InboundPort.of(snapshot, proxy);
+        return inboundPorts.stream()
+                .map(InboundPort::appPort).distinct()
+                .map(appPort -> inbound(appPort, inboundPorts))
+                .toList();
+    }
+
+    private static Cluster outbound(MeshService service, ServicePort port) {
         String name = ResourceNames.outboundCluster(service.ref(), port.port());
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("service", service.ref().name());

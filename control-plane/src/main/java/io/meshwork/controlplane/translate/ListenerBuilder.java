@@ -38,12 +38,13 @@ public final class ListenerBuilder {
             return apiListeners();
         }
         List<Listener> listeners = new ArrayList<>();
-        listeners.add(outbound());
+        listeners.add(outbound(snapshot));
         listeners.addAll(inbound());
         return List.copyOf(listeners);
     }
 
-    private Listener outbound() {
+    /** The outbound listener: the same for every sidecar of the snapshot. */
+    static Listener outbound(MeshSnapshot snapshot) {
         Listener.Builder listener = Listener.newBuilder()
                 .setName(ResourceNames.OUTBOUND)
                 .setAddress(EnvoyProtos.socketAddress(ANY_ADDRESS, ResourceNames.OUTBOUND_PORT))
@@ -70,7 +71,8 @@ public final class ListenerBuilder {
         return listener.build();
     }
 
-    private List<Listener> inbound() {
+    /** The inbound listeners of this sidecar's meshed workload; none for others. */
+    List<Listener> inbound() {
         List<InboundPort> ports = InboundPort.of(snapshot, proxy);
         if (ports.isEmpty()) {
             return List.of();

@@ -15,6 +15,7 @@ import io.meshwork.controlplane.model.Protocol;
 import io.meshwork.controlplane.model.ServicePort;
 import io.meshwork.controlplane.model.TrafficSplit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,10 +34,25 @@ public final class RouteBuilder {
 
     private final MeshSnapshot snapshot;
     private final ProxyNode proxy;
+    private final Map<VirtualHostKey, VirtualHost> virtualHosts;
 
     public RouteBuilder(MeshSnapshot snapshot, ProxyNode proxy) {
+        this(snapshot, proxy, new HashMap<>());
+    }
+
+    /**
+     * With {@code virtualHosts} shared by the builders of one snapshot (a thread-safe map when they
+     * run concurrently): a service's virtual host differs only by whether the client is in its
+     * namespace, so every other namespace reuses the one built first.
+     */
+    RouteBuilder(MeshSnapshot snapshot, ProxyNode proxy, Map<VirtualHostKey, VirtualHost> virtualHosts) {
         this.snapshot = snapshot;
         this.proxy = proxy;
+        this.virtualHosts = virtualHosts;
+    }
+
+    /** All a virtual host depends on besides the snapshot. */
+    record VirtualHostKey(ObjectRef service, int port, boolean withPortlessNames, boolean sameNamespace) {
     }
 
     public List<RouteConfiguration> build() {
@@ -88,6 +104,19 @@ public final class RouteBuilder {
     }
 
     private VirtualHost virtualHost(MeshService service, ServicePort port, boolean withPortlessNames) {
+        VirtualHostKey key = new VirtualHostKey(service.ref(), port.port(), withPortlessNames,
+                service.ref().namespace().equals(proxy.namespace()));
+        VirtualHost host = virtualHosts.get(key);
+        if (host == null) {
+            // Built outside the map's lock; two threads racing build equal hosts and either may stay.
+            host = buildVirtualHost(service, port, withPortlessNames);
+            VirtualHost raced = virtualHosts.putIfAbsent(key, host);
+            host = raced != null ? raced : host;
+        }
+        return host;
+    }
+
+    private VirtualHost buildVirtualHost(MeshService service, ServicePort port, boolean withPortlessNames) {
         VirtualHost.Builder host = VirtualHost.newBuilder()
                 .setName(ResourceNames.serviceHostPort(service.ref(), port.port()));
         for (String name : ResourceNames.hostNames(service.ref(), proxy.namespace())) {

@@ -4,7 +4,8 @@ import io.meshwork.controlplane.model.MeshSnapshot;
 
 /**
  * Translates the mesh model into the Envoy v3 resources of one proxy: a pure function, no I/O.
- * A sidecar whose workload is not (yet) in the snapshot still gets its outbound config.
+ * A sidecar whose workload is not (yet) in the snapshot still gets its outbound config. To
+ * translate many proxies of one snapshot, {@link #forSnapshot} shares the work they have in common.
  */
 public final class Translator {
 
@@ -12,10 +13,11 @@ public final class Translator {
     }
 
     public static ProxyResources translate(MeshSnapshot snapshot, ProxyNode proxy) {
-        return ProxyResources.of(
-                new ClusterBuilder(snapshot, proxy).build(),
-                new EndpointBuilder(snapshot).build(),
-                new ListenerBuilder(snapshot, proxy).build(),
-                new RouteBuilder(snapshot, proxy).build());
+        return forSnapshot(snapshot).translate(proxy);
+    }
+
+    /** A memo for translating many proxies of {@code snapshot}; each result equals {@link #translate}'s. */
+    public static TranslationCache forSnapshot(MeshSnapshot snapshot) {
+        return new TranslationCache(snapshot);
     }
 }
