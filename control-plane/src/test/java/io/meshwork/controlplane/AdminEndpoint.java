@@ -14,22 +14,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The control plane's admin endpoint on loopback, as tests read it: raw responses, one metric, the proxies. */
-final class AdminEndpoint {
+public final class AdminEndpoint {
 
     private final HttpClient http = HttpClient.newHttpClient();
     private final int port;
 
-    AdminEndpoint(int port) {
+    public AdminEndpoint(int port) {
         this.port = port;
     }
 
-    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+    public HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
     /** The value of the unlabelled sample {@code name} in {@code /metrics}. */
-    double metric(String name) throws IOException, InterruptedException {
+    public double metric(String name) throws IOException, InterruptedException {
         String metrics = get("/metrics").body();
         Matcher sample = Pattern.compile("(?m)^" + Pattern.quote(name) + " (\\S+)$").matcher(metrics);
         if (!sample.find()) {
@@ -39,7 +39,7 @@ final class AdminEndpoint {
     }
 
     /** {@code /debug/proxies}, one Struct per connected proxy. */
-    List<Struct> proxies() throws IOException, InterruptedException {
+    public List<Struct> proxies() throws IOException, InterruptedException {
         ListValue.Builder proxies = ListValue.newBuilder();
         JsonFormat.parser().merge(get("/debug/proxies").body(), proxies);
         return proxies.getValuesList().stream().map(Value::getStructValue).toList();

@@ -2,6 +2,7 @@ package io.meshwork.controlplane.bench;
 
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.core.v3.Node;
+import io.meshwork.controlplane.AdminEndpoint;
 import io.meshwork.controlplane.xds.AdsTestClient;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -114,14 +115,20 @@ public final class FilePushBenchmark {
                     }
                     Path temporary = dir.resolve("." + file + ".tmp");
                     Files.writeString(temporary, yaml);
+                    double[] pushBefore = controlPlane.pushLatency();
                     long start = System.nanoTime();
                     Files.move(temporary, dir.resolve(file), StandardCopyOption.ATOMIC_MOVE,
                             StandardCopyOption.REPLACE_EXISTING);
                     long[] ackNanos = pushed.await(roundTimeout);
                     long end = Arrays.stream(ackNanos).max().orElse(start);
                     String load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
-                    System.out.printf("  round %d%s: all %d ACKed %.0f ms after the move (load average %s)%n",
-                            round, round < 0 ? " (warm-up)" : "", clients, (end - start) / 1e6, load);
+                    double[] pushAfter = controlPlane.pushLatency();
+                    // The server's own histogram: from the new MeshSnapshot (after debounce and reload) to each ACK.
+                    double serverMean = (pushAfter[0] - pushBefore[0]) / Math.max(1, pushAfter[1] - pushBefore[1]) * 1e3;
+                    System.out.printf("  round %d%s: all %d ACKed %.0f ms after the move; server push latency (snapshot "
+                                    + "-> ACK) mean %.0f ms over %.0f ACKs (load average %s)%n",
+                            round, round < 0 ? " (warm-up)" : "", clients, (end - start) / 1e6, serverMean,
+                            pushAfter[1] - pushBefore[1], load);
                     if (round < 0) {
                         continue;
                     }
@@ -198,6 +205,7 @@ public final class FilePushBenchmark {
         private final Process process;
         private final BufferedReader out;
         private final PrintWriter in;
+        private final AdminEndpoint admin;
         final int xdsPort;
         final long startMillis;
 
@@ -212,6 +220,7 @@ public final class FilePushBenchmark {
             in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
             String[] ports = expect("ports");
             xdsPort = Integer.parseInt(ports[1]);
+            admin = new AdminEndpoint(Integer.parseInt(ports[2]));
             startMillis = Long.parseLong(ports[3]);
         }
 
@@ -219,6 +228,12 @@ public final class FilePushBenchmark {
         long heap() throws IOException {
             in.println("heap");
             return Long.parseLong(expect("heap")[1]);
+        }
+
+        /** {@code mesh_controlplane_push_latency_seconds} sum (seconds) and count, from the admin endpoint. */
+        double[] pushLatency() throws IOException, InterruptedException {
+            return new double[] {admin.metric("mesh_controlplane_push_latency_seconds_sum"),
+                    admin.metric("mesh_controlplane_push_latency_seconds_count")};
         }
 
         private String[] expect(String word) throws IOException {
