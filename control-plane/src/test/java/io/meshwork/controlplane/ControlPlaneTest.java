@@ -2,9 +2,7 @@ package io.meshwork.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
-import com.google.protobuf.util.JsonFormat;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import io.grpc.ManagedChannel;
@@ -15,11 +13,9 @@ import io.meshwork.controlplane.xds.Eventually;
 import io.meshwork.controlplane.xds.HandBuiltGenerator;
 import io.meshwork.controlplane.xds.ReviewsMesh;
 import io.meshwork.controlplane.xds.RouteTargetValidator;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,9 +28,9 @@ class ControlPlaneTest {
     private static final String CDS = Resources.V3.CLUSTER_TYPE_URL;
     private static final Duration WAIT = Duration.ofSeconds(5);
 
-    private final HttpClient http = HttpClient.newHttpClient();
     private final ManualSource source = new ManualSource();
     private ControlPlane controlPlane;
+    private AdminEndpoint admin;
     private ManagedChannel channel;
 
     @BeforeEach
@@ -42,6 +38,7 @@ class ControlPlaneTest {
         controlPlane = new ControlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), source,
                 new ControlPlane.Translation(new HandBuiltGenerator(), new ContractGroupKeys(),
                         new RouteTargetValidator())).start();
+        admin = new AdminEndpoint(controlPlane.adminPort());
         channel = NettyChannelBuilder.forAddress("127.0.0.1", controlPlane.xdsPort()).usePlaintext().build();
     }
 
@@ -52,8 +49,7 @@ class ControlPlaneTest {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controlPlane.adminPort() + path))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        return admin.get(path);
     }
 
     private void pushReviews() {
@@ -93,13 +89,12 @@ class ControlPlaneTest {
                 () -> controlPlane.ads().proxies().proxies().get(0).lastNack() != null);
 
         HttpResponse<String> response = get("/debug/proxies");
+        List<Struct> proxies = admin.proxies();
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
-        ListValue.Builder proxies = ListValue.newBuilder();
-        JsonFormat.parser().merge(response.body(), proxies);
-        assertThat(proxies.getValuesCount()).isEqualTo(1);
-        Struct proxy = proxies.getValues(0).getStructValue();
+        assertThat(proxies).hasSize(1);
+        Struct proxy = proxies.get(0);
         assertThat(proxy.getFieldsOrThrow("id").getStringValue()).isEqualTo("sidecar~productpage-v1-0.shop~10.0.0.7");
         assertThat(proxy.getFieldsOrThrow("group").getStringValue()).isEqualTo("sidecar/shop/productpage-v1-0");
         assertThat(proxy.getFieldsOrThrow("workload").getStringValue()).isEqualTo("productpage-v1-0");

@@ -2,8 +2,6 @@ package io.meshwork.controlplane.bench;
 
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.envoy.config.core.v3.Node;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
 import io.meshwork.controlplane.model.Locality;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
@@ -22,14 +20,12 @@ import io.meshwork.controlplane.xds.HandBuiltGenerator;
 import io.meshwork.controlplane.xds.ResourceGenerator;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Push benchmark (a harness, not a test): N simulated sidecars (raw ADS streams on loopback, each
@@ -47,11 +43,9 @@ import java.util.concurrent.TimeUnit;
 public final class XdsPushBenchmark {
 
     private static final String RDS = Resources.V3.ROUTE_TYPE_URL;
-    private static final List<String> TYPES = List.of(Resources.V3.CLUSTER_TYPE_URL, Resources.V3.ENDPOINT_TYPE_URL,
-            Resources.V3.LISTENER_TYPE_URL, RDS);
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> options = parse(args);
+        Map<String, String> options = BenchFigures.options(args);
         int[] clientCounts = Arrays.stream(options.getOrDefault("clients", "100,1000").split(","))
                 .mapToInt(Integer::parseInt).toArray();
         int services = Integer.parseInt(options.getOrDefault("services", "100"));
@@ -81,83 +75,46 @@ public final class XdsPushBenchmark {
         try (AdsServer server = new AdsServer(new InetSocketAddress("127.0.0.1", 0), serverGenerator,
                 new ContractGroupKeys(), GroupValidator.NONE, new SimpleMeterRegistry()).start()) {
             server.accept(mesh);
-            long heapBefore = heapUsedAfterGc();
+            long heapBefore = BenchFigures.heapUsedAfterGc();
 
-            // Per client, the route version it ACKed last; a round is done when all hold the target.
-            Map<Integer, String> ackedRoutes = new ConcurrentHashMap<>();
-            CountDownLatch[] connected = {new CountDownLatch(clients * TYPES.size())};
-            CountDownLatch[] done = {new CountDownLatch(0)};
-            String[] target = {""};
-            long[] ackNanos = new long[clients];
-            List<ManagedChannel> channels = new ArrayList<>();
-            List<AdsTestClient> streams = new ArrayList<>();
-            long connectStart = System.nanoTime();
+            List<Node> nodes = new ArrayList<>();
             for (int i = 0; i < clients; i++) {
-                int id = i;
-                ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
-                        .maxInboundMessageSize(64 << 20).build();
-                channels.add(channel);
-                java.util.Set<String> seen = ConcurrentHashMap.newKeySet();
-                AdsTestClient client = new AdsTestClient(channel,
-                        AdsTestClient.sidecarNode("app-" + i, "bench", "10.1." + (i / 250) + "." + (i % 250)), true,
-                        (typeUrl, v) -> {
-                            if (seen.add(typeUrl)) {
-                                connected[0].countDown();
-                            }
-                            if (typeUrl.equals(RDS)) {
-                                String previous = ackedRoutes.put(id, v);
-                                if (v.equals(target[0]) && !v.equals(previous)) {
-                                    ackNanos[id] = System.nanoTime();
-                                    done[0].countDown();
-                                }
-                            }
-                        });
-                TYPES.forEach(client::subscribe);
-                streams.add(client);
+                nodes.add(AdsTestClient.sidecarNode("app-" + i, "bench", "10.1." + (i / 250) + "." + (i % 250)));
             }
-            if (!connected[0].await(300, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("not all " + clients + " clients got their first config");
-            }
-            double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
-            long heapConnected = heapUsedAfterGc();
+            long connectStart = System.nanoTime();
+            try (SimulatedSidecars sidecars = SimulatedSidecars.connect(server.port(), nodes, Duration.ofSeconds(300))) {
+                double connectSeconds = (System.nanoTime() - connectStart) / 1e9;
+                long heapConnected = BenchFigures.heapUsedAfterGc();
 
-            List<Double> allAcked = new ArrayList<>();
-            List<Double> acceptMillis = new ArrayList<>();
-            List<Double> perProxy = new ArrayList<>();
-            for (int round = -warmup; round < rounds; round++) {
-                boolean even = (round + warmup) % 2 == 0;
-                MeshSnapshot next = mesh(++version, services, endpoints, even ? 10 : 90, even ? 90 : 10);
-                target[0] = generator.generate(next, "", null).versions().routes();
-                done[0] = new CountDownLatch(clients);
-                long start = System.nanoTime();
-                server.accept(next);
-                long accepted = System.nanoTime();
-                if (!done[0].await(300, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException("round " + round + ": not all clients ACKed within 300 s");
+                List<Double> allAcked = new ArrayList<>();
+                List<Double> acceptMillis = new ArrayList<>();
+                List<Double> perProxy = new ArrayList<>();
+                for (int round = -warmup; round < rounds; round++) {
+                    boolean even = (round + warmup) % 2 == 0;
+                    MeshSnapshot next = mesh(++version, services, endpoints, even ? 10 : 90, even ? 90 : 10);
+                    SimulatedSidecars.Round pushed = sidecars.expectChange(RDS);
+                    long start = System.nanoTime();
+                    server.accept(next);
+                    long accepted = System.nanoTime();
+                    long[] ackNanos = pushed.await(Duration.ofSeconds(300));
+                    long end = System.nanoTime();
+                    if (round < 0) {
+                        continue;
+                    }
+                    allAcked.add((end - start) / 1e6);
+                    acceptMillis.add((accepted - start) / 1e6);
+                    for (long t : ackNanos) {
+                        perProxy.add((t - start) / 1e6);
+                    }
                 }
-                long end = System.nanoTime();
-                if (round < 0) {
-                    continue;
-                }
-                allAcked.add((end - start) / 1e6);
-                acceptMillis.add((accepted - start) / 1e6);
-                for (long t : ackNanos) {
-                    perProxy.add((t - start) / 1e6);
-                }
-            }
-            System.out.printf("N=%d: connect+first config %.1f s; all ACKed after change: median %.0f ms, max %.0f ms "
-                            + "(server accept() median %.0f ms); per-proxy ACK p50 %.0f ms, p99 %.0f ms; "
-                            + "heap used after GC: %d MB before clients, %d MB with %d connected (%.0f KB per client, "
-                            + "simulated clients included)%n",
-                    clients, connectSeconds, median(allAcked), max(allAcked), median(acceptMillis),
-                    percentile(perProxy, 50), percentile(perProxy, 99), heapBefore >> 20, heapConnected >> 20, clients,
-                    (heapConnected - heapBefore) / 1024.0 / clients);
-            streams.forEach(AdsTestClient::close);
-            for (ManagedChannel channel : channels) {
-                channel.shutdownNow();
-            }
-            for (ManagedChannel channel : channels) {
-                channel.awaitTermination(10, TimeUnit.SECONDS);
+                System.out.printf("N=%d: connect+first config %.1f s; all ACKed after change: median %.0f ms, max %.0f ms "
+                                + "(server accept() median %.0f ms); per-proxy ACK p50 %.0f ms, p99 %.0f ms; "
+                                + "heap used after GC: %d MB before clients, %d MB with %d connected (%.0f KB per client, "
+                                + "simulated clients included)%n",
+                        clients, connectSeconds, BenchFigures.median(allAcked), BenchFigures.max(allAcked),
+                        BenchFigures.median(acceptMillis), BenchFigures.percentile(perProxy, 50),
+                        BenchFigures.percentile(perProxy, 99), heapBefore >> 20, heapConnected >> 20, clients,
+                        (heapConnected - heapBefore) / 1024.0 / clients);
             }
         }
     }
@@ -213,38 +170,5 @@ public final class XdsPushBenchmark {
             }
             return resources;
         }
-    }
-
-    private static long heapUsedAfterGc() throws InterruptedException {
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(200);
-        }
-        Runtime rt = Runtime.getRuntime();
-        return rt.totalMemory() - rt.freeMemory();
-    }
-
-    private static double median(List<Double> values) {
-        return percentile(values, 50);
-    }
-
-    private static double max(List<Double> values) {
-        return values.stream().mapToDouble(Double::doubleValue).max().orElse(0);
-    }
-
-    private static double percentile(List<Double> values, int p) {
-        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-        return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
-    }
-
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> options = new java.util.HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("expected --option value, got " + args[i]);
-            }
-            options.put(args[i].substring(2), args[i + 1]);
-        }
-        return options;
     }
 }

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -44,11 +45,7 @@ class GrpcXdsInteropTest {
         server = new AdsServer(new InetSocketAddress("127.0.0.1", 0), generator, new ContractGroupKeys(),
                 new RouteTargetValidator(), meters).start();
         server.accept(split(90, 10));
-        System.setProperty("io.grpc.xds.bootstrapConfig", """
-                {"xds_servers": [{"server_uri": "127.0.0.1:%d", "channel_creds": [{"type": "insecure"}],
-                                  "server_features": ["xds_v3"]}],
-                 "node": {"id": "proxyless~reviews-client", "metadata": {"MESH_NAMESPACE": "default"}}}
-                """.formatted(server.port()));
+        XdsBootstrap.proxylessClient(server.port(), "proxyless~reviews-client", ReviewsMesh.NAMESPACE);
         channel = Grpc.newChannelBuilder(TARGET, InsecureChannelCredentials.create()).build();
         // The first call resolves through xDS (LDS, RDS, CDS, EDS), which takes a few seconds.
         NamedBackend.call(channel);
@@ -81,13 +78,7 @@ class GrpcXdsInteropTest {
     }
 
     private static int callsTo(String backend, int calls) {
-        int hits = 0;
-        for (int i = 0; i < calls; i++) {
-            if (NamedBackend.call(channel).equals(backend)) {
-                hits++;
-            }
-        }
-        return hits;
+        return NamedBackend.callsTo(channel, backend, calls);
     }
 
     @Test
@@ -104,13 +95,9 @@ class GrpcXdsInteropTest {
         serve(split(90, 10));
 
         server.accept(split(0, 100));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        int consecutiveV2 = 0;
-        while (consecutiveV2 < 50 && System.nanoTime() < deadline) {
-            consecutiveV2 = NamedBackend.call(channel).equals("reviews-v2") ? consecutiveV2 + 1 : 0;
-        }
+        OptionalLong streak = NamedBackend.awaitStreak(channel, "reviews-v2", 50, Duration.ofSeconds(2));
 
-        assertThat(consecutiveV2).as("consecutive calls to v2 within 2 s of the push").isEqualTo(50);
+        assertThat(streak).as("50 calls in a row to v2 within 2 s of the push").isPresent();
         assertThat(callsTo("reviews-v2", 200)).isEqualTo(200);
     }
 

@@ -7,6 +7,8 @@ import io.meshwork.controlplane.model.ServicePort;
 import io.meshwork.controlplane.model.Workload;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -25,12 +27,19 @@ final class EndpointResolver {
 
     /** Endpoints of every service, ordered by service port and then workload. */
     static Map<ObjectRef, List<ServiceEndpoint>> resolve(Collection<MeshService> services, Collection<Workload> workloads) {
+        // Indexed by (namespace, label, value): scanning every workload for every service is quadratic,
+        // seconds at 1,000 services x 10 workloads.
+        Map<Label, List<Workload>> byLabel = new HashMap<>();
+        workloads.stream().sorted(Comparator.comparing(Workload::ref)).forEach(w -> w.labels().forEach((key, value) ->
+                byLabel.computeIfAbsent(new Label(w.ref().namespace(), key, value), l -> new ArrayList<>()).add(w)));
         Map<ObjectRef, List<ServiceEndpoint>> result = new TreeMap<>();
         for (MeshService service : services) {
-            List<Workload> selected = workloads.stream()
-                    .filter(w -> w.ref().namespace().equals(service.ref().namespace()))
+            List<Workload> selected = service.selector().entrySet().stream()
+                    .map(e -> byLabel.getOrDefault(new Label(service.ref().namespace(), e.getKey(), e.getValue()), List.of()))
+                    .min(Comparator.comparingInt(List::size))
+                    .orElse(List.of())
+                    .stream()
                     .filter(w -> w.matches(service.selector()))
-                    .sorted(java.util.Comparator.comparing(Workload::ref))
                     .toList();
             List<ServiceEndpoint> endpoints = new ArrayList<>();
             for (ServicePort port : service.ports()) {
@@ -42,6 +51,9 @@ final class EndpointResolver {
             result.put(service.ref(), endpoints);
         }
         return result;
+    }
+
+    private record Label(String namespace, String key, String value) {
     }
 
     static OptionalInt endpointPort(ServicePort port, Workload workload) {

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -74,7 +75,11 @@ public final class LocalConfigLoader {
     private LoadResult loadFiles(SortedMap<String, FileText> files) {
         List<ConfigProblem> problems = new ArrayList<>();
         CandidateObjects candidates = new CandidateObjects(lastGood, problems);
-        files.forEach((file, content) -> readFile(file, content, candidates, problems));
+        // Grouped once: looking them up per file would scan every object for every file.
+        Map<String, List<ConfigObject>> lastGoodByFile = lastGood.values().stream()
+                .collect(Collectors.groupingBy(o -> o.source().file()));
+        files.forEach((file, content) -> readFile(file, content, lastGoodByFile.getOrDefault(file, List.of()), candidates,
+                problems));
         Map<ConfigObject.Key, ConfigObject> accepted = SplitAcceptance.accept(candidates.objects, lastGood, problems);
         lastGood = accepted;
         problems.sort(Comparator.comparing(ConfigProblem::file).thenComparingInt(ConfigProblem::documentIndex)
@@ -82,8 +87,8 @@ public final class LocalConfigLoader {
         return new LoadResult(snapshot(accepted.values()), problems);
     }
 
-    private void readFile(String file, FileText content, CandidateObjects candidates, List<ConfigProblem> problems) {
-        List<ConfigObject> lastFromFile = lastGood.values().stream().filter(o -> o.source().file().equals(file)).toList();
+    private void readFile(String file, FileText content, List<ConfigObject> lastFromFile, CandidateObjects candidates,
+                          List<ConfigProblem> problems) {
         if (content.text() != null && content.text().isEmpty() && !lastFromFile.isEmpty()) {
             // Zero bytes is what a reader sees between an editor's truncate and its write.
             lastFromFile.forEach(candidates::offerLastGood);
@@ -112,7 +117,7 @@ public final class LocalConfigLoader {
             } else if (outcome instanceof DocumentOutcome.Rejected r) {
                 Optional<ConfigObject> previous = r.key() != null
                         ? Optional.ofNullable(lastGood.get(r.key()))
-                        : lastGood.values().stream().filter(o -> o.source().sameDocument(r.problem().location())).findFirst();
+                        : lastFromFile.stream().filter(o -> o.source().sameDocument(r.problem().location())).findFirst();
                 previous.ifPresent(candidates::offerLastGood);
                 problems.add(previous.map(p -> r.problem().withNote("still serving the last accepted version of "
                         + p.key() + " (from " + p.source().document() + ")")).orElse(r.problem()));
