@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -184,14 +185,32 @@ class RealControlPlaneTest {
         }
     }
 
+    private ManagedChannel grpcThroughSidecar() {
+        return NettyChannelBuilder.forAddress("127.0.0.1", harness.outboundPort())
+                .overrideAuthority("echo:9090").usePlaintext().build();
+    }
+
     @Test
     void aGrpcUnaryCallReachesTheGrpcServiceThroughTheSidecar() throws Exception {
-        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", harness.outboundPort())
-                .overrideAuthority("echo:9090").usePlaintext().build();
+        ManagedChannel channel = grpcThroughSidecar();
         try {
             byte[] reply = ClientCalls.blockingUnaryCall(channel, GrpcEcho.UNARY,
                     CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), "mesh".getBytes(StandardCharsets.UTF_8));
             assertThat(new String(reply, StandardCharsets.UTF_8)).isEqualTo("hello mesh");
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void aGrpcServerStreamReachesTheClientWholeThroughTheSidecar() throws Exception {
+        ManagedChannel channel = grpcThroughSidecar();
+        try {
+            Iterator<byte[]> replies = ClientCalls.blockingServerStreamingCall(channel, GrpcEcho.SERVER_STREAM,
+                    CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), "100".getBytes(StandardCharsets.UTF_8));
+            List<String> received = new ArrayList<>();
+            replies.forEachRemaining(reply -> received.add(new String(reply, StandardCharsets.UTF_8)));
+            assertThat(received).hasSize(100).startsWith("0", "1").endsWith("99");
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

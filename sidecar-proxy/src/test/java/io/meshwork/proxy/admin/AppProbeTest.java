@@ -10,6 +10,7 @@ import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.meshwork.proxy.SidecarProxy;
 import io.meshwork.proxy.testing.FreePort;
+import io.meshwork.proxy.testing.TestBackend;
 import io.meshwork.proxy.testing.TestControlPlane;
 import io.meshwork.proxy.xds.NodeIdentity;
 import java.io.IOException;
@@ -44,7 +45,7 @@ class AppProbeTest {
 
     @BeforeAll
     static void start() throws Exception {
-        app = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+        app = TestBackend.loopbackServer();
         app.createContext("/", exchange -> {
             seenHosts.add(exchange.getRequestHeaders().getFirst("Host") + " " + exchange.getRequestHeaders().getFirst("X-Probe"));
             int status = switch (exchange.getRequestURI().getPath()) {
