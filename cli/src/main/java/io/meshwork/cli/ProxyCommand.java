@@ -1,6 +1,7 @@
 package io.meshwork.cli;
 
 import io.meshwork.proxy.SidecarProxy;
+import io.meshwork.proxy.admin.AppProbes;
 import io.meshwork.proxy.xds.NodeIdentity;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -56,6 +57,11 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "Event-loop threads (as Envoy's --concurrency). Default: ${DEFAULT-VALUE}.")
     int concurrency;
 
+    @Option(names = "--app-probers", paramLabel = "JSON", defaultValue = "${env:MESH_KUBE_APP_PROBERS:-}",
+            description = "The app's kubelet probes to serve on the health port at /app-health/<container>/livez|readyz|startupz "
+                    + "(JSON path -> {httpGet|tcpSocket|grpc: {port, ...}, timeoutSeconds}). Default: $MESH_KUBE_APP_PROBERS.")
+    String appProbers;
+
     @Override
     public Integer call() throws Exception {
         if (!xds.contains(":")) {
@@ -65,7 +71,8 @@ public final class ProxyCommand implements Callable<Integer> {
                 : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options(xds,
                 new NodeIdentity(workload, namespace, serviceAccount, id, advertised(adminPort), advertised(metricsPort)), bindAddress, outboundPort, inboundPort,
-                adminPort, healthPort, metricsPort, duration(drainTimeout), Math.max(1, concurrency)));
+                adminPort, healthPort, metricsPort, duration(drainTimeout), Math.max(1, concurrency),
+                AppProbes.parse(appProbers)));
         // SIGTERM: stop accepting, let requests in flight finish up to the drain timeout, then exit.
         Runtime.getRuntime().addShutdownHook(new Thread(sidecar::drainAndStop, "sigterm-drain"));
         sidecar.start();

@@ -24,4 +24,13 @@ class ProxyCommandTest {
     void namesTheFlagOfAnUnreadableDrainTimeout() {
         assertThatThrownBy(() -> ProxyCommand.duration("soon")).hasMessageContaining("--drain-timeout");
     }
+
+    @Test
+    void refusesUnreadableAppProbersNamingTheVariableAndTheProbe() {
+        CliRun run = CliRun.run("proxy", "--xds", "127.0.0.1:1", "--workload", "w", "--namespace", "default",
+                "--instance", "test", "--app-probers", "{\"/app-health/app/livez\": {\"tcpSocket\": {}}}");
+        assertThat(run.exitCode()).isNotZero();
+        assertThat(run.err()).contains("MESH_KUBE_APP_PROBERS").contains("/app-health/app/livez")
+                .contains("tcpSocket.port is missing");
+    }
 }

@@ -2,6 +2,8 @@ package io.meshwork.proxy;
 
 import io.meshwork.proxy.admin.AdminServer;
 import io.meshwork.proxy.admin.AdminServer.Reply;
+import io.meshwork.proxy.admin.AppProber;
+import io.meshwork.proxy.admin.AppProbes;
 import io.meshwork.proxy.admin.ConfigDump;
 import io.meshwork.proxy.admin.MeshMetrics;
 import io.meshwork.proxy.cluster.ClusterManager;
@@ -17,6 +19,7 @@ import io.meshwork.proxy.xds.NodeIdentity;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -30,10 +33,21 @@ public final class SidecarProxy implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SidecarProxy.class);
 
-    /** Everything `mesh proxy` takes; ports 0 pick free ones (tests). */
+    /**
+     * Everything `mesh proxy` takes; ports 0 pick free ones (tests).
+     *
+     * @param appProbes the app's kubelet probes the health port serves at {@code /app-health/...}
+     */
     public record Options(String xdsTarget, NodeIdentity node, String bindAddress, int outboundPort,
                           int inboundPort, int adminPort, int healthPort, int metricsPort, Duration drainTimeout,
-                          int threads) {
+                          int threads, AppProbes appProbes) {
+
+        /** Without app probes. */
+        public Options(String xdsTarget, NodeIdentity node, String bindAddress, int outboundPort, int inboundPort,
+                       int adminPort, int healthPort, int metricsPort, Duration drainTimeout, int threads) {
+            this(xdsTarget, node, bindAddress, outboundPort, inboundPort, adminPort, healthPort, metricsPort,
+                    drainTimeout, threads, AppProbes.none());
+        }
     }
 
     private final Options options;
@@ -75,20 +89,28 @@ public final class SidecarProxy implements AutoCloseable {
     public SidecarProxy start() throws InterruptedException {
         String host = options.bindAddress();
         admin = new AdminServer(transport, host, options.adminPort(), this::admin);
-        health = new AdminServer(transport, host, options.healthPort(), request ->
-                request.uri().startsWith("/healthz/ready") && store.hasCompleteConfig() && !drain.draining()
-                        ? Reply.text(200, "ready\n") : Reply.text(503, store.hasCompleteConfig()
-                        ? "draining\n" : "waiting for the first complete config from " + options.xdsTarget() + "\n"));
+        AppProber appProber = new AppProber(transport, options.appProbes());
+        health = AdminServer.async(transport, host, options.healthPort(), request -> {
+            String path = request.uri().split("\\?", 2)[0];
+            return path.startsWith(AppProbes.PATH_PREFIX) ? appProber.probe(path)
+                    : CompletableFuture.completedFuture(healthz(path));
+        });
         prometheus = new AdminServer(transport, host, options.metricsPort(), request ->
                 request.uri().startsWith("/stats/prometheus")
                         ? new Reply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())
                         : Reply.text(404, "try /stats/prometheus\n"));
         ads.start();
-        LOG.info("Sidecar {} ready ({}): outbound {}:{}, inbound {}:{}, admin {}:{}, health {}:{}, metrics {}:{}, "
-                        + "xDS {}", options.node().nodeId(), transport.name(), host, options.outboundPort(), host,
-                options.inboundPort(), host, admin.port(), host, health.port(), host, prometheus.port(),
-                options.xdsTarget());
+        LOG.info("Sidecar {} ready ({}): outbound {}:{}, inbound {}:{}, admin {}:{}, health {}:{} ({} app probes), "
+                        + "metrics {}:{}, xDS {}", options.node().nodeId(), transport.name(), host, options.outboundPort(),
+                host, options.inboundPort(), host, admin.port(), host, health.port(),
+                options.appProbes().byPath().size(), host, prometheus.port(), options.xdsTarget());
         return this;
+    }
+
+    private Reply healthz(String path) {
+        return path.startsWith("/healthz/ready") && store.hasCompleteConfig() && !drain.draining()
+                ? Reply.text(200, "ready\n") : Reply.text(503, store.hasCompleteConfig()
+                ? "draining\n" : "waiting for the first complete config from " + options.xdsTarget() + "\n");
     }
 
     private Reply admin(FullHttpRequest request) {

@@ -4,6 +4,7 @@ import io.envoyproxy.controlplane.cache.DeltaResponse;
 import io.envoyproxy.controlplane.cache.DeltaWatch;
 import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
 import io.envoyproxy.controlplane.cache.NodeGroup;
+import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.Response;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
@@ -12,11 +13,13 @@ import io.envoyproxy.controlplane.server.DiscoveryServerCallbacks;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.envoyproxy.envoy.service.discovery.v3.DeltaDiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
+import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * java-control-plane's {@link SimpleCache}, made aware of the stream a request comes on, for two
@@ -30,6 +33,11 @@ import java.util.function.Consumer;
  *       version was unchanged: the library counts every resource of the last ACKed response as known,
  *       even once the client dropped it. Here a resource only counts as known while the client's
  *       previous request on the stream still named it.
+ *   <li>A NACK carries the last accepted version, so the library saw a client behind and answered it at
+ *       once with the very version it had just rejected, again after every NACK: a storm of thousands
+ *       of responses a second (java-control-plane has no NACK handling). Here a NACK of the stream's
+ *       latest response opens the watch as if the client were at the rejected version: nothing is
+ *       sent until the group's version of that type changes, and then the new one is.
  * </ul>
  * The library runs the callbacks and then opens the watch on the same thread, within one request,
  * which is how the stream's state reaches {@code createWatch}.
@@ -47,13 +55,26 @@ final class StreamAwareCache extends SimpleCache<String> implements DiscoverySer
     public void onV3StreamRequest(long streamId, DiscoveryRequest request) {
         Stream stream = stream(streamId, request.hasNode() ? request.getNode() : null);
         Set<String> previous = stream.subscriptions.put(request.getTypeUrl(), Set.copyOf(request.getResourceNamesList()));
-        pending.set(new Pending(stream.node, previous));
+        Sent latest = stream.latestSent.get(request.getTypeUrl());
+        // The library ignores a request whose nonce is not its latest response's, so only that one can be rejected.
+        Sent rejected = request.hasErrorDetail() && latest != null && latest.nonce().equals(request.getResponseNonce())
+                ? latest : null;
+        pending.set(new Pending(stream.node, previous, rejected));
     }
 
     @Override
     public void onV3StreamDeltaRequest(long streamId, DeltaDiscoveryRequest request) {
         Stream stream = stream(streamId, request.hasNode() ? request.getNode() : null);
-        pending.set(new Pending(stream.node, null));
+        pending.set(new Pending(stream.node, null, null));
+    }
+
+    @Override
+    public void onV3StreamResponse(long streamId, DiscoveryRequest request, DiscoveryResponse response) {
+        Stream stream = streams.get(streamId);
+        if (stream != null) {
+            stream.latestSent.put(response.getTypeUrl(), new Sent(response.getNonce(), response.getVersionInfo(),
+                    response.getResourcesList().stream().map(Resources::getResourceName).collect(Collectors.toSet())));
+        }
     }
 
     @Override
@@ -76,8 +97,18 @@ final class StreamAwareCache extends SimpleCache<String> implements DiscoverySer
             known = new HashSet<>(knownResourceNames);
             known.retainAll(p.subscribedBefore);
         }
+        DiscoveryRequest.Builder rewritten = null;
         if (!request.v3Request().hasNode() && p.node != null) {
-            request = XdsRequest.create(request.v3Request().toBuilder().setNode(p.node).build());
+            rewritten = request.v3Request().toBuilder().setNode(p.node);
+        }
+        if (p.rejected != null) {
+            // The client has seen the rejected resources: only names it newly asks for warrant an answer now.
+            rewritten = (rewritten == null ? request.v3Request().toBuilder() : rewritten)
+                    .setVersionInfo(p.rejected.version());
+            known = p.rejected.names();
+        }
+        if (rewritten != null) {
+            request = XdsRequest.create(rewritten.build());
         }
         return super.createWatch(ads, request, known, responseConsumer, hasClusterChanged, allowDefaultEmptyEdsUpdate);
     }
@@ -106,15 +137,24 @@ final class StreamAwareCache extends SimpleCache<String> implements DiscoverySer
     private Pending takePending() {
         Pending p = pending.get();
         pending.remove();
-        return p == null ? new Pending(null, null) : p;
+        return p == null ? new Pending(null, null, null) : p;
     }
 
     private static final class Stream {
         volatile Node node;
         final Map<String, Set<String>> subscriptions = new ConcurrentHashMap<>();
+        /** Per type URL, the latest response sent on the stream. */
+        final Map<String, Sent> latestSent = new ConcurrentHashMap<>();
     }
 
-    /** What the callback learned about the request whose watch is being opened on this thread. */
-    private record Pending(Node node, Set<String> subscribedBefore) {
+    private record Sent(String nonce, String version, Set<String> names) {
+    }
+
+    /**
+     * What the callback learned about the request whose watch is being opened on this thread.
+     *
+     * @param rejected the response this request NACKs, or null
+     */
+    private record Pending(Node node, Set<String> subscribedBefore, Sent rejected) {
     }
 }

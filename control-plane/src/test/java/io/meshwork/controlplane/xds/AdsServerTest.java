@@ -152,6 +152,33 @@ class AdsServerTest {
     }
 
     @Test
+    void aNackedVersionIsNotSentAgainOnThatStream() throws Exception {
+        Connected connected = connect("proxyless~rejects", RDS);
+        AdsTestClient client = connected.client();
+        double pushes = count("mesh.controlplane.pushes");
+
+        client.nack(connected.first(), "", "RouteConfiguration reviews: bad weights");
+        // Requests on a stream are handled in order: the CDS answer comes after any answer to the NACK.
+        client.subscribe(CDS);
+
+        assertThat(client.next().getTypeUrl()).isEqualTo(CDS);
+        assertThat(count("mesh.controlplane.pushes")).isEqualTo(pushes + 1);
+    }
+
+    @Test
+    void afterANackTheNextVersionIsSent() throws Exception {
+        Connected connected = connect("proxyless~recovers", RDS);
+        AdsTestClient client = connected.client();
+        client.nack(connected.first(), "", "RouteConfiguration reviews: bad weights");
+
+        server.accept(mesh("2", 50, 50));
+
+        DiscoveryResponse next = client.next(RDS);
+        assertThat(next.getVersionInfo()).isNotEqualTo(connected.first().getVersionInfo());
+        assertThat(next.getResourcesCount()).isEqualTo(connected.first().getResourcesCount());
+    }
+
+    @Test
     void resourceSubscribedAgainAfterAnUnsubscribeIsSentAgain() throws Exception {
         // grpc-java does this when a route drops a cluster and a later route brings it back.
         start().accept(mesh("1", 90, 10));

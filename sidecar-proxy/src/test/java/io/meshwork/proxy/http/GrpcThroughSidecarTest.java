@@ -7,20 +7,16 @@ import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
-import io.meshwork.proxy.testing.GrpcBytes;
+import io.meshwork.proxy.testing.GrpcEcho;
 import io.meshwork.proxy.testing.MeshResources;
 import io.meshwork.proxy.testing.MeshResources.Backend;
 import io.meshwork.proxy.testing.SidecarHarness;
 import io.meshwork.proxy.testing.TestControlPlane;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -34,12 +30,9 @@ import org.junit.jupiter.api.Test;
 /** gRPC through the sidecar (HTTP/2 prior knowledge in, one HTTP/2 connection out), trailers included. */
 class GrpcThroughSidecarTest {
 
-    private static final MethodDescriptor<byte[], byte[]> UNARY =
-            GrpcBytes.method("echo.Echo/Say", MethodDescriptor.MethodType.UNARY);
-    private static final MethodDescriptor<byte[], byte[]> BIDI =
-            GrpcBytes.method("echo.Echo/Chat", MethodDescriptor.MethodType.BIDI_STREAMING);
-    private static final MethodDescriptor<byte[], byte[]> SERVER_STREAM =
-            GrpcBytes.method("echo.Echo/Count", MethodDescriptor.MethodType.SERVER_STREAMING);
+    private static final MethodDescriptor<byte[], byte[]> UNARY = GrpcEcho.UNARY;
+    private static final MethodDescriptor<byte[], byte[]> BIDI = GrpcEcho.BIDI;
+    private static final MethodDescriptor<byte[], byte[]> SERVER_STREAM = GrpcEcho.SERVER_STREAM;
 
     private static TestControlPlane controlPlane;
     private static Server backend;
@@ -48,42 +41,7 @@ class GrpcThroughSidecarTest {
 
     @BeforeAll
     static void start() throws Exception {
-        backend = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(ServerServiceDefinition.builder("echo.Echo")
-                        .addMethod(UNARY, ServerCalls.asyncUnaryCall((request, response) -> {
-                            String text = new String(request, StandardCharsets.UTF_8);
-                            if (text.equals("fail")) {
-                                response.onError(Status.NOT_FOUND.withDescription("no such greeting").asException());
-                                return;
-                            }
-                            response.onNext(("hello " + text).getBytes(StandardCharsets.UTF_8));
-                            response.onCompleted();
-                        }))
-                        .addMethod(BIDI, ServerCalls.asyncBidiStreamingCall(response -> new StreamObserver<byte[]>() {
-                            @Override
-                            public void onNext(byte[] value) {
-                                response.onNext(("echo " + new String(value, StandardCharsets.UTF_8))
-                                        .getBytes(StandardCharsets.UTF_8));
-                            }
-
-                            @Override
-                            public void onError(Throwable t) {
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                                response.onCompleted();
-                            }
-                        }))
-                        .addMethod(SERVER_STREAM, ServerCalls.asyncServerStreamingCall((request, response) -> {
-                            int n = Integer.parseInt(new String(request, StandardCharsets.UTF_8));
-                            for (int i = 0; i < n; i++) {
-                                response.onNext(Integer.toString(i).getBytes(StandardCharsets.UTF_8));
-                            }
-                            response.onCompleted();
-                        }))
-                        .build())
-                .build().start();
+        backend = GrpcEcho.start();
         controlPlane = new TestControlPlane().start();
         MeshResources mesh = new MeshResources("default")
                 .service("echo", 9090, "grpc", List.of(Backend.of(backend.getPort(), "echo-v1", "v1")))

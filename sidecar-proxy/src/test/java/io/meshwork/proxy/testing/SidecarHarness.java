@@ -11,19 +11,22 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** A sidecar in-process on loopback, fed by a {@link TestControlPlane}, and an HTTP client using it as proxy. */
+/** A sidecar in-process on loopback, fed by an xDS server, and an HTTP client using it as proxy. */
 public final class SidecarHarness implements AutoCloseable {
 
     public static final String WORKLOAD = "productpage";
     public static final String NAMESPACE = "default";
 
-    public final TestControlPlane controlPlane;
     public final SidecarProxy sidecar;
     public final HttpClient client;
 
     public SidecarHarness(TestControlPlane controlPlane) throws InterruptedException {
-        this.controlPlane = controlPlane;
-        this.sidecar = new SidecarProxy(new SidecarProxy.Options(controlPlane.target(),
+        this(controlPlane.target());
+    }
+
+    /** A sidecar of workload {@value #WORKLOAD} talking ADS to {@code xdsTarget} ({@code host:port}). */
+    public SidecarHarness(String xdsTarget) throws InterruptedException {
+        this.sidecar = new SidecarProxy(new SidecarProxy.Options(xdsTarget,
                 new NodeIdentity(WORKLOAD, NAMESPACE, "bookinfo-productpage", "test"), "127.0.0.1", 0, 0, 0, 0, 0,
                 Duration.ofSeconds(2), 1)).start();
         Eventually.await(Duration.ofSeconds(15), "the sidecar's first complete config and outbound listener",

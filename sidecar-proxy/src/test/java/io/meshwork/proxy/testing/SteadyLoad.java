@@ -63,6 +63,13 @@ public final class SteadyLoad implements AutoCloseable {
         Eventually.await(Duration.ofSeconds(20), more + " more successful requests", () -> ok() >= target);
     }
 
+    /** Whether none of the next {@code window} successful answers came from {@code backend}. */
+    public boolean noneOfTheNextAnsweredBy(String backend, int window) {
+        int before = answeredBy(backend);
+        awaitMore(window);
+        return answeredBy(backend) == before;
+    }
+
     @Override
     public void close() throws InterruptedException {
         running.set(false);

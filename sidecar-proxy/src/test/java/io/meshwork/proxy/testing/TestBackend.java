@@ -18,15 +18,21 @@ public final class TestBackend implements AutoCloseable {
 
     static {
         // The JDK server writes headers and body separately; without TCP_NODELAY each response waits
-        // for the client's delayed ACK (40 ms).
+        // for the client's delayed ACK (40 ms). The JDK reads this once, when the JVM's first HttpServer
+        // starts: every test's HttpServer must come from loopbackServer() so that this runs first.
         System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
+    /** A JDK HttpServer on a free loopback port, with TCP_NODELAY; not started. */
+    public static HttpServer loopbackServer() throws IOException {
+        return HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
     }
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newFixedThreadPool(4);
 
     public TestBackend(String name) throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
+        server = loopbackServer();
         server.createContext("/", exchange -> {
             long bodyBytes = 0;
             try (InputStream in = exchange.getRequestBody()) {
