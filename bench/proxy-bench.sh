@@ -304,6 +304,10 @@ ELAPSED=$((SECONDS - START))
 # --- report ------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 <= 0 || a + 0 < 0) print "n/a"; else printf "%.2f", a / b }'; }
 added() { awk -v a="$1" -v d="$2" 'BEGIN { if (a == "" || d == "") print ""; else printf "%.0f", a - d }'; }
+verdict() { # value ge|le limit -> "value met" / "value missed" / "n/a"
+  awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN { if (v == "" || v == "n/a" || v == "-") { print "n/a"; exit }
+    ok = (op == "ge") ? (v + 0 >= l + 0) : (v + 0 <= l + 0); printf "%s %s", v, ok ? "met" : "**missed**" }'
+}
 REPORT="$WORK/report.md"
 {
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
@@ -348,6 +352,24 @@ REPORT="$WORK/report.md"
     fi
     echo "| $mode | ${m[0]} | ${m[1]} | ${m[2]} | ${m[3]} | $(ratio "${R[$mode,nginx,rps]}" "${R[$mode,haproxy,rps]}") | $(ratio "${R[$mode,nginx,cpu]}" "${R[$mode,haproxy,cpu]}") |"
   done
+  if [[ -n "$MESH_PID" ]]; then
+    echo
+    echo "Targets (met / missed), same run and pin mode:"
+    echo
+    echo "| pin mode | req/s ≥ 0.8× HAProxy | CPU/req ≤ 1.5× HAProxy | added p99 @1 ≤ 1.5× HAProxy | added p99 @10 ≤ 1.5× HAProxy | RSS under load ≤ 150 MB |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    for mode in "${MODES[@]}"; do
+      d1="${R[$mode,direct,p99_1]}"; d10="${R[$mode,direct,p99_10]}"
+      echo "| $mode | $(verdict "$(ratio "${R[$mode,meshwork,rps]}" "${R[$mode,haproxy,rps]}")" ge 0.8) \
+| $(verdict "$(ratio "${R[$mode,meshwork,cpu]}" "${R[$mode,haproxy,cpu]}")" le 1.5) \
+| $(verdict "$(ratio "$(added "${R[$mode,meshwork,p99_1]}" "$d1")" "$(added "${R[$mode,haproxy,p99_1]}" "$d1")")" le 1.5) \
+| $(verdict "$(ratio "$(added "${R[$mode,meshwork,p99_10]}" "$d10")" "$(added "${R[$mode,haproxy,p99_10]}" "$d10")")" le 1.5) \
+| $(verdict "${R[$mode,meshwork,rss]}" le 150) MB |"
+    done
+    echo
+    echo "Sidecar JVM flags (\`cli/src/main/resources/proxy-jvm.options\`, through \`./mesh proxy\`):"
+    echo "\`${MESH_PROXY_JVM_OPTS:-$(grep -v '^#' "$ROOT/cli/src/main/resources/proxy-jvm.options" | xargs)}\`."
+  fi
   if awk -v l="${LOADAVG%% *}" 'BEGIN { exit !(l > 1) }'; then
     echo
     echo "Other processes were busy during this run (load average above 1 on $(nproc) CPUs): req/s and tail"
