@@ -356,7 +356,7 @@ REPORT="$WORK/report.md"
     echo
     echo "Targets (met / missed), same run and pin mode:"
     echo
-    echo "| pin mode | req/s ≥ 0.8× HAProxy | CPU/req ≤ 1.5× HAProxy | added p99 @1 ≤ 1.5× HAProxy | added p99 @10 ≤ 1.5× HAProxy | RSS under load ≤ 150 MB |"
+    echo "| pin mode | req/s ≥ 0.8× HAProxy | CPU/req ≤ 1.5× HAProxy | added p99 @1 ≤ 1.5× HAProxy | added p99 @10 ≤ 1.5× HAProxy | RSS MB under load ≤ 150 |"
     echo "| --- | --- | --- | --- | --- | --- |"
     for mode in "${MODES[@]}"; do
       d1="${R[$mode,direct,p99_1]}"; d10="${R[$mode,direct,p99_10]}"
@@ -364,7 +364,7 @@ REPORT="$WORK/report.md"
 | $(verdict "$(ratio "${R[$mode,meshwork,cpu]}" "${R[$mode,haproxy,cpu]}")" le 1.5) \
 | $(verdict "$(ratio "$(added "${R[$mode,meshwork,p99_1]}" "$d1")" "$(added "${R[$mode,haproxy,p99_1]}" "$d1")")" le 1.5) \
 | $(verdict "$(ratio "$(added "${R[$mode,meshwork,p99_10]}" "$d10")" "$(added "${R[$mode,haproxy,p99_10]}" "$d10")")" le 1.5) \
-| $(verdict "${R[$mode,meshwork,rss]}" le 150) MB |"
+| $(verdict "${R[$mode,meshwork,rss]}" le 150) |"
     done
     echo
     echo "Sidecar JVM flags (\`cli/src/main/resources/proxy-jvm.options\`, through \`./mesh proxy\`):"
@@ -385,7 +385,8 @@ if [[ "$UPDATE" == 1 ]]; then
     echo "## Sidecar proxy"
     echo
     echo "Reproduce with \`bench/proxy-bench.sh\` (about 4 minutes; \`--duration S\` per point, default 9;"
-    echo "installs wrk, h2load, haproxy and nginx with apt-get when missing; loopback only)."
+    echo "installs wrk, h2load, haproxy and nginx with apt-get when missing; loopback only). \`--quick\` measures"
+    echo "direct, HAProxy and the sidecar in the split pin mode only, in about a minute, without touching this file."
     echo
     cat "$REPORT"
   } > "$SECTION"
