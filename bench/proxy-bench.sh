@@ -2,7 +2,10 @@
 # The sidecar proxy benchmark: the same small-response HTTP/1.1 workload direct to a backend,
 # through HAProxy, through nginx and through the Meshwork sidecar, measured in one run on loopback.
 #
-#   bench/proxy-bench.sh [--duration SECONDS] [--no-update]
+#   bench/proxy-bench.sh [--duration SECONDS] [--no-update] [--quick]
+#
+# --quick: only direct, HAProxy and the sidecar, only the split pin mode, and BENCHMARKS.md is not
+# touched; for checking a change of the sidecar against HAProxy in about a minute.
 #
 # Per target and pin mode: requests/s at saturation (50 connections), p50/p90/p99 at 1 and 10
 # connections (wrk --latency), the proxy's CPU time per request (utime+stime from /proc/<pid>/stat
@@ -16,11 +19,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DURATION="${BENCH_DURATION:-9}"
 UPDATE=1
+QUICK=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
     --no-update) UPDATE=0; shift ;;
-    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --quick) QUICK=1; UPDATE=0; shift ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -151,7 +156,8 @@ MESH_PID=""
 MESH_SKIP=""
 MESH_RSS_IDLE=""
 # `mesh X --help` on a CLI without X prints the top-level usage and exits 0: check whose usage it is.
-has_command() { (cd "$ROOT" && ./mesh "$1" --help 2>"$WORK/mesh-$1-help.err" | head -1 | grep -q "Usage: mesh $1"); }
+# (Not only the first line: JVM options such as -XX:StartFlightRecording print a line of their own first.)
+has_command() { (cd "$ROOT" && ./mesh "$1" --help 2>"$WORK/mesh-$1-help.err" | grep -c "^Usage: mesh $1" >/dev/null); }
 if ! has_command proxy; then
   MESH_SKIP="\`./mesh proxy --help\` does not show the proxy command's usage: the sidecar is not built into this tree"
 elif ! has_command control-plane; then
@@ -225,6 +231,8 @@ wrk_requests() { awk '/requests in/ {print $1}' <<<"$WRK_OUT"; }
 wrk_pct() { to_us "$(awk -v p="$1%" '$1 == p {print $2}' <<<"$WRK_OUT")"; }
 
 TARGETS=(direct haproxy nginx)
+MODES=(split shared)
+if [[ "$QUICK" == 1 ]]; then TARGETS=(direct haproxy); MODES=(split); fi
 if [[ -n "$MESH_PID" ]]; then TARGETS+=(meshwork); fi
 port_of() { case "$1" in direct) echo "$BACKEND_PORT" ;; haproxy) echo "$HAPROXY_PORT" ;; nginx) echo "$NGINX_PORT" ;; meshwork) echo "$MESH_OUT_PORT" ;; esac; }
 pid_of() { case "$1" in direct) echo "" ;; haproxy) echo "$HAPROXY_PID" ;; nginx) echo "$NGINX_PID" ;; meshwork) echo "$MESH_PID" ;; esac; }
@@ -259,7 +267,7 @@ slice() { # mode target connections
 
 START=$SECONDS
 LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
-for mode in split shared; do
+for mode in "${MODES[@]}"; do
   proxy_cpu=1; if [[ "$mode" == shared ]]; then proxy_cpu=0; fi
   for t in haproxy nginx meshwork; do
     pid="$(pid_of "$t")"; if [[ -n "$pid" ]]; then pin "$pid" "$proxy_cpu"; fi
@@ -296,6 +304,10 @@ ELAPSED=$((SECONDS - START))
 # --- report ------------------------------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 <= 0 || a + 0 < 0) print "n/a"; else printf "%.2f", a / b }'; }
 added() { awk -v a="$1" -v d="$2" 'BEGIN { if (a == "" || d == "") print ""; else printf "%.0f", a - d }'; }
+verdict() { # value ge|le limit -> "value met" / "value missed" / "n/a"
+  awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN { if (v == "" || v == "n/a" || v == "-") { print "n/a"; exit }
+    ok = (op == "ge") ? (v + 0 >= l + 0) : (v + 0 <= l + 0); printf "%s %s", v, ok ? "met" : "**missed**" }'
+}
 REPORT="$WORK/report.md"
 {
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
@@ -303,13 +315,13 @@ REPORT="$WORK/report.md"
   echo "slices (medians reported), wrk 1 thread; ${ELAPSED}s of measuring."
   echo "Backend: nginx, one worker, \`return 200\` of ${#BODY} bytes. HAProxy $(haproxy -v | head -1 | awk '{print $3}') (nbthread 1, http-reuse always),"
   echo "nginx $(nginx -v 2>&1 | sed 's|.*/||') (one worker, upstream keepalive, HTTP/1.1). Latencies in µs; CPU/req = proxy utime+stime / requests at 50 connections."
-  for mode in split shared; do
+  for mode in "${MODES[@]}"; do
     echo
     if [[ "$mode" == split ]]; then echo "**Pinned apart** (proxy on CPU 1; wrk and backend on CPU 0)"; else echo "**All on CPU 0**"; fi
     echo
     echo "| target | req/s @50 | CPU µs/req | p50 @1 | p90 @1 | p99 @1 | p50 @10 | p90 @10 | p99 @10 | added p50 @1 | added p99 @10 | RSS MB (idle / load) |"
     echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-    for t in direct haproxy nginx meshwork; do
+    for t in "${TARGETS[@]}" $([[ -z "$MESH_PID" ]] && echo meshwork); do
       if [[ "$t" == meshwork && -z "$MESH_PID" ]]; then
         echo "| meshwork | skipped (below) | | | | | | | | | | |"
         continue
@@ -329,7 +341,7 @@ REPORT="$WORK/report.md"
   echo
   echo "| pin mode | sidecar/HAProxy req/s | sidecar/HAProxy CPU/req | sidecar/HAProxy added p99 @1 | sidecar/HAProxy added p99 @10 | nginx/HAProxy req/s | nginx/HAProxy CPU/req |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
-  for mode in split shared; do
+  for mode in "${MODES[@]}"; do
     d1="${R[$mode,direct,p99_1]}"; d10="${R[$mode,direct,p99_10]}"
     if [[ -n "$MESH_PID" ]]; then
       m=( "$(ratio "${R[$mode,meshwork,rps]}" "${R[$mode,haproxy,rps]}")" "$(ratio "${R[$mode,meshwork,cpu]}" "${R[$mode,haproxy,cpu]}")"
@@ -340,6 +352,24 @@ REPORT="$WORK/report.md"
     fi
     echo "| $mode | ${m[0]} | ${m[1]} | ${m[2]} | ${m[3]} | $(ratio "${R[$mode,nginx,rps]}" "${R[$mode,haproxy,rps]}") | $(ratio "${R[$mode,nginx,cpu]}" "${R[$mode,haproxy,cpu]}") |"
   done
+  if [[ -n "$MESH_PID" ]]; then
+    echo
+    echo "Targets (met / missed), same run and pin mode:"
+    echo
+    echo "| pin mode | req/s ≥ 0.8× HAProxy | CPU/req ≤ 1.5× HAProxy | added p99 @1 ≤ 1.5× HAProxy | added p99 @10 ≤ 1.5× HAProxy | RSS MB under load ≤ 150 |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    for mode in "${MODES[@]}"; do
+      d1="${R[$mode,direct,p99_1]}"; d10="${R[$mode,direct,p99_10]}"
+      echo "| $mode | $(verdict "$(ratio "${R[$mode,meshwork,rps]}" "${R[$mode,haproxy,rps]}")" ge 0.8) \
+| $(verdict "$(ratio "${R[$mode,meshwork,cpu]}" "${R[$mode,haproxy,cpu]}")" le 1.5) \
+| $(verdict "$(ratio "$(added "${R[$mode,meshwork,p99_1]}" "$d1")" "$(added "${R[$mode,haproxy,p99_1]}" "$d1")")" le 1.5) \
+| $(verdict "$(ratio "$(added "${R[$mode,meshwork,p99_10]}" "$d10")" "$(added "${R[$mode,haproxy,p99_10]}" "$d10")")" le 1.5) \
+| $(verdict "${R[$mode,meshwork,rss]}" le 150) |"
+    done
+    echo
+    echo "Sidecar JVM flags (\`cli/src/main/resources/proxy-jvm.options\`, through \`./mesh proxy\`):"
+    echo "\`${MESH_PROXY_JVM_OPTS:-$(grep -v '^#' "$ROOT/cli/src/main/resources/proxy-jvm.options" | xargs)}\`."
+  fi
   if awk -v l="${LOADAVG%% *}" 'BEGIN { exit !(l > 1) }'; then
     echo
     echo "Other processes were busy during this run (load average above 1 on $(nproc) CPUs): req/s and tail"
@@ -355,7 +385,8 @@ if [[ "$UPDATE" == 1 ]]; then
     echo "## Sidecar proxy"
     echo
     echo "Reproduce with \`bench/proxy-bench.sh\` (about 4 minutes; \`--duration S\` per point, default 9;"
-    echo "installs wrk, h2load, haproxy and nginx with apt-get when missing; loopback only)."
+    echo "installs wrk, h2load, haproxy and nginx with apt-get when missing; loopback only). \`--quick\` measures"
+    echo "direct, HAProxy and the sidecar in the split pin mode only, in about a minute, without touching this file."
     echo
     cat "$REPORT"
   } > "$SECTION"

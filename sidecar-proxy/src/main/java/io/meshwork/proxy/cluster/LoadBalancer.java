@@ -1,7 +1,9 @@
 package io.meshwork.proxy.cluster;
 
 import io.meshwork.proxy.endpoint.EndpointConfig;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,11 +18,16 @@ public final class LoadBalancer {
 
     private final ClusterConfig cluster;
     private final List<EndpointConfig> healthy;
+    /** The shared counters of this cluster's endpoints, looked up once per config instead of per request. */
+    private final Map<EndpointConfig, AtomicInteger> counters = new IdentityHashMap<>();
     private final AtomicInteger next = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
 
     public LoadBalancer(ClusterConfig cluster) {
         this.cluster = cluster;
         this.healthy = cluster.endpoints().stream().filter(EndpointConfig::healthy).toList();
+        for (EndpointConfig endpoint : healthy) {
+            counters.put(endpoint, active(endpoint));
+        }
     }
 
     public ClusterConfig cluster() {
@@ -40,9 +47,15 @@ public final class LoadBalancer {
             ThreadLocalRandom random = ThreadLocalRandom.current();
             EndpointConfig a = healthy.get(random.nextInt(size));
             EndpointConfig b = healthy.get(random.nextInt(size));
-            return active(a).get() <= active(b).get() ? a : b;
+            return counter(a).get() <= counter(b).get() ? a : b;
         }
         return healthy.get(Math.floorMod(next.getAndIncrement(), size));
+    }
+
+    /** {@link #active} for an endpoint this balancer picked, without building its key. */
+    public AtomicInteger counter(EndpointConfig endpoint) {
+        AtomicInteger counter = counters.get(endpoint);
+        return counter != null ? counter : active(endpoint);
     }
 
     /** The in-flight request count of an endpoint (incremented and decremented by the proxy). */

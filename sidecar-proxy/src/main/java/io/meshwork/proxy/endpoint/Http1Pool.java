@@ -55,7 +55,10 @@ final class Http1Pool implements EndpointPool {
         busy++;
         connect.addListener(f -> {
             if (f.isSuccess()) {
-                promise.setSuccess(connect.channel());
+                Channel channel = connect.channel();
+                // Once per connection (not per release, where listeners would pile up on a long-lived one).
+                channel.closeFuture().addListener(c -> idle.remove(channel));
+                promise.setSuccess(channel);
             } else {
                 busy--;
                 promise.setFailure(f.cause());
@@ -73,7 +76,6 @@ final class Http1Pool implements EndpointPool {
             return;
         }
         idle.addLast(channel);
-        channel.closeFuture().addListener(f -> idle.remove(channel));
         // Read while idle so a server-side close is noticed before the connection is reused.
         channel.read();
     }

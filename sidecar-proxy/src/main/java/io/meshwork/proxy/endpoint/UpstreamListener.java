@@ -7,5 +7,8 @@ public interface UpstreamListener {
 
     void onUpstreamRead(HttpObject message);
 
+    /** The end of one read batch: what {@link #onUpstreamRead} wrote without flushing goes out now. */
+    void onUpstreamReadComplete();
+
     void onUpstreamClosed();
 }

@@ -19,8 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class UpstreamPools {
 
     private final Class<? extends SocketChannel> channelType;
-    private final Map<EventLoop, Map<String, EndpointPool>> byLoop = new ConcurrentHashMap<>();
-    private volatile Set<String> live = Set.of();
+    private final Map<EventLoop, Map<PoolKey, EndpointPool>> byLoop = new ConcurrentHashMap<>();
+    private volatile Set<PoolKey> live = Set.of();
+
+    /** Identifies a pool; a record, so the per-request lookup builds no string. */
+    private record PoolKey(String host, int port, boolean http2) {
+    }
 
     public UpstreamPools(Class<? extends SocketChannel> channelType) {
         this.channelType = channelType;
@@ -28,8 +32,11 @@ public final class UpstreamPools {
 
     /** The pool for an endpoint of a cluster on the calling event loop. */
     public EndpointPool pool(EventLoop loop, ClusterConfig cluster, String host, int port) {
-        Map<String, EndpointPool> pools = byLoop.computeIfAbsent(loop, key -> new HashMap<>());
-        String key = key(host, port, cluster.http2());
+        Map<PoolKey, EndpointPool> pools = byLoop.get(loop);
+        if (pools == null) {
+            pools = byLoop.computeIfAbsent(loop, key -> new HashMap<>());
+        }
+        PoolKey key = new PoolKey(host, port, cluster.http2());
         EndpointPool pool = pools.get(key);
         if (pool == null) {
             InetSocketAddress address = new InetSocketAddress(host, port);
@@ -43,13 +50,13 @@ public final class UpstreamPools {
 
     /** Drains pools whose endpoint no cluster of the new config names (on each pool's own loop). */
     public void update(ProxyConfig config) {
-        Set<String> next = new HashSet<>();
+        Set<PoolKey> next = new HashSet<>();
         for (ClusterConfig cluster : config.clusters().values()) {
-            cluster.endpoints().forEach(e -> next.add(key(e.host(), e.port(), cluster.http2())));
+            cluster.endpoints().forEach(e -> next.add(new PoolKey(e.host(), e.port(), cluster.http2())));
         }
         live = Set.copyOf(next);
         byLoop.forEach((loop, pools) -> loop.execute(() -> {
-            Set<String> current = live;
+            Set<PoolKey> current = live;
             pools.entrySet().removeIf(entry -> {
                 if (!current.contains(entry.getKey())) {
                     entry.getValue().drain();
@@ -58,9 +65,5 @@ public final class UpstreamPools {
                 return false;
             });
         }));
-    }
-
-    private static String key(String host, int port, boolean http2) {
-        return host + ":" + port + (http2 ? "/h2" : "/h1");
     }
 }

@@ -49,6 +49,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,6 +90,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private int status;
     private long startNanos;
     private ScheduledFuture<?> timeout;
+    /** The in-flight count of the chosen endpoint, decremented when the exchange ends. */
+    private AtomicInteger activeCount;
+    /** The last response part written but not yet flushed in the current upstream read batch. */
+    private ChannelFuture unflushed;
 
     public HttpProxyHandler(ProxyServices services, ListenerConfig.HttpFilter filter, boolean http2Downstream) {
         this.services = services;
@@ -155,6 +160,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         responseStarted = false;
         skipInformationalEnd = false;
         status = 0;
+        unflushed = null;
         balancer = null;
         endpoint = null;
         services.drain().begin();
@@ -234,7 +240,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                     + balancer.cluster().service() + " (cluster " + clusterName + ")");
             return;
         }
-        LoadBalancer.active(endpoint).incrementAndGet();
+        activeCount = balancer.counter(endpoint);
+        activeCount.incrementAndGet();
         prepareUpstreamHeaders(headers);
         long timeoutMillis = route.timeout().toMillis();
         if (timeoutMillis > 0) {
@@ -395,19 +402,31 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             upstream.read();
             return;
         }
-        boolean done = msg instanceof LastHttpContent;
-        ChannelFuture written = ctx.writeAndFlush(msg);
-        if (!done) {
-            int current = generation;
-            Channel from = upstream;
-            written.addListener(f -> {
-                if (f.isSuccess() && current == generation && upstream == from) {
-                    from.read();
-                }
-            });
+        if (!(msg instanceof LastHttpContent)) {
+            // Flushed at the end of the upstream read batch: one write syscall for headers and body.
+            unflushed = ctx.write(msg);
             return;
         }
-        finish(written);
+        unflushed = null;
+        finish(ctx.writeAndFlush(msg));
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        ChannelFuture written = unflushed;
+        if (written == null) {
+            return;
+        }
+        unflushed = null;
+        ctx.flush();
+        // The next upstream read only once this batch is out (backpressure).
+        int current = generation;
+        Channel from = upstream;
+        written.addListener(f -> {
+            if (f.isSuccess() && current == generation && upstream == from) {
+                from.read();
+            }
+        });
     }
 
     private void prepareDownstreamHeaders(HttpResponse response) {
@@ -445,8 +464,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             timeout.cancel(false);
             timeout = null;
         }
-        if (endpoint != null && balancer != null) {
-            LoadBalancer.active(endpoint).decrementAndGet();
+        if (activeCount != null) {
+            activeCount.decrementAndGet();
+            activeCount = null;
         }
         services.metrics().request(balancer == null ? "unknown" : balancer.cluster().service(),
                 endpoint == null ? "unknown" : endpoint.workload(),
