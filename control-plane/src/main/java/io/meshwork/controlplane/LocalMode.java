@@ -33,6 +33,8 @@ public final class LocalMode {
      */
     public static ControlPlane.Translation translation() {
         AtomicReference<TranslationCache> current = new AtomicReference<>();
+        // Groups share most resources: each shared one is checked once, not once per group.
+        SnapshotValidator.Memo validated = new SnapshotValidator.Memo();
         return new ControlPlane.Translation(
                 (snapshot, group, node) -> {
                     TranslationCache cache = current.updateAndGet(
@@ -43,7 +45,7 @@ public final class LocalMode {
                 (group, resources) -> SnapshotValidator.validate(new ProxyResources(resources.clusters(),
                         resources.endpoints(), resources.listeners(), resources.routes(),
                         resources.versions().clusters(), resources.versions().endpoints(),
-                        resources.versions().listeners(), resources.versions().routes())));
+                        resources.versions().listeners(), resources.versions().routes()), validated));
     }
 
     /** A watched folder as a snapshot source; every problem found in it counts as one config error. */
