@@ -25,11 +25,11 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -64,8 +64,8 @@ public final class SnapshotValidator {
 
     /**
      * As {@link #validate(ProxyResources)}, with the checks of each ClusterLoadAssignment and
-     * RouteConfiguration that depend on that resource alone taken from {@code memo} when it has seen an
-     * equal resource (groups of one mesh snapshot share most of theirs), so that they run once, not
+     * RouteConfiguration that depend on that resource alone taken from {@code memo} when it has seen the
+     * same resource (groups of one mesh snapshot share most of theirs), so that they run once, not
      * once per group. The result is the same, in the same order.
      */
     public static List<String> validate(ProxyResources resources, Memo memo) {
@@ -75,11 +75,13 @@ public final class SnapshotValidator {
     }
 
     /**
-     * What the per-resource checks found, per resource content (weakly held: an entry goes with the
-     * last group holding its resource). Safe to share between threads and groups.
+     * What the per-resource checks found, per resource instance (by identity: hashing or comparing
+     * large resources by content would cost about what the checks do). It holds its resources, so
+     * keep one per set of resources that groups share, e.g. per {@link TranslationCache}. Safe to
+     * share between threads.
      */
     public static final class Memo {
-        private final Map<Message, List<Object>> checks = Collections.synchronizedMap(new WeakHashMap<>());
+        private final Map<Message, List<Object>> checks = Collections.synchronizedMap(new IdentityHashMap<>());
     }
 
     /** A cluster reference met in a memoized check: it depends on the group's clusters, so it is checked per group. */
