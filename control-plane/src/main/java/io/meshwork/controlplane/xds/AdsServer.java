@@ -2,6 +2,7 @@ package io.meshwork.controlplane.xds;
 
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Server;
@@ -53,7 +54,8 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         this.metrics = new XdsMetrics(meters, this::connectedProxies);
         this.cache = new StreamAwareCache(groupKeys::groupOf);
         this.registry = new ProxyRegistry(groupKeys, this::ensureGroup, metrics, Clock.systemUTC());
-        this.discoveryServer = new V3DiscoveryServer(List.of(registry, cache), cache);
+        this.discoveryServer = new V3DiscoveryServer(List.of(registry, cache), cache, new DefaultExecutorGroup(),
+                new SharedResourceSerializer());
     }
 
     /** Starts listening; returns once the port is bound. */
