@@ -40,10 +40,11 @@ public final class LocalMode {
                     return toGroup(cache.translate(ProxyNode.fromNode(node)));
                 },
                 node -> ProxyNode.fromNode(node).groupKey(),
+                // Groups share most resources, the cache's: each shared one is checked once, not once per group.
                 (group, resources) -> SnapshotValidator.validate(new ProxyResources(resources.clusters(),
                         resources.endpoints(), resources.listeners(), resources.routes(),
                         resources.versions().clusters(), resources.versions().endpoints(),
-                        resources.versions().listeners(), resources.versions().routes())));
+                        resources.versions().listeners(), resources.versions().routes()), memoOf(current.get())));
     }
 
     /** A watched folder as a snapshot source; every problem found in it counts as one config error. */
@@ -68,6 +69,10 @@ public final class LocalMode {
                 }
             }
         };
+    }
+
+    private static SnapshotValidator.Memo memoOf(TranslationCache cache) {
+        return cache == null ? null : cache.validationMemo();
     }
 
     private static GroupResources toGroup(ProxyResources r) {

@@ -22,8 +22,10 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,16 +48,77 @@ public final class SnapshotValidator {
     private final Set<String> clusterNames = new HashSet<>();
     private final Set<String> routeConfigNames = new HashSet<>();
     private final List<String> problems = new ArrayList<>();
+    private final Memo memo;
+    /** While a memoized check runs: its problems and its cluster references, in order, instead of {@link #problems}. */
+    private List<Object> recording;
 
-    private SnapshotValidator(ProxyResources resources) {
+    private SnapshotValidator(ProxyResources resources, Memo memo) {
         this.resources = resources;
+        this.memo = memo;
     }
 
     /** Every problem of {@code resources}; empty when they are consistent. */
     public static List<String> validate(ProxyResources resources) {
-        SnapshotValidator validator = new SnapshotValidator(resources);
+        return validate(resources, null);
+    }
+
+    /**
+     * As {@link #validate(ProxyResources)}, with the checks of each ClusterLoadAssignment and
+     * RouteConfiguration that depend on that resource alone taken from {@code memo} when it has seen the
+     * same resource (groups of one mesh snapshot share most of theirs), so that they run once, not
+     * once per group. The result is the same, in the same order.
+     */
+    public static List<String> validate(ProxyResources resources, Memo memo) {
+        SnapshotValidator validator = new SnapshotValidator(resources, memo);
         validator.run();
         return List.copyOf(validator.problems);
+    }
+
+    /**
+     * What the per-resource checks found, per resource instance (by identity: hashing or comparing
+     * large resources by content would cost about what the checks do). It holds its resources, so
+     * keep one per set of resources that groups share, e.g. per {@link TranslationCache}. Safe to
+     * share between threads.
+     */
+    public static final class Memo {
+        private final Map<Message, List<Object>> checks = Collections.synchronizedMap(new IdentityHashMap<>());
+    }
+
+    /** A cluster reference met in a memoized check: it depends on the group's clusters, so it is checked per group. */
+    private record ClusterReference(String where, String cluster) {
+    }
+
+    private void memoized(Message resource, Runnable check) {
+        if (memo == null || recording != null) {
+            check.run();
+            return;
+        }
+        List<Object> items = memo.checks.get(resource);
+        if (items == null) {
+            recording = new ArrayList<>();
+            try {
+                check.run();
+                items = List.copyOf(recording);
+            } finally {
+                recording = null;
+            }
+            memo.checks.put(resource, items);
+        }
+        for (Object item : items) {
+            if (item instanceof ClusterReference reference) {
+                checkClusterReference(reference.where(), reference.cluster());
+            } else {
+                problems.add((String) item);
+            }
+        }
+    }
+
+    private void problem(String problem) {
+        if (recording != null) {
+            recording.add(problem);
+        } else {
+            problems.add(problem);
+        }
     }
 
     private void run() {
@@ -66,8 +129,10 @@ public final class SnapshotValidator {
         unique("RouteConfiguration", resources.routes(), RouteConfiguration::getName).forEach(routeConfigNames::add);
 
         resources.clusters().forEach(cluster -> checkCluster(cluster, assignments));
-        resources.endpoints().forEach(assignment -> checkAssignment("ClusterLoadAssignment \"" + assignment.getClusterName() + "\"", assignment));
-        resources.routes().forEach(config -> checkRouteConfiguration("RouteConfiguration \"" + config.getName() + "\"", config));
+        resources.endpoints().forEach(assignment -> memoized(assignment,
+                () -> checkAssignment("ClusterLoadAssignment \"" + assignment.getClusterName() + "\"", assignment)));
+        resources.routes().forEach(config -> memoized(config,
+                () -> checkRouteConfiguration("RouteConfiguration \"" + config.getName() + "\"", config)));
         Map<String, String> bound = new HashMap<>();
         for (Listener listener : resources.listeners()) {
             checkListener(listener, bound);
@@ -79,9 +144,9 @@ public final class SnapshotValidator {
         for (T item : items) {
             String itemName = name.apply(item);
             if (itemName.isEmpty()) {
-                problems.add(kind + ": name is empty");
+                problem(kind + ": name is empty");
             } else if (!seen.add(itemName)) {
-                problems.add(kind + " \"" + itemName + "\": name appears more than once");
+                problem(kind + " \"" + itemName + "\": name appears more than once");
             }
         }
         return seen;
@@ -93,11 +158,11 @@ public final class SnapshotValidator {
             String serviceName = cluster.getEdsClusterConfig().getServiceName().isEmpty()
                     ? cluster.getName() : cluster.getEdsClusterConfig().getServiceName();
             if (!assignments.contains(serviceName)) {
-                problems.add(where + ": eds_cluster_config.service_name \"" + serviceName
+                problem(where + ": eds_cluster_config.service_name \"" + serviceName
                         + "\" has no ClusterLoadAssignment");
             }
             if (!cluster.getEdsClusterConfig().getEdsConfig().hasAds()) {
-                problems.add(where + ": eds_cluster_config.eds_config is not ads");
+                problem(where + ": eds_cluster_config.eds_config is not ads");
             }
         } else if (cluster.getType() == Cluster.DiscoveryType.STATIC) {
             checkAssignment(where + " load_assignment", cluster.getLoadAssignment());
@@ -109,7 +174,7 @@ public final class SnapshotValidator {
             LocalityLbEndpoints locality = assignment.getEndpoints(i);
             String at = where + " endpoints[" + i + "]";
             if (locality.getLoadBalancingWeight().getValue() == 0) {
-                problems.add(at + ": load_balancing_weight must be > 0 (grpc-java ignores the locality otherwise)");
+                problem(at + ": load_balancing_weight must be > 0 (grpc-java ignores the locality otherwise)");
             }
             for (int j = 0; j < locality.getLbEndpointsCount(); j++) {
                 LbEndpoint endpoint = locality.getLbEndpoints(j);
@@ -124,14 +189,14 @@ public final class SnapshotValidator {
         for (VirtualHost host : config.getVirtualHostsList()) {
             String at = where + " virtual host \"" + host.getName() + "\"";
             if (!hosts.add(host.getName())) {
-                problems.add(at + ": name appears more than once");
+                problem(at + ": name appears more than once");
             }
             if (host.getDomainsCount() == 0) {
-                problems.add(at + ": domains is empty");
+                problem(at + ": domains is empty");
             }
             for (String domain : host.getDomainsList()) {
                 if (!domains.add(domain)) {
-                    problems.add(at + ": domain \"" + domain + "\" is also in another virtual host");
+                    problem(at + ": domain \"" + domain + "\" is also in another virtual host");
                 }
             }
             for (int i = 0; i < host.getRoutesCount(); i++) {
@@ -154,18 +219,22 @@ public final class SnapshotValidator {
                     total += weighted.getWeight().getValue();
                 }
                 if (total <= 0) {
-                    problems.add(where + " weighted_clusters: weights must add up to more than 0");
+                    problem(where + " weighted_clusters: weights must add up to more than 0");
                 } else if (total > 0xFFFF_FFFFL) {
-                    problems.add(where + " weighted_clusters: weights add up to " + total + ", more than a uint32");
+                    problem(where + " weighted_clusters: weights add up to " + total + ", more than a uint32");
                 }
             }
-            default -> problems.add(where + ": names no cluster (" + action.getClusterSpecifierCase() + ")");
+            default -> problem(where + ": names no cluster (" + action.getClusterSpecifierCase() + ")");
         }
     }
 
     private void checkClusterReference(String where, String cluster) {
+        if (recording != null) {
+            recording.add(new ClusterReference(where, cluster));
+            return;
+        }
         if (!clusterNames.contains(cluster)) {
-            problems.add(where + ": \"" + cluster + "\" is not among the clusters");
+            problem(where + ": \"" + cluster + "\" is not among the clusters");
         }
     }
 
@@ -181,17 +250,17 @@ public final class SnapshotValidator {
             String key = socket.getAddress() + ":" + socket.getPortValue();
             String other = bound.putIfAbsent(key, listener.getName());
             if (other != null) {
-                problems.add(where + " address: " + key + " is also the address of Listener \"" + other + "\"");
+                problem(where + " address: " + key + " is also the address of Listener \"" + other + "\"");
             }
         }
         if (listener.getFilterChainsCount() == 0 && !listener.hasDefaultFilterChain()) {
-            problems.add(where + ": has no filter chain");
+            problem(where + ": has no filter chain");
         }
         Set<String> matches = new HashSet<>();
         for (FilterChain chain : listener.getFilterChainsList()) {
             String at = where + " filter chain \"" + chain.getName() + "\"";
             if (!matches.add(chain.getFilterChainMatch().toString())) {
-                problems.add(at + ": filter_chain_match is the same as another chain's");
+                problem(at + ": filter_chain_match is the same as another chain's");
             }
             checkFilterChain(at, chain);
         }
@@ -202,7 +271,7 @@ public final class SnapshotValidator {
 
     private void checkFilterChain(String where, FilterChain chain) {
         if (chain.getFiltersCount() == 0) {
-            problems.add(where + ": has no filter");
+            problem(where + ": has no filter");
         }
         for (Filter filter : chain.getFiltersList()) {
             Any config = filter.getTypedConfig();
@@ -212,7 +281,7 @@ public final class SnapshotValidator {
             } else if (config.is(HttpConnectionManager.class)) {
                 connectionManager(where, config).ifPresent(manager -> checkConnectionManager(where, manager));
             } else {
-                problems.add(where + ": filter \"" + filter.getName() + "\" has an unknown typed_config " + config.getTypeUrl());
+                problem(where + ": filter \"" + filter.getName() + "\" has an unknown typed_config " + config.getTypeUrl());
             }
         }
     }
@@ -220,21 +289,21 @@ public final class SnapshotValidator {
     private void checkConnectionManager(String where, HttpConnectionManager manager) {
         List<HttpFilter> filters = manager.getHttpFiltersList();
         if (filters.isEmpty() || !filters.get(filters.size() - 1).getTypedConfig().is(Router.class)) {
-            problems.add(where + " http_filters: must end with a typed " + ResourceNames.ROUTER_FILTER);
+            problem(where + " http_filters: must end with a typed " + ResourceNames.ROUTER_FILTER);
         }
         switch (manager.getRouteSpecifierCase()) {
             case RDS -> {
                 if (!manager.getRds().getConfigSource().hasAds()) {
-                    problems.add(where + " rds.config_source: is not ads");
+                    problem(where + " rds.config_source: is not ads");
                 }
                 String name = manager.getRds().getRouteConfigName();
                 if (!routeConfigNames.contains(name)) {
-                    problems.add(where + " rds.route_config_name: \"" + name + "\" is not among the route configurations");
+                    problem(where + " rds.route_config_name: \"" + name + "\" is not among the route configurations");
                 }
             }
             case ROUTE_CONFIG -> checkRouteConfiguration(where + " route_config \"" + manager.getRouteConfig().getName() + "\"",
                     manager.getRouteConfig());
-            default -> problems.add(where + ": has neither rds nor route_config");
+            default -> problem(where + ": has neither rds nor route_config");
         }
     }
 
@@ -246,7 +315,7 @@ public final class SnapshotValidator {
         try {
             return Optional.of(config.unpack(type));
         } catch (InvalidProtocolBufferException e) {
-            problems.add(where + ": typed_config is not a " + type.getSimpleName() + " (" + e.getMessage() + ")");
+            problem(where + ": typed_config is not a " + type.getSimpleName() + " (" + e.getMessage() + ")");
             return Optional.empty();
         }
     }
@@ -254,18 +323,18 @@ public final class SnapshotValidator {
     /** Whether the address is an IP literal with a port in 1..65535; reports why not. */
     private boolean checkAddress(String where, Address address) {
         if (!address.hasSocketAddress()) {
-            problems.add(where + ": has no socket_address");
+            problem(where + ": has no socket_address");
             return false;
         }
         SocketAddress socket = address.getSocketAddress();
         boolean valid = true;
         if (!IPV4.matcher(socket.getAddress()).matches() && !IPV6.matcher(socket.getAddress()).matches()) {
-            problems.add(where + ": \"" + socket.getAddress() + "\" is not an IP address");
+            problem(where + ": \"" + socket.getAddress() + "\" is not an IP address");
             valid = false;
         }
         int port = socket.getPortValue();
         if (port < 1 || port > 65535) {
-            problems.add(where + ": port " + port + " is not in 1..65535");
+            problem(where + ": port " + port + " is not in 1..65535");
             valid = false;
         }
         return valid;

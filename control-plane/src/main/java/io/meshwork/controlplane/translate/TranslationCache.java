@@ -29,6 +29,7 @@ public final class TranslationCache {
     private final ConcurrentMap<String, Lazy<HashedResources<Listener>>> apiListeners = new ConcurrentHashMap<>();
     /** Shared by the route builders of all namespaces: most virtual hosts look the same from each. */
     private final ConcurrentMap<RouteBuilder.VirtualHostKey, VirtualHost> virtualHosts = new ConcurrentHashMap<>();
+    private final SnapshotValidator.Memo validated = new SnapshotValidator.Memo();
 
     TranslationCache(MeshSnapshot snapshot) {
         this.snapshot = snapshot;
@@ -40,6 +41,11 @@ public final class TranslationCache {
     /** The snapshot this cache translates; a new snapshot needs a new cache. */
     public MeshSnapshot snapshot() {
         return snapshot;
+    }
+
+    /** For {@link SnapshotValidator#validate(ProxyResources, SnapshotValidator.Memo)}: the shared resources are this cache's, so checked once per cache. */
+    public SnapshotValidator.Memo validationMemo() {
+        return validated;
     }
 
     /** The resources of {@code proxy}, built from the shared parts and its own. */

@@ -2,6 +2,7 @@ package io.meshwork.controlplane.xds;
 
 import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.v3.Snapshot;
+import io.envoyproxy.controlplane.server.DefaultExecutorGroup;
 import io.envoyproxy.controlplane.server.V3DiscoveryServer;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.grpc.Server;
@@ -16,7 +17,16 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdsServer.class);
+    /** Fewer groups than this are regenerated on the calling thread: the pool would cost more than it saves. */
+    private static final int PARALLEL_FROM = 8;
 
     private final InetSocketAddress address;
     private final ResourceGenerator generator;
@@ -37,6 +49,9 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     private final ProxyRegistry registry;
     private final XdsMetrics metrics;
     private final V3DiscoveryServer discoveryServer;
+    /** Regenerates groups on a new mesh snapshot: a few threads, as translation is CPU work. */
+    private final ExecutorService regenerators = Executors.newFixedThreadPool(
+            Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())), daemonThreads("meshwork-xds-regenerate"));
     /** Per group, the problems last logged, so that a config that stays broken is reported once. */
     private final Map<String, List<String>> reportedProblems = new HashMap<>();
     private MeshSnapshot current;
@@ -53,7 +68,8 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         this.metrics = new XdsMetrics(meters, this::connectedProxies);
         this.cache = new StreamAwareCache(groupKeys::groupOf);
         this.registry = new ProxyRegistry(groupKeys, this::ensureGroup, metrics, Clock.systemUTC());
-        this.discoveryServer = new V3DiscoveryServer(List.of(registry, cache), cache);
+        this.discoveryServer = new V3DiscoveryServer(List.of(registry, cache), cache, new DefaultExecutorGroup(),
+                new SharedResourceSerializer());
     }
 
     /** Starts listening; returns once the port is bound. */
@@ -114,9 +130,11 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         current = snapshot;
         hasConfig = true;
         Map<String, Node> groups = registry.groups();
-        Map<GroupResources.TypeVersions, Validated> validated = new HashMap<>();
+        Map<GroupResources.TypeVersions, Validated> validated = new ConcurrentHashMap<>();
         Map<List<String>, List<String>> rejected = new LinkedHashMap<>();
-        groups.forEach((group, node) -> update(snapshot, group, node, arrivalNanos, true, validated, rejected));
+        for (Generated generated : generateAll(snapshot, groups, validated)) {
+            apply(generated, arrivalNanos, true, rejected);
+        }
         report(rejected);
         // Groups whose proxies have all gone are dropped; the library refuses while a watch is open.
         for (String group : List.copyOf(cache.groups())) {
@@ -131,6 +149,39 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     }
 
     /**
+     * Generates and validates every group, on the pool when there are many (each group's work is
+     * independent; the generator and validator are called from several threads), in group order.
+     */
+    private List<Generated> generateAll(MeshSnapshot mesh, Map<String, Node> groups,
+                                        Map<GroupResources.TypeVersions, Validated> validated) {
+        List<Callable<Generated>> tasks = new ArrayList<>();
+        groups.forEach((group, node) -> tasks.add(() -> generate(mesh, group, node, validated)));
+        List<Generated> results = new ArrayList<>();
+        if (tasks.size() >= PARALLEL_FROM) {
+            try {
+                for (Future<Generated> future : regenerators.invokeAll(tasks)) {
+                    results.add(future.get());
+                }
+                return results;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | RejectedExecutionException e) {
+                // generate() catches what a generator throws; this is the pool itself failing or closed
+                LOG.debug("regenerating groups on the pool failed; regenerating them one by one", e);
+            }
+            results.clear();
+        }
+        for (Callable<Generated> task : tasks) {
+            try {
+                results.add(task.call());
+            } catch (Exception e) {
+                throw new IllegalStateException("generate() does not throw", e);
+            }
+        }
+        return results;
+    }
+
+    /**
      * Gives a newly connected proxy's group a snapshot from the current mesh, if it has none yet;
      * from the last good mesh if the current one is rejected for this group.
      */
@@ -139,11 +190,11 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
             return;
         }
         Map<List<String>, List<String>> rejected = new LinkedHashMap<>();
-        update(current, group, node, System.nanoTime(), false, new HashMap<>(), rejected);
+        apply(generate(current, group, node, new HashMap<>()), System.nanoTime(), false, rejected);
         report(rejected);
         if (cache.getSnapshot(group) == null && lastGood != null && lastGood != current) {
             List<String> currentProblems = reportedProblems.get(group);
-            update(lastGood, group, node, System.nanoTime(), false, new HashMap<>(), new LinkedHashMap<>());
+            apply(generate(lastGood, group, node, new HashMap<>()), System.nanoTime(), false, new LinkedHashMap<>());
             // Still broken for the current mesh: remembered, so that it is not reported again.
             reportedProblems.put(group, currentProblems);
             if (cache.getSnapshot(group) != null) {
@@ -157,16 +208,15 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     }
 
     /**
-     * Regenerates one group and sets its snapshot if it is valid and its versions changed.
+     * Regenerates and validates one group; touches no state of the server but {@code validated}, so
+     * groups may be generated in parallel.
      *
      * @param validated the groups already validated for this mesh snapshot, by versions: a group
      *     with the same resources shares their Snapshot, so it is built and checked once and the
      *     library serializes its resources once
-     * @param rejected collects newly seen problems → the groups that have them, to report once
      */
-    private void update(MeshSnapshot mesh, String group, Node node, long arrivalNanos, boolean measure,
-                        Map<GroupResources.TypeVersions, Validated> validated,
-                        Map<List<String>, List<String>> rejected) {
+    private Generated generate(MeshSnapshot mesh, String group, Node node,
+                               Map<GroupResources.TypeVersions, Validated> validated) {
         List<String> problems = new ArrayList<>();
         Snapshot snapshot = null;
         try {
@@ -185,6 +235,21 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         } catch (RuntimeException e) {
             problems.add("generation failed: " + e);
         }
+        return new Generated(group, snapshot, problems);
+    }
+
+    /** One group's new snapshot, or the problems that keep it from being served. */
+    private record Generated(String group, Snapshot snapshot, List<String> problems) {
+    }
+
+    /**
+     * Sets a generated group's snapshot if it is valid and its versions changed.
+     *
+     * @param rejected collects newly seen problems → the groups that have them, to report once
+     */
+    private void apply(Generated generated, long arrivalNanos, boolean measure, Map<List<String>, List<String>> rejected) {
+        String group = generated.group();
+        List<String> problems = generated.problems();
         if (!problems.isEmpty()) {
             // A group that stays broken in the same way is reported once, not on every change.
             if (!problems.equals(reportedProblems.put(group, List.copyOf(problems)))) {
@@ -193,6 +258,7 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
             return;
         }
         reportedProblems.remove(group);
+        Snapshot snapshot = generated.snapshot();
         Snapshot previous = cache.getSnapshot(group);
         Map<String, String> changed = changedVersions(previous, snapshot);
         if (changed.isEmpty()) {
@@ -242,8 +308,18 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         return changed;
     }
 
+    private static ThreadFactory daemonThreads(String name) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, name + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
     @Override
     public void close() throws InterruptedException {
+        regenerators.shutdownNow();
         Server s = server;
         if (s != null) {
             s.shutdownNow();

@@ -2,7 +2,10 @@ package io.meshwork.controlplane.xds;
 
 import java.util.List;
 
-/** Checks a generated group before it is served; a group with problems is never sent. */
+/**
+ * Checks a generated group before it is served; a group with problems is never sent. Called for
+ * several groups at once from {@link AdsServer}'s pool threads: it must be thread-safe.
+ */
 @FunctionalInterface
 public interface GroupValidator {
 

@@ -3,7 +3,10 @@ package io.meshwork.controlplane.xds;
 import io.envoyproxy.envoy.config.core.v3.Node;
 import io.meshwork.controlplane.model.MeshSnapshot;
 
-/** Turns the mesh model into the Envoy resources of one proxy group (the translator plugs in here). */
+/**
+ * Turns the mesh model into the Envoy resources of one proxy group (the translator plugs in here).
+ * {@link AdsServer} calls it for several groups at once from its pool threads: it must be thread-safe.
+ */
 @FunctionalInterface
 public interface ResourceGenerator {
 

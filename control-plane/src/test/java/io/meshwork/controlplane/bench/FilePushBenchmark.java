@@ -123,6 +123,12 @@ public final class FilePushBenchmark {
                     long end = Arrays.stream(ackNanos).max().orElse(start);
                     String load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
                     double[] pushAfter = controlPlane.pushLatency();
+                    // The last ACKs may still be queued in the control plane: wait (up to 10 s) until it has counted all.
+                    long countDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                    while (pushAfter[1] - pushBefore[1] < clients && System.nanoTime() < countDeadline) {
+                        Thread.sleep(50);
+                        pushAfter = controlPlane.pushLatency();
+                    }
                     // The server's own histogram: from the new MeshSnapshot (after debounce and reload) to each ACK.
                     double serverMean = (pushAfter[0] - pushBefore[0]) / Math.max(1, pushAfter[1] - pushBefore[1]) * 1e3;
                     System.out.printf("  round %d%s: all %d ACKed %.0f ms after the move; server push latency (snapshot "

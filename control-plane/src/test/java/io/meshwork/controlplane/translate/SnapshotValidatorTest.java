@@ -275,4 +275,28 @@ class SnapshotValidatorTest {
 
         assertThat(SnapshotValidator.validate(broken)).singleElement().asString().contains("typed_config is not a TcpProxy");
     }
+
+    @Test
+    void aSharedRouteConfigurationIsCheckedAgainstEachGroupsOwnClusters() {
+        SnapshotValidator.Memo memo = new SnapshotValidator.Memo();
+        ProxyResources withoutV1 = withClusters(SIDECAR, clustersWithout(SIDECAR, V1));
+
+        assertThat(SnapshotValidator.validate(SIDECAR, memo)).isEmpty();
+
+        assertThat(SnapshotValidator.validate(withoutV1, memo)).isNotEmpty()
+                .isEqualTo(SnapshotValidator.validate(withoutV1));
+    }
+
+    @Test
+    void aMemoizedProblemOfASharedResourceIsReportedForEveryGroup() {
+        SnapshotValidator.Memo memo = new SnapshotValidator.Memo();
+        ProxyResources broken = withRoutes(SIDECAR, outboundRoutes(config -> config
+                .setVirtualHosts(0, config.getVirtualHosts(0).toBuilder().clearDomains())));
+        List<String> expected = SnapshotValidator.validate(broken);
+
+        SnapshotValidator.validate(broken, memo);
+
+        assertThat(expected).isNotEmpty();
+        assertThat(SnapshotValidator.validate(broken, memo)).isEqualTo(expected);
+    }
 }

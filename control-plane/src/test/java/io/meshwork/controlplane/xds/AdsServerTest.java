@@ -16,6 +16,7 @@ import io.meshwork.controlplane.model.MeshSnapshot;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -352,5 +353,26 @@ class AdsServerTest {
                 () -> response.getSystemVersionInfo().equals(server.proxies().proxies().get(0).acked().get(CDS)));
         assertThat(server.proxies().proxies().get(0).delta()).isTrue();
         requests.onCompleted();
+    }
+
+    @Test
+    void everyOneOfManyGroupsGetsTheNewVersion() throws Exception {
+        start().accept(mesh("1", 90, 10));
+        List<AdsTestClient> clients = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            AdsTestClient client = new AdsTestClient(channel, AdsTestClient.sidecarNode("app-" + i, "default", "1"), false,
+                    (t, v) -> { });
+            client.subscribe(RDS);
+            client.ack(client.next(RDS));
+            clients.add(client);
+        }
+
+        server.accept(mesh("2", 10, 90));
+
+        String expected = new HandBuiltGenerator().generate(mesh("2", 10, 90), "", null).versions().routes();
+        for (AdsTestClient client : clients) {
+            assertThat(client.next(RDS).getVersionInfo()).isEqualTo(expected);
+            client.close();
+        }
     }
 }

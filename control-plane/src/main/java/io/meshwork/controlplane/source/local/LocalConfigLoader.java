@@ -13,6 +13,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +41,13 @@ public final class LocalConfigLoader {
 
     private final DocumentParser parser = new DocumentParser();
     private Map<ConfigObject.Key, ConfigObject> lastGood = Map.of();
+    /**
+     * Per file name, the text of the last load and what parsing it gave: parsing is a pure function
+     * of (file name, text), so a file whose text is unchanged is not parsed again. Only the files of
+     * the last load are kept, so a removed file's entry goes with it.
+     */
+    private Map<String, ParsedFile> parsed = Map.of();
+    private long filesParsed;
 
     /** Reads every YAML file directly in {@code dir} (hidden files are skipped: editors' temporaries). */
     public synchronized LoadResult load(Path dir) throws IOException {
@@ -69,7 +77,16 @@ public final class LocalConfigLoader {
         return loadFiles(files);
     }
 
+    /** How many files were parsed (YAML and documents) so far; unchanged files are not counted again. */
+    synchronized long filesParsed() {
+        return filesParsed;
+    }
+
     private record FileText(String text, String error) {
+    }
+
+    /** The outcome of parsing one file's text: its documents' outcomes, or the syntax error that failed it. */
+    private record ParsedFile(String text, List<DocumentOutcome> outcomes, YamlDocuments.SyntaxError syntaxError) {
     }
 
     private LoadResult loadFiles(SortedMap<String, FileText> files) {
@@ -78,8 +95,10 @@ public final class LocalConfigLoader {
         // Grouped once: looking them up per file would scan every object for every file.
         Map<String, List<ConfigObject>> lastGoodByFile = lastGood.values().stream()
                 .collect(Collectors.groupingBy(o -> o.source().file()));
+        Map<String, ParsedFile> nowParsed = new HashMap<>();
         files.forEach((file, content) -> readFile(file, content, lastGoodByFile.getOrDefault(file, List.of()), candidates,
-                problems));
+                problems, nowParsed));
+        parsed = nowParsed;
         Map<ConfigObject.Key, ConfigObject> accepted = SplitAcceptance.accept(candidates.objects, lastGood, problems);
         lastGood = accepted;
         problems.sort(Comparator.comparing(ConfigProblem::file).thenComparingInt(ConfigProblem::documentIndex)
@@ -88,7 +107,7 @@ public final class LocalConfigLoader {
     }
 
     private void readFile(String file, FileText content, List<ConfigObject> lastFromFile, CandidateObjects candidates,
-                          List<ConfigProblem> problems) {
+                          List<ConfigProblem> problems, Map<String, ParsedFile> nowParsed) {
         if (content.text() != null && content.text().isEmpty() && !lastFromFile.isEmpty()) {
             // Zero bytes is what a reader sees between an editor's truncate and its write.
             lastFromFile.forEach(candidates::offerLastGood);
@@ -96,12 +115,17 @@ public final class LocalConfigLoader {
                     + "still serving the " + lastFromFile.size() + " object(s) last accepted from it; delete the file to remove them"));
             return;
         }
-        List<YamlDocuments.Document> documents;
+        List<DocumentOutcome> outcomes;
         try {
             if (content.error() != null) {
                 throw new YamlDocuments.SyntaxError(1, 0, content.error());
             }
-            documents = YamlDocuments.read(file, content.text());
+            ParsedFile parsedFile = parse(file, content.text());
+            nowParsed.put(file, parsedFile);
+            if (parsedFile.syntaxError() != null) {
+                throw parsedFile.syntaxError();
+            }
+            outcomes = parsedFile.outcomes();
         } catch (YamlDocuments.SyntaxError e) {
             lastFromFile.forEach(candidates::offerLastGood);
             ConfigProblem problem = ConfigProblem.error(new SourceLocation(file, e.documentIndex, e.line), "", null, "", e.getMessage());
@@ -109,8 +133,7 @@ public final class LocalConfigLoader {
                     + " object(s) last accepted from this file"));
             return;
         }
-        for (YamlDocuments.Document document : documents) {
-            DocumentOutcome outcome = parser.parse(file, document.index(), document.root());
+        for (DocumentOutcome outcome : outcomes) {
             if (outcome instanceof DocumentOutcome.Accepted a) {
                 candidates.offer(a.object());
                 problems.addAll(a.warnings());
@@ -124,6 +147,24 @@ public final class LocalConfigLoader {
             } else if (outcome instanceof DocumentOutcome.Ignored i) {
                 problems.add(i.warning());
             }
+        }
+    }
+
+    /** The file's parse outcome: the last one if its text is unchanged, else parsed now. */
+    private ParsedFile parse(String file, String text) {
+        ParsedFile last = parsed.get(file);
+        if (last != null && last.text().equals(text)) {
+            return last;
+        }
+        filesParsed++;
+        try {
+            List<DocumentOutcome> outcomes = new ArrayList<>();
+            for (YamlDocuments.Document document : YamlDocuments.read(file, text)) {
+                outcomes.add(parser.parse(file, document.index(), document.root()));
+            }
+            return new ParsedFile(text, List.copyOf(outcomes), null);
+        } catch (YamlDocuments.SyntaxError e) {
+            return new ParsedFile(text, List.of(), e);
         }
     }
 
