@@ -5,7 +5,6 @@ import io.meshwork.proxy.admin.AppProbes;
 import io.meshwork.proxy.xds.NodeIdentity;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -92,21 +91,8 @@ public final class ProxyCommand implements Callable<Integer> {
 
     /** Parses {@code 5s}, {@code 500ms}, {@code 1m}, plain seconds, or an ISO-8601 duration. */
     static Duration duration(String text) {
-        String value = text.trim().toLowerCase(Locale.ROOT);
         try {
-            if (value.startsWith("p")) {
-                return Duration.parse(text.trim());
-            }
-            if (value.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
-            }
-            if (value.endsWith("s")) {
-                return Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1)));
-            }
-            if (value.endsWith("m")) {
-                return Duration.ofMinutes(Long.parseLong(value.substring(0, value.length() - 1)));
-            }
-            return Duration.ofSeconds(Long.parseLong(value));
+            return DurationConverter.parse(text);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("--drain-timeout: \"" + text + "\" is not a duration like 5s or 500ms");
         }
