@@ -10,6 +10,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,6 +35,8 @@ class IptablesNetnsTest {
     private static final CaptureConfig CAPTURE = CaptureConfig.fromFlags(15001, 15006, 1337, 1337, "*",
             "15021,15090", "", "*", "");
     private static final List<Process> peers = new ArrayList<>();
+    /** NetnsPeer's class file, where the unprivileged UIDs the test runs it as can read it. */
+    private static Path peerClasspath;
 
     @BeforeAll
     static void createNamespaces() throws Exception {
@@ -41,6 +44,18 @@ class IptablesNetnsTest {
                 "not root: the netns test needs root to create network namespaces (.ci/run runs it as root)");
         for (String tool : new String[] {"ip", "iptables-save", "iptables-restore", "setpriv"}) {
             assumeTrue(onPath(tool), tool + " is not installed: skipping the netns test (apt-get install iproute2 iptables util-linux)");
+        }
+        // The checkout may sit in a folder only root can enter (mktemp -d is 0700): the peers run as other UIDs.
+        peerClasspath = Files.createTempDirectory("mw-netns-peer",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        String classFile = NetnsPeer.class.getName().replace('.', '/') + ".class";
+        Path copy = peerClasspath.resolve(classFile);
+        Files.createDirectories(copy.getParent());
+        try (var in = NetnsPeer.class.getClassLoader().getResourceAsStream(classFile)) {
+            Files.copy(in, copy);
+        }
+        for (Path p = copy; !p.equals(peerClasspath); p = p.getParent()) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
         }
         String podEnd = "mwp" + SUFFIX;
         String peerEnd = "mwq" + SUFFIX;
@@ -73,6 +88,11 @@ class IptablesNetnsTest {
         }
         for (String ns : new String[] {POD_NS, PEER_NS}) {
             new ProcessBuilder("ip", "netns", "del", ns).start().waitFor(5, TimeUnit.SECONDS);
+        }
+        if (peerClasspath != null) {
+            try (var files = Files.walk(peerClasspath)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 
@@ -133,7 +153,7 @@ class IptablesNetnsTest {
     }
 
     private static String classpath() {
-        return Path.of(NetnsPeer.class.getProtectionDomain().getCodeSource().getLocation().getPath()).toString();
+        return peerClasspath.toString();
     }
 
     private static void inNs(String ns, String... command) throws Exception {
