@@ -17,7 +17,7 @@ public final class MeshMetrics {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final String sourceWorkload;
-    private final ConcurrentHashMap<RequestLabels, RequestMeters> requests = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<RequestLabels, Series> requests = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter[]> tcp = new ConcurrentHashMap<>();
     private final LongAdder totalRequests = new LongAdder();
     private final LongAdder failedRequests = new LongAdder();
@@ -26,7 +26,18 @@ public final class MeshMetrics {
     private record RequestLabels(String service, String workload, String version, int code) {
     }
 
-    private record RequestMeters(Counter count, DistributionSummary duration) {
+    /** The meters of one request series; a handler may keep it for the next request of the same labels. */
+    public record Series(Counter count, DistributionSummary duration, LongAdder total, LongAdder failed, int code) {
+
+        /** Records one finished request of this series. */
+        public void record(long nanos) {
+            count.increment();
+            duration.record(nanos / 1_000_000.0);
+            total.increment();
+            if (code >= 500) {
+                failed.increment();
+            }
+        }
     }
 
     public MeshMetrics(String sourceWorkload) {
@@ -35,22 +46,22 @@ public final class MeshMetrics {
 
     /** Records one finished request (also the ones the sidecar answered itself). */
     public void request(String service, String workload, String version, int code, long nanos) {
-        RequestMeters meters = requests.computeIfAbsent(new RequestLabels(service, workload, version, code), this::meters);
-        meters.count().increment();
-        meters.duration().record(nanos / 1_000_000.0);
-        totalRequests.increment();
-        if (code >= 500) {
-            failedRequests.increment();
-        }
+        series(service, workload, version, code).record(nanos);
     }
 
-    private RequestMeters meters(RequestLabels labels) {
+    /** The series of requests with these labels, registered on first use. */
+    public Series series(String service, String workload, String version, int code) {
+        return requests.computeIfAbsent(new RequestLabels(service, workload, version, code), this::meters);
+    }
+
+    private Series meters(RequestLabels labels) {
         String[] tags = {"source_workload", sourceWorkload, "destination_service", labels.service(),
                 "destination_workload", labels.workload(), "destination_version", labels.version(),
                 "response_code", Integer.toString(labels.code())};
-        return new RequestMeters(Counter.builder("mesh.requests").tags(tags).register(registry),
+        return new Series(Counter.builder("mesh.requests").tags(tags).register(registry),
                 DistributionSummary.builder("mesh.request.duration").baseUnit("milliseconds").tags(tags)
-                        .serviceLevelObjectives(BUCKETS_MS).register(registry));
+                        .serviceLevelObjectives(BUCKETS_MS).register(registry), totalRequests, failedRequests,
+                labels.code());
     }
 
     /** Records bytes a TCP proxy sent upstream and received back, for one destination service. */

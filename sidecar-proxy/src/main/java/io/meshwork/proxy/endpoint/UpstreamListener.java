@@ -11,4 +11,7 @@ public interface UpstreamListener {
     void onUpstreamReadComplete();
 
     void onUpstreamClosed();
+
+    /** The upstream's write buffer drained below its low-water mark: more of the request may be read. */
+    void onUpstreamWritable();
 }

@@ -1,5 +1,6 @@
 package io.meshwork.proxy.http;
 
+import io.meshwork.proxy.admin.MeshMetrics;
 import io.meshwork.proxy.cluster.ClusterManager;
 import io.meshwork.proxy.cluster.LoadBalancer;
 import io.meshwork.proxy.endpoint.EndpointConfig;
@@ -7,6 +8,7 @@ import io.meshwork.proxy.endpoint.EndpointPool;
 import io.meshwork.proxy.endpoint.UpstreamHandler;
 import io.meshwork.proxy.endpoint.UpstreamListener;
 import io.meshwork.proxy.listener.ListenerConfig;
+import io.meshwork.proxy.listener.ProtocolDetector;
 import io.meshwork.proxy.route.Route;
 import io.meshwork.proxy.route.RouteTable;
 import io.meshwork.proxy.route.Router;
@@ -14,7 +16,6 @@ import io.meshwork.proxy.route.VirtualHost;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -40,14 +41,13 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.codec.http2.HttpConversionUtil;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Locale;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -56,14 +56,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Proxies HTTP exchanges of one downstream HTTP/1.1 connection or one HTTP/2 stream: routes each
  * request, takes an upstream channel from the endpoint's pool on the same event loop, and relays
- * both directions message by message. Reads on either side are requested only after the previous
- * write flushed (AUTO_READ off), so bodies stream with bounded memory.
+ * both directions message by message. With AUTO_READ off, either side is read again only while the
+ * other side is writable (below its write-buffer high-water mark), so bodies stream with bounded
+ * memory. Writes to the upstream made while a downstream read batch is in progress are flushed once
+ * at its end, and writes nobody waits for use the void promise: a small exchange costs one write
+ * syscall each way and no futures.
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpProxyHandler.class);
-    private static final String STREAM_ID = HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text().toString();
-    private static final String SCHEME = HttpConversionUtil.ExtensionHeaderNames.SCHEME.text().toString();
+    private static final AsciiString STREAM_ID = HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text();
+    private static final AsciiString SCHEME = HttpConversionUtil.ExtensionHeaderNames.SCHEME.text();
+    private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+    private static final AsciiString HTTP = AsciiString.cached("http");
 
     private final ProxyServices services;
     private final ListenerConfig.HttpFilter filter;
@@ -89,11 +95,29 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private boolean upstreamKeepAlive;
     private int status;
     private long startNanos;
-    private ScheduledFuture<?> timeout;
     /** The in-flight count of the chosen endpoint, decremented when the exchange ends. */
     private AtomicInteger activeCount;
-    /** The last response part written but not yet flushed in the current upstream read batch. */
-    private ChannelFuture unflushed;
+    /** A response part was written but not yet flushed in the current upstream read batch. */
+    private boolean responseUnflushed;
+    /** Inside a downstream read batch: upstream writes wait for its end to be flushed together. */
+    private boolean inReadBatch;
+    private boolean upstreamUnflushed;
+    /** Reading one side waits until the other side's write buffer drains below its low-water mark. */
+    private boolean awaitingDownstreamWritable;
+    private boolean awaitingUpstreamWritable;
+    /** The first request of an HTTP/1.1 connection was seen: an h2c upgrade can no longer come. */
+    private boolean pastUpgrade;
+
+    // The request timeout: one timer per connection, re-armed lazily, instead of a task per request.
+    private long deadlineNanos;
+    private long timeoutMillis;
+    private ScheduledFuture<?> timer;
+    private final Runnable timerTask = this::onTimer;
+
+    // The metric series of the last exchange: consecutive exchanges to one endpoint share it.
+    private EndpointConfig seriesEndpoint;
+    private int seriesStatus;
+    private MeshMetrics.Series series;
 
     public HttpProxyHandler(ProxyServices services, ListenerConfig.HttpFilter filter, boolean http2Downstream) {
         this.services = services;
@@ -118,6 +142,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     }
 
     @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelTimer();
+    }
+
+    @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
             // h2c upgrade done: the connection now carries HTTP/2 frames, served per stream by child handlers.
@@ -129,6 +158,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        inReadBatch = true;
         if (msg instanceof HttpRequest req) {
             if (inExchange) {
                 // A pipelined request while one is in flight: not supported, close cleanly.
@@ -150,6 +180,29 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         ReferenceCountUtil.release(msg);
     }
 
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        inReadBatch = false;
+        if (upstreamUnflushed) {
+            upstreamUnflushed = false;
+            if (upstream != null) {
+                upstream.flush();
+            }
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (awaitingDownstreamWritable && ctx.channel().isWritable()) {
+            awaitingDownstreamWritable = false;
+            if (inExchange && upstream != null) {
+                upstream.read();
+            }
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
     private void begin(HttpRequest req) {
         generation++;
         inExchange = true;
@@ -160,7 +213,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         responseStarted = false;
         skipInformationalEnd = false;
         status = 0;
-        unflushed = null;
+        responseUnflushed = false;
+        awaitingDownstreamWritable = false;
+        awaitingUpstreamWritable = false;
         balancer = null;
         endpoint = null;
         services.drain().begin();
@@ -171,6 +226,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             req = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
         }
         request = req;
+        if (!pastUpgrade && !http2Downstream) {
+            pastUpgrade = true;
+            dropUpgradeHandler();
+        }
         keepAlive = http2Downstream || (HttpUtil.isKeepAlive(req) && !services.drain().draining());
         head = HttpMethod.HEAD.equals(req.method());
         if (req.decoderResult().isFailure()) {
@@ -192,6 +251,18 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             requestContent(body);
         }
         route();
+    }
+
+    /**
+     * Clients offer h2c with their first request; after it, the upgrade handler (an aggregator that
+     * looks at every request) goes, outside the read in progress.
+     */
+    private void dropUpgradeHandler() {
+        ctx.executor().execute(() -> {
+            if (ctx.pipeline().get(ProtocolDetector.UPGRADE_HANDLER) != null) {
+                ctx.pipeline().remove(ProtocolDetector.UPGRADE_HANDLER);
+            }
+        });
     }
 
     private void route() {
@@ -243,12 +314,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         activeCount = balancer.counter(endpoint);
         activeCount.incrementAndGet();
         prepareUpstreamHeaders(headers);
-        long timeoutMillis = route.timeout().toMillis();
-        if (timeoutMillis > 0) {
-            int current = generation;
-            timeout = ctx.executor().schedule(() -> timedOut(current, timeoutMillis), timeoutMillis,
-                    TimeUnit.MILLISECONDS);
-        }
+        armTimeout(route.timeout().toMillis());
         connect(false);
     }
 
@@ -279,16 +345,16 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     }
 
     private void prepareUpstreamHeaders(HttpHeaders headers) {
-        if (!headers.contains("x-request-id")) {
-            headers.set("x-request-id", requestId());
+        if (!headers.contains(X_REQUEST_ID)) {
+            headers.set(X_REQUEST_ID, RequestIds.next());
         }
         headers.remove(HttpHeaderNames.CONNECTION);
-        headers.remove("keep-alive");
-        headers.remove("proxy-connection");
+        headers.remove(HttpHeaderNames.KEEP_ALIVE);
+        headers.remove(PROXY_CONNECTION);
         headers.remove(HttpHeaderNames.UPGRADE);
         headers.remove(STREAM_ID);
         if (balancer.cluster().http2()) {
-            headers.set(SCHEME, "http");
+            headers.set(SCHEME, HTTP);
             headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
         } else {
             headers.remove(SCHEME);
@@ -303,12 +369,44 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    private static String requestId() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        // A version-4-shaped UUID without SecureRandom: ids need to be unique, not unpredictable.
-        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
-        long low = (random.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        return new UUID(high, low).toString();
+    /** Starts (or keeps) the connection's timer for this exchange's deadline; 0 means no timeout. */
+    private void armTimeout(long millis) {
+        timeoutMillis = millis;
+        if (millis <= 0) {
+            deadlineNanos = 0;
+            return;
+        }
+        deadlineNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(millis);
+        if (timer != null && timer.getDelay(TimeUnit.MILLISECONDS) > millis) {
+            // Armed for a longer timeout of an earlier exchange: it would fire too late for this one.
+            timer.cancel(false);
+            timer = null;
+        }
+        if (timer == null) {
+            timer = ctx.executor().schedule(timerTask, millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** The timer fired: time out the exchange past its deadline, or re-arm for the one in progress. */
+    private void onTimer() {
+        timer = null;
+        if (!inExchange || deadlineNanos == 0) {
+            return;
+        }
+        long left = deadlineNanos - System.nanoTime();
+        if (left > 0) {
+            timer = ctx.executor().schedule(timerTask, left, TimeUnit.NANOSECONDS);
+            return;
+        }
+        deadlineNanos = 0;
+        timedOut();
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
     }
 
     private void connect(boolean fresh) {
@@ -343,27 +441,46 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         upstream = acquired.getNow();
         upstream.pipeline().get(UpstreamHandler.class).listener(this);
-        ChannelFuture last = upstream.write(request);
+        upstream.write(request, upstream.voidPromise());
         if (retried && requestDone && pending.isEmpty() && requestBodyBytes == 0) {
-            last = upstream.write(LastHttpContent.EMPTY_LAST_CONTENT);
+            upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
         }
         HttpContent content;
         while ((content = pending.poll()) != null) {
-            last = upstream.write(content);
+            upstream.write(content, upstream.voidPromise());
         }
-        upstream.flush();
+        flushUpstream();
         upstream.read();
-        if (!requestDone) {
-            last.addListener(readMoreRequest(generation));
+        readMoreRequest();
+    }
+
+    /** Flushes upstream writes now, or at the end of the downstream read batch in progress. */
+    private void flushUpstream() {
+        if (inReadBatch) {
+            upstreamUnflushed = true;
+        } else {
+            upstream.flush();
         }
     }
 
-    private ChannelFutureListener readMoreRequest(int forGeneration) {
-        return f -> {
-            if (f.isSuccess() && forGeneration == generation && inExchange && !requestDone) {
-                ctx.read();
-            }
-        };
+    /** Asks for more of the request body while the upstream can take it; else once it drains. */
+    private void readMoreRequest() {
+        if (requestDone) {
+            return;
+        }
+        if (upstream.isWritable()) {
+            ctx.read();
+        } else {
+            awaitingUpstreamWritable = true;
+        }
+    }
+
+    @Override
+    public void onUpstreamWritable() {
+        if (awaitingUpstreamWritable && inExchange && !requestDone) {
+            awaitingUpstreamWritable = false;
+            ctx.read();
+        }
     }
 
     private void requestContent(HttpContent content) {
@@ -375,10 +492,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             pending.add(content);
             return;
         }
-        ChannelFuture written = upstream.writeAndFlush(content);
-        if (!requestDone) {
-            written.addListener(readMoreRequest(generation));
-        }
+        upstream.write(content, upstream.voidPromise());
+        flushUpstream();
+        readMoreRequest();
     }
 
     @Override
@@ -404,29 +520,27 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         if (!(msg instanceof LastHttpContent)) {
             // Flushed at the end of the upstream read batch: one write syscall for headers and body.
-            unflushed = ctx.write(msg);
+            ctx.write(msg, ctx.voidPromise());
+            responseUnflushed = true;
             return;
         }
-        unflushed = null;
-        finish(ctx.writeAndFlush(msg));
+        responseUnflushed = false;
+        finish(msg);
     }
 
     @Override
     public void onUpstreamReadComplete() {
-        ChannelFuture written = unflushed;
-        if (written == null) {
+        if (!responseUnflushed) {
             return;
         }
-        unflushed = null;
+        responseUnflushed = false;
         ctx.flush();
-        // The next upstream read only once this batch is out (backpressure).
-        int current = generation;
-        Channel from = upstream;
-        written.addListener(f -> {
-            if (f.isSuccess() && current == generation && upstream == from) {
-                from.read();
-            }
-        });
+        // The next upstream read only while the client keeps up (backpressure).
+        if (ctx.channel().isWritable()) {
+            upstream.read();
+        } else {
+            awaitingDownstreamWritable = true;
+        }
     }
 
     private void prepareDownstreamHeaders(HttpResponse response) {
@@ -449,47 +563,64 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                 : HttpHeaderValues.CLOSE);
     }
 
-    private void finish(ChannelFuture written) {
+    private void finish(Object last) {
         Channel used = upstream;
         upstream = null;
         if (used != null) {
             pool.release(used, requestDone && upstreamKeepAlive);
         }
-        end(written, false);
+        end(last, false);
     }
 
-    /** Common end of an exchange: metrics, counters, and what happens to the downstream connection. */
-    private void end(ChannelFuture written, boolean abort) {
-        if (timeout != null) {
-            timeout.cancel(false);
-            timeout = null;
-        }
+    /**
+     * Common end of an exchange: metrics, counters, the last part of the response (null when none
+     * is to be written), and what happens to the downstream connection.
+     */
+    private void end(Object last, boolean abort) {
+        deadlineNanos = 0;
         if (activeCount != null) {
             activeCount.decrementAndGet();
             activeCount = null;
         }
-        services.metrics().request(balancer == null ? "unknown" : balancer.cluster().service(),
-                endpoint == null ? "unknown" : endpoint.workload(),
-                endpoint == null ? "unknown" : endpoint.version(), status, System.nanoTime() - startNanos);
+        recordMetrics(System.nanoTime() - startNanos);
         services.drain().end();
-        boolean close = abort || !keepAlive || !requestDone;
+        // An HTTP/2 stream closes only when cut short; an HTTP/1.1 connection also when not kept alive.
+        boolean close = abort || !requestDone || (!http2Downstream && !keepAlive);
         inExchange = false;
         generation++;
         HttpContent content;
         while ((content = pending.poll()) != null) {
             content.release();
         }
-        if (http2Downstream) {
-            if (abort || !requestDone) {
-                written.addListener(ChannelFutureListener.CLOSE);
+        if (close) {
+            if (last == null) {
+                ctx.close();
+            } else {
+                ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
             }
             return;
         }
-        if (close) {
-            written.addListener(ChannelFutureListener.CLOSE);
-        } else {
+        if (last != null) {
+            ctx.writeAndFlush(last, ctx.voidPromise());
+        }
+        if (!http2Downstream) {
             ctx.read();
         }
+    }
+
+    private void recordMetrics(long nanos) {
+        if (endpoint == null) {
+            services.metrics().request(balancer == null ? "unknown" : balancer.cluster().service(), "unknown",
+                    "unknown", status, nanos);
+            return;
+        }
+        if (series == null || seriesEndpoint != endpoint || seriesStatus != status) {
+            series = services.metrics().series(balancer.cluster().service(), endpoint.workload(), endpoint.version(),
+                    status);
+            seriesEndpoint = endpoint;
+            seriesStatus = status;
+        }
+        series.record(nanos);
     }
 
     /** The sidecar answers itself (an error of routing or upstream), naming what was wrong. */
@@ -516,7 +647,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         if (status >= 500) {
             LOG.debug("{} {} -> {}: {}", request.method(), request.uri(), status, text);
         }
-        end(ctx.writeAndFlush(response), false);
+        end(response, false);
     }
 
     @Override
@@ -540,18 +671,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         // Mid-response: the client must see the reset, not a truncated success.
         status = status == 0 ? 502 : status;
-        end(ctx.newSucceededFuture(), true);
+        end(null, true);
     }
 
-    private void timedOut(int forGeneration, long millis) {
-        if (forGeneration != generation || !inExchange) {
-            return;
-        }
-        timeout = null;
+    private void timedOut() {
         if (!responseStarted) {
             keepAlive = false;
             reply(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream request timeout for service "
-                    + balancer.cluster().service() + " after " + millis + " ms");
+                    + balancer.cluster().service() + " after " + timeoutMillis + " ms");
             return;
         }
         Channel used = upstream;
@@ -559,11 +686,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         if (used != null) {
             pool.release(used, false);
         }
-        end(ctx.newSucceededFuture(), true);
+        end(null, true);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        cancelTimer();
         if (inExchange) {
             Channel used = upstream;
             upstream = null;
@@ -571,7 +699,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                 pool.release(used, false);
             }
             status = status == 0 ? 499 : status;
-            end(ctx.newSucceededFuture(), true);
+            end(null, true);
         }
         ctx.fireChannelInactive();
     }

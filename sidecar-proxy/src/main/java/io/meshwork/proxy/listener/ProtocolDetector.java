@@ -1,5 +1,6 @@
 package io.meshwork.proxy.listener;
 
+import io.meshwork.proxy.http.Http1Codecs;
 import io.meshwork.proxy.http.HttpProxyHandler;
 import io.meshwork.proxy.http.ProxyServices;
 import io.netty.buffer.ByteBuf;
@@ -35,6 +36,8 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
 
     /** Longest HTTP method token looked at (methods are short; WebDAV's are the longest). */
     private static final int MAX_METHOD_LENGTH = 20;
+    /** The pipeline name of the h2c upgrade handler of an HTTP/1.1 connection. */
+    public static final String UPGRADE_HANDLER = "h1-upgrade";
 
     private final ProxyServices services;
     private final ListenerConfig.HttpFilter filter;
@@ -109,13 +112,13 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
     }
 
     private void installHttp1(ChannelPipeline pipeline, String after) {
-        HttpServerCodec codec = new HttpServerCodec(8192, MAX_HEADER_BYTES, 65536);
+        HttpServerCodec codec = Http1Codecs.server(8192, MAX_HEADER_BYTES, 65536);
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
                 AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
                         ? new Http2ServerUpgradeCodec(http2Codec(), streamMultiplexer()) : null, 65536);
         pipeline.addAfter(after, "h1-proxy", new HttpProxyHandler(services, filter, false));
         pipeline.addAfter(after, "h1-continue", new HttpServerExpectContinueHandler());
-        pipeline.addAfter(after, "h1-upgrade", upgrade);
+        pipeline.addAfter(after, UPGRADE_HANDLER, upgrade);
         pipeline.addAfter(after, "h1-codec", codec);
     }
 

@@ -13,23 +13,18 @@ public final class Router {
     /** The virtual host for an authority, tried as given, without its port, then {@code *}; null if none. */
     public static VirtualHost virtualHost(RouteTable table, String authority) {
         String host = authority.toLowerCase(Locale.ROOT);
+        VirtualHost vhost = table.byDomain().get(host);
+        if (vhost != null) {
+            return vhost;
+        }
         String withoutPort = stripPort(host);
-        VirtualHost wildcard = null;
-        VirtualHost portless = null;
-        for (VirtualHost vhost : table.virtualHosts()) {
-            for (String domain : vhost.domains()) {
-                if (domain.equals(host)) {
-                    return vhost;
-                }
-                if (portless == null && domain.equals(withoutPort)) {
-                    portless = vhost;
-                }
-                if (wildcard == null && domain.equals("*")) {
-                    wildcard = vhost;
-                }
+        if (!withoutPort.equals(host)) {
+            vhost = table.byDomain().get(withoutPort);
+            if (vhost != null) {
+                return vhost;
             }
         }
-        return portless != null ? portless : wildcard;
+        return table.byDomain().get("*");
     }
 
     /** The first route of the virtual host whose match holds for this request; null if none. */

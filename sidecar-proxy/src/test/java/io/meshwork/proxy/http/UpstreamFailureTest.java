@@ -4,17 +4,23 @@ import static io.meshwork.proxy.testing.MeshResources.clusterName;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshwork.proxy.testing.FreePort;
-import io.meshwork.proxy.testing.MeshResources;
 import io.meshwork.proxy.testing.MeshResources.Backend;
+import io.meshwork.proxy.testing.MeshResources;
 import io.meshwork.proxy.testing.SidecarHarness;
 import io.meshwork.proxy.testing.TestBackend;
 import io.meshwork.proxy.testing.TestControlPlane;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -37,6 +43,10 @@ class UpstreamFailureTest {
                 .virtualHost("slow", 8080, List.of(MeshResources.withTimeout(MeshResources.weightedRoute(
                         MeshResources.prefix("/"), Map.of(clusterName("slow", "default", 8080), 1)),
                         Duration.ofMillis(1000))))
+                .service("patient", 8080, "http", List.of(Backend.of(backend.port(), "slow-v1", "v1")))
+                .virtualHost("patient", 8080, List.of(MeshResources.withTimeout(MeshResources.weightedRoute(
+                        MeshResources.prefix("/"), Map.of(clusterName("patient", "default", 8080), 1)),
+                        Duration.ofSeconds(60))))
                 .service("gone", 8080, "http", List.of(Backend.of(FreePort.pick(), "gone-v1", "v1")))
                 .virtualHost("gone", 8080, List.of());
         controlPlane.setSnapshot(SidecarHarness.WORKLOAD, SidecarHarness.NAMESPACE, mesh.snapshot("1"));
@@ -59,6 +69,46 @@ class UpstreamFailureTest {
         HttpResponse<String> fast = harness.get("http://slow:8080/slow/10");
         assertThat(fast.statusCode()).as("%s after %d ms", fast.body(), (System.nanoTime() - start) / 1_000_000)
                 .isEqualTo(200);
+    }
+
+    @Test
+    void theRouteTimeoutHoldsForEveryRequestOfAKeepAliveConnection() throws Exception {
+        // One connection, so the sidecar's per-connection timer is re-armed from one exchange to the
+        // next: a long timeout first, then fast requests, then a slow one on the short-timeout route.
+        try (var client = new Socket("127.0.0.1", harness.outboundPort())) {
+            client.setSoTimeout(10_000);
+            var in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                    StandardCharsets.ISO_8859_1));
+            var out = client.getOutputStream();
+            assertThat(exchange(in, out, "patient", "/slow/10")).startsWith("HTTP/1.1 200");
+            for (int i = 0; i < 20; i++) {
+                assertThat(exchange(in, out, "slow", "/slow/1")).startsWith("HTTP/1.1 200");
+            }
+            long start = System.nanoTime();
+            assertThat(exchange(in, out, "slow", "/slow/5000")).startsWith("HTTP/1.1 504");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(millis).as("the 1000 ms route timeout, not the 60 s of the first request")
+                    .isBetween(900L, 2500L);
+        }
+    }
+
+    /** Sends one GET and reads its response head and body; returns the status line. */
+    private static String exchange(BufferedReader in, OutputStream out, String host, String path)
+            throws Exception {
+        out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":8080\r\n\r\n")
+                .getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        String status = in.readLine();
+        int length = 0;
+        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                length = Integer.parseInt(line.substring("content-length:".length()).trim());
+            }
+        }
+        for (int i = 0; i < length; i++) {
+            in.read();
+        }
+        return status;
     }
 
     @Test
@@ -89,14 +139,14 @@ class UpstreamFailureTest {
 
     @Test
     void drainingClosesIdleKeepAliveConnections() throws Exception {
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", harness.outboundPort())) {
+        try (Socket socket = new Socket("127.0.0.1", harness.outboundPort())) {
             socket.setSoTimeout(5000);
             socket.getOutputStream().write("GET /slow/1 HTTP/1.1\r\nHost: slow:8080\r\n\r\n"
-                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+                    .getBytes(StandardCharsets.ISO_8859_1));
             java.io.InputStream in = socket.getInputStream();
             byte[] buffer = new byte[4096];
             int n = in.read(buffer);
-            assertThat(new String(buffer, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200");
+            assertThat(new String(buffer, 0, n, StandardCharsets.ISO_8859_1)).startsWith("HTTP/1.1 200");
 
             HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + harness.sidecar.adminPort() + "/drain"))

@@ -1,0 +1,172 @@
+package io.meshwork.proxy.endpoint;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestEncoder;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseDecoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The codec of a pooled HTTP/1.1 upstream connection: Netty's request encoder and response decoder.
+ * A connection carries one exchange at a time (no pipelining), so one flag says whether the response
+ * answers a HEAD (Netty's HttpClientCodec keeps a queue of methods for that). Well-known header
+ * names, the version and common status lines decode to shared constants instead of new strings for
+ * every response.
+ */
+final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponseDecoder, HttpRequestEncoder> {
+
+    private static final int MAX_KNOWN_LENGTH = 32;
+    private static final AsciiString[][] KNOWN_BY_LENGTH = index(HttpHeaderNames.CONTENT_LENGTH,
+            HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.DATE, HttpHeaderNames.SERVER, HttpHeaderNames.CONNECTION,
+            HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.CACHE_CONTROL,
+            HttpHeaderNames.ETAG, HttpHeaderNames.LAST_MODIFIED, HttpHeaderNames.VARY, HttpHeaderNames.EXPIRES,
+            HttpHeaderNames.LOCATION, HttpHeaderNames.SET_COOKIE, HttpHeaderNames.ACCEPT_RANGES,
+            HttpHeaderNames.CONTENT_ENCODING, HttpHeaderNames.AGE, HttpHeaderNames.TRAILER,
+            AsciiString.cached("x-request-id"), AsciiString.cached("grpc-status"), AsciiString.cached("grpc-message"));
+    private static final String HTTP_1_1 = "HTTP/1.1";
+    private static final String[] STATUS_CODES = new String[600];
+
+    static {
+        for (int code = 100; code < STATUS_CODES.length; code++) {
+            STATUS_CODES[code] = Integer.toString(code);
+        }
+    }
+
+    private boolean headInFlight;
+
+    UpstreamHttp1Codec(HttpDecoderConfig config) {
+        init(new Decoder(config), new Encoder());
+    }
+
+    private static AsciiString[][] index(AsciiString... names) {
+        List<List<AsciiString>> byLength = new ArrayList<>();
+        for (int i = 0; i <= MAX_KNOWN_LENGTH; i++) {
+            byLength.add(new ArrayList<>());
+        }
+        for (AsciiString name : names) {
+            byLength.get(name.length()).add(name);
+        }
+        AsciiString[][] index = new AsciiString[MAX_KNOWN_LENGTH + 1][];
+        for (int i = 0; i <= MAX_KNOWN_LENGTH; i++) {
+            index[i] = byLength.get(i).toArray(AsciiString[]::new);
+        }
+        return index;
+    }
+
+    /** The shared lower-case constant for a well-known header name, or null. */
+    static AsciiString knownName(byte[] bytes, int start, int length) {
+        if (length > MAX_KNOWN_LENGTH) {
+            return null;
+        }
+        for (AsciiString candidate : KNOWN_BY_LENGTH[length]) {
+            if (equalsIgnoreCase(candidate, bytes, start, length)) {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    /** {@code lowerCase} must be lower case; the bytes may be in any case. */
+    private static boolean equalsIgnoreCase(AsciiString lowerCase, byte[] bytes, int start, int length) {
+        byte[] expected = lowerCase.array();
+        int offset = lowerCase.arrayOffset();
+        for (int i = 0; i < length; i++) {
+            byte b = bytes[start + i];
+            if (b >= 'A' && b <= 'Z') {
+                b += 'a' - 'A';
+            }
+            if (b != expected[offset + i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean equalsAscii(String expected, byte[] bytes, int start, int length) {
+        if (expected.length() != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            if (bytes[start + i] != expected.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private final class Encoder extends HttpRequestEncoder {
+
+        @Override
+        protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) throws Exception {
+            if (msg instanceof HttpRequest request) {
+                headInFlight = HttpMethod.HEAD.equals(request.method());
+            }
+            super.encode(ctx, msg, out);
+        }
+    }
+
+    private final class Decoder extends HttpResponseDecoder {
+
+        /** The status code of the status line being split, to recognize its standard reason phrase. */
+        private int code;
+
+        Decoder(HttpDecoderConfig config) {
+            super(config);
+        }
+
+        @Override
+        protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+            // All responses to a HEAD have no body (RFC 9110 9.3.2); interim ones are left to Netty.
+            if (headInFlight && ((HttpResponse) msg).status().code() >= 200) {
+                return true;
+            }
+            return super.isContentAlwaysEmpty(msg);
+        }
+
+        @Override
+        protected AsciiString splitHeaderName(byte[] sb, int start, int length) {
+            AsciiString known = knownName(sb, start, length);
+            return known != null ? known : super.splitHeaderName(sb, start, length);
+        }
+
+        @Override
+        protected String splitFirstWordInitialLine(byte[] sb, int start, int length) {
+            return equalsAscii(HTTP_1_1, sb, start, length) ? HTTP_1_1
+                    : super.splitFirstWordInitialLine(sb, start, length);
+        }
+
+        @Override
+        protected String splitSecondWordInitialLine(byte[] sb, int start, int length) {
+            code = 0;
+            if (length == 3) {
+                int value = (sb[start] - '0') * 100 + (sb[start + 1] - '0') * 10 + (sb[start + 2] - '0');
+                if (value >= 100 && value < STATUS_CODES.length && STATUS_CODES[value].charAt(2) == sb[start + 2]
+                        && STATUS_CODES[value].charAt(1) == sb[start + 1]) {
+                    code = value;
+                    return STATUS_CODES[value];
+                }
+            }
+            return super.splitSecondWordInitialLine(sb, start, length);
+        }
+
+        @Override
+        protected String splitThirdWordInitialLine(byte[] sb, int start, int length) {
+            if (code != 0) {
+                String standard = HttpResponseStatus.valueOf(code).reasonPhrase();
+                if (equalsAscii(standard, sb, start, length)) {
+                    return standard;
+                }
+            }
+            return super.splitThirdWordInitialLine(sb, start, length);
+        }
+    }
+}
