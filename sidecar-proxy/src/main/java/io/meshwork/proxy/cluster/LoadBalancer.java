@@ -4,17 +4,16 @@ import io.meshwork.proxy.endpoint.EndpointConfig;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Picks a healthy endpoint of a cluster: round robin, or least request by the power of two
- * choices. One instance per cluster per config; active-request counts outlive configs.
+ * choices. One instance per cluster per config; the in-flight counts it reads belong to the
+ * {@link ClusterManager}, which carries them across configs.
  */
 public final class LoadBalancer {
-
-    private static final ConcurrentHashMap<String, AtomicInteger> ACTIVE = new ConcurrentHashMap<>();
 
     private final ClusterConfig cluster;
     private final List<EndpointConfig> healthy;
@@ -22,11 +21,13 @@ public final class LoadBalancer {
     private final Map<EndpointConfig, AtomicInteger> counters = new IdentityHashMap<>();
     private final AtomicInteger next = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
 
-    public LoadBalancer(ClusterConfig cluster) {
+    /** {@code inFlight} holds a counter for every endpoint of the cluster, by {@code host:port}. */
+    public LoadBalancer(ClusterConfig cluster, Map<String, AtomicInteger> inFlight) {
         this.cluster = cluster;
         this.healthy = cluster.endpoints().stream().filter(EndpointConfig::healthy).toList();
         for (EndpointConfig endpoint : healthy) {
-            counters.put(endpoint, active(endpoint));
+            counters.put(endpoint, Objects.requireNonNull(inFlight.get(endpoint.hostPort()),
+                    () -> "cluster " + cluster.name() + ": no in-flight counter for endpoint " + endpoint.hostPort()));
         }
     }
 
@@ -52,14 +53,13 @@ public final class LoadBalancer {
         return healthy.get(Math.floorMod(next.getAndIncrement(), size));
     }
 
-    /** {@link #active} for an endpoint this balancer picked, without building its key. */
+    /** The in-flight request count of an endpoint this balancer picked (incremented and decremented by the proxy). */
     public AtomicInteger counter(EndpointConfig endpoint) {
         AtomicInteger counter = counters.get(endpoint);
-        return counter != null ? counter : active(endpoint);
-    }
-
-    /** The in-flight request count of an endpoint (incremented and decremented by the proxy). */
-    public static AtomicInteger active(EndpointConfig endpoint) {
-        return ACTIVE.computeIfAbsent(endpoint.hostPort(), key -> new AtomicInteger());
+        if (counter == null) {
+            throw new IllegalArgumentException("cluster " + cluster.name() + ": endpoint " + endpoint.hostPort()
+                    + " is not one of its healthy endpoints");
+        }
+        return counter;
     }
 }

@@ -1,6 +1,7 @@
 package io.meshwork.proxy.listener;
 
 import io.meshwork.proxy.http.Http1Codecs;
+import io.meshwork.proxy.http.Http2RequestHeaderLimit;
 import io.meshwork.proxy.http.HttpProxyHandler;
 import io.meshwork.proxy.http.ProxyServices;
 import io.netty.buffer.ByteBuf;
@@ -30,8 +31,17 @@ import java.util.List;
  */
 public final class ProtocolDetector extends ByteToMessageDecoder {
 
-    /** Envoy's default limit is 60 KiB; larger request headers get 431. */
+    /**
+     * Envoy's default limit is 60 KiB; larger request headers get 431
+     * (on HTTP/2 from {@link Http2RequestHeaderLimit}).
+     */
     static final int MAX_HEADER_BYTES = 60 * 1024;
+    /**
+     * The HTTP/2 header list size advertised to clients and enforced by Netty (a stream error with a
+     * bare 431 above it, GOAWAY above 1.25 times it). Larger than {@link #MAX_HEADER_BYTES} so that
+     * clients, which respect the advertised size, send an oversized list and get the sidecar's own 431.
+     */
+    static final int HTTP2_HARD_HEADER_LIST_BYTES = 4 * MAX_HEADER_BYTES;
     private static final ByteBuf PREFACE = Http2CodecUtil.connectionPrefaceBuf();
 
     /** Longest HTTP method token looked at (methods are short; WebDAV's are the longest). */
@@ -108,14 +118,14 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
 
     private void installHttp2(ChannelPipeline pipeline, String after) {
         pipeline.addAfter(after, "h2-codec", http2Codec());
-        pipeline.addAfter("h2-codec", "h2-multiplex", streamMultiplexer());
+        pipeline.addAfter("h2-codec", "h2-multiplex", streamMultiplexer(false));
     }
 
     private void installHttp1(ChannelPipeline pipeline, String after) {
         HttpServerCodec codec = Http1Codecs.server(8192, MAX_HEADER_BYTES, 65536);
         HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
                 AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                        ? new Http2ServerUpgradeCodec(http2Codec(), streamMultiplexer()) : null, 65536);
+                        ? new Http2ServerUpgradeCodec(http2Codec(), streamMultiplexer(true)) : null, 65536);
         pipeline.addAfter(after, "h1-proxy", new HttpProxyHandler(services, filter, false));
         pipeline.addAfter(after, "h1-continue", new HttpServerExpectContinueHandler());
         pipeline.addAfter(after, UPGRADE_HANDLER, upgrade);
@@ -124,17 +134,19 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
 
     private static io.netty.handler.codec.http2.Http2FrameCodec http2Codec() {
         return Http2FrameCodecBuilder.forServer()
-                .initialSettings(Http2Settings.defaultSettings().maxHeaderListSize(MAX_HEADER_BYTES))
+                .initialSettings(Http2Settings.defaultSettings().maxHeaderListSize(HTTP2_HARD_HEADER_LIST_BYTES))
                 .build();
     }
 
-    private Http2MultiplexHandler streamMultiplexer() {
+    /** {@code upgraded}: the connection began as HTTP/1.1, whose codec already measured stream 1's request. */
+    private Http2MultiplexHandler streamMultiplexer(boolean upgraded) {
         return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.config().setAutoRead(false);
-                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true),
-                        new HttpProxyHandler(services, filter, true));
+                boolean upgradeStream = upgraded && stream.stream().id() == Http2CodecUtil.HTTP_UPGRADE_STREAM_ID;
+                stream.pipeline().addLast(new Http2RequestHeaderLimit(MAX_HEADER_BYTES, upgradeStream),
+                        new Http2StreamFrameToHttpObjectCodec(true), new HttpProxyHandler(services, filter, true));
             }
         });
     }
