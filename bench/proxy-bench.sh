@@ -17,7 +17,7 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-DURATION="${BENCH_DURATION:-9}"
+DURATION="${BENCH_DURATION:-15}"
 UPDATE=1
 QUICK=0
 while [[ $# -gt 0 ]]; do
@@ -238,7 +238,7 @@ port_of() { case "$1" in direct) echo "$BACKEND_PORT" ;; haproxy) echo "$HAPROXY
 pid_of() { case "$1" in direct) echo "" ;; haproxy) echo "$HAPROXY_PID" ;; nginx) echo "$NGINX_PID" ;; meshwork) echo "$MESH_PID" ;; esac; }
 host_of() { if [[ "$1" == meshwork ]]; then echo bench; fi; }
 
-REPS="${BENCH_REPS:-3}"
+REPS="${BENCH_REPS:-5}"
 SLICE=$(( DURATION / REPS )); if [[ "$SLICE" -lt 1 ]]; then SLICE=1; fi
 declare -A S   # S[mode,target,metric]: space-separated values of the slices
 declare -A R   # R[mode,target,metric]: the reported figure
@@ -275,8 +275,13 @@ for mode in "${MODES[@]}"; do
   say "pin mode $mode: proxies on CPU $proxy_cpu, wrk and backend on CPU 0; $REPS slices of ${SLICE}s per point and target"
   if [[ -n "$MESH_PID" ]]; then
     warm=$SIDECAR_WARMUP; if [[ "$mode" == shared ]]; then warm=3; fi
-    say "  warming the sidecar JVM up for ${warm}s ..."
+    # Every connection count measured below is warmed too: each takes code paths (an idle event loop
+    # at 1 connection, full read batches at 50) that the JIT compiles when they first get hot.
+    say "  warming the sidecar JVM up for ${warm}s at 50 connections, then 10 and 1 ..."
     taskset -c 0 wrk -t1 -c50 -d"${warm}s" -H "Host: bench" "http://127.0.0.1:$MESH_OUT_PORT/" >/dev/null 2>&1
+    for c in 10 1; do
+      taskset -c 0 wrk -t1 -c"$c" -d"$(( (warm + 4) / 5 ))s" -H "Host: bench" "http://127.0.0.1:$MESH_OUT_PORT/" >/dev/null 2>&1
+    done
   fi
   for c in 50 1 10; do
     say "  $c connection(s): ${TARGETS[*]} in turn ..."
@@ -384,7 +389,7 @@ if [[ "$UPDATE" == 1 ]]; then
   {
     echo "## Sidecar proxy"
     echo
-    echo "Reproduce with \`bench/proxy-bench.sh\` (about 4 minutes; \`--duration S\` per point, default 9;"
+    echo "Reproduce with \`bench/proxy-bench.sh\` (about 6 minutes; \`--duration S\` per point, default 15;"
     echo "installs wrk, h2load, haproxy and nginx with apt-get when missing; loopback only). \`--quick\` measures"
     echo "direct, HAProxy and the sidecar in the split pin mode only, in about a minute, without touching this file."
     echo
