@@ -18,6 +18,9 @@ public interface EndpointPool {
     /** The endpoint left the config: close idle connections now and busy ones when released. */
     void drain();
 
+    /** Whether {@link #drain} was called: the pool serves what it holds but is no longer the endpoint's. */
+    boolean draining();
+
     /** Whether the pool is draining and holds no more connections (so it can be forgotten). */
     boolean drained();
 }

@@ -90,6 +90,11 @@ final class Http1Pool implements EndpointPool {
     }
 
     @Override
+    public boolean draining() {
+        return draining;
+    }
+
+    @Override
     public boolean drained() {
         return draining && busy == 0 && idle.isEmpty();
     }

@@ -131,6 +131,11 @@ final class Http2Pool implements EndpointPool {
     }
 
     @Override
+    public boolean draining() {
+        return draining;
+    }
+
+    @Override
     public boolean drained() {
         return draining && busy == 0;
     }

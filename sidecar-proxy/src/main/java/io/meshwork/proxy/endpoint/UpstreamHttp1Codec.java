@@ -34,10 +34,12 @@ final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponse
             AsciiString.cached("x-request-id"), AsciiString.cached("grpc-status"), AsciiString.cached("grpc-message"));
     private static final String HTTP_1_1 = "HTTP/1.1";
     private static final String[] STATUS_CODES = new String[600];
+    private static final String[] REASON_PHRASES = new String[600];
 
     static {
         for (int code = 100; code < STATUS_CODES.length; code++) {
             STATUS_CODES[code] = Integer.toString(code);
+            REASON_PHRASES[code] = HttpResponseStatus.valueOf(code).reasonPhrase().toString();
         }
     }
 
@@ -161,7 +163,7 @@ final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponse
         @Override
         protected String splitThirdWordInitialLine(byte[] sb, int start, int length) {
             if (code != 0) {
-                String standard = HttpResponseStatus.valueOf(code).reasonPhrase();
+                String standard = REASON_PHRASES[code];
                 if (equalsAscii(standard, sb, start, length)) {
                     return standard;
                 }

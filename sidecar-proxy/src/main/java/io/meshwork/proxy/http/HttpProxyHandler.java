@@ -1,6 +1,7 @@
 package io.meshwork.proxy.http;
 
 import io.meshwork.proxy.admin.MeshMetrics;
+import io.meshwork.proxy.cluster.ClusterConfig;
 import io.meshwork.proxy.cluster.ClusterManager;
 import io.meshwork.proxy.cluster.LoadBalancer;
 import io.meshwork.proxy.endpoint.EndpointConfig;
@@ -88,6 +89,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private LoadBalancer balancer;
     private EndpointConfig endpoint;
     private EndpointPool pool;
+    // The pool of the last exchange's endpoint: a keep-alive connection mostly calls the same one.
+    private EndpointConfig poolEndpoint;
+    private ClusterConfig poolCluster;
     private Channel upstream;
     private boolean retried;
     private boolean responseStarted;
@@ -410,7 +414,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     }
 
     private void connect(boolean fresh) {
-        pool = services.pools().pool(ctx.channel().eventLoop(), balancer.cluster(), endpoint.host(), endpoint.port());
+        if (pool == null || poolEndpoint != endpoint || poolCluster != balancer.cluster() || pool.draining()) {
+            pool = services.pools().pool(ctx.channel().eventLoop(), balancer.cluster(), endpoint.host(),
+                    endpoint.port());
+            poolEndpoint = endpoint;
+            poolCluster = balancer.cluster();
+        }
         Future<Channel> acquired = pool.acquire(fresh);
         int current = generation;
         EndpointPool from = pool;
