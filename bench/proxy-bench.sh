@@ -214,7 +214,9 @@ if [[ -n "$MESH_SKIP" ]]; then say "SKIPPING the Meshwork sidecar row: $MESH_SKI
 # --- measurement -------------------------------------------------------------------------------
 # Each point is split into REPS slices and the targets take turns slice by slice, so a noisy
 # neighbour on the machine hits every target alike; a point's figure is the median of its slices
-# (CPU per request: total CPU over total requests).
+# (CPU per request: total CPU over total requests). One-second slices: on a shared VM, bursts of a
+# few tens of milliseconds in which everything on a CPU stalls come several times a minute; each
+# spoils the p99 of the slice it falls in, and with many short slices the median is a slice without.
 to_us() { # 123.45us | 1.23ms | 1.01s -> microseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /ms$/) n *= 1000; else if (v ~ /[0-9]s$/) n *= 1000000; printf "%.0f", n }'
 }
@@ -238,7 +240,7 @@ port_of() { case "$1" in direct) echo "$BACKEND_PORT" ;; haproxy) echo "$HAPROXY
 pid_of() { case "$1" in direct) echo "" ;; haproxy) echo "$HAPROXY_PID" ;; nginx) echo "$NGINX_PID" ;; meshwork) echo "$MESH_PID" ;; esac; }
 host_of() { if [[ "$1" == meshwork ]]; then echo bench; fi; }
 
-REPS="${BENCH_REPS:-5}"
+REPS="${BENCH_REPS:-15}"
 SLICE=$(( DURATION / REPS )); if [[ "$SLICE" -lt 1 ]]; then SLICE=1; fi
 declare -A S   # S[mode,target,metric]: space-separated values of the slices
 declare -A R   # R[mode,target,metric]: the reported figure
