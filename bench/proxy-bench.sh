@@ -391,7 +391,7 @@ if [[ "$UPDATE" == 1 ]]; then
   {
     echo "## Sidecar proxy"
     echo
-    echo "Reproduce with \`bench/proxy-bench.sh\` (about 6 minutes; \`--duration S\` per point, default 15;"
+    echo "Reproduce with \`bench/proxy-bench.sh\` (about 8 minutes; \`--duration S\` per point, default 15;"
     echo "installs wrk, h2load, haproxy and nginx with apt-get when missing; loopback only). \`--quick\` measures"
     echo "direct, HAProxy and the sidecar in the split pin mode only, in about a minute, without touching this file."
     echo
