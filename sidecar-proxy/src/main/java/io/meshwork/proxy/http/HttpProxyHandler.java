@@ -84,7 +84,18 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private boolean keepAlive;
     private boolean head;
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
+    /** Requests (and their bodies) that arrived while an earlier request of the connection was in flight. */
+    private final ArrayDeque<Object> pipelined = new ArrayDeque<>();
+    private boolean resuming;
+    /** The connection closes once the response written last is out: nothing more is served on it. */
+    private boolean closing;
     private boolean requestDone;
+    /**
+     * An HTTP/1.1 request without body (no length, no chunks): done with its headers, so a local reply
+     * can keep the connection; the empty last part Netty's decoder sends after it is skipped.
+     */
+    private boolean bodyless;
+    private boolean skipEmptyLast;
     private long requestBodyBytes;
     private LoadBalancer balancer;
     private EndpointConfig endpoint;
@@ -136,7 +147,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     /** No exchange in progress (an HTTP/1.1 connection between requests); call on the event loop. */
     public boolean idle() {
-        return !inExchange;
+        return !inExchange && pipelined.isEmpty();
     }
 
     @Override
@@ -148,6 +159,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         cancelTimer();
+        releasePipelined();
     }
 
     @Override
@@ -163,17 +175,30 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         inReadBatch = true;
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (!pipelined.isEmpty() || (inExchange && msg instanceof HttpRequest)) {
+            // HTTP/1.1 pipelining: a request sent before the previous response waits its turn, with its
+            // body. Nothing more is read meanwhile (AUTO_READ off), so this holds at most one read's worth.
+            pipelined.add(msg);
+            return;
+        }
+        dispatch(msg);
+    }
+
+    private void dispatch(Object msg) {
         if (msg instanceof HttpRequest req) {
-            if (inExchange) {
-                // A pipelined request while one is in flight: not supported, close cleanly.
-                ReferenceCountUtil.release(msg);
-                ctx.close();
-                return;
-            }
             begin(req);
             return;
         }
         if (msg instanceof HttpContent content) {
+            if (skipEmptyLast && content instanceof LastHttpContent) {
+                skipEmptyLast = false;
+                content.release();
+                return;
+            }
             if (inExchange && !requestDone) {
                 requestContent(content);
             } else {
@@ -182,6 +207,40 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             return;
         }
         ReferenceCountUtil.release(msg);
+    }
+
+    /**
+     * After an exchange of a kept-alive HTTP/1.1 connection: the pipelined requests go in order, each
+     * once the one before it ended; when none is left, the connection reads again. A loop, not
+     * recursion, however many requests answer locally.
+     */
+    private void resume() {
+        if (resuming) {
+            return;
+        }
+        resuming = true;
+        try {
+            Object msg;
+            while ((msg = pipelined.peek()) != null && !(inExchange && msg instanceof HttpRequest)) {
+                pipelined.poll();
+                dispatch(msg);
+                if (closing) {
+                    return;
+                }
+            }
+        } finally {
+            resuming = false;
+        }
+        if (pipelined.isEmpty() && !inExchange) {
+            ctx.read();
+        }
+    }
+
+    private void releasePipelined() {
+        Object msg;
+        while ((msg = pipelined.poll()) != null) {
+            ReferenceCountUtil.release(msg);
+        }
     }
 
     @Override
@@ -251,6 +310,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             }
             return;
         }
+        bodyless = !http2Downstream && body == null && !HttpUtil.isTransferEncodingChunked(req)
+                && HttpUtil.getContentLength(req, 0L) == 0L;
+        skipEmptyLast = bodyless;
+        requestDone = bodyless;
         if (body != null) {
             requestContent(body);
         }
@@ -276,10 +339,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             authority = headers.get(HttpHeaderNames.HOST);
         }
         if (authority == null || authority.isEmpty()) {
+            keepAlive = false; // malformed: the connection ends, as after a request the codec cannot parse
             reply(HttpResponseStatus.BAD_REQUEST, "malformed request: no Host header or :authority");
             return;
         }
         if (!request.uri().startsWith("/") && !request.uri().equals("*")) {
+            keepAlive = false;
             reply(HttpResponseStatus.BAD_REQUEST, "malformed request: request target \"" + request.uri()
                     + "\" is neither a path nor an absolute URL");
             return;
@@ -451,7 +516,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         upstream = acquired.getNow();
         upstream.pipeline().get(UpstreamHandler.class).listener(this);
         upstream.write(request, upstream.voidPromise());
-        if (retried && requestDone && pending.isEmpty() && requestBodyBytes == 0) {
+        if (bodyless || (retried && requestDone && pending.isEmpty() && requestBodyBytes == 0)) {
             upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
         }
         HttpContent content;
@@ -602,6 +667,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             content.release();
         }
         if (close) {
+            closing = true;
+            releasePipelined();
             if (last == null) {
                 ctx.close();
             } else {
@@ -613,7 +680,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             ctx.writeAndFlush(last, ctx.voidPromise());
         }
         if (!http2Downstream) {
-            ctx.read();
+            resume();
         }
     }
 
@@ -710,6 +777,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             status = status == 0 ? 499 : status;
             end(null, true);
         }
+        releasePipelined();
         ctx.fireChannelInactive();
     }
 

@@ -13,8 +13,11 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -130,13 +133,38 @@ class OutboundRoutingTest {
                 .startsWith("HTTP/1.1 431");
     }
 
+    @Test
+    void answersPipelinedRequestsInOrderOnOneConnection() throws Exception {
+        // Sent in one write, so the sidecar decodes later requests while the first is in flight; one of
+        // them is answered by the sidecar itself, one carries a body.
+        String responses = rawRequest("GET /one HTTP/1.1\r\nHost: reviews-v1\r\n\r\n"
+                + "GET /two HTTP/1.1\r\nHost: details:9080\r\n\r\n"
+                + "POST /upload-three HTTP/1.1\r\nHost: reviews-v1\r\nContent-Length: 5\r\n\r\nhello"
+                + "GET /four HTTP/1.1\r\nHost: reviews-v1\r\nConnection: close\r\n\r\n");
+        Matcher status = Pattern.compile("HTTP/1\\.1 (\\d{3}) ").matcher(responses);
+        List<String> codes = new ArrayList<>();
+        while (status.find()) {
+            codes.add(status.group(1));
+        }
+        assertThat(codes).containsExactly("200", "404", "200", "200");
+        int one = responses.indexOf("reviews-v1 /one");
+        int two = responses.indexOf("\"details:9080\"");
+        int three = responses.indexOf("\r\n\r\n5", two);
+        int four = responses.indexOf("reviews-v1 /four");
+        assertThat(one).isPositive();
+        assertThat(two).isGreaterThan(one);
+        assertThat(three).as("the upload's answer (its body length) third").isGreaterThan(two);
+        assertThat(four).isGreaterThan(three);
+    }
+
     private static String rawRequest(String request) throws Exception {
         try (Socket socket = new Socket("127.0.0.1", harness.outboundPort())) {
             socket.setSoTimeout(5000);
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
-            // Every request here ends the connection (Connection: close, or an error the sidecar answers).
+            // Every request here ends the connection (Connection: close, or an error the sidecar answers);
+            // pipelined requests end with one that says close.
             InputStream in = socket.getInputStream();
             return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
         }
