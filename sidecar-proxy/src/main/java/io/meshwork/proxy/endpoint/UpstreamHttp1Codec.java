@@ -105,6 +105,10 @@ final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponse
         return true;
     }
 
+    private static boolean isDigit(byte b) {
+        return b >= '0' && b <= '9';
+    }
+
     private final class Encoder extends HttpRequestEncoder {
 
         @Override
@@ -149,10 +153,9 @@ final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponse
         @Override
         protected String splitSecondWordInitialLine(byte[] sb, int start, int length) {
             code = 0;
-            if (length == 3) {
+            if (length == 3 && isDigit(sb[start]) && isDigit(sb[start + 1]) && isDigit(sb[start + 2])) {
                 int value = (sb[start] - '0') * 100 + (sb[start + 1] - '0') * 10 + (sb[start + 2] - '0');
-                if (value >= 100 && value < STATUS_CODES.length && STATUS_CODES[value].charAt(2) == sb[start + 2]
-                        && STATUS_CODES[value].charAt(1) == sb[start + 1]) {
+                if (value >= 100 && value < STATUS_CODES.length) {
                     code = value;
                     return STATUS_CODES[value];
                 }

@@ -15,7 +15,7 @@ public final class Http1Codecs {
     private static final HttpHeadersFactory SMALL_TRAILERS = new HttpHeadersFactory() {
         @Override
         public HttpHeaders newHeaders() {
-            return DefaultHttpHeadersFactory.trailersFactory().newEmptyHeaders();
+            return newEmptyHeaders();
         }
 
         @Override

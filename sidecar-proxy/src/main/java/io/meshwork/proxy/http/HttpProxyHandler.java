@@ -390,8 +390,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     /** For {@code GET http://reviews:9080/x}: the authority, with the request target made origin-form. */
     private String absoluteFormAuthority() {
         String uri = request.uri();
+        if (uri.startsWith("/")) {
+            return null; // origin-form, the usual case: no scan for a scheme
+        }
         int schemeEnd = uri.indexOf("://");
-        if (schemeEnd <= 0 || uri.startsWith("/")) {
+        if (schemeEnd <= 0) {
             return null;
         }
         String scheme = uri.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
