@@ -543,6 +543,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     /** Asks for more of the request body while the upstream can take it; else once it drains. */
     private void readMoreRequest() {
         if (requestDone) {
+            if (!http2Downstream && pipelined.isEmpty()) {
+                // Keep the connection's read armed while the response comes: the next request or the
+                // client's close is seen, and Netty does not clear and set EPOLLIN (two epoll_ctl
+                // calls) around every exchange. A request read meanwhile waits in `pipelined`.
+                ctx.read();
+            }
             return;
         }
         if (upstream.isWritable()) {

@@ -124,6 +124,10 @@ class OutboundRoutingTest {
     void answersAMalformedRequestWith400() throws Exception {
         assertThat(rawRequest("GET /a HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 400");
         assertThat(rawRequest("NOT A REQUEST\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(rawRequest("GET /a HTTP/1.1\r\nHost: reviews-v1\r\nBad Name: x\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(rawRequest("GET /a HTTP/1.1\r\nHost : reviews-v1\r\n\r\n")).startsWith("HTTP/1.1 400");
+        assertThat(rawRequest("POST /a HTTP/1.1\r\nHost: reviews-v1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"))
+                .startsWith("HTTP/1.1 400");
     }
 
     @Test
