@@ -1,7 +1,9 @@
 package io.meshwork.proxy.endpoint;
 
+import io.meshwork.proxy.http.KnownHeaderNames;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
@@ -11,6 +13,7 @@ import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,13 +28,7 @@ import java.util.List;
 final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponseDecoder, HttpRequestEncoder> {
 
     private static final int MAX_KNOWN_LENGTH = 32;
-    private static final AsciiString[][] KNOWN_BY_LENGTH = index(HttpHeaderNames.CONTENT_LENGTH,
-            HttpHeaderNames.CONTENT_TYPE, HttpHeaderNames.DATE, HttpHeaderNames.SERVER, HttpHeaderNames.CONNECTION,
-            HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.KEEP_ALIVE, HttpHeaderNames.CACHE_CONTROL,
-            HttpHeaderNames.ETAG, HttpHeaderNames.LAST_MODIFIED, HttpHeaderNames.VARY, HttpHeaderNames.EXPIRES,
-            HttpHeaderNames.LOCATION, HttpHeaderNames.SET_COOKIE, HttpHeaderNames.ACCEPT_RANGES,
-            HttpHeaderNames.CONTENT_ENCODING, HttpHeaderNames.AGE, HttpHeaderNames.TRAILER,
-            AsciiString.cached("x-request-id"), AsciiString.cached("grpc-status"), AsciiString.cached("grpc-message"));
+    private static final AsciiString[][] KNOWN_BY_LENGTH = index(KnownHeaderNames.ALL);
     private static final String HTTP_1_1 = "HTTP/1.1";
     private static final String[] STATUS_CODES = new String[600];
     private static final String[] REASON_PHRASES = new String[600];
@@ -49,7 +46,7 @@ final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponse
         init(new Decoder(config), new Encoder());
     }
 
-    private static AsciiString[][] index(AsciiString... names) {
+    private static AsciiString[][] index(List<AsciiString> names) {
         List<List<AsciiString>> byLength = new ArrayList<>();
         for (int i = 0; i <= MAX_KNOWN_LENGTH; i++) {
             byLength.add(new ArrayList<>());
@@ -127,6 +124,15 @@ final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponse
 
         Decoder(HttpDecoderConfig config) {
             super(config);
+        }
+
+        @Override
+        protected HttpMessage createMessage(String[] initialLine) {
+            if (code != 0 && initialLine[0] == HTTP_1_1 && initialLine[2] == REASON_PHRASES[code]) {
+                // The common status line, split to shared constants: its status needs no lookup by phrase.
+                return new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code), headersFactory);
+            }
+            return super.createMessage(initialLine);
         }
 
         @Override

@@ -20,11 +20,12 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The headers of one proxied HTTP/1.1 message, in two parallel arrays in arrival order. A message
- * has a handful of headers, read a few times and forwarded once, so a scan beats Netty's hash table
- * (a 16-bucket array and an entry object per header, made and hashed for every message). Names and
- * values are checked as Netty's default headers check them: names are tokens, values hold no
- * control characters; the decoders count on that to reject a malformed message with 400.
+ * The headers of one proxied HTTP/1.1 message, in parallel arrays in arrival order. A message has a
+ * handful of headers, read a few times and forwarded once, so a scan (hash first, then the name)
+ * beats Netty's hash table (a 16-bucket array and an entry object per header, made for every
+ * message). Well-known names are stored as their {@link KnownHeaderNames} constants. Names and values
+ * are checked as Netty's default headers check them: names are tokens, values hold no control
+ * characters; the decoders count on that to reject a malformed message with 400.
  */
 public final class ArrayHttpHeaders extends HttpHeaders {
 
@@ -38,10 +39,13 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     private static final int INITIAL_CAPACITY = 8;
     private static final CharSequence[] NONE = new CharSequence[0];
+    private static final int[] NO_HASHES = new int[0];
 
     private final boolean trailers;
     private CharSequence[] names;
     private CharSequence[] values;
+    /** The case-insensitive hash of each name ({@link AsciiString#hashCode(CharSequence)}), compared first. */
+    private int[] hashes;
     private int size;
 
     public ArrayHttpHeaders() {
@@ -52,6 +56,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         this.trailers = trailers;
         names = trailers ? NONE : new CharSequence[INITIAL_CAPACITY];
         values = trailers ? NONE : new CharSequence[INITIAL_CAPACITY];
+        hashes = trailers ? NO_HASHES : new int[INITIAL_CAPACITY];
     }
 
     private static HttpHeadersFactory factory(boolean trailers) {
@@ -68,26 +73,33 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         };
     }
 
-    private static boolean sameName(CharSequence a, CharSequence b) {
-        return a == b || AsciiString.contentEqualsIgnoreCase(a, b);
+    /** Whether the header at {@code i} has the name whose case-insensitive hash is {@code hash}. */
+    private boolean nameAt(int i, CharSequence name, int hash) {
+        return hashes[i] == hash && (names[i] == name || AsciiString.contentEqualsIgnoreCase(names[i], name));
     }
 
     private int indexOf(CharSequence name, int from) {
+        int hash = AsciiString.hashCode(name);
         for (int i = from; i < size; i++) {
-            if (sameName(names[i], name)) {
+            if (nameAt(i, name, hash)) {
                 return i;
             }
         }
         return -1;
     }
 
-    private CharSequence checkedName(CharSequence name) {
-        if (trailers && (sameName(HttpHeaderNames.CONTENT_LENGTH, name)
-                || sameName(HttpHeaderNames.TRANSFER_ENCODING, name) || sameName(HttpHeaderNames.TRAILER, name))) {
-            throw new IllegalArgumentException("prohibited trailing header: " + name);
-        }
+    /** The name to store: a known name's constant, or the name itself once checked as Netty checks it. */
+    private CharSequence checkedName(CharSequence name, int hash) {
         if (name == null || name.length() == 0) {
             throw new IllegalArgumentException("empty headers are not allowed [" + name + ']');
+        }
+        AsciiString known = KnownHeaderNames.find(name, hash);
+        if (trailers && (known == HttpHeaderNames.CONTENT_LENGTH || known == HttpHeaderNames.TRANSFER_ENCODING
+                || known == HttpHeaderNames.TRAILER)) {
+            throw new IllegalArgumentException("prohibited trailing header: " + name);
+        }
+        if (known != null) {
+            return known;
         }
         int index = HttpHeaderValidationUtil.validateToken(name);
         if (index != -1) {
@@ -118,14 +130,17 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         return text;
     }
 
-    private void append(CharSequence name, CharSequence value) {
+    /** Adds a header whose name was checked. */
+    private void append(CharSequence name, int hash, CharSequence value) {
         if (size == names.length) {
             int capacity = Math.max(size * 2, 4);
             names = Arrays.copyOf(names, capacity);
             values = Arrays.copyOf(values, capacity);
+            hashes = Arrays.copyOf(hashes, capacity);
         }
         names[size] = name;
         values[size] = value;
+        hashes[size] = hash;
         size++;
     }
 
@@ -331,7 +346,8 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders add(CharSequence name, Object value) {
-        append(checkedName(name), checkedValue(value));
+        int hash = AsciiString.hashCode(name);
+        append(checkedName(name, hash), hash, checkedValue(value));
         return this;
     }
 
@@ -342,9 +358,10 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders add(CharSequence name, Iterable<?> values) {
-        checkedName(name);
+        int hash = AsciiString.hashCode(name);
+        CharSequence checked = checkedName(name, hash);
         for (Object value : values) {
-            append(name, checkedValue(value));
+            append(checked, hash, checkedValue(value));
         }
         return this;
     }
@@ -370,7 +387,8 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         CharSequence checked = checkedValue(value);
         int i = indexOf(name, 0);
         if (i < 0) {
-            append(checkedName(name), checked);
+            int hash = AsciiString.hashCode(name);
+            append(checkedName(name, hash), hash, checked);
             return this;
         }
         values[i] = checked;
@@ -385,14 +403,15 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders set(CharSequence name, Iterable<?> values) {
-        checkedName(name);
+        int hash = AsciiString.hashCode(name);
+        CharSequence checkedName = checkedName(name, hash);
         List<CharSequence> checked = new ArrayList<>();
         for (Object value : values) {
             checked.add(checkedValue(value));
         }
         removeFrom(name, 0);
         for (CharSequence value : checked) {
-            append(name, value);
+            append(checkedName, hash, value);
         }
         return this;
     }
@@ -419,11 +438,13 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     }
 
     private void removeFrom(CharSequence name, int from) {
+        int hash = AsciiString.hashCode(name);
         int kept = from;
         for (int i = from; i < size; i++) {
-            if (!sameName(names[i], name)) {
+            if (!nameAt(i, name, hash)) {
                 names[kept] = names[i];
                 values[kept] = values[i];
+                hashes[kept] = hashes[i];
                 kept++;
             }
         }
@@ -445,6 +466,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         ArrayHttpHeaders copy = new ArrayHttpHeaders(trailers);
         copy.names = Arrays.copyOf(names, Math.max(size, names.length));
         copy.values = Arrays.copyOf(values, Math.max(size, values.length));
+        copy.hashes = Arrays.copyOf(hashes, Math.max(size, hashes.length));
         copy.size = size;
         return copy;
     }

@@ -632,7 +632,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         if (http2Downstream) {
             return;
         }
-        headers.remove("keep-alive");
+        headers.remove(HttpHeaderNames.KEEP_ALIVE);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (response instanceof FullHttpResponse full) {
             headers.remove(HttpHeaderNames.TRANSFER_ENCODING);

@@ -34,8 +34,11 @@ class ArrayHttpHeadersTest {
         assertThat(headers.getAll("x-TRACE")).containsExactly("a", "b");
         assertThat(headers.contains("missing")).isFalse();
         assertThat(headers.getAll("missing")).isEmpty();
-        assertThat(headers.names()).containsExactly("Host", "x-trace");
-        assertThat(headers.size()).isEqualTo(3);
+        // A well-known name is stored as its lower-case constant; another keeps the case it came in.
+        assertThat(headers.names()).containsExactly("host", "x-trace");
+        assertThat(headers.add("X-Custom", "1").names()).contains("X-Custom");
+        assertThat(headers.iteratorCharSequence().next().getKey()).isSameAs(HttpHeaderNames.HOST);
+        assertThat(headers.size()).isEqualTo(4);
     }
 
     @Test
