@@ -30,6 +30,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 SIDECAR_WARMUP="${BENCH_SIDECAR_WARMUP:-20}"   # seconds of load before the first sidecar measurement (JIT)
+WARM_CONNECTIONS="${BENCH_WARM_CONNECTIONS:-3000}"   # new connections (one request each) in the warm-up
 BODY="hello from the meshwork benchmark backend"
 
 say() { printf '%s\n' "$*" >&2; }
@@ -278,12 +279,18 @@ for mode in "${MODES[@]}"; do
   if [[ -n "$MESH_PID" ]]; then
     warm=$SIDECAR_WARMUP; if [[ "$mode" == shared ]]; then warm=3; fi
     # Every connection count measured below is warmed too: each takes code paths (an idle event loop
-    # at 1 connection, full read batches at 50) that the JIT compiles when they first get hot.
-    say "  warming the sidecar JVM up for ${warm}s at 50 connections, then 10 and 1 ..."
+    # at 1 connection, full read batches at 50) that the JIT compiles when they first get hot. So is
+    # connection setup: every slice opens new connections, and until the JIT has compiled accepting
+    # one and its first request (a few thousand connections), that takes 1-8 ms instead of ~0.3 ms,
+    # which alone decides a slice's p99 at 10 connections.
+    say "  warming the sidecar JVM up for ${warm}s at 50 connections, then 10 and 1, then $WARM_CONNECTIONS new connections ..."
     taskset -c 0 wrk -t1 -c50 -d"${warm}s" -H "Host: bench" "http://127.0.0.1:$MESH_OUT_PORT/" >/dev/null 2>&1
     for c in 10 1; do
       taskset -c 0 wrk -t1 -c"$c" -d"$(( (warm + 4) / 5 ))s" -H "Host: bench" "http://127.0.0.1:$MESH_OUT_PORT/" >/dev/null 2>&1
     done
+    # One request per connection: the sidecar closes each after its response (Connection: close).
+    taskset -c 0 curl -s -H "Host: bench" -H "Connection: close" \
+      "http://127.0.0.1:$MESH_OUT_PORT/?warm=[1-$WARM_CONNECTIONS]" >/dev/null 2>&1 || true
   fi
   for c in 50 1 10; do
     say "  $c connection(s): ${TARGETS[*]} in turn ..."

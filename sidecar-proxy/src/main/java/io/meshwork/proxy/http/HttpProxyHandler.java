@@ -291,7 +291,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         request = req;
         if (!pastUpgrade && !http2Downstream) {
             pastUpgrade = true;
-            dropUpgradeHandler();
+            if (ctx.pipeline().get(ProtocolDetector.UPGRADE_HANDLER) != null) {
+                dropUpgradeHandler();
+            }
         }
         keepAlive = http2Downstream || (HttpUtil.isKeepAlive(req) && !services.drain().draining());
         head = HttpMethod.HEAD.equals(req.method());
@@ -322,7 +324,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     /**
      * Clients offer h2c with their first request; after it, the upgrade handler (an aggregator that
-     * looks at every request) goes, outside the read in progress.
+     * looks at every request), installed when that request had an Upgrade header, goes, outside the
+     * read in progress.
      */
     private void dropUpgradeHandler() {
         ctx.executor().execute(() -> {

@@ -6,6 +6,7 @@ import io.meshwork.proxy.http.HttpProxyHandler;
 import io.meshwork.proxy.http.ProxyServices;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -22,6 +23,7 @@ import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -43,6 +45,11 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
      */
     static final int HTTP2_HARD_HEADER_LIST_BYTES = 4 * MAX_HEADER_BYTES;
     private static final ByteBuf PREFACE = Http2CodecUtil.connectionPrefaceBuf();
+    /** The HTTP/1.1 request line limit (longer: 414). */
+    private static final int MAX_REQUEST_LINE_BYTES = 8192;
+    private static final ByteBuf HEADER_BLOCK_END =
+            Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(new byte[] {'\r', '\n', '\r', '\n'}));
+    private static final byte[] UPGRADE_LINE = "upgrade:".getBytes(StandardCharsets.US_ASCII);
 
     /** Longest HTTP method token looked at (methods are short; WebDAV's are the longest). */
     private static final int MAX_METHOD_LENGTH = 20;
@@ -96,9 +103,46 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
             // HTTP/2 reads continuously on the connection; backpressure is per stream (flow control).
             ctx.channel().config().setAutoRead(true);
         } else {
-            installHttp1(pipeline, ctx.name());
+            Boolean upgrade = offersUpgrade(in);
+            if (upgrade == null) {
+                return; // the first request's header block is not all here yet
+            }
+            installHttp1(pipeline, ctx.name(), upgrade);
         }
         pipeline.remove(this);
+    }
+
+    /**
+     * Whether the first request has an {@code Upgrade} header (an h2c offer, or another protocol the
+     * upgrade handler declines), so that connections that offer none skip Netty's upgrade handler, an
+     * aggregator on the path of their first request. Null while the header block is incomplete; false
+     * for one that grew past the limit without ending, which the HTTP/1.1 codec then answers (431).
+     */
+    private static Boolean offersUpgrade(ByteBuf in) {
+        int start = in.readerIndex();
+        int end = ByteBufUtil.indexOf(HEADER_BLOCK_END, in);
+        if (end < 0) {
+            return in.readableBytes() > MAX_HEADER_BYTES + MAX_REQUEST_LINE_BYTES ? false : null;
+        }
+        for (int i = start; i + UPGRADE_LINE.length < end; i++) {
+            if (in.getByte(i) == '\n' && startsWithIgnoreCase(in, i + 1, UPGRADE_LINE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean startsWithIgnoreCase(ByteBuf in, int index, byte[] lowerCase) {
+        for (int i = 0; i < lowerCase.length; i++) {
+            byte b = in.getByte(index + i);
+            if (b >= 'A' && b <= 'Z') {
+                b += 'a' - 'A';
+            }
+            if (b != lowerCase[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** True for an HTTP/1 request line start ({@code TOKEN SP}), false if not, null if it cannot tell yet. */
@@ -121,14 +165,16 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
         pipeline.addAfter("h2-codec", "h2-multiplex", streamMultiplexer(false));
     }
 
-    private void installHttp1(ChannelPipeline pipeline, String after) {
-        HttpServerCodec codec = Http1Codecs.server(8192, MAX_HEADER_BYTES, 65536);
-        HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
-                AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                        ? new Http2ServerUpgradeCodec(http2Codec(), streamMultiplexer(true)) : null, 65536);
+    private void installHttp1(ChannelPipeline pipeline, String after, boolean upgradeOffered) {
+        HttpServerCodec codec = Http1Codecs.server(MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, 65536);
         pipeline.addAfter(after, "h1-proxy", new HttpProxyHandler(services, filter, false));
         pipeline.addAfter(after, "h1-continue", new HttpServerExpectContinueHandler());
-        pipeline.addAfter(after, UPGRADE_HANDLER, upgrade);
+        if (upgradeOffered) {
+            HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
+                    AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                            ? new Http2ServerUpgradeCodec(http2Codec(), streamMultiplexer(true)) : null, 65536);
+            pipeline.addAfter(after, UPGRADE_HANDLER, upgrade);
+        }
         pipeline.addAfter(after, "h1-codec", codec);
     }
 

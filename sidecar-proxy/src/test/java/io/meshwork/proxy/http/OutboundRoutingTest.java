@@ -131,6 +131,23 @@ class OutboundRoutingTest {
     }
 
     @Test
+    void servesAFirstRequestWhoseHeadersArriveInPieces() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", harness.outboundPort())) {
+            socket.setSoTimeout(5000);
+            socket.setTcpNoDelay(true);
+            OutputStream out = socket.getOutputStream();
+            for (String piece : List.of("GET /pieces HTTP/1.1\r\nHo", "st: reviews-v1\r\nUpgr", "ade-Insecure-Requests: 1\r\n",
+                    "Connection: close\r\n\r", "\n")) {
+                out.write(piece.getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                Thread.sleep(50);
+            }
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(response).startsWith("HTTP/1.1 200").contains("reviews-v1 /pieces");
+        }
+    }
+
+    @Test
     void answersOversizedHeadersWith431() throws Exception {
         String big = "x".repeat(70 * 1024);
         assertThat(rawRequest("GET /a HTTP/1.1\r\nHost: reviews-v1\r\nx-big: " + big + "\r\n\r\n"))
