@@ -31,6 +31,7 @@ while [[ $# -gt 0 ]]; do
 done
 SIDECAR_WARMUP="${BENCH_SIDECAR_WARMUP:-20}"   # seconds of load before the first sidecar measurement (JIT)
 WARM_CONNECTIONS="${BENCH_WARM_CONNECTIONS:-3000}"   # new connections (one request each) in the warm-up
+WARM_SLICES="${BENCH_WARM_SLICES:-15}"   # warm-up rounds of one slice at 10 and one at 1 connection
 BODY="hello from the meshwork benchmark backend"
 
 say() { printf '%s\n' "$*" >&2; }
@@ -283,7 +284,7 @@ for mode in "${MODES[@]}"; do
     # connection setup: every slice opens new connections, and until the JIT has compiled accepting
     # one and its first request (a few thousand connections), that takes 1-8 ms instead of ~0.3 ms,
     # which alone decides a slice's p99 at 10 connections.
-    say "  warming the sidecar JVM up for ${warm}s at 50 connections, then 10 and 1, then $WARM_CONNECTIONS new connections ..."
+    say "  warming the sidecar JVM up for ${warm}s at 50 connections, then 10 and 1, then $WARM_CONNECTIONS new connections and $WARM_SLICES rounds of slices ..."
     taskset -c 0 wrk -t1 -c50 -d"${warm}s" -H "Host: bench" "http://127.0.0.1:$MESH_OUT_PORT/" >/dev/null 2>&1
     for c in 10 1; do
       taskset -c 0 wrk -t1 -c"$c" -d"$(( (warm + 4) / 5 ))s" -H "Host: bench" "http://127.0.0.1:$MESH_OUT_PORT/" >/dev/null 2>&1
@@ -291,6 +292,15 @@ for mode in "${MODES[@]}"; do
     # One request per connection: the sidecar closes each after its response (Connection: close).
     taskset -c 0 curl -s -H "Host: bench" -H "Connection: close" \
       "http://127.0.0.1:$MESH_OUT_PORT/?warm=[1-$WARM_CONNECTIONS]" >/dev/null 2>&1 || true
+    # Then slices as measured (new connections for a second, at 10 and 1): the JIT keeps recompiling
+    # for about a minute under this pattern, and its compiler threads share the proxy's CPU meanwhile.
+    if [[ "$mode" == split ]]; then
+      for _ in $(seq "$WARM_SLICES"); do
+        for c in 10 1; do
+          taskset -c 0 wrk -t1 -c"$c" -d"${SLICE}s" -H "Host: bench" "http://127.0.0.1:$MESH_OUT_PORT/" >/dev/null 2>&1
+        done
+      done
+    fi
   fi
   for c in 50 1 10; do
     say "  $c connection(s): ${TARGETS[*]} in turn ..."
