@@ -79,7 +79,11 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     }
 
     private int indexOf(CharSequence name, int from) {
-        int hash = AsciiString.hashCode(name);
+        return indexOf(name, AsciiString.hashCode(name), from);
+    }
+
+    /** The first header at or after {@code from} with this name (and its hash), or -1. */
+    private int indexOf(CharSequence name, int hash, int from) {
         for (int i = from; i < size; i++) {
             if (nameAt(i, name, hash)) {
                 return i;
@@ -209,16 +213,17 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public List<String> getAll(CharSequence name) {
-        int i = indexOf(name, 0);
+        int hash = AsciiString.hashCode(name);
+        int i = indexOf(name, hash, 0);
         if (i < 0) {
             return Collections.emptyList();
         }
-        int next = indexOf(name, i + 1);
+        int next = indexOf(name, hash, i + 1);
         if (next < 0) {
             return Collections.singletonList(values[i].toString());
         }
         List<String> all = new ArrayList<>(4);
-        for (; i >= 0; i = indexOf(name, i + 1)) {
+        for (; i >= 0; i = indexOf(name, hash, i + 1)) {
             all.add(values[i].toString());
         }
         return all;
@@ -227,7 +232,8 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     @Override
     public Iterator<? extends CharSequence> valueCharSequenceIterator(CharSequence name) {
         return new Iterator<>() {
-            private int next = indexOf(name, 0);
+            private final int hash = AsciiString.hashCode(name);
+            private int next = indexOf(name, hash, 0);
 
             @Override
             public boolean hasNext() {
@@ -240,7 +246,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
                     throw new NoSuchElementException();
                 }
                 CharSequence value = values[next];
-                next = indexOf(name, next + 1);
+                next = indexOf(name, hash, next + 1);
                 return value;
             }
         };
@@ -283,7 +289,8 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public boolean contains(CharSequence name, CharSequence value, boolean ignoreCase) {
-        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
+        int hash = AsciiString.hashCode(name);
+        for (int i = indexOf(name, hash, 0); i >= 0; i = indexOf(name, hash, i + 1)) {
             if (ignoreCase ? AsciiString.contentEqualsIgnoreCase(values[i], value)
                     : AsciiString.contentEquals(values[i], value)) {
                 return true;
@@ -332,7 +339,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     public Set<String> names() {
         Set<String> result = new LinkedHashSet<>();
         for (int i = 0; i < size; i++) {
-            if (indexOf(names[i], 0) == i) { // the first of its name, whatever its case
+            if (indexOf(names[i], hashes[i], 0) == i) { // the first of its name, whatever its case
                 result.add(names[i].toString());
             }
         }
@@ -358,12 +365,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders add(CharSequence name, Iterable<?> values) {
-        int hash = AsciiString.hashCode(name);
-        CharSequence checked = checkedName(name, hash);
-        for (Object value : values) {
-            append(checked, hash, checkedValue(value));
-        }
-        return this;
+        return putAll(name, values, false);
     }
 
     @Override
@@ -385,14 +387,14 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     @Override
     public HttpHeaders set(CharSequence name, Object value) {
         CharSequence checked = checkedValue(value);
-        int i = indexOf(name, 0);
+        int hash = AsciiString.hashCode(name);
+        int i = indexOf(name, hash, 0);
         if (i < 0) {
-            int hash = AsciiString.hashCode(name);
             append(checkedName(name, hash), hash, checked);
             return this;
         }
         values[i] = checked;
-        removeFrom(name, i + 1);
+        removeFrom(name, hash, i + 1);
         return this;
     }
 
@@ -403,13 +405,20 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders set(CharSequence name, Iterable<?> values) {
+        return putAll(name, values, true);
+    }
+
+    /** Adds every value (after the old ones go, if {@code replace}); nothing changes if one is refused. */
+    private HttpHeaders putAll(CharSequence name, Iterable<?> values, boolean replace) {
         int hash = AsciiString.hashCode(name);
         CharSequence checkedName = checkedName(name, hash);
         List<CharSequence> checked = new ArrayList<>();
         for (Object value : values) {
             checked.add(checkedValue(value));
         }
-        removeFrom(name, 0);
+        if (replace) {
+            removeFrom(name, hash, 0);
+        }
         for (CharSequence value : checked) {
             append(checkedName, hash, value);
         }
@@ -433,12 +442,11 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders remove(CharSequence name) {
-        removeFrom(name, 0);
+        removeFrom(name, AsciiString.hashCode(name), 0);
         return this;
     }
 
-    private void removeFrom(CharSequence name, int from) {
-        int hash = AsciiString.hashCode(name);
+    private void removeFrom(CharSequence name, int hash, int from) {
         int kept = from;
         for (int i = from; i < size; i++) {
             if (!nameAt(i, name, hash)) {

@@ -650,12 +650,17 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     }
 
     private void finish(Object last) {
+        releaseUpstream(requestDone && upstreamKeepAlive);
+        end(last, false);
+    }
+
+    /** Gives the exchange's upstream connection (if any) back to its pool, for reuse or to be closed. */
+    private void releaseUpstream(boolean reusable) {
         Channel used = upstream;
         upstream = null;
         if (used != null) {
-            pool.release(used, requestDone && upstreamKeepAlive);
+            pool.release(used, reusable);
         }
-        end(last, false);
     }
 
     /**
@@ -713,11 +718,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     /** The sidecar answers itself (an error of routing or upstream), naming what was wrong. */
     private void reply(HttpResponseStatus replyStatus, String text) {
-        if (upstream != null) {
-            Channel used = upstream;
-            upstream = null;
-            pool.release(used, false);
-        }
+        releaseUpstream(false);
         status = replyStatus.code();
         ByteBuf body = Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, replyStatus,
@@ -769,11 +770,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                     + balancer.cluster().service() + " after " + timeoutMillis + " ms");
             return;
         }
-        Channel used = upstream;
-        upstream = null;
-        if (used != null) {
-            pool.release(used, false);
-        }
+        releaseUpstream(false);
         end(null, true);
     }
 
@@ -781,11 +778,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     public void channelInactive(ChannelHandlerContext ctx) {
         cancelTimer();
         if (inExchange) {
-            Channel used = upstream;
-            upstream = null;
-            if (used != null) {
-                pool.release(used, false);
-            }
+            releaseUpstream(false);
             status = status == 0 ? 499 : status;
             end(null, true);
         }

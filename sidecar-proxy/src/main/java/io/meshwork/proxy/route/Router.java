@@ -13,18 +13,18 @@ public final class Router {
     /** The virtual host for an authority, tried as given, without its port, then {@code *}; null if none. */
     public static VirtualHost virtualHost(RouteTable table, String authority) {
         String host = authority.toLowerCase(Locale.ROOT);
-        VirtualHost vhost = table.byDomain().get(host);
+        VirtualHost vhost = table.forDomain(host);
         if (vhost != null) {
             return vhost;
         }
         String withoutPort = stripPort(host);
         if (!withoutPort.equals(host)) {
-            vhost = table.byDomain().get(withoutPort);
+            vhost = table.forDomain(withoutPort);
             if (vhost != null) {
                 return vhost;
             }
         }
-        return table.byDomain().get("*");
+        return table.forDomain("*");
     }
 
     /** The first route of the virtual host whose match holds for this request; null if none. */

@@ -90,6 +90,8 @@ class ArrayHttpHeadersTest {
         HttpHeaders trailers = ArrayHttpHeaders.TRAILERS_FACTORY.newHeaders();
         assertThatThrownBy(() -> trailers.add("Content-Length", "1")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("prohibited trailing header");
+        assertThatThrownBy(() -> headers.add("x", List.of("ok", "bad\r\nvalue"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> headers.set("x", List.of("ok", "bad\nvalue"))).isInstanceOf(IllegalArgumentException.class);
         trailers.add("grpc-status", "0");
         assertThat(trailers.get("grpc-status")).isEqualTo("0");
         assertThat(headers.isEmpty()).isTrue();
