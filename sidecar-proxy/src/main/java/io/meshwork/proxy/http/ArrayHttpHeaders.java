@@ -299,30 +299,118 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         return false;
     }
 
+    /**
+     * Whether a value of the header, read as a comma-separated list with each element trimmed,
+     * holds {@code value}: what Netty's version answers ({@code HttpUtil.isKeepAlive} and
+     * {@code isTransferEncodingChunked} ask it of every message), without an iterator or a
+     * substring per element.
+     */
+    @Override
+    public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
+        int hash = AsciiString.hashCode(name);
+        for (int i = indexOf(name, hash, 0); i >= 0; i = indexOf(name, hash, i + 1)) {
+            if (listContains(values[i], value, ignoreCase)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean listContains(CharSequence list, CharSequence expected, boolean ignoreCase) {
+        int length = list.length();
+        int begin = 0;
+        while (true) {
+            int end = AsciiString.indexOf(list, ',', begin);
+            if (end < 0) {
+                // Netty skips an empty element after a trailing comma, but not an empty whole value.
+                return (begin == 0 || begin < length) && trimmedEquals(list, begin, length, expected, ignoreCase);
+            }
+            if (trimmedEquals(list, begin, end, expected, ignoreCase)) {
+                return true;
+            }
+            begin = end + 1;
+        }
+    }
+
+    /** Whether {@code text[begin, end)}, without leading and trailing whitespace, is {@code expected}. */
+    private static boolean trimmedEquals(CharSequence text, int begin, int end, CharSequence expected,
+            boolean ignoreCase) {
+        while (begin < end && text.charAt(begin) <= ' ') {
+            begin++;
+        }
+        while (end > begin && text.charAt(end - 1) <= ' ') {
+            end--;
+        }
+        if (end - begin != expected.length()) {
+            return false;
+        }
+        for (int i = 0; i < expected.length(); i++) {
+            char a = text.charAt(begin + i);
+            char b = expected.charAt(i);
+            if (a != b && (!ignoreCase || asciiLower(a) != asciiLower(b))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static char asciiLower(char c) {
+        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+    }
+
     @Override
     public Iterator<Map.Entry<String, String>> iterator() {
         return entries().iterator();
     }
 
+    /**
+     * Walks the headers in order. As in Netty's {@code ReadOnlyHttp2Headers}, the entry handed out is
+     * the iterator itself, valid until the next call to {@code next()}: the encoder writes every
+     * header through here, and an entry object per header was a fifth of a request's garbage.
+     */
     @Override
     public Iterator<Map.Entry<CharSequence, CharSequence>> iteratorCharSequence() {
-        return new Iterator<>() {
-            private int next;
+        return new FieldIterator();
+    }
 
-            @Override
-            public boolean hasNext() {
-                return next < size;
-            }
+    private final class FieldIterator implements Iterator<Map.Entry<CharSequence, CharSequence>>,
+            Map.Entry<CharSequence, CharSequence> {
+        private int next;
+        private int current = -1;
 
-            @Override
-            public Map.Entry<CharSequence, CharSequence> next() {
-                if (next >= size) {
-                    throw new NoSuchElementException();
-                }
-                int i = next++;
-                return new AbstractMap.SimpleImmutableEntry<>(names[i], values[i]);
+        @Override
+        public boolean hasNext() {
+            return next < size;
+        }
+
+        @Override
+        public Map.Entry<CharSequence, CharSequence> next() {
+            if (next >= size) {
+                throw new NoSuchElementException();
             }
-        };
+            current = next++;
+            return this;
+        }
+
+        @Override
+        public CharSequence getKey() {
+            return names[current];
+        }
+
+        @Override
+        public CharSequence getValue() {
+            return values[current];
+        }
+
+        @Override
+        public CharSequence setValue(CharSequence value) {
+            throw new UnsupportedOperationException("set the header through the headers");
+        }
+
+        @Override
+        public String toString() {
+            return names[current] + ": " + values[current];
+        }
     }
 
     @Override

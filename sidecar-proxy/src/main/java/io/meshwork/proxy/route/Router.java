@@ -1,6 +1,7 @@
 package io.meshwork.proxy.route;
 
 import io.netty.handler.codec.http.HttpHeaders;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -34,9 +35,12 @@ public final class Router {
         if (query >= 0) {
             pathOnly = path.substring(0, query);
         }
-        for (Route route : vhost.routes()) {
-            if (matches(route.match(), method, pathOnly, headers)) {
-                return route;
+        // Indexed loops over the (immutable, random-access) lists: the JIT does not always
+        // scalar-replace an iterator, and then each made garbage on every request.
+        List<Route> routes = vhost.routes();
+        for (int i = 0; i < routes.size(); i++) {
+            if (matches(routes.get(i).match(), method, pathOnly, headers)) {
+                return routes.get(i);
             }
         }
         return null;
@@ -51,7 +55,9 @@ public final class Router {
         if (!pathOk) {
             return false;
         }
-        for (RouteMatch.HeaderMatch header : match.headers()) {
+        List<RouteMatch.HeaderMatch> headerMatches = match.headers();
+        for (int i = 0; i < headerMatches.size(); i++) {
+            RouteMatch.HeaderMatch header = headerMatches.get(i);
             String value = header.name().equals(":method") ? method
                     : header.name().equals(":authority") ? headers.get("host")
                     : headers.get(header.name());
@@ -70,21 +76,22 @@ public final class Router {
 
     /** A cluster of the route, chosen in proportion to the weights. */
     public static String pickCluster(Route route) {
-        if (route.clusters().size() == 1) {
-            return route.clusters().get(0).cluster();
+        List<Route.WeightedCluster> clusters = route.clusters();
+        if (clusters.size() == 1) {
+            return clusters.get(0).cluster();
         }
         long total = 0;
-        for (Route.WeightedCluster cluster : route.clusters()) {
-            total += cluster.weight();
+        for (int i = 0; i < clusters.size(); i++) {
+            total += clusters.get(i).weight();
         }
         long ticket = ThreadLocalRandom.current().nextLong(total);
-        for (Route.WeightedCluster cluster : route.clusters()) {
-            ticket -= cluster.weight();
+        for (int i = 0; i < clusters.size(); i++) {
+            ticket -= clusters.get(i).weight();
             if (ticket < 0) {
-                return cluster.cluster();
+                return clusters.get(i).cluster();
             }
         }
-        return route.clusters().get(route.clusters().size() - 1).cluster();
+        return clusters.get(clusters.size() - 1).cluster();
     }
 
     static String stripPort(String authority) {

@@ -3,13 +3,18 @@ package io.meshwork.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -77,6 +82,50 @@ class ArrayHttpHeadersTest {
         assertThat(HttpUtil.isTransferEncodingChunked(request)).isTrue();
         assertThat(request.headers().containsValue(HttpHeaderNames.CONNECTION, "UPGRADE", true)).isTrue();
         assertThat(request.headers().contains(HttpHeaderNames.CONNECTION, "close", false)).isFalse();
+    }
+
+    @Test
+    void readsCommaSeparatedValuesAsNettysHeadersDo() {
+        String[] values = {"close", "a ,  close", "a, close", "a,close ,b", "a,", ",", "", "a, ,b", "CLOSE", "a,,b",
+            "chunked\t", "keep-alive, Upgrade", "closed", "x close"};
+        String[] expected = {"close", "", "b", "upgrade", "chunked", "a"};
+        for (String value : values) {
+            for (String wanted : expected) {
+                for (boolean ignoreCase : new boolean[] {true, false}) {
+                    HttpHeaders ours = new ArrayHttpHeaders().add("x-other", wanted).add("Connection", value);
+                    HttpHeaders netty = new DefaultHttpHeaders().add("x-other", wanted).add("Connection", value);
+                    assertThat(ours.containsValue("connection", wanted, ignoreCase))
+                            .as("\"%s\" holds \"%s\" (ignoring case: %s)", value, wanted, ignoreCase)
+                            .isEqualTo(netty.containsValue("connection", wanted, ignoreCase));
+                }
+            }
+        }
+        HttpHeaders twice = new ArrayHttpHeaders().add("te", "gzip").add("TE", "trailers, deflate");
+        assertThat(twice.containsValue("te", "deflate", false)).isTrue();
+        assertThat(twice.containsValue("te", "chunked", true)).isFalse();
+    }
+
+    @Test
+    void theEncoderWritesEveryHeaderOnceInOrder() {
+        HttpHeaders headers = new ArrayHttpHeaders().add("Content-Type", "text/plain").add("X-Trace", "a")
+                .add("x-trace", "b").add("Content-Length", "0");
+        EmbeddedChannel channel = new EmbeddedChannel(new HttpResponseEncoder());
+        channel.writeOutbound(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.EMPTY_BUFFER, headers, new ArrayHttpHeaders()));
+        StringBuilder wire = new StringBuilder();
+        ByteBuf out;
+        while ((out = channel.readOutbound()) != null) {
+            wire.append(out.toString(StandardCharsets.ISO_8859_1));
+            out.release();
+        }
+        assertThat(wire.toString()).isEqualTo("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\nX-Trace: a\r\n"
+                + "x-trace: b\r\ncontent-length: 0\r\n\r\n");
+        // The entry handed out is the iterator itself: each is read before the next.
+        List<String> seen = new java.util.ArrayList<>();
+        headers.iteratorAsString().forEachRemaining(e -> seen.add(e.getKey() + "=" + e.getValue()));
+        assertThat(seen).containsExactly("content-type=text/plain", "X-Trace=a", "x-trace=b", "content-length=0");
+        assertThat(new DefaultHttpHeaders().add(headers).getAll("x-trace")).containsExactly("a", "b");
+        channel.finishAndReleaseAll();
     }
 
     @Test
