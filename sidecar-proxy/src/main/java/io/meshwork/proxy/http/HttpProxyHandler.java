@@ -59,9 +59,9 @@ import org.slf4j.LoggerFactory;
  * request, takes an upstream channel from the endpoint's pool on the same event loop, and relays
  * both directions message by message. With AUTO_READ off, either side is read again only while the
  * other side is writable (below its write-buffer high-water mark), so bodies stream with bounded
- * memory. Writes to the upstream made while a downstream read batch is in progress are flushed once
- * at its end, and writes nobody waits for use the void promise: a small exchange costs one write
- * syscall each way and no futures.
+ * memory. Writes on HTTP/1.1 connections are flushed at the end of the event loop's turn, together
+ * with other connections' ({@link LoopFlusher}), and writes nobody waits for use the void promise: a
+ * small exchange costs one write syscall each way and no futures.
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
 
@@ -82,6 +82,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private boolean inExchange;
     private HttpRequest request;
     private boolean keepAlive;
+    /** The client spoke HTTP/1.0 (the request goes upstream as HTTP/1.1): keep-alive must be said. */
+    private boolean http10Client;
     private boolean head;
     private final ArrayDeque<HttpContent> pending = new ArrayDeque<>();
     /** Requests (and their bodies) that arrived while an earlier request of the connection was in flight. */
@@ -249,7 +251,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         if (upstreamUnflushed) {
             upstreamUnflushed = false;
             if (upstream != null) {
-                upstream.flush();
+                LoopFlusher.flushLater(upstream);
             }
         }
         ctx.fireChannelReadComplete();
@@ -296,6 +298,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             }
         }
         keepAlive = http2Downstream || (HttpUtil.isKeepAlive(req) && !services.drain().draining());
+        http10Client = req.protocolVersion() == HttpVersion.HTTP_1_0;
         head = HttpMethod.HEAD.equals(req.method());
         if (req.decoderResult().isFailure()) {
             ReferenceCountUtil.release(body);
@@ -534,12 +537,24 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         readMoreRequest();
     }
 
-    /** Flushes upstream writes now, or at the end of the downstream read batch in progress. */
+    /**
+     * Flushes the response written so far at the end of this event-loop turn ({@link LoopFlusher}); an
+     * HTTP/2 stream still flushes at once.
+     */
+    private void flushDownstream() {
+        if (http2Downstream) {
+            ctx.flush();
+        } else {
+            LoopFlusher.flushLater(ctx.channel());
+        }
+    }
+
+    /** Flushes upstream writes at the end of the downstream read batch in progress, or of this turn. */
     private void flushUpstream() {
         if (inReadBatch) {
             upstreamUnflushed = true;
         } else {
-            upstream.flush();
+            LoopFlusher.flushLater(upstream);
         }
     }
 
@@ -620,7 +635,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             return;
         }
         responseUnflushed = false;
-        ctx.flush();
+        flushDownstream();
         // The next upstream read only while the client keeps up (backpressure).
         if (ctx.channel().isWritable()) {
             upstream.read();
@@ -645,8 +660,22 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             // An HTTP/2 (or read-until-close) body has no length: frame it with chunks for HTTP/1.1.
             HttpUtil.setTransferEncodingChunked(response, true);
         }
-        headers.set(HttpHeaderNames.CONNECTION, keepAlive && requestDone ? HttpHeaderValues.KEEP_ALIVE
-                : HttpHeaderValues.CLOSE);
+        markConnection(headers);
+    }
+
+    /**
+     * The downstream connection's own Connection header (the upstream's is hop-by-hop): close when
+     * this response ends the connection; keep-alive only to an HTTP/1.0 client, for which it is not
+     * the default; none otherwise, as Envoy and HAProxy answer HTTP/1.1 clients.
+     */
+    private void markConnection(HttpHeaders headers) {
+        if (!keepAlive || !requestDone) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        } else if (http10Client) {
+            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        } else {
+            headers.remove(HttpHeaderNames.CONNECTION);
+        }
     }
 
     private void finish(Object last) {
@@ -694,7 +723,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             return;
         }
         if (last != null) {
-            ctx.writeAndFlush(last, ctx.voidPromise());
+            ctx.write(last, ctx.voidPromise());
+            flushDownstream();
         }
         if (!http2Downstream) {
             resume();
@@ -730,8 +760,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, text.length() + 1)
                 .set("x-meshwork-error", "true");
         if (!http2Downstream) {
-            response.headers().set(HttpHeaderNames.CONNECTION, keepAlive && requestDone ? HttpHeaderValues.KEEP_ALIVE
-                    : HttpHeaderValues.CLOSE);
+            markConnection(response.headers());
         }
         if (status >= 500) {
             LOG.debug("{} {} -> {}: {}", request.method(), request.uri(), status, text);

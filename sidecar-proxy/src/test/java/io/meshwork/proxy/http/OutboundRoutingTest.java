@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -176,6 +177,26 @@ class OutboundRoutingTest {
         assertThat(two).isGreaterThan(one);
         assertThat(three).as("the upload's answer (its body length) third").isGreaterThan(two);
         assertThat(four).isGreaterThan(three);
+    }
+
+    @Test
+    void saysKeepAliveOnlyToHttp10ClientsAndCloseWhenItCloses() throws Exception {
+        // The upstream's own Connection header is hop-by-hop: it never reaches the client.
+        String responses = rawRequest("GET /one HTTP/1.1\r\nHost: reviews-v1\r\n\r\n"
+                + "GET /two HTTP/1.0\r\nHost: reviews-v1\r\nConnection: keep-alive\r\n\r\n"
+                + "GET /three HTTP/1.1\r\nHost: nowhere\r\n\r\n"
+                + "GET /four HTTP/1.1\r\nHost: reviews-v1\r\nConnection: close\r\n\r\n").toLowerCase(Locale.ROOT);
+        List<String> heads = new ArrayList<>();
+        for (String part : responses.split("http/1\\.1 ")) {
+            if (!part.isEmpty()) {
+                heads.add(part.substring(0, part.indexOf("\r\n\r\n")));
+            }
+        }
+        assertThat(heads).hasSize(4);
+        assertThat(heads.get(0)).startsWith("200").doesNotContain("connection:");
+        assertThat(heads.get(1)).startsWith("200").contains("connection: keep-alive");
+        assertThat(heads.get(2)).startsWith("404").doesNotContain("connection:");
+        assertThat(heads.get(3)).startsWith("200").contains("connection: close");
     }
 
     private static String rawRequest(String request) throws Exception {
