@@ -21,7 +21,7 @@ import java.util.function.Function;
 
 /**
  * The headers of one proxied HTTP/1.1 message, in parallel arrays in arrival order. A message has a
- * handful of headers, read a few times and forwarded once, so a scan (hash first, then the name)
+ * handful of headers, read a few times and forwarded once, so a scan (by identity, then the name)
  * beats Netty's hash table (a 16-bucket array and an entry object per header, made for every
  * message). Well-known names are stored as their {@link KnownHeaderNames} constants. Names and values
  * are checked as Netty's default headers check them: names are tokens, values hold no control
@@ -39,13 +39,10 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     private static final int INITIAL_CAPACITY = 8;
     private static final CharSequence[] NONE = new CharSequence[0];
-    private static final int[] NO_HASHES = new int[0];
 
     private final boolean trailers;
     private CharSequence[] names;
     private CharSequence[] values;
-    /** The case-insensitive hash of each name ({@link AsciiString#hashCode(CharSequence)}), compared first. */
-    private int[] hashes;
     private int size;
 
     public ArrayHttpHeaders() {
@@ -56,7 +53,6 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         this.trailers = trailers;
         names = trailers ? NONE : new CharSequence[INITIAL_CAPACITY];
         values = trailers ? NONE : new CharSequence[INITIAL_CAPACITY];
-        hashes = trailers ? NO_HASHES : new int[INITIAL_CAPACITY];
     }
 
     private static HttpHeadersFactory factory(boolean trailers) {
@@ -73,19 +69,20 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         };
     }
 
-    /** Whether the header at {@code i} has the name whose case-insensitive hash is {@code hash}. */
-    private boolean nameAt(int i, CharSequence name, int hash) {
-        return hashes[i] == hash && (names[i] == name || AsciiString.contentEqualsIgnoreCase(names[i], name));
+    /**
+     * Whether the header at {@code i} has this name, in any case. Well-known names are stored as
+     * shared constants and asked for by them, so most matches are by identity; the others compare
+     * lengths first. (No array of hashes: with two header sets per exchange, those were about a tenth
+     * of its garbage.)
+     */
+    private boolean nameAt(int i, CharSequence name) {
+        return names[i] == name || AsciiString.contentEqualsIgnoreCase(names[i], name);
     }
 
+    /** The first header at or after {@code from} with this name, or -1. */
     private int indexOf(CharSequence name, int from) {
-        return indexOf(name, AsciiString.hashCode(name), from);
-    }
-
-    /** The first header at or after {@code from} with this name (and its hash), or -1. */
-    private int indexOf(CharSequence name, int hash, int from) {
         for (int i = from; i < size; i++) {
-            if (nameAt(i, name, hash)) {
+            if (nameAt(i, name)) {
                 return i;
             }
         }
@@ -93,11 +90,11 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     }
 
     /** The name to store: a known name's constant, or the name itself once checked as Netty checks it. */
-    private CharSequence checkedName(CharSequence name, int hash) {
+    private CharSequence checkedName(CharSequence name) {
         if (name == null || name.length() == 0) {
             throw new IllegalArgumentException("empty headers are not allowed [" + name + ']');
         }
-        AsciiString known = KnownHeaderNames.find(name, hash);
+        AsciiString known = KnownHeaderNames.find(name, AsciiString.hashCode(name));
         if (trailers && (known == HttpHeaderNames.CONTENT_LENGTH || known == HttpHeaderNames.TRANSFER_ENCODING
                 || known == HttpHeaderNames.TRAILER)) {
             throw new IllegalArgumentException("prohibited trailing header: " + name);
@@ -135,16 +132,14 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     }
 
     /** Adds a header whose name was checked. */
-    private void append(CharSequence name, int hash, CharSequence value) {
+    private void append(CharSequence name, CharSequence value) {
         if (size == names.length) {
             int capacity = Math.max(size * 2, 4);
             names = Arrays.copyOf(names, capacity);
             values = Arrays.copyOf(values, capacity);
-            hashes = Arrays.copyOf(hashes, capacity);
         }
         names[size] = name;
         values[size] = value;
-        hashes[size] = hash;
         size++;
     }
 
@@ -213,17 +208,16 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public List<String> getAll(CharSequence name) {
-        int hash = AsciiString.hashCode(name);
-        int i = indexOf(name, hash, 0);
+        int i = indexOf(name, 0);
         if (i < 0) {
             return Collections.emptyList();
         }
-        int next = indexOf(name, hash, i + 1);
+        int next = indexOf(name, i + 1);
         if (next < 0) {
             return Collections.singletonList(values[i].toString());
         }
         List<String> all = new ArrayList<>(4);
-        for (; i >= 0; i = indexOf(name, hash, i + 1)) {
+        for (; i >= 0; i = indexOf(name, i + 1)) {
             all.add(values[i].toString());
         }
         return all;
@@ -232,8 +226,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     @Override
     public Iterator<? extends CharSequence> valueCharSequenceIterator(CharSequence name) {
         return new Iterator<>() {
-            private final int hash = AsciiString.hashCode(name);
-            private int next = indexOf(name, hash, 0);
+            private int next = indexOf(name, 0);
 
             @Override
             public boolean hasNext() {
@@ -246,7 +239,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
                     throw new NoSuchElementException();
                 }
                 CharSequence value = values[next];
-                next = indexOf(name, hash, next + 1);
+                next = indexOf(name, next + 1);
                 return value;
             }
         };
@@ -289,8 +282,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public boolean contains(CharSequence name, CharSequence value, boolean ignoreCase) {
-        int hash = AsciiString.hashCode(name);
-        for (int i = indexOf(name, hash, 0); i >= 0; i = indexOf(name, hash, i + 1)) {
+        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
             if (ignoreCase ? AsciiString.contentEqualsIgnoreCase(values[i], value)
                     : AsciiString.contentEquals(values[i], value)) {
                 return true;
@@ -307,8 +299,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
      */
     @Override
     public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
-        int hash = AsciiString.hashCode(name);
-        for (int i = indexOf(name, hash, 0); i >= 0; i = indexOf(name, hash, i + 1)) {
+        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
             if (listContains(values[i], value, ignoreCase)) {
                 return true;
             }
@@ -427,7 +418,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     public Set<String> names() {
         Set<String> result = new LinkedHashSet<>();
         for (int i = 0; i < size; i++) {
-            if (indexOf(names[i], hashes[i], 0) == i) { // the first of its name, whatever its case
+            if (indexOf(names[i], 0) == i) { // the first of its name, whatever its case
                 result.add(names[i].toString());
             }
         }
@@ -441,8 +432,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders add(CharSequence name, Object value) {
-        int hash = AsciiString.hashCode(name);
-        append(checkedName(name, hash), hash, checkedValue(value));
+        append(checkedName(name), checkedValue(value));
         return this;
     }
 
@@ -475,14 +465,13 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     @Override
     public HttpHeaders set(CharSequence name, Object value) {
         CharSequence checked = checkedValue(value);
-        int hash = AsciiString.hashCode(name);
-        int i = indexOf(name, hash, 0);
+        int i = indexOf(name, 0);
         if (i < 0) {
-            append(checkedName(name, hash), hash, checked);
+            append(checkedName(name), checked);
             return this;
         }
         values[i] = checked;
-        removeFrom(name, hash, i + 1);
+        removeFrom(name, i + 1);
         return this;
     }
 
@@ -498,17 +487,16 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     /** Adds every value (after the old ones go, if {@code replace}); nothing changes if one is refused. */
     private HttpHeaders putAll(CharSequence name, Iterable<?> values, boolean replace) {
-        int hash = AsciiString.hashCode(name);
-        CharSequence checkedName = checkedName(name, hash);
+        CharSequence checkedName = checkedName(name);
         List<CharSequence> checked = new ArrayList<>();
         for (Object value : values) {
             checked.add(checkedValue(value));
         }
         if (replace) {
-            removeFrom(name, hash, 0);
+            removeFrom(name, 0);
         }
         for (CharSequence value : checked) {
-            append(checkedName, hash, value);
+            append(checkedName, value);
         }
         return this;
     }
@@ -530,17 +518,16 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public HttpHeaders remove(CharSequence name) {
-        removeFrom(name, AsciiString.hashCode(name), 0);
+        removeFrom(name, 0);
         return this;
     }
 
-    private void removeFrom(CharSequence name, int hash, int from) {
+    private void removeFrom(CharSequence name, int from) {
         int kept = from;
         for (int i = from; i < size; i++) {
-            if (!nameAt(i, name, hash)) {
+            if (!nameAt(i, name)) {
                 names[kept] = names[i];
                 values[kept] = values[i];
-                hashes[kept] = hashes[i];
                 kept++;
             }
         }
@@ -562,7 +549,6 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         ArrayHttpHeaders copy = new ArrayHttpHeaders(trailers);
         copy.names = Arrays.copyOf(names, Math.max(size, names.length));
         copy.values = Arrays.copyOf(values, Math.max(size, values.length));
-        copy.hashes = Arrays.copyOf(hashes, Math.max(size, hashes.length));
         copy.size = size;
         return copy;
     }
