@@ -44,6 +44,12 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     private CharSequence[] names;
     private CharSequence[] values;
     private int size;
+    /**
+     * One bit per name hash (its low six bits) of every name added since the last clear: most
+     * lookups are for names a message does not have (the hop-by-hop headers stripped from every
+     * exchange), and a clear bit answers those without a scan.
+     */
+    private long nameBits;
 
     public ArrayHttpHeaders() {
         this(false);
@@ -70,19 +76,29 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     }
 
     /**
-     * Whether the header at {@code i} has this name, in any case. Well-known names are stored as
-     * shared constants and asked for by them, so most matches are by identity; the others compare
-     * lengths first. (No array of hashes: with two header sets per exchange, those were about a tenth
-     * of its garbage.)
+     * Whether the header at {@code i} has this name (whose case-insensitive hash is {@code hash}), in
+     * any case. Well-known names are stored as shared constants and asked for by them, so most
+     * matches are by identity; a miss is mostly told by the hash, which an {@link AsciiString} (every
+     * known name, every name the decoders make) caches, so no array of hashes is kept per message.
      */
-    private boolean nameAt(int i, CharSequence name) {
-        return names[i] == name || AsciiString.contentEqualsIgnoreCase(names[i], name);
+    private boolean nameAt(int i, CharSequence name, int hash) {
+        CharSequence stored = names[i];
+        return stored == name
+                || AsciiString.hashCode(stored) == hash && AsciiString.contentEqualsIgnoreCase(stored, name);
+    }
+
+    private static long bit(int hash) {
+        return 1L << (hash & 63);
     }
 
     /** The first header at or after {@code from} with this name, or -1. */
     private int indexOf(CharSequence name, int from) {
+        int hash = AsciiString.hashCode(name);
+        if ((nameBits & bit(hash)) == 0) {
+            return -1;
+        }
         for (int i = from; i < size; i++) {
-            if (nameAt(i, name)) {
+            if (nameAt(i, name, hash)) {
                 return i;
             }
         }
@@ -140,6 +156,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         }
         names[size] = name;
         values[size] = value;
+        nameBits |= bit(AsciiString.hashCode(name));
         size++;
     }
 
@@ -523,9 +540,13 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     }
 
     private void removeFrom(CharSequence name, int from) {
+        int hash = AsciiString.hashCode(name);
+        if ((nameBits & bit(hash)) == 0) {
+            return;
+        }
         int kept = from;
         for (int i = from; i < size; i++) {
-            if (!nameAt(i, name)) {
+            if (!nameAt(i, name, hash)) {
                 names[kept] = names[i];
                 values[kept] = values[i];
                 kept++;
@@ -541,6 +562,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         Arrays.fill(names, 0, size, null);
         Arrays.fill(values, 0, size, null);
         size = 0;
+        nameBits = 0;
         return this;
     }
 
@@ -550,6 +572,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         copy.names = Arrays.copyOf(names, Math.max(size, names.length));
         copy.values = Arrays.copyOf(values, Math.max(size, values.length));
         copy.size = size;
+        copy.nameBits = nameBits;
         return copy;
     }
 }

@@ -62,6 +62,29 @@ class ArrayHttpHeadersTest {
     }
 
     @Test
+    void aNameSharingAHashBitWithAStoredOneIsStillAnotherName() {
+        HttpHeaders headers = new ArrayHttpHeaders().add("Host", "reviews");
+        int bit = AsciiString.hashCode("host") & 63;
+        String twin = null;
+        for (int i = 0; twin == null; i++) {
+            String candidate = "x-" + i;
+            if ((AsciiString.hashCode(candidate) & 63) == bit) {
+                twin = candidate;
+            }
+        }
+        assertThat(headers.get(twin)).isNull();
+        headers.remove(twin);
+        assertThat(headers.get("HOST")).isEqualTo("reviews");
+        headers.remove("host");
+        assertThat(headers.contains("host")).isFalse();
+        headers.add(twin, "1");
+        assertThat(headers.get(twin)).isEqualTo("1");
+        headers.clear();
+        assertThat(headers.get(twin)).isNull();
+        assertThat(headers.add("Host", "again").copy().get("host")).isEqualTo("again");
+    }
+
+    @Test
     void growsPastItsFirstArraysAndCopiesIndependently() {
         ArrayHttpHeaders headers = new ArrayHttpHeaders();
         for (int i = 0; i < 40; i++) {
