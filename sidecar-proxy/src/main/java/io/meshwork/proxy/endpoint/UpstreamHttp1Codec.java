@@ -32,11 +32,14 @@ final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponse
     private static final String HTTP_1_1 = "HTTP/1.1";
     private static final String[] STATUS_CODES = new String[600];
     private static final String[] REASON_PHRASES = new String[600];
+    /** Netty's status objects by code: its {@code valueOf} is a large switch that showed in profiles. */
+    private static final HttpResponseStatus[] STATUSES = new HttpResponseStatus[600];
 
     static {
         for (int code = 100; code < STATUS_CODES.length; code++) {
             STATUS_CODES[code] = Integer.toString(code);
-            REASON_PHRASES[code] = HttpResponseStatus.valueOf(code).reasonPhrase().toString();
+            STATUSES[code] = HttpResponseStatus.valueOf(code);
+            REASON_PHRASES[code] = STATUSES[code].reasonPhrase().toString();
         }
     }
 
@@ -130,7 +133,7 @@ final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponse
         protected HttpMessage createMessage(String[] initialLine) {
             if (code != 0 && initialLine[0] == HTTP_1_1 && initialLine[2] == REASON_PHRASES[code]) {
                 // The common status line, split to shared constants: its status needs no lookup by phrase.
-                return new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code), headersFactory);
+                return new DefaultHttpResponse(HttpVersion.HTTP_1_1, STATUSES[code], headersFactory);
             }
             return super.createMessage(initialLine);
         }

@@ -59,9 +59,9 @@ import org.slf4j.LoggerFactory;
  * request, takes an upstream channel from the endpoint's pool on the same event loop, and relays
  * both directions message by message. With AUTO_READ off, either side is read again only while the
  * other side is writable (below its write-buffer high-water mark), so bodies stream with bounded
- * memory. Writes on HTTP/1.1 connections are flushed at the end of the event loop's turn, together
- * with other connections' ({@link LoopFlusher}), and writes nobody waits for use the void promise: a
- * small exchange costs one write syscall each way and no futures.
+ * memory. Writes are flushed at the end of the event loop's turn, together with other connections'
+ * ({@link LoopFlusher}; an HTTP/2 downstream stream flushes at once), and writes nobody waits for use
+ * the void promise: a small exchange costs one write syscall each way and no futures.
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
 
