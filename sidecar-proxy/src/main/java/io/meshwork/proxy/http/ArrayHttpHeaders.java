@@ -91,9 +91,12 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         return 1L << (hash & 63);
     }
 
-    /** The first header at or after {@code from} with this name, or -1. */
     private int indexOf(CharSequence name, int from) {
-        int hash = AsciiString.hashCode(name);
+        return indexOf(name, AsciiString.hashCode(name), from);
+    }
+
+    /** The first header at or after {@code from} with this name (and its hash), or -1. */
+    private int indexOf(CharSequence name, int hash, int from) {
         if ((nameBits & bit(hash)) == 0) {
             return -1;
         }
@@ -225,16 +228,17 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public List<String> getAll(CharSequence name) {
-        int i = indexOf(name, 0);
+        int hash = AsciiString.hashCode(name);
+        int i = indexOf(name, hash, 0);
         if (i < 0) {
             return Collections.emptyList();
         }
-        int next = indexOf(name, i + 1);
+        int next = indexOf(name, hash, i + 1);
         if (next < 0) {
             return Collections.singletonList(values[i].toString());
         }
         List<String> all = new ArrayList<>(4);
-        for (; i >= 0; i = indexOf(name, i + 1)) {
+        for (; i >= 0; i = indexOf(name, hash, i + 1)) {
             all.add(values[i].toString());
         }
         return all;
@@ -243,7 +247,8 @@ public final class ArrayHttpHeaders extends HttpHeaders {
     @Override
     public Iterator<? extends CharSequence> valueCharSequenceIterator(CharSequence name) {
         return new Iterator<>() {
-            private int next = indexOf(name, 0);
+            private final int hash = AsciiString.hashCode(name);
+            private int next = indexOf(name, hash, 0);
 
             @Override
             public boolean hasNext() {
@@ -256,7 +261,7 @@ public final class ArrayHttpHeaders extends HttpHeaders {
                     throw new NoSuchElementException();
                 }
                 CharSequence value = values[next];
-                next = indexOf(name, next + 1);
+                next = indexOf(name, hash, next + 1);
                 return value;
             }
         };
@@ -299,7 +304,8 @@ public final class ArrayHttpHeaders extends HttpHeaders {
 
     @Override
     public boolean contains(CharSequence name, CharSequence value, boolean ignoreCase) {
-        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
+        int hash = AsciiString.hashCode(name);
+        for (int i = indexOf(name, hash, 0); i >= 0; i = indexOf(name, hash, i + 1)) {
             if (ignoreCase ? AsciiString.contentEqualsIgnoreCase(values[i], value)
                     : AsciiString.contentEquals(values[i], value)) {
                 return true;
@@ -316,7 +322,8 @@ public final class ArrayHttpHeaders extends HttpHeaders {
      */
     @Override
     public boolean containsValue(CharSequence name, CharSequence value, boolean ignoreCase) {
-        for (int i = indexOf(name, 0); i >= 0; i = indexOf(name, i + 1)) {
+        int hash = AsciiString.hashCode(name);
+        for (int i = indexOf(name, hash, 0); i >= 0; i = indexOf(name, hash, i + 1)) {
             if (listContains(values[i], value, ignoreCase)) {
                 return true;
             }

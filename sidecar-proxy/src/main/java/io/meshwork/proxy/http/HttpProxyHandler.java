@@ -116,9 +116,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private AtomicInteger activeCount;
     /** A response part was written but not yet flushed in the current upstream read batch. */
     private boolean responseUnflushed;
-    /** Inside a downstream read batch: upstream writes wait for its end to be flushed together. */
-    private boolean inReadBatch;
-    private boolean upstreamUnflushed;
     /** Reading one side waits until the other side's write buffer drains below its low-water mark. */
     private boolean awaitingDownstreamWritable;
     private boolean awaitingUpstreamWritable;
@@ -176,7 +173,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        inReadBatch = true;
         if (closing) {
             ReferenceCountUtil.release(msg);
             return;
@@ -243,18 +239,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         while ((msg = pipelined.poll()) != null) {
             ReferenceCountUtil.release(msg);
         }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        inReadBatch = false;
-        if (upstreamUnflushed) {
-            upstreamUnflushed = false;
-            if (upstream != null) {
-                LoopFlusher.flushLater(upstream);
-            }
-        }
-        ctx.fireChannelReadComplete();
     }
 
     @Override
@@ -549,13 +533,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    /** Flushes upstream writes at the end of the downstream read batch in progress, or of this turn. */
+    /** Flushes upstream writes at the end of this event-loop turn, after the read batch in progress. */
     private void flushUpstream() {
-        if (inReadBatch) {
-            upstreamUnflushed = true;
-        } else {
-            LoopFlusher.flushLater(upstream);
-        }
+        LoopFlusher.flushLater(upstream);
     }
 
     /** Asks for more of the request body while the upstream can take it; else once it drains. */
