@@ -1,9 +1,12 @@
 package io.meshwork.proxy.endpoint;
 
 import io.meshwork.proxy.http.KnownHeaderNames;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMessage;
@@ -14,6 +17,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +27,9 @@ import java.util.List;
  * A connection carries one exchange at a time (no pipelining), so one flag says whether the response
  * answers a HEAD (Netty's HttpClientCodec keeps a queue of methods for that). Well-known header
  * names, the version and common status lines decode to shared constants instead of new strings for
- * every response.
+ * every response. A final response whose whole body came in the same read is handed on as one
+ * {@link FullHttpResponse}, which the downstream encoder writes as one buffer (one write syscall, one
+ * outbound entry) rather than headers and body apart.
  */
 final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponseDecoder, HttpRequestEncoder> {
 
@@ -127,6 +133,29 @@ final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponse
 
         Decoder(HttpDecoderConfig config) {
             super(config);
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+            int before = out.size();
+            super.decode(ctx, buffer, out);
+            if (out.size() == before + 1 && buffer.isReadable() && isFinalResponse(out.get(before))) {
+                // The headers alone: decode on (as the caller would next) to see whether the body follows whole.
+                super.decode(ctx, buffer, out);
+            }
+            if (out.size() == before + 2 && isFinalResponse(out.get(before))
+                    && out.get(before + 1) instanceof LastHttpContent last && last.decoderResult().isSuccess()) {
+                HttpResponse response = (HttpResponse) out.get(before);
+                out.set(before, new DefaultFullHttpResponse(response.protocolVersion(), response.status(),
+                        last.content(), response.headers(), last.trailingHeaders()));
+                out.remove(before + 1);
+            }
+        }
+
+        /** A final (not interim) response's headers, decoded without error, and not already full. */
+        private static boolean isFinalResponse(Object msg) {
+            return msg instanceof HttpResponse response && !(msg instanceof FullHttpResponse)
+                    && response.status().code() >= 200 && response.decoderResult().isSuccess();
         }
 
         @Override

@@ -21,9 +21,11 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -508,9 +510,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         upstream = acquired.getNow();
         upstream.pipeline().get(UpstreamHandler.class).listener(this);
-        upstream.write(request, upstream.voidPromise());
         if (bodyless || (retried && requestDone && pending.isEmpty() && requestBodyBytes == 0)) {
-            upstream.write(LastHttpContent.EMPTY_LAST_CONTENT, upstream.voidPromise());
+            // Headers and end as one message: the encoder makes one buffer of it (an HTTP/2 stream, one frame).
+            upstream.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
+                    Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE), upstream.voidPromise());
+        } else {
+            upstream.write(request, upstream.voidPromise());
         }
         HttpContent content;
         while ((content = pending.poll()) != null) {
@@ -633,8 +638,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         headers.remove(HttpHeaderNames.KEEP_ALIVE);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
         if (response instanceof FullHttpResponse full) {
+            // A whole response (from HTTP/2, or an HTTP/1.1 one read at once): its length is known, unless
+            // it answers a HEAD or can have no body, whose Content-Length (if any) is passed as it came.
             headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
-            headers.setInt(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
+            if (!head && status != 204 && status != 304 && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+                headers.setInt(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
+            }
         } else if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && !HttpUtil.isTransferEncodingChunked(response)
                 && !head && status != 204 && status != 304) {
             // An HTTP/2 (or read-until-close) body has no length: frame it with chunks for HTTP/1.1.

@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
@@ -41,16 +42,42 @@ class UpstreamHttp1CodecTest {
     void aResponseToHeadHasNoBodyWhateverItsContentLengthSaysAndTheNextResponseDecodes() {
         send(HttpMethod.HEAD);
         receive("HTTP/1.1 200 OK\r\nContent-Length: 41\r\n\r\n");
-        HttpResponse head = channel.readInbound();
+        FullHttpResponse head = channel.readInbound();
         assertThat(head.headers().getInt("content-length")).isEqualTo(41);
-        assertThat((Object) channel.readInbound()).isInstanceOf(LastHttpContent.class);
+        assertThat(head.content().isReadable()).isFalse();
 
         send(HttpMethod.GET);
         receive("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
-        assertThat(((HttpResponse) channel.readInbound()).status().code()).isEqualTo(200);
-        HttpContent body = channel.readInbound();
+        FullHttpResponse body = channel.readInbound();
+        assertThat(body.status().code()).isEqualTo(200);
         assertThat(body.content().toString(StandardCharsets.US_ASCII)).isEqualTo("hello");
         body.release();
+        assertThat((Object) channel.readInbound()).isNull();
+    }
+
+    @Test
+    void onlyAResponseReadWholeInOneGoBecomesOneMessage() {
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello");
+        HttpResponse partial = channel.readInbound();
+        assertThat(partial).isNotInstanceOf(FullHttpResponse.class);
+        HttpContent first = channel.readInbound();
+        assertThat(first).isNotInstanceOf(LastHttpContent.class);
+        first.release();
+        receive("world");
+        HttpContent rest = channel.readInbound();
+        assertThat(rest).isInstanceOf(LastHttpContent.class);
+        assertThat(rest.content().toString(StandardCharsets.US_ASCII)).isEqualTo("world");
+        rest.release();
+
+        send(HttpMethod.GET);
+        receive("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        HttpResponse chunked = channel.readInbound();
+        assertThat(chunked).isNotInstanceOf(FullHttpResponse.class);
+        HttpContent chunk = channel.readInbound();
+        assertThat(chunk.content().toString(StandardCharsets.US_ASCII)).isEqualTo("hello");
+        chunk.release();
+        assertThat((Object) channel.readInbound()).isInstanceOf(LastHttpContent.class);
     }
 
     @Test
