@@ -20,7 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A 100 MB upload streams through a sidecar whose JVM has only 64 MB of heap and 64 MB of direct memory. */
+/** A 100 MB upload streams through a sidecar whose JVM has only 72 MB of heap and 64 MB of direct memory. */
 class StreamingUploadTest {
 
     private static final long SIZE = 100L * 1024 * 1024;
