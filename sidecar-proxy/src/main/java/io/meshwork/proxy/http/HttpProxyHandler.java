@@ -585,6 +585,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void onUpstreamRead(HttpObject msg) {
+        if (msg.decoderResult().isFailure()) {
+            malformedResponse(msg);
+            return;
+        }
         if (msg instanceof HttpResponse response) {
             int code = response.status().code();
             if (code >= 100 && code < 200 && code != 101) {
@@ -612,6 +616,24 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         responseUnflushed = false;
         finish(msg);
+    }
+
+    /**
+     * The upstream's response could not be parsed: 502 before any of it reached the client (as Envoy
+     * answers a protocol error), else the client sees the reset rather than a truncated response. The
+     * connection is not reused.
+     */
+    private void malformedResponse(HttpObject msg) {
+        Throwable cause = msg.decoderResult().cause();
+        ReferenceCountUtil.release(msg);
+        if (!responseStarted) {
+            reply(HttpResponseStatus.BAD_GATEWAY, "malformed response from service "
+                    + balancer.cluster().service() + " (" + endpoint.hostPort() + "): " + cause.getMessage());
+            return;
+        }
+        releaseUpstream(false);
+        status = 502;
+        end(null, true);
     }
 
     @Override
@@ -740,13 +762,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         releaseUpstream(false);
         status = replyStatus.code();
         ByteBuf body = Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8);
+        int length = body.readableBytes();
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, replyStatus,
                 head ? Unpooled.EMPTY_BUFFER : body);
         if (head) {
             body.release();
         }
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-                .setInt(HttpHeaderNames.CONTENT_LENGTH, text.length() + 1)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, length)
                 .set("x-meshwork-error", "true");
         if (!http2Downstream) {
             markConnection(response.headers());

@@ -115,6 +115,17 @@ class OutboundRoutingTest {
     }
 
     @Test
+    void anErrorNamingAHostOutsideAsciiSaysItsLengthInBytes() throws Exception {
+        // The host's byte 0xE9 is one char of the decoded header and two bytes of the UTF-8 body.
+        String response = rawRequest("GET / HTTP/1.1\r\nHost: caf\u00e9\r\nConnection: close\r\n\r\n");
+        String head = response.substring(0, response.indexOf("\r\n\r\n"));
+        String body = response.substring(head.length() + 4);
+        assertThat(head).startsWith("HTTP/1.1 404").containsIgnoringCase("content-length: " + body.length());
+        assertThat(new String(body.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8))
+                .contains("\"caf\u00e9\"").endsWith("\n");
+    }
+
+    @Test
     void answersAServiceWithoutHealthyEndpointsWith503NamingTheService() throws Exception {
         HttpResponse<String> response = harness.get("http://ratings:9080/");
         assertThat(response.statusCode()).isEqualTo(503);

@@ -10,8 +10,12 @@ import io.meshwork.proxy.testing.SidecarHarness;
 import io.meshwork.proxy.testing.TestBackend;
 import io.meshwork.proxy.testing.TestControlPlane;
 import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -19,6 +23,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -33,11 +38,13 @@ class UpstreamFailureTest {
     private TestControlPlane controlPlane;
     private TestBackend backend;
     private SidecarHarness harness;
+    private ServerSocket garbled;
 
     @BeforeEach
     void start() throws Exception {
         controlPlane = new TestControlPlane().start();
         backend = new TestBackend("slow-v1");
+        garbled = garbledBackend();
         MeshResources mesh = new MeshResources("default")
                 .service("slow", 8080, "http", List.of(Backend.of(backend.port(), "slow-v1", "v1")))
                 .virtualHost("slow", 8080, List.of(MeshResources.withTimeout(MeshResources.weightedRoute(
@@ -47,6 +54,8 @@ class UpstreamFailureTest {
                 .virtualHost("patient", 8080, List.of(MeshResources.withTimeout(MeshResources.weightedRoute(
                         MeshResources.prefix("/"), Map.of(clusterName("patient", "default", 8080), 1)),
                         Duration.ofSeconds(60))))
+                .service("garbled", 8080, "http", List.of(Backend.of(garbled.getLocalPort(), "garbled-v1", "v1")))
+                .virtualHost("garbled", 8080, List.of())
                 .service("gone", 8080, "http", List.of(Backend.of(FreePort.pick(), "gone-v1", "v1")))
                 .virtualHost("gone", 8080, List.of());
         controlPlane.setSnapshot(SidecarHarness.WORKLOAD, SidecarHarness.NAMESPACE, mesh.snapshot("1"));
@@ -57,6 +66,7 @@ class UpstreamFailureTest {
     void stop() throws Exception {
         harness.close();
         backend.close();
+        garbled.close();
         controlPlane.close();
     }
 
@@ -109,6 +119,60 @@ class UpstreamFailureTest {
             in.read();
         }
         return status;
+    }
+
+    /**
+     * A backend that answers every request with a status line that is no HTTP ("2x0") and keeps the
+     * connection open, so only the sidecar's parsing can end the exchange.
+     */
+    private static ServerSocket garbledBackend() throws IOException {
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(() -> {
+            List<Socket> open = new ArrayList<>();
+            try (server) {
+                while (true) {
+                    Socket socket = server.accept();
+                    open.add(socket);
+                    InputStream in = socket.getInputStream();
+                    int matched = 0;
+                    while (matched < 4) {
+                        int b = in.read();
+                        if (b < 0) {
+                            break;
+                        }
+                        matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : (b == '\r' ? 1 : 0);
+                    }
+                    socket.getOutputStream().write("HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n"
+                            .getBytes(StandardCharsets.ISO_8859_1));
+                }
+            } catch (IOException closed) {
+                open.forEach(socket -> {
+                    try {
+                        socket.close();
+                    } catch (IOException ignored) {
+                        // closing at the end of the test
+                    }
+                });
+            }
+        }, "garbled-backend");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return server;
+    }
+
+    @Test
+    void aMalformedUpstreamResponseGets502NamingTheServiceAndTheClientConnectionGoesOn() throws Exception {
+        try (var client = new Socket("127.0.0.1", harness.outboundPort())) {
+            client.setSoTimeout(10_000);
+            var in = new BufferedReader(new InputStreamReader(client.getInputStream(),
+                    StandardCharsets.ISO_8859_1));
+            var out = client.getOutputStream();
+            assertThat(exchange(in, out, "garbled", "/")).startsWith("HTTP/1.1 502");
+            assertThat(exchange(in, out, "slow", "/slow/1")).startsWith("HTTP/1.1 200");
+        }
+        HttpResponse<String> response = harness.get("http://garbled:8080/");
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(response.body()).contains("malformed response from service garbled");
     }
 
     @Test
