@@ -829,7 +829,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("downstream error, closing: {}", cause.toString());
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("downstream error, closing: {}", cause.toString());
+        }
         ctx.close();
     }
 }
