@@ -16,7 +16,7 @@ import java.util.ArrayDeque;
 /** HTTP/1.1 keep-alive connections to one endpoint, on one event loop. */
 final class Http1Pool implements EndpointPool {
 
-    private static final int MAX_IDLE = 64;
+    private static final int MAX_IDLE = 1024;
 
     private final EventLoop loop;
     private final Bootstrap bootstrap;

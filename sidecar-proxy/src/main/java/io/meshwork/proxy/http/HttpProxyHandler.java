@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * both directions message by message. With AUTO_READ off, either side is read again only while the
  * other side is writable (below its write-buffer high-water mark), so bodies stream with bounded
  * memory. Writes are flushed at the end of the event loop's turn, together with other connections'
- * ({@link LoopFlusher}; an HTTP/2 downstream stream flushes at once), and writes nobody waits for use
+ * ({@link LoopFlusher}; an HTTP/2 stream's flush is its connection's), and writes nobody waits for use
  * the void promise: a small exchange costs one write syscall each way and no futures.
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
@@ -271,10 +271,16 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         endpoint = null;
         services.drain().begin();
         LastHttpContent body = null;
+        boolean whole = req instanceof FullHttpRequest;
         if (req instanceof FullHttpRequest full) {
             // Keep headers and body apart: the headers may be resent on a retry, the body is released once.
-            body = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
+            if (full.content().isReadable() || !full.trailingHeaders().isEmpty()) {
+                body = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
+            } else {
+                full.content().release();
+            }
             req = new DefaultHttpRequest(full.protocolVersion(), full.method(), full.uri(), full.headers());
+            req.setDecoderResult(full.decoderResult());
         }
         request = req;
         if (!pastUpgrade && !http2Downstream) {
@@ -301,9 +307,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             }
             return;
         }
-        bodyless = !http2Downstream && body == null && !HttpUtil.isTransferEncodingChunked(req)
+        // A whole request (an HTTP/2 stream that ended with its headers, or the request Netty's h2c
+        // upgrade handler aggregated) without a body; or HTTP/1.1 headers that announce none, whose
+        // empty end the decoder hands on next.
+        bodyless = whole ? body == null : !http2Downstream && !HttpUtil.isTransferEncodingChunked(req)
                 && HttpUtil.getContentLength(req, 0L) == 0L;
-        skipEmptyLast = bodyless;
+        skipEmptyLast = bodyless && !whole;
         requestDone = bodyless;
         if (body != null) {
             requestContent(body);
@@ -527,15 +536,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     }
 
     /**
-     * Flushes the response written so far at the end of this event-loop turn ({@link LoopFlusher}); an
-     * HTTP/2 stream still flushes at once.
+     * Flushes the response written so far at the end of this event-loop turn ({@link LoopFlusher}); for
+     * an HTTP/2 stream that flushes its connection, so the frames of all its streams answered in one
+     * turn go out in one write.
      */
     private void flushDownstream() {
-        if (http2Downstream) {
-            ctx.flush();
-        } else {
-            LoopFlusher.flushLater(ctx.channel());
-        }
+        LoopFlusher.flushLater(ctx.channel());
     }
 
     /** Flushes upstream writes at the end of this event-loop turn, after the read batch in progress. */
