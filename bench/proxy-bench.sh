@@ -5,12 +5,14 @@
 #   bench/proxy-bench.sh [--duration SECONDS] [--no-update] [--quick]
 #
 # --quick: only direct, HAProxy and the sidecar, only the split pin mode, and BENCHMARKS.md is not
-# touched; for checking a change of the sidecar against HAProxy in about a minute.
+# touched; for checking a change of the sidecar against HAProxy in about 5 minutes.
 #
 # Per target and pin mode: requests/s at saturation (50 connections), p50/p90/p99 at 1 and 10
 # connections (wrk --latency), the proxy's CPU time per request (utime+stime from /proc/<pid>/stat
 # over the saturation run), the sidecar's RSS (VmRSS) idle and under load. Pin modes: "split"
 # (proxy on CPU 1; load generator and backend on CPU 0) and "shared" (everything on CPU 0).
+# Then HTTP/2 clients, pinned apart: h2load with 10 connections of 10 streams (h2c, prior
+# knowledge) through each proxy to the same HTTP/1.1 backend (direct: nginx's own HTTP/2).
 # Every proxy is one worker with upstream keep-alive. Prints a markdown report and writes it to
 # the "Sidecar proxy" section of BENCHMARKS.md (unless --no-update). Everything it starts is
 # stopped by PID on exit. The Meshwork row is skipped, saying why, when `./mesh proxy --help` fails.
@@ -112,13 +114,14 @@ EOF
 }
 
 BACKEND_PORT="$(free_port)"
-nginx_conf "$BACKEND_PORT" "server { listen 127.0.0.1:$BACKEND_PORT; location / { default_type text/plain; return 200 \"$BODY\"; } }" \
+BACKEND_H2_PORT="$(free_port)"
+nginx_conf "$BACKEND_PORT" "server { listen 127.0.0.1:$BACKEND_PORT; listen 127.0.0.1:$BACKEND_H2_PORT http2; location / { default_type text/plain; return 200 \"$BODY\"; } }" \
   > "$WORK/backend.conf"
 taskset -c 0 nginx -p "$WORK" -e "$WORK/backend.error.log" -c "$WORK/backend.conf" &
 BACKEND_PID=$!; PIDS+=("$BACKEND_PID")
 
 # --- HAProxy: one thread, http mode, upstream keep-alive with connection reuse ------------------
-HAPROXY_PORT="$(free_port)"
+HAPROXY_PORT="$(free_port)"; HAPROXY_H2_PORT="$(free_port)"
 cat > "$WORK/haproxy.cfg" <<EOF
 global
   nbthread 1
@@ -134,6 +137,9 @@ defaults
 frontend bench
   bind 127.0.0.1:$HAPROXY_PORT
   default_backend backend
+frontend bench_h2
+  bind 127.0.0.1:$HAPROXY_H2_PORT proto h2
+  default_backend backend
 backend backend
   server b1 127.0.0.1:$BACKEND_PORT
 EOF
@@ -141,9 +147,9 @@ taskset -c 1 haproxy -db -f "$WORK/haproxy.cfg" > "$WORK/haproxy.log" 2>&1 &
 HAPROXY_PID=$!; PIDS+=("$HAPROXY_PID")
 
 # --- nginx as reverse proxy: one worker, HTTP/1.1 upstream keep-alive ---------------------------
-NGINX_PORT="$(free_port)"
+NGINX_PORT="$(free_port)"; NGINX_H2_PORT="$(free_port)"
 nginx_conf "$NGINX_PORT" "upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 64; keepalive_requests 100000000; }
-  server { listen 127.0.0.1:$NGINX_PORT;
+  server { listen 127.0.0.1:$NGINX_PORT; listen 127.0.0.1:$NGINX_H2_PORT http2;
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }" \
   > "$WORK/nginx-proxy.conf"
 taskset -c 1 nginx -p "$WORK" -e "$WORK/nginx-proxy.error.log" -c "$WORK/nginx-proxy.conf" &
@@ -322,6 +328,48 @@ for mode in "${MODES[@]}"; do
     fi
   done
 done
+# --- HTTP/2 clients, pinned apart: h2load, 10 connections x 10 concurrent streams ---------------
+h2_port_of() { case "$1" in direct) echo "$BACKEND_H2_PORT" ;; haproxy) echo "$HAPROXY_H2_PORT" ;; nginx) echo "$NGINX_H2_PORT" ;; meshwork) echo "$MESH_OUT_PORT" ;; esac; }
+H2_OUT=""
+run_h2load() { # port authority seconds
+  H2_OUT="$(taskset -c 0 h2load -c10 -m10 -D "$3" ${2:+-H ":authority: $2"} "http://127.0.0.1:$1/" 2>&1)"
+  if ! grep -q "^status codes: [1-9][0-9]* 2xx, 0 3xx, 0 4xx, 0 5xx" <<<"$H2_OUT" || ! grep -q " 0 failed, 0 errored" <<<"$H2_OUT"; then
+    say "warning: errors through port $1 with HTTP/2: $(grep -E '^(requests|status codes):' <<<"$H2_OUT" | tr '\n' ' ')"
+  fi
+}
+h2_slice() { # target
+  local t="$1" pid before=0 after=0 requests
+  pid="$(pid_of "$t")"
+  if [[ -n "$pid" ]]; then before="$(cpu_ticks "$pid")"; fi
+  run_h2load "$(h2_port_of "$t")" "$(host_of "$t")" "$SLICE"
+  if [[ -n "$pid" ]]; then after="$(cpu_ticks "$pid")"; fi
+  requests="$(awk '/^requests:/ {print $8}' <<<"$H2_OUT")"
+  S[h2,$t,rps]+=" $(awk '/^finished in/ {printf "%.0f", $4}' <<<"$H2_OUT")"
+  S[h2,$t,mean]+=" $(to_us "$(awk '/^time for request:/ {print $6}' <<<"$H2_OUT")")"
+  S[h2,$t,requests]=$(( ${S[h2,$t,requests]:-0} + ${requests:-0} ))
+  S[h2,$t,ticks]=$(( ${S[h2,$t,ticks]:-0} + after - before ))
+}
+for t in haproxy nginx meshwork; do
+  pid="$(pid_of "$t")"; if [[ -n "$pid" ]]; then pin "$pid" 1; fi
+done
+if [[ -n "$MESH_PID" ]]; then
+  say "HTTP/2 clients, pinned apart: warming the sidecar's HTTP/2 path up for 15s ..."
+  for _ in 1 2 3; do run_h2load "$MESH_OUT_PORT" bench 5 >/dev/null; done
+fi
+say "HTTP/2 clients (h2load, 10 connections x 10 streams): ${TARGETS[*]} in turn, $REPS slices of ${SLICE}s ..."
+for _ in $(seq "$REPS"); do
+  for t in "${TARGETS[@]}"; do h2_slice "$t"; done
+done
+for t in "${TARGETS[@]}"; do
+  R[h2,$t,rps]="$(median <<<"${S[h2,$t,rps]}")"
+  R[h2,$t,mean]="$(median <<<"${S[h2,$t,mean]}")"
+  if [[ -n "$(pid_of "$t")" && "${S[h2,$t,requests]}" -gt 0 ]]; then
+    R[h2,$t,cpu]="$(awk -v t="${S[h2,$t,ticks]}" -v hz="$(getconf CLK_TCK)" -v n="${S[h2,$t,requests]}" 'BEGIN { printf "%.1f", t / hz / n * 1e6 }')"
+  else
+    R[h2,$t,cpu]="-"
+  fi
+done
+
 LOADAVG_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 ELAPSED=$((SECONDS - START))
 
@@ -359,6 +407,16 @@ REPORT="$WORK/report.md"
       fi
       echo "| $t | ${R[$mode,$t,rps]} | ${R[$mode,$t,cpu]} | ${R[$mode,$t,p50_1]} | ${R[$mode,$t,p90_1]} | ${R[$mode,$t,p99_1]} | ${R[$mode,$t,p50_10]} | ${R[$mode,$t,p90_10]} | ${R[$mode,$t,p99_10]} | $a50 | $a99 | $rss |"
     done
+  done
+  echo
+  echo "**HTTP/2 clients, pinned apart** (h2load on CPU 0: 10 connections of 10 concurrent streams, h2c with prior"
+  echo "knowledge; every proxy speaks HTTP/1.1 to the backend, direct is the backend nginx's own HTTP/2; medians of"
+  echo "$REPS slices; the issue sets no target here)"
+  echo
+  echo "| target | req/s | CPU µs/req | mean request time µs | req/s / HAProxy's | CPU/req / HAProxy's |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  for t in "${TARGETS[@]}"; do
+    echo "| $t | ${R[h2,$t,rps]} | ${R[h2,$t,cpu]} | ${R[h2,$t,mean]} | $(ratio "${R[h2,$t,rps]}" "${R[h2,haproxy,rps]}") | $(ratio "${R[h2,$t,cpu]}" "${R[h2,haproxy,cpu]}") |"
   done
   echo
   echo "Ratios against HAProxy in the same run and pin mode (targets: throughput ≥ 0.8, CPU/req ≤ 1.5, added p99 ≤ 1.5, RSS under load ≤ 150 MB):"
@@ -408,18 +466,20 @@ if [[ "$UPDATE" == 1 ]]; then
   {
     echo "## Sidecar proxy"
     echo
-    echo "Reproduce with \`bench/proxy-bench.sh\` (about 8 minutes; \`--duration S\` per point, default 15;"
+    echo "Reproduce with \`bench/proxy-bench.sh\` (about 9 minutes; \`--duration S\` per point, default 15;"
     echo "installs wrk, h2load, haproxy and nginx with apt-get when missing; loopback only). \`--quick\` measures"
-    echo "direct, HAProxy and the sidecar in the split pin mode only, in about a minute, without touching this file."
+    echo "direct, HAProxy and the sidecar in the split pin mode only, in about 5 minutes, without touching this file."
     echo
     cat "$REPORT"
   } > "$SECTION"
-  # Replace the section (up to the next "## " heading) or append it; other sections stay as they are.
+  # Replace the generated part of the section (up to the hand-written history or the next "## "
+  # heading) or append it; other sections stay as they are.
   python3 - "$ROOT/BENCHMARKS.md" "$SECTION" <<'EOF'
 import pathlib, re, sys
 target, section = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]).read_text()
 text = target.read_text() if target.exists() else "# Benchmarks\n"
-pattern = re.compile(r"^## Sidecar proxy\n.*?(?=^## |\Z)", re.S | re.M)
+# The generated part ends where the hand-written history ("**Where the sidecar stands**") begins.
+pattern = re.compile(r"^## Sidecar proxy\n.*?(?=^\*\*Where the sidecar stands\*\*|^## |\Z)", re.S | re.M)
 if pattern.search(text):
     text = pattern.sub(lambda _: section.rstrip("\n") + "\n\n", text, count=1)
 else:
