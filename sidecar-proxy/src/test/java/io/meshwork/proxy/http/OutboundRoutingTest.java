@@ -115,6 +115,18 @@ class OutboundRoutingTest {
     }
 
     @Test
+    void aHeadResponseGetsNoLengthItDidNotHaveAndNoBodySoTheNextResponseFollows() throws Exception {
+        // The JDK backend answers HEAD without Content-Length; the sidecar, which reads the response
+        // whole, must not make one up from its empty body (a client would take it as the resource's).
+        String response = rawRequest("HEAD /a HTTP/1.1\r\nHost: reviews-v1:9080\r\n\r\n"
+                + "GET /b HTTP/1.1\r\nHost: reviews-v1:9080\r\nConnection: close\r\n\r\n");
+        String[] heads = response.split("\r\n\r\n", 2);
+        assertThat(heads[0]).startsWith("HTTP/1.1 200").doesNotContainIgnoringCase("content-length")
+                .doesNotContainIgnoringCase("transfer-encoding");
+        assertThat(heads[1]).startsWith("HTTP/1.1 200").endsWith("reviews-v1 /b");
+    }
+
+    @Test
     void anErrorNamingAHostOutsideAsciiSaysItsLengthInBytes() throws Exception {
         // The host's byte 0xE9 is one char of the decoded header and two bytes of the UTF-8 body.
         String response = rawRequest("GET / HTTP/1.1\r\nHost: caf\u00e9\r\nConnection: close\r\n\r\n");
