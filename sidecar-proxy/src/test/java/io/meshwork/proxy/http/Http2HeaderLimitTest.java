@@ -21,9 +21,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * HTTP/2 requests with oversized headers get the sidecar's 431 on their stream, as on HTTP/1.1, and
- * the connection goes on serving: by prior knowledge and after an h2c upgrade, through the outbound
- * listener to real loopback backends.
+ * HTTP/2 requests with oversized headers get the sidecar's 431 on their stream, as on HTTP/1.1 (and
+ * headers that make no request, its 400), and the connection goes on serving: by prior knowledge and
+ * after an h2c upgrade, through the outbound listener to real loopback backends.
  */
 class Http2HeaderLimitTest {
 
@@ -99,6 +99,18 @@ class Http2HeaderLimitTest {
     void oversizedHeadersGet431AndTheConnectionServesTheNextRequest() throws Exception {
         try (Http2TestClient client = Http2TestClient.priorKnowledge(harness.outboundPort())) {
             assertTooLarge(client.get("reviews-v1:9080", "/big", big(70 * 1024)));
+            assertServesTheNextRequest(client);
+        }
+    }
+
+    @Test
+    void anAuthorityAndAHostThatDifferGet400NamingThemAndTheConnectionGoesOn() throws Exception {
+        try (Http2TestClient client = Http2TestClient.priorKnowledge(harness.outboundPort())) {
+            Response response = client.get("reviews-v1:9080", "/a",
+                    new DefaultHttp2Headers().add("host", "sizes:9080"));
+            assertThat(response.status()).isEqualTo(400);
+            assertThat(response.headers().get("x-meshwork-error")).hasToString("true");
+            assertThat(response.body()).startsWith("malformed request: ").contains(":authority").contains("host");
             assertServesTheNextRequest(client);
         }
     }
