@@ -454,8 +454,9 @@ REPORT="$WORK/report.md"
   fi
   if awk -v l="${LOADAVG%% *}" 'BEGIN { exit !(l > 1) }'; then
     echo
-    echo "Other processes were busy during this run (load average above 1 on $(nproc) CPUs): req/s and tail"
-    echo "latencies move with them; CPU per request and p50 at 1 connection are the figures to compare."
+    echo "The load average was above 1 on $(nproc) CPUs when this run began (other processes, or a run just"
+    echo "before it): req/s and tail latencies move with such load; CPU per request and p50 at 1 connection"
+    echo "are the figures to compare."
   fi
   if [[ -n "$MESH_SKIP" ]]; then echo; echo "The Meshwork sidecar row was skipped: $MESH_SKIP."; fi
 } > "$REPORT"
