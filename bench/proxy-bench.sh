@@ -275,6 +275,14 @@ slice() { # mode target connections
   fi
 }
 
+cpu_per_request() { # mode target: the proxy's CPU µs over all its measured requests, or "-"
+  if [[ -n "$(pid_of "$2")" && "${S[$1,$2,requests]:-0}" -gt 0 ]]; then
+    awk -v t="${S[$1,$2,ticks]}" -v hz="$(getconf CLK_TCK)" -v n="${S[$1,$2,requests]}" 'BEGIN { printf "%.1f", t / hz / n * 1e6 }'
+  else
+    echo "-"
+  fi
+}
+
 START=$SECONDS
 LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
 for mode in "${MODES[@]}"; do
@@ -316,11 +324,7 @@ for mode in "${MODES[@]}"; do
   done
   for t in "${TARGETS[@]}"; do
     R[$mode,$t,rps]="$(median <<<"${S[$mode,$t,rps]}")"
-    if [[ -n "$(pid_of "$t")" && "${S[$mode,$t,requests]}" -gt 0 ]]; then
-      R[$mode,$t,cpu]="$(awk -v t="${S[$mode,$t,ticks]}" -v hz="$(getconf CLK_TCK)" -v n="${S[$mode,$t,requests]}" 'BEGIN { printf "%.1f", t / hz / n * 1e6 }')"
-    else
-      R[$mode,$t,cpu]="-"
-    fi
+    R[$mode,$t,cpu]="$(cpu_per_request "$mode" "$t")"
     for k in p50_1 p90_1 p99_1 p50_10 p90_10 p99_10; do R[$mode,$t,$k]="$(median <<<"${S[$mode,$t,$k]}")"; done
     if [[ "$t" == meshwork ]]; then
       max_rss="$(sort -n "$WORK/rss-$mode.log" 2>/dev/null | tail -1)"
@@ -363,11 +367,7 @@ done
 for t in "${TARGETS[@]}"; do
   R[h2,$t,rps]="$(median <<<"${S[h2,$t,rps]}")"
   R[h2,$t,mean]="$(median <<<"${S[h2,$t,mean]}")"
-  if [[ -n "$(pid_of "$t")" && "${S[h2,$t,requests]}" -gt 0 ]]; then
-    R[h2,$t,cpu]="$(awk -v t="${S[h2,$t,ticks]}" -v hz="$(getconf CLK_TCK)" -v n="${S[h2,$t,requests]}" 'BEGIN { printf "%.1f", t / hz / n * 1e6 }')"
-  else
-    R[h2,$t,cpu]="-"
-  fi
+  R[h2,$t,cpu]="$(cpu_per_request h2 "$t")"
 done
 
 LOADAVG_END="$(cut -d' ' -f1-3 /proc/loadavg)"

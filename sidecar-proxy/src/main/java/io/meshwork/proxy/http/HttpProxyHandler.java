@@ -273,8 +273,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         endpoint = null;
         services.drain().begin();
         LastHttpContent body = null;
-        boolean whole = req instanceof FullHttpRequest;
+        boolean whole = false;
         if (req instanceof FullHttpRequest full) {
+            whole = true;
             // Keep headers and body apart: the headers may be resent on a retry, the body is released once.
             if (full.content().isReadable() || !full.trailingHeaders().isEmpty()) {
                 body = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
@@ -667,15 +668,16 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         headers.remove(HttpHeaderNames.KEEP_ALIVE);
         response.setProtocolVersion(HttpVersion.HTTP_1_1);
+        // A HEAD's answer, a 204 and a 304 have no body; their Content-Length (if any) is passed as it came.
+        boolean needsFraming = !head && status != 204 && status != 304
+                && !headers.contains(HttpHeaderNames.CONTENT_LENGTH);
         if (response instanceof FullHttpResponse full) {
-            // A whole response (from HTTP/2, or an HTTP/1.1 one read at once): its length is known, unless
-            // it answers a HEAD or can have no body, whose Content-Length (if any) is passed as it came.
+            // A whole response (from HTTP/2, or an HTTP/1.1 one read at once): its length is known.
             headers.remove(HttpHeaderNames.TRANSFER_ENCODING);
-            if (!head && status != 204 && status != 304 && !headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            if (needsFraming) {
                 headers.setInt(HttpHeaderNames.CONTENT_LENGTH, full.content().readableBytes());
             }
-        } else if (!headers.contains(HttpHeaderNames.CONTENT_LENGTH) && !HttpUtil.isTransferEncodingChunked(response)
-                && !head && status != 204 && status != 304) {
+        } else if (needsFraming && !HttpUtil.isTransferEncodingChunked(response)) {
             // An HTTP/2 (or read-until-close) body has no length: frame it with chunks for HTTP/1.1.
             HttpUtil.setTransferEncodingChunked(response, true);
         }
@@ -766,19 +768,28 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     }
 
     /** The sidecar answers itself (an error of routing or upstream), naming what was wrong. */
-    private void reply(HttpResponseStatus replyStatus, String text) {
-        releaseUpstream(false);
-        status = replyStatus.code();
+    /**
+     * The sidecar's own answer: {@code text} and a newline as UTF-8 plain text (none for a HEAD, with
+     * the length it would have), marked {@code x-meshwork-error}.
+     */
+    private static FullHttpResponse errorResponse(HttpResponseStatus replyStatus, String text, boolean head) {
         ByteBuf body = Unpooled.copiedBuffer(text + "\n", StandardCharsets.UTF_8);
         int length = body.readableBytes();
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, replyStatus,
-                head ? Unpooled.EMPTY_BUFFER : body);
         if (head) {
             body.release();
         }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, replyStatus,
+                head ? Unpooled.EMPTY_BUFFER : body);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, length)
                 .set("x-meshwork-error", "true");
+        return response;
+    }
+
+    private void reply(HttpResponseStatus replyStatus, String text) {
+        releaseUpstream(false);
+        status = replyStatus.code();
+        FullHttpResponse response = errorResponse(replyStatus, text, head);
         if (!http2Downstream) {
             markConnection(response.headers());
         }
@@ -842,14 +853,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             // A stream whose headers Netty could not make a request of (such as an :authority and a host
             // that differ): 400 naming the problem on that stream, as for a malformed HTTP/1.1 request.
             closing = true;
-            ByteBuf body = Unpooled.copiedBuffer("malformed request: " + malformed.getMessage() + "\n",
-                    StandardCharsets.UTF_8);
-            FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                    HttpResponseStatus.BAD_REQUEST, body);
-            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
-                    .setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes())
-                    .set("x-meshwork-error", "true");
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            ctx.writeAndFlush(errorResponse(HttpResponseStatus.BAD_REQUEST,
+                    "malformed request: " + malformed.getMessage(), false)).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         if (LOG.isDebugEnabled()) {

@@ -85,40 +85,54 @@ class UpstreamFailureTest {
     void theRouteTimeoutHoldsForEveryRequestOfAKeepAliveConnection() throws Exception {
         // One connection, so the sidecar's per-connection timer is re-armed from one exchange to the
         // next: a long timeout first, then fast requests, then a slow one on the short-timeout route.
-        try (var client = new Socket("127.0.0.1", harness.outboundPort())) {
-            client.setSoTimeout(10_000);
-            var in = new BufferedReader(new InputStreamReader(client.getInputStream(),
-                    StandardCharsets.ISO_8859_1));
-            var out = client.getOutputStream();
-            assertThat(exchange(in, out, "patient", "/slow/10")).startsWith("HTTP/1.1 200");
+        try (var client = new KeepAliveClient(harness.outboundPort())) {
+            assertThat(client.exchange("patient", "/slow/10")).startsWith("HTTP/1.1 200");
             for (int i = 0; i < 20; i++) {
-                assertThat(exchange(in, out, "slow", "/slow/1")).startsWith("HTTP/1.1 200");
+                assertThat(client.exchange("slow", "/slow/1")).startsWith("HTTP/1.1 200");
             }
             long start = System.nanoTime();
-            assertThat(exchange(in, out, "slow", "/slow/5000")).startsWith("HTTP/1.1 504");
+            assertThat(client.exchange("slow", "/slow/5000")).startsWith("HTTP/1.1 504");
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertThat(millis).as("the 1000 ms route timeout, not the 60 s of the first request")
                     .isBetween(900L, 2500L);
         }
     }
 
-    /** Sends one GET and reads its response head and body; returns the status line. */
-    private static String exchange(BufferedReader in, OutputStream out, String host, String path)
-            throws Exception {
-        out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":8080\r\n\r\n")
-                .getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-        String status = in.readLine();
-        int length = 0;
-        for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
-            if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
-                length = Integer.parseInt(line.substring("content-length:".length()).trim());
+    /** One kept-alive client connection to the sidecar, for exchanges one after another. */
+    private static final class KeepAliveClient implements AutoCloseable {
+        private final Socket socket;
+        private final BufferedReader in;
+        private final OutputStream out;
+
+        KeepAliveClient(int port) throws IOException {
+            socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(10_000);
+            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+            out = socket.getOutputStream();
+        }
+
+        /** Sends one GET and reads its response head and body; returns the status line. */
+        String exchange(String host, String path) throws IOException {
+            out.write(("GET " + path + " HTTP/1.1\r\nHost: " + host + ":8080\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String status = in.readLine();
+            int length = 0;
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+                if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+                    length = Integer.parseInt(line.substring("content-length:".length()).trim());
+                }
             }
+            for (int i = 0; i < length; i++) {
+                in.read();
+            }
+            return status;
         }
-        for (int i = 0; i < length; i++) {
-            in.read();
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
-        return status;
     }
 
     /**
@@ -162,13 +176,9 @@ class UpstreamFailureTest {
 
     @Test
     void aMalformedUpstreamResponseGets502NamingTheServiceAndTheClientConnectionGoesOn() throws Exception {
-        try (var client = new Socket("127.0.0.1", harness.outboundPort())) {
-            client.setSoTimeout(10_000);
-            var in = new BufferedReader(new InputStreamReader(client.getInputStream(),
-                    StandardCharsets.ISO_8859_1));
-            var out = client.getOutputStream();
-            assertThat(exchange(in, out, "garbled", "/")).startsWith("HTTP/1.1 502");
-            assertThat(exchange(in, out, "slow", "/slow/1")).startsWith("HTTP/1.1 200");
+        try (var client = new KeepAliveClient(harness.outboundPort())) {
+            assertThat(client.exchange("garbled", "/")).startsWith("HTTP/1.1 502");
+            assertThat(client.exchange("slow", "/slow/1")).startsWith("HTTP/1.1 200");
         }
         HttpResponse<String> response = harness.get("http://garbled:8080/");
         assertThat(response.statusCode()).isEqualTo(502);
