@@ -1,6 +1,7 @@
 package io.meshwork.cli;
 
 import io.meshwork.controlplane.ControlPlane;
+import io.meshwork.controlplane.source.local.ConfigInputLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -29,6 +30,11 @@ public final class ControlPlaneCommand implements Callable<Integer> {
             description = "Address both servers bind (default: ${DEFAULT-VALUE}).")
     String address;
 
+    @Option(names = "--max-config-file-size", defaultValue = "8MiB", paramLabel = "SIZE",
+            description = "Largest config file read; a larger one is refused before parsing, keeping what was last "
+                    + "accepted from it (bytes, or with KiB/MiB; default: ${DEFAULT-VALUE}).")
+    String maxConfigFileSize;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -38,7 +44,9 @@ public final class ControlPlaneCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--config-dir " + configDir + ": not a directory");
         }
-        ControlPlane controlPlane = wire(new ControlPlane.Options(address, xdsPort, adminPort), configDir);
+        long maxFileBytes = byteSize(maxConfigFileSize);
+        ControlPlane controlPlane = wire(new ControlPlane.Options(address, xdsPort, adminPort), configDir,
+                ConfigInputLimits.DEFAULT.withMaxFileBytes(maxFileBytes));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -54,7 +62,30 @@ public final class ControlPlaneCommand implements Callable<Integer> {
         return 0;
     }
 
-    static ControlPlane wire(ControlPlane.Options options, Path configDir) {
-        return io.meshwork.controlplane.LocalMode.controlPlane(options, configDir);
+    /** "8MiB", "512KiB", "1048576": bytes. */
+    private long byteSize(String text) {
+        String t = text.trim();
+        long unit = 1;
+        if (t.endsWith("MiB")) {
+            unit = 1L << 20;
+            t = t.substring(0, t.length() - 3);
+        } else if (t.endsWith("KiB")) {
+            unit = 1L << 10;
+            t = t.substring(0, t.length() - 3);
+        }
+        try {
+            long bytes = Math.multiplyExact(Long.parseLong(t.trim()), unit);
+            if (bytes >= 1 && bytes < (1L << 31) - 8) {
+                return bytes;
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            // reported below
+        }
+        throw new CommandLine.ParameterException(spec.commandLine(), "--max-config-file-size " + text
+                + ": not a size between 1 byte and 2 GiB (bytes, or a number with KiB or MiB)");
+    }
+
+    static ControlPlane wire(ControlPlane.Options options, Path configDir, ConfigInputLimits limits) {
+        return io.meshwork.controlplane.LocalMode.controlPlane(options, configDir, limits);
     }
 }

@@ -52,9 +52,9 @@ public final class ControlPlane implements AutoCloseable {
         return this;
     }
 
-    /** Ready once the first config is loaded and the xDS server is listening. */
+    /** Ready once the first config is loaded and the xDS server is listening, while the source is healthy. */
     public boolean ready() {
-        return ads.hasConfig() && ads.listening();
+        return ads.hasConfig() && ads.listening() && source.healthy();
     }
 
     public AdsServer ads() {

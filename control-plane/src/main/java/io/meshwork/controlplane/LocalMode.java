@@ -1,6 +1,8 @@
 package io.meshwork.controlplane;
 
 import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.source.local.ConfigInputLimits;
+import io.meshwork.controlplane.source.local.LocalConfigLoader;
 import io.meshwork.controlplane.source.local.LocalConfigWatcher;
 import io.meshwork.controlplane.translate.ProxyNode;
 import io.meshwork.controlplane.translate.ProxyResources;
@@ -24,7 +26,12 @@ public final class LocalMode {
 
     /** A control plane serving {@code configDir}; call {@link ControlPlane#start()}. */
     public static ControlPlane controlPlane(ControlPlane.Options options, Path configDir) {
-        return new ControlPlane(options, folder(configDir), translation());
+        return controlPlane(options, configDir, ConfigInputLimits.DEFAULT);
+    }
+
+    /** As above, refusing config files over {@code limits} before parsing them. */
+    public static ControlPlane controlPlane(ControlPlane.Options options, Path configDir, ConfigInputLimits limits) {
+        return new ControlPlane(options, folder(configDir, limits), translation());
     }
 
     /**
@@ -49,6 +56,11 @@ public final class LocalMode {
 
     /** A watched folder as a snapshot source; every problem found in it counts as one config error. */
     public static MeshSnapshotSource folder(Path configDir) {
+        return folder(configDir, ConfigInputLimits.DEFAULT);
+    }
+
+    /** As above, refusing config files over {@code limits} before parsing them. */
+    public static MeshSnapshotSource folder(Path configDir, ConfigInputLimits limits) {
         return new MeshSnapshotSource() {
             private LocalConfigWatcher watcher;
 
@@ -58,8 +70,13 @@ public final class LocalMode {
                         LocalConfigWatcher.DEFAULT_MAX_DELAY, problem -> {
                             log.warn("config: {}", problem);
                             configErrors.run();
-                        });
+                        }, new LocalConfigLoader(limits)::load);
                 watcher.start();
+            }
+
+            @Override
+            public boolean healthy() {
+                return watcher == null || watcher.healthy();
             }
 
             @Override

@@ -13,6 +13,14 @@ public interface MeshSnapshotSource extends AutoCloseable {
      */
     void start(Consumer<MeshSnapshot> snapshots, Runnable configErrors) throws Exception;
 
+    /**
+     * False while the source cannot deliver changes (its watcher failed or died): the control plane is
+     * then not ready, since what it serves may be stale without end.
+     */
+    default boolean healthy() {
+        return true;
+    }
+
     @Override
     void close() throws Exception;
 }

@@ -75,6 +75,18 @@ class ControlPlaneTest {
     }
 
     @Test
+    void readyIs503WhileTheSourceCannotDeliverChanges() throws Exception {
+        pushReviews();
+
+        source.healthy(false);
+        int whileFailing = get("/ready").statusCode();
+        source.healthy(true);
+
+        assertThat(whileFailing).isEqualTo(503);
+        assertThat(get("/ready").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void debugProxiesShowsEachProxyWithItsAckedVersionsAndLastNack() throws Exception {
         pushReviews();
         AdsTestClient client = new AdsTestClient(channel,

@@ -8,6 +8,7 @@ final class ManualSource implements MeshSnapshotSource {
 
     private Consumer<MeshSnapshot> snapshots;
     private Runnable configErrors;
+    private volatile boolean healthy = true;
 
     @Override
     public void start(Consumer<MeshSnapshot> snapshots, Runnable configErrors) {
@@ -21,6 +22,15 @@ final class ManualSource implements MeshSnapshotSource {
 
     void rejectInput() {
         configErrors.run();
+    }
+
+    void healthy(boolean healthy) {
+        this.healthy = healthy;
+    }
+
+    @Override
+    public boolean healthy() {
+        return healthy;
     }
 
     @Override

@@ -7,7 +7,6 @@ import io.meshwork.controlplane.model.ObjectRef;
 import io.meshwork.controlplane.model.TrafficSplit;
 import io.meshwork.controlplane.model.Workload;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -40,6 +39,7 @@ import java.util.stream.Stream;
 public final class LocalConfigLoader {
 
     private final DocumentParser parser = new DocumentParser();
+    private final ConfigInputLimits limits;
     private Map<ConfigObject.Key, ConfigObject> lastGood = Map.of();
     /**
      * Per file name, the text of the last load and what parsing it gave: parsing is a pure function
@@ -48,6 +48,15 @@ public final class LocalConfigLoader {
      */
     private Map<String, ParsedFile> parsed = Map.of();
     private long filesParsed;
+
+    public LocalConfigLoader() {
+        this(ConfigInputLimits.DEFAULT);
+    }
+
+    /** A loader that refuses, before parsing, any file over {@code limits}. */
+    public LocalConfigLoader(ConfigInputLimits limits) {
+        this.limits = limits;
+    }
 
     /** Reads every YAML file directly in {@code dir} (hidden files are skipped: editors' temporaries). */
     public synchronized LoadResult load(Path dir) throws IOException {
@@ -59,7 +68,9 @@ public final class LocalConfigLoader {
                     continue;
                 }
                 try {
-                    files.put(name, new FileText(Files.readString(path, StandardCharsets.UTF_8), null));
+                    files.put(name, new FileText(limits.read(path), null));
+                } catch (ConfigInputLimits.Refused e) {
+                    files.put(name, new FileText(null, e.getMessage()));
                 } catch (NoSuchFileException e) {
                     // Removed between listing and reading: it is gone, like its objects.
                 } catch (IOException e) {
@@ -73,7 +84,14 @@ public final class LocalConfigLoader {
     /** Reads the given files (name → YAML text) as if they were the whole folder. */
     public synchronized LoadResult load(Map<String, String> fileNameToYaml) {
         SortedMap<String, FileText> files = new TreeMap<>();
-        fileNameToYaml.forEach((name, text) -> files.put(name, new FileText(text, null)));
+        fileNameToYaml.forEach((name, text) -> {
+            try {
+                limits.check(text);
+                files.put(name, new FileText(text, null));
+            } catch (ConfigInputLimits.Refused e) {
+                files.put(name, new FileText(null, e.getMessage()));
+            }
+        });
         return loadFiles(files);
     }
 
@@ -159,7 +177,7 @@ public final class LocalConfigLoader {
         filesParsed++;
         try {
             List<DocumentOutcome> outcomes = new ArrayList<>();
-            for (YamlDocuments.Document document : YamlDocuments.read(file, text)) {
+            for (YamlDocuments.Document document : YamlDocuments.read(file, text, limits)) {
                 outcomes.add(parser.parse(file, document.index(), document.root()));
             }
             return new ParsedFile(text, List.copyOf(outcomes), null);

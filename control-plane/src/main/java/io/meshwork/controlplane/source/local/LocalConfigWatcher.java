@@ -24,6 +24,11 @@ import org.slf4j.LoggerFactory;
  * (100 ms), and at the latest {@code maxDelay} (1 s) after the first change, so a stream of writes
  * cannot hold a reload back. Each problem is logged once, as one WARN line, until it is fixed; a
  * snapshot is handed on only when its version differs from the last one handed on.
+ *
+ * <p>A reload that fails with anything thrown (an {@link OutOfMemoryError} included), or a watching
+ * thread that died, makes {@link #healthy()} false, logged as one ERROR line: the control plane is then
+ * not ready, since later edits would not be applied. The next change in the folder (the bad file fixed
+ * or removed) reloads, and a good reload makes it healthy again.
  */
 public final class LocalConfigWatcher implements AutoCloseable {
 
@@ -36,8 +41,10 @@ public final class LocalConfigWatcher implements AutoCloseable {
     private final long quietNanos;
     private final long maxDelayNanos;
     private final Consumer<String> problemLog;
-    private final LocalConfigLoader loader = new LocalConfigLoader();
+    private final Loader loader;
     private volatile LoadResult lastResult;
+    /** Why the last reload failed, or null when it did not. */
+    private volatile String failure;
     private volatile boolean closed;
     private String deliveredVersion;
     private Set<String> loggedProblems = Set.of();
@@ -52,9 +59,15 @@ public final class LocalConfigWatcher implements AutoCloseable {
         this(dir, consumer, quiet, maxDelay, problem -> log.warn("config: {}", problem));
     }
 
-    /** With {@code problemLog} receiving each new problem line (the WARN log by default). */
     /** As above, with each new problem handed to {@code problemLog} (once, until it is fixed) instead of logged. */
     public LocalConfigWatcher(Path dir, Consumer<MeshSnapshot> consumer, Duration quiet, Duration maxDelay, Consumer<String> problemLog) {
+        this(dir, consumer, quiet, maxDelay, problemLog, new LocalConfigLoader()::load);
+    }
+
+    /** As above, reading the folder with {@code loader} (a {@link LocalConfigLoader} with chosen limits, say). */
+    public LocalConfigWatcher(Path dir, Consumer<MeshSnapshot> consumer, Duration quiet, Duration maxDelay, Consumer<String> problemLog,
+                              Loader loader) {
+        this.loader = loader;
         this.problemLog = problemLog;
         this.dir = dir.toAbsolutePath();
         this.consumer = consumer;
@@ -79,6 +92,21 @@ public final class LocalConfigWatcher implements AutoCloseable {
         thread.start();
         log.info("watching {} for config changes", dir);
         return lastResult;
+    }
+
+    /** What reads the folder into a result: {@link LocalConfigLoader#load(Path)}. */
+    @FunctionalInterface
+    public interface Loader {
+        LoadResult load(Path dir) throws IOException;
+    }
+
+    /**
+     * False while the last reload failed (until one succeeds) or the watching thread is dead: edits
+     * would not be applied.
+     */
+    public boolean healthy() {
+        Thread t = thread;
+        return failure == null && (closed || t == null || t.isAlive());
     }
 
     /** The result of the latest load (the snapshot served and the problems found). */
@@ -107,42 +135,70 @@ public final class LocalConfigWatcher implements AutoCloseable {
     }
 
     private void watch() {
+        while (!closed) {
+            try {
+                watchChanges();
+            } catch (ClosedWatchServiceException | InterruptedException e) {
+                return; // closed: stop quietly
+            } catch (Throwable t) {
+                failed("watching", t);
+                try {
+                    Thread.sleep(TimeUnit.NANOSECONDS.toMillis(maxDelayNanos));
+                    // Changes may have gone unseen meanwhile: read the folder again.
+                    synchronized (this) {
+                        if (!closed) {
+                            reload();
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Throwable again) {
+                    failed("watching", again);
+                }
+            }
+        }
+    }
+
+    private void watchChanges() throws InterruptedException {
         boolean pending = false;
         long firstChange = 0;
         long lastChange = 0;
-        try {
-            while (!closed) {
-                WatchKey key;
+        while (!closed) {
+            WatchKey key;
+            if (!pending) {
+                key = watchService.take();
+            } else {
+                long wait = Math.min(lastChange + quietNanos, firstChange + maxDelayNanos) - System.nanoTime();
+                key = wait > 0 ? watchService.poll(wait, TimeUnit.NANOSECONDS) : null;
+            }
+            if (key != null) {
+                // Which file changed does not matter: every reload reads the whole folder.
+                key.pollEvents();
+                long now = System.nanoTime();
                 if (!pending) {
-                    key = watchService.take();
-                } else {
-                    long wait = Math.min(lastChange + quietNanos, firstChange + maxDelayNanos) - System.nanoTime();
-                    key = wait > 0 ? watchService.poll(wait, TimeUnit.NANOSECONDS) : null;
+                    pending = true;
+                    firstChange = now;
                 }
-                if (key != null) {
-                    // Which file changed does not matter: every reload reads the whole folder.
-                    key.pollEvents();
-                    long now = System.nanoTime();
-                    if (!pending) {
-                        pending = true;
-                        firstChange = now;
-                    }
-                    lastChange = now;
-                    if (!key.reset()) {
-                        awaitFolder();
-                    }
-                    continue;
+                lastChange = now;
+                if (!key.reset()) {
+                    awaitFolder();
                 }
-                pending = false;
-                synchronized (this) {
-                    if (!closed) {
-                        reload();
-                    }
+                continue;
+            }
+            pending = false;
+            synchronized (this) {
+                if (!closed) {
+                    reload();
                 }
             }
-        } catch (ClosedWatchServiceException | InterruptedException e) {
-            // closed: stop quietly
         }
+    }
+
+    private void failed(String what, Throwable t) {
+        failure = what + ": " + t;
+        // The stack trace of an OutOfMemoryError is itself an allocation; the message is enough to act on.
+        log.error("config watcher failed {} {}: {}; not ready (edits are not applied) until a reload succeeds "
+                + "(fix or remove the file that caused it)", what, dir, t.toString());
     }
 
     /** The folder itself went away: keep serving the last config and watch for it to come back. */
@@ -169,10 +225,14 @@ public final class LocalConfigWatcher implements AutoCloseable {
         } catch (IOException e) {
             log.warn("cannot read config folder {}: {}; still serving the last config", dir, e.toString());
             return;
-        } catch (RuntimeException e) {
-            // A bug in reading must not stop the watching: the last config stays, the next change retries.
-            log.error("reloading config folder {} failed; still serving the last config", dir, e);
+        } catch (Throwable t) {
+            // Not even an OutOfMemoryError may stop the watching: the last config stays, the next change retries.
+            failed("reloading", t);
             return;
+        }
+        if (failure != null) {
+            log.info("config watcher recovered: {} reloaded", dir);
+            failure = null;
         }
         lastResult = result;
         Set<String> problems = new LinkedHashSet<>();

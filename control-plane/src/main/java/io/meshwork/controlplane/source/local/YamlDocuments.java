@@ -35,13 +35,17 @@ final class YamlDocuments {
     private YamlDocuments() {
     }
 
-    static List<Document> read(String fileName, String text) throws SyntaxError {
-        LoadSettings settings = LoadSettings.builder().setLabel(fileName).build();
+    /** The file's documents, stopping at the document count and code points that {@code limits} allow. */
+    static List<Document> read(String fileName, String text, ConfigInputLimits limits) throws SyntaxError {
+        LoadSettings settings = limits.loadSettings(fileName);
         List<Document> documents = new ArrayList<>();
         int index = 0;
         try {
             for (Node root : new Compose(settings).composeAllFromString(text)) {
                 index++;
+                if (index > limits.maxDocuments()) {
+                    throw new SyntaxError(index, 0, "more than " + limits.maxDocuments() + " documents; split the file");
+                }
                 if (!isEmpty(root)) {
                     documents.add(new Document(index, root));
                 }
