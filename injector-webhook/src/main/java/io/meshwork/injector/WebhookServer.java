@@ -41,8 +41,15 @@ import org.slf4j.LoggerFactory;
 public final class WebhookServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookServer.class);
-    /** The API server itself refuses requests above 3 MiB; an AdmissionReview of a Pod fits easily. */
-    public static final int MAX_BODY_BYTES = 3 * 1024 * 1024;
+    /**
+     * The API server accepts a write body of up to 3 MiB (k8s.io/apiserver {@code server.NewConfig}:
+     * {@code MaxRequestBodyBytes: int64(3 * 1024 * 1024)}, twice etcd's recommended 1.5 MiB because JSON
+     * is larger than the protobuf stored). The AdmissionReview it sends holds that object, re-encoded as
+     * JSON after defaulting and earlier webhooks, and for an UPDATE the old object as well, in a wrapper
+     * (userInfo, options): two objects of 3 MiB and 1 MiB for the rest. A cap below that would make the
+     * webhook fail a Pod the API server itself accepted.
+     */
+    public static final int MAX_BODY_BYTES = 2 * 3 * 1024 * 1024 + 1024 * 1024;
 
     private final EventLoopGroup group;
     private final Channel channel;

@@ -104,6 +104,18 @@ class WebhookBadInputTest extends SharedWebhook {
     }
 
     @Test
+    void podAsLargeAsTheApiServerAcceptsIsInjected() throws Exception {
+        // 3 MiB is the largest body the API server takes; its review wraps that much and more.
+        ObjectNode pod = WebhookFixture.pod("pod-bare.json");
+        ((ObjectNode) pod.get("metadata")).putObject("annotations").put("big", "x".repeat(3 * 1024 * 1024));
+
+        JsonNode response = webhook.review(pod, null).path("response");
+
+        assertThat(response.path("allowed").asBoolean()).isTrue();
+        assertThat(response.has("patch")).isTrue();
+    }
+
+    @Test
     void tenMegabyteBodyIsRefusedWith413BeforeItIsSent() throws Exception {
         try (SSLSocket socket = (SSLSocket) WebhookFixture.trusting(webhook.ca).getSocketFactory()
                 .createSocket("127.0.0.1", webhook.server.address().getPort())) {

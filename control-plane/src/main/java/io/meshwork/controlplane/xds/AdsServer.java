@@ -57,6 +57,9 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     private MeshSnapshot current;
     /** The latest mesh snapshot that every connected group accepted: what a newcomer gets while the current one is rejected. */
     private MeshSnapshot lastGood;
+    /** The largest xDS request accepted: 64 MiB, as the sidecar's client accepts for responses. */
+    public static final int MAX_MESSAGE_BYTES = 64 << 20;
+
     private volatile boolean hasConfig;
     private volatile Server server;
 
@@ -80,6 +83,9 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
                 .addService(discoveryServer.getEndpointDiscoveryServiceImpl())
                 .addService(discoveryServer.getListenerDiscoveryServiceImpl())
                 .addService(discoveryServer.getRouteDiscoveryServiceImpl())
+                // A sidecar's EDS request names every cluster it uses (about 60 bytes each): past ~70,000
+                // clusters that is more than grpc's default 4 MiB, so the limit is raised deliberately.
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 // Proxies hold their stream for hours; allow their keepalive pings.
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)

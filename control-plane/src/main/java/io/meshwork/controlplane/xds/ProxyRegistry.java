@@ -114,6 +114,13 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
         }
         if (errorDetail != null) {
             proxy.nack(typeUrl, nonce, errorDetail);
+        } else if (nonce.isEmpty() && !delta) {
+            // A first request naming a version (a proxy that reconnects, say to a restarted control plane)
+            // says what it holds; when that is current the library sends nothing, so this is all we learn.
+            String held = ackedVersion.apply(proxy);
+            if (held != null && !held.isEmpty()) {
+                proxy.holds(typeUrl, held);
+            }
         } else if (!nonce.isEmpty()) {
             String version = ackedVersion.apply(proxy);
             if (version != null) {
@@ -193,6 +200,14 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
 
         synchronized void sent(String typeUrl, String nonce, String version) {
             lastSent.put(typeUrl, new Sent(nonce, version));
+        }
+
+        /** The proxy says it holds {@code version} (from before this stream): it counts as sent and ACKed. */
+        void holds(String typeUrl, String version) {
+            synchronized (this) {
+                lastSent.putIfAbsent(typeUrl, new Sent("", version));
+            }
+            ack(typeUrl, version);
         }
 
         synchronized String sentVersion(String typeUrl, String nonce) {

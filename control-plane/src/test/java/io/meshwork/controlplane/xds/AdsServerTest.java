@@ -121,6 +121,24 @@ class AdsServerTest {
     }
 
     @Test
+    void aProxyReconnectingWithTheCurrentVersionIsSyncedThoughNothingIsSent() throws Exception {
+        // As after a control plane restart: the sidecar's first request on the new stream names what it holds.
+        Connected connected = connect("proxyless~returning", LDS);
+        String held = connected.first().getVersionInfo();
+        connected.client().close();
+        Eventually.await(WAIT, "first stream gone", () -> server.proxies().proxies().isEmpty());
+        AdsTestClient again = client("proxyless~returning");
+
+        again.send(io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest.newBuilder().setTypeUrl(LDS).setVersionInfo(held));
+
+        Eventually.await(WAIT, "the held version recorded", () -> !server.proxies().proxies().isEmpty()
+                && held.equals(server.proxies().proxies().get(0).acked().get(LDS)));
+        ProxyStatus status = server.proxies().proxies().get(0);
+        assertThat(status.sent()).containsEntry(LDS, held);
+        assertThat(again.pending()).as("nothing re-sent: the proxy has it").isEmpty();
+    }
+
+    @Test
     void nackIsRecordedWithTypeRejectedVersionAndErrorDetail() throws Exception {
         Connected connected = connect("proxyless~grumpy", LDS);
         AdsTestClient client = connected.client();

@@ -124,7 +124,8 @@ public final class AdsTestClient implements AutoCloseable {
         return List.copyOf(responses);
     }
 
-    private synchronized void send(DiscoveryRequest.Builder request) {
+    /** Sends {@code request} with this client's node. */
+    public synchronized void send(DiscoveryRequest.Builder request) {
         if (!nodeSent) {
             request.setNode(node);
             nodeSent = true;
