@@ -5,12 +5,10 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,8 +35,10 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * A certificate authority: a (self-signed) root key and certificate that issues leaf
- * certificates with DNS, IP and SPIFFE URI SANs. Keys are ECDSA P-256, signatures SHA-256.
+ * A certificate authority: a signing key and certificate that issues leaf certificates with DNS,
+ * IP and SPIFFE URI SANs. It is either a self-signed root or, as Istio's plug-in CA has it, an
+ * intermediate (one per cluster) signed by a shared root, so several clusters share one trust.
+ * Keys are ECDSA P-256, signatures SHA-256.
  */
 public final class CertificateAuthority {
 
@@ -48,11 +48,15 @@ public final class CertificateAuthority {
 
     private final X509Certificate certificate;
     private final PrivateKey privateKey;
+    /** The certificates above this one, nearest first, ending with the root; empty for a root. */
+    private final List<X509Certificate> parents;
     private final Clock clock;
 
-    private CertificateAuthority(X509Certificate certificate, PrivateKey privateKey, Clock clock) {
+    private CertificateAuthority(X509Certificate certificate, PrivateKey privateKey, List<X509Certificate> parents,
+            Clock clock) {
         this.certificate = certificate;
         this.privateKey = privateKey;
+        this.parents = List.copyOf(parents);
         this.clock = clock;
     }
 
@@ -74,10 +78,65 @@ public final class CertificateAuthority {
                             new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature))
                     .addExtension(Extension.subjectKeyIdentifier, false,
                             ext.createSubjectKeyIdentifier(keys.getPublic()));
-            return new CertificateAuthority(sign(builder, keys.getPrivate()), keys.getPrivate(), clock);
+            return new CertificateAuthority(sign(builder, keys.getPrivate()), keys.getPrivate(), List.of(), clock);
         } catch (GeneralSecurityException | CertIOException e) {
             throw new IllegalStateException("cannot create root certificate " + commonName + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A new intermediate CA signed by this one, named {@code O=Meshwork, CN=<commonName>}, that may
+     * sign leaves but no further CAs (path length 0). It never outlives this CA.
+     */
+    public CertificateAuthority createIntermediate(String commonName, Duration validity) {
+        KeyPair keys = newKeyPair();
+        Instant now = clock.instant();
+        Instant notAfter = earliest(now.plus(validity), certificate.getNotAfter().toInstant());
+        try {
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(certificate, serial(),
+                    Date.from(now.minus(CLOCK_SKEW)), Date.from(notAfter), name(commonName), keys.getPublic())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+                    .addExtension(Extension.keyUsage, true,
+                            new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign | KeyUsage.digitalSignature))
+                    .addExtension(Extension.subjectKeyIdentifier, false,
+                            ext.createSubjectKeyIdentifier(keys.getPublic()))
+                    .addExtension(Extension.authorityKeyIdentifier, false,
+                            ext.createAuthorityKeyIdentifier(certificate));
+            List<X509Certificate> above = new ArrayList<>();
+            above.add(certificate);
+            above.addAll(parents);
+            return new CertificateAuthority(sign(builder, privateKey), keys.getPrivate(), above, clock);
+        } catch (GeneralSecurityException | CertIOException e) {
+            throw new IllegalStateException("cannot create intermediate certificate " + commonName + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A CA from its certificate, key and the certificates above it (nearest first, ending with
+     * the root; empty when the certificate is itself the root). Checks that the key belongs to
+     * the certificate and that each certificate is signed by the next.
+     */
+    public static CertificateAuthority of(X509Certificate certificate, PrivateKey key, List<X509Certificate> parents) {
+        return of(certificate, key, parents, Clock.systemUTC());
+    }
+
+    public static CertificateAuthority of(X509Certificate certificate, PrivateKey key, List<X509Certificate> parents,
+            Clock clock) {
+        requireCa(certificate);
+        parents.forEach(CertificateAuthority::requireCa);
+        if (!KeyPairs.matches(key, certificate.getPublicKey())) {
+            throw new IllegalArgumentException("CA certificate " + certificate.getSubjectX500Principal()
+                    + ": the private key does not belong to it");
+        }
+        X509Certificate child = certificate;
+        for (X509Certificate parent : parents) {
+            verifySignedBy(child, parent);
+            child = parent;
+        }
+        verifySignedBy(child, child); // the last one is the root: self-signed
+        return new CertificateAuthority(certificate, key, parents, clock);
     }
 
     /** A CA from an existing certificate and its key (PEM files, as in a Kubernetes TLS Secret). */
@@ -91,15 +150,51 @@ public final class CertificateAuthority {
     }
 
     private static CertificateAuthority of(X509Certificate certificate, PrivateKey key) {
+        requireCa(certificate);
+        return new CertificateAuthority(certificate, key, List.of(), Clock.systemUTC());
+    }
+
+    private static void requireCa(X509Certificate certificate) {
         if (certificate.getBasicConstraints() < 0) {
             throw new IllegalArgumentException("CA certificate " + certificate.getSubjectX500Principal()
                     + ": basicConstraints does not allow it to sign certificates");
         }
-        return new CertificateAuthority(certificate, key, Clock.systemUTC());
+    }
+
+    private static void verifySignedBy(X509Certificate child, X509Certificate parent) {
+        try {
+            child.verify(parent.getPublicKey());
+        } catch (GeneralSecurityException e) {
+            String what = child == parent ? "is not self-signed, so it is no root"
+                    : "is not signed by " + parent.getSubjectX500Principal();
+            throw new IllegalArgumentException("CA certificate " + child.getSubjectX500Principal() + " " + what, e);
+        }
     }
 
     public X509Certificate certificate() {
         return certificate;
+    }
+
+    /** The root this CA chains to (itself when it is a root). */
+    public X509Certificate root() {
+        return parents.isEmpty() ? certificate : parents.get(parents.size() - 1);
+    }
+
+    /** This CA's certificate followed by those above it, ending with the root (Istio's cert-chain.pem). */
+    public List<X509Certificate> chain() {
+        List<X509Certificate> chain = new ArrayList<>(parents.size() + 1);
+        chain.add(certificate);
+        chain.addAll(parents);
+        return chain;
+    }
+
+    /** The latest moment a certificate this CA signs may be valid until. */
+    public Instant notAfter() {
+        Instant limit = certificate.getNotAfter().toInstant();
+        for (X509Certificate parent : parents) {
+            limit = earliest(limit, parent.getNotAfter().toInstant());
+        }
+        return limit;
     }
 
     public String certificatePem() {
@@ -113,17 +208,14 @@ public final class CertificateAuthority {
     /** Issues a leaf (not a CA) usable for both TLS server and client authentication. */
     public IssuedCertificate issue(LeafRequest request) {
         KeyPair keys = newKeyPair();
-        return new IssuedCertificate(sign(request, keys.getPublic()), keys.getPrivate(), List.of(certificate));
+        return new IssuedCertificate(sign(request, keys.getPublic()), keys.getPrivate(), chain());
     }
 
     /** Signs a leaf for a public key someone else holds the private key of (a CSR's key). */
     public X509Certificate sign(LeafRequest request, PublicKey subjectKey) {
         Instant now = clock.instant();
-        Instant notAfter = now.plus(request.validity());
-        if (notAfter.isAfter(certificate.getNotAfter().toInstant())) {
-            // A leaf outliving its root would fail verification later, at a worse moment.
-            notAfter = certificate.getNotAfter().toInstant();
-        }
+        // A leaf outliving its issuers would fail verification later, at a worse moment.
+        Instant notAfter = earliest(now.plus(request.validity()), notAfter());
         List<GeneralName> sans = new ArrayList<>();
         request.dnsNames().forEach(d -> sans.add(new GeneralName(GeneralName.dNSName, d)));
         request.ipAddresses().forEach(ip -> sans.add(new GeneralName(GeneralName.iPAddress, ip)));
@@ -161,17 +253,11 @@ public final class CertificateAuthority {
     }
 
     private static String signatureAlgorithm(PrivateKey key) {
-        return "RSA".equals(key.getAlgorithm()) ? "SHA256withRSA" : "SHA256withECDSA";
+        return KeyPairs.signatureAlgorithm(key);
     }
 
     private static KeyPair newKeyPair() {
-        try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-            generator.initialize(new ECGenParameterSpec("secp256r1"), RANDOM);
-            return generator.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("no EC P-256 key generator in this JVM", e);
-        }
+        return KeyPairs.newEcP256();
     }
 
     private static X500Name name(String commonName) {
@@ -179,6 +265,10 @@ public final class CertificateAuthority {
                 .addRDN(BCStyle.O, "Meshwork")
                 .addRDN(BCStyle.CN, commonName)
                 .build();
+    }
+
+    private static Instant earliest(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
     }
 
     private static BigInteger serial() {

@@ -35,6 +35,9 @@ public final class ControlPlaneCommand implements Callable<Integer> {
                     + "accepted from it (bytes, or with KiB/MiB; default: ${DEFAULT-VALUE}).")
     String maxConfigFileSize;
 
+    @CommandLine.Mixin
+    CaOptions ca;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -45,6 +48,7 @@ public final class ControlPlaneCommand implements Callable<Integer> {
                     "--config-dir " + configDir + ": not a directory");
         }
         long maxFileBytes = byteSize(maxConfigFileSize);
+        ca.signer(spec);
         ControlPlane controlPlane = wire(new ControlPlane.Options(address, xdsPort, adminPort), configDir,
                 ConfigInputLimits.DEFAULT.withMaxFileBytes(maxFileBytes));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
             InitIptablesCommand.class,
             InjectCommand.class,
             InstallCommand.class,
+            CertsCommand.class,
             ProxyCommand.class,
             CommandLine.HelpCommand.class,
         })
