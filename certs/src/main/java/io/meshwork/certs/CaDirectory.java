@@ -127,6 +127,11 @@ public final class CaDirectory {
         return out.toString();
     }
 
+    /** Writes a private key readable by its owner only, replacing the file in one step. */
+    public static void writeKeyFile(Path file, String pem) {
+        writeFile(file, pem, true);
+    }
+
     private static void writeFile(Path file, String content, boolean secret) {
         try {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");

@@ -48,6 +48,16 @@ public final class CaOptions {
         return new WorkloadCsrSigner(authority(spec), workloadCertTtl, maxWorkloadCertTtl);
     }
 
+    /** Who may ask for certificates: holders of a workload token signed with the CA folder's token key. */
+    io.meshwork.controlplane.ca.CallerAuthenticator authenticator() {
+        if (caDir == null) {
+            LOG.info("CA: workload tokens are checked with a key made in memory; use --ca-dir so that "
+                    + "mesh token create can make tokens this control plane accepts");
+            return io.meshwork.controlplane.ca.WorkloadTokens.inMemory(trustDomain);
+        }
+        return io.meshwork.controlplane.ca.WorkloadTokens.inFolder(caDir, trustDomain);
+    }
+
     private CertificateAuthority authority(CommandLine.Model.CommandSpec spec) {
         if (caDir == null) {
             CertificateAuthority root = CertificateAuthority.createSelfSigned("meshwork root CA", CaDirectory.ROOT_VALIDITY);

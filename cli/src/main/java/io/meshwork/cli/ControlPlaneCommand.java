@@ -35,6 +35,10 @@ public final class ControlPlaneCommand implements Callable<Integer> {
                     + "accepted from it (bytes, or with KiB/MiB; default: ${DEFAULT-VALUE}).")
     String maxConfigFileSize;
 
+    @Option(names = "--ca-port", defaultValue = "15012", paramLabel = "PORT",
+            description = "CA service port, gRPC over TLS: sidecars send their CSR here (default: ${DEFAULT-VALUE}).")
+    int caPort;
+
     @CommandLine.Mixin
     CaOptions ca;
 
@@ -48,7 +52,7 @@ public final class ControlPlaneCommand implements Callable<Integer> {
                     "--config-dir " + configDir + ": not a directory");
         }
         long maxFileBytes = byteSize(maxConfigFileSize);
-        ca.signer(spec);
+        io.meshwork.certs.WorkloadCsrSigner signer = ca.signer(spec);
         ControlPlane controlPlane = wire(new ControlPlane.Options(address, xdsPort, adminPort), configDir,
                 ConfigInputLimits.DEFAULT.withMaxFileBytes(maxFileBytes));
         CountDownLatch stopped = new CountDownLatch(1);
@@ -62,6 +66,15 @@ public final class ControlPlaneCommand implements Callable<Integer> {
             }
         }, "control-plane-shutdown"));
         controlPlane.start();
+        io.meshwork.controlplane.ca.CaServer caServer = new io.meshwork.controlplane.ca.CaServer(
+                new java.net.InetSocketAddress(address, caPort), signer, ca.authenticator(), controlPlane.meters()).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                caServer.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "ca-shutdown"));
         stopped.await();
         return 0;
     }

@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
             InjectCommand.class,
             InstallCommand.class,
             CertsCommand.class,
+            TokenCommand.class,
             ProxyCommand.class,
             CommandLine.HelpCommand.class,
         })

@@ -57,6 +57,11 @@ public final class ControlPlane implements AutoCloseable {
         return ads.hasConfig() && ads.listening() && source.healthy();
     }
 
+    /** The registry /metrics serves; other servers of this process (the CA) count into it. */
+    public io.micrometer.core.instrument.MeterRegistry meters() {
+        return meters;
+    }
+
     public AdsServer ads() {
         return ads;
     }

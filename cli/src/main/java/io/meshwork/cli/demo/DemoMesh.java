@@ -46,7 +46,8 @@ final class DemoMesh implements AutoCloseable {
         adminPort = freePort();
         long start = System.nanoTime();
         var child = supervisor.start("control-plane", smallJvm(), List.of("control-plane", "--config-dir", config.toString(),
-                "--address", "127.0.0.1", "--xds-port", Integer.toString(xdsPort), "--admin-port", Integer.toString(adminPort)));
+                "--address", "127.0.0.1", "--xds-port", Integer.toString(xdsPort), "--admin-port", Integer.toString(adminPort),
+                "--ca-port", "0"));
         supervisor.awaitReady(child, URI.create("http://127.0.0.1:" + adminPort + "/ready"), READY_TIMEOUT);
         out.ok(String.format("control plane ready: xDS 127.0.0.1:%d, admin http://127.0.0.1:%d (%.1fs)", xdsPort, adminPort,
                 (System.nanoTime() - start) / 1e9));
