@@ -1,9 +1,13 @@
 package io.meshwork.cli;
 
+import io.meshwork.certs.SpiffeId;
 import io.meshwork.proxy.SidecarProxy;
 import io.meshwork.proxy.admin.AppProbes;
+import io.meshwork.proxy.identity.CaClient;
 import io.meshwork.proxy.xds.NodeIdentity;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -61,11 +65,33 @@ public final class ProxyCommand implements Callable<Integer> {
                     + "(JSON path -> {httpGet|tcpSocket|grpc: {port, ...}, timeoutSeconds}). Default: $MESH_KUBE_APP_PROBERS.")
     String appProbers;
 
+    @Option(names = "--token-file", paramLabel = "FILE",
+            description = "Workload token (mesh token create) proving this workload's identity to the CA; with it the "
+                    + "sidecar makes its key and gets its certificate from --ca-address, renewed at half its lifetime.")
+    Path tokenFile;
+
+    @Option(names = "--ca-address", defaultValue = "127.0.0.1:15012", paramLabel = "HOST:PORT",
+            description = "The control plane's CA service (default: ${DEFAULT-VALUE}).")
+    String caAddress;
+
+    @Option(names = "--ca-root-file", paramLabel = "FILE",
+            description = "The mesh's root certificate (root-cert.pem of the control plane's --ca-dir): whom to trust as the CA.")
+    Path caRootFile;
+
+    @Option(names = "--trust-domain", defaultValue = "cluster.local", paramLabel = "DOMAIN",
+            description = "Trust domain of this workload's SPIFFE ID (default: ${DEFAULT-VALUE}).")
+    String trustDomain;
+
+    @Option(names = "--workload-cert-ttl", defaultValue = "0s", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Certificate lifetime to ask for; 0s takes the CA's default (default: ${DEFAULT-VALUE}).")
+    Duration workloadCertTtl;
+
     @Override
     public Integer call() throws Exception {
         if (!xds.contains(":")) {
             throw new IllegalArgumentException("--xds: \"" + xds + "\" is not HOST:PORT");
         }
+        CaClient certificates = workloadCertificates();
         String id = instance != null ? instance
                 : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options(xds,
@@ -76,7 +102,26 @@ public final class ProxyCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(sidecar::drainAndStop, "sigterm-drain"));
         sidecar.start();
         sidecar.awaitStopped();
+        if (certificates != null) {
+            certificates.close();
+        }
         return 0;
+    }
+
+    /** With --token-file: the first certificate before the sidecar starts, then renewals in the background. */
+    private CaClient workloadCertificates() {
+        if (tokenFile == null) {
+            return null;
+        }
+        if (caRootFile == null) {
+            throw new IllegalArgumentException("--token-file needs --ca-root-file (the mesh's root-cert.pem) to trust the CA");
+        }
+        if (!Files.isReadable(tokenFile)) {
+            throw new IllegalArgumentException("--token-file " + tokenFile + ": cannot be read");
+        }
+        SpiffeId identity = new SpiffeId(trustDomain, namespace, serviceAccount);
+        return new CaClient(new CaClient.Options(caAddress, caRootFile, tokenFile, identity, workloadCertTtl))
+                .start(Duration.ofSeconds(30));
     }
 
     /** Where others reach one of this sidecar's ports: the bind address, or the pod's IP when bound to all. */

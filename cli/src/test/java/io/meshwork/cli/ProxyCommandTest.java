@@ -33,4 +33,17 @@ class ProxyCommandTest {
         assertThat(run.err()).contains("MESH_KUBE_APP_PROBERS").contains("/app-health/app/livez")
                 .contains("tcpSocket.port is missing");
     }
+
+    @Test
+    void aTokenFileNeedsTheRootToTrustAndMustBeReadable(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        CliRun noRoot = CliRun.run("proxy", "--xds", "127.0.0.1:1", "--workload", "w", "--namespace", "default",
+                "--token-file", dir.resolve("token").toString());
+        CliRun noToken = CliRun.run("proxy", "--xds", "127.0.0.1:1", "--workload", "w", "--namespace", "default",
+                "--token-file", dir.resolve("token").toString(), "--ca-root-file", dir.resolve("root.pem").toString());
+
+        assertThat(noRoot.exitCode()).isEqualTo(1);
+        assertThat(noRoot.err().strip())
+                .isEqualTo("error: --token-file needs --ca-root-file (the mesh's root-cert.pem) to trust the CA");
+        assertThat(noToken.err().strip()).isEqualTo("error: --token-file " + dir.resolve("token") + ": cannot be read");
+    }
 }
