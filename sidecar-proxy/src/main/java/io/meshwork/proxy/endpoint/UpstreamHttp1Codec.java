@@ -4,8 +4,11 @@ import io.meshwork.proxy.http.KnownHeaderNames;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -19,6 +22,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -130,6 +134,8 @@ final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponse
 
         /** The status code of the status line being split, to recognize its standard reason phrase. */
         private int code;
+        /** The connection failed (a reset) rather than ended: its end is not the end of a body. */
+        private boolean failed;
 
         Decoder(HttpDecoderConfig config) {
             super(config);
@@ -149,6 +155,37 @@ final class UpstreamHttp1Codec extends CombinedChannelDuplexHandler<HttpResponse
                 out.set(before, new DefaultFullHttpResponse(response.protocolVersion(), response.status(),
                         last.content(), response.headers(), last.trailingHeaders()));
                 out.remove(before + 1);
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+            if (cause instanceof IOException) {
+                failed = true;
+            }
+            super.exceptionCaught(ctx, cause);
+        }
+
+        /**
+         * At the connection's end, Netty ends a close-delimited body (no Content-Length, not chunked)
+         * as complete, which is right for a FIN and wrong for a reset: then the body was cut short,
+         * and the end is handed on as a failure so that the client sees an error, not a whole response.
+         */
+        @Override
+        protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+            int before = out.size();
+            super.decodeLast(ctx, in, out);
+            if (!failed) {
+                return;
+            }
+            for (int i = before; i < out.size(); i++) {
+                if (out.get(i) instanceof LastHttpContent last && last.decoderResult().isSuccess()) {
+                    LastHttpContent cut = new DefaultLastHttpContent(last.content().retain());
+                    last.release();
+                    cut.setDecoderResult(DecoderResult.failure(
+                            new PrematureChannelClosureException("connection reset in the middle of the response body")));
+                    out.set(i, cut);
+                }
             }
         }
 

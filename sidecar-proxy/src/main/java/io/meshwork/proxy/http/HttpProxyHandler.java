@@ -579,6 +579,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     }
 
     private void requestContent(HttpContent content) {
+        if (content.decoderResult().isFailure()) {
+            malformedRequestBody(content);
+            return;
+        }
         requestBodyBytes += content.content().readableBytes();
         if (content instanceof LastHttpContent) {
             requestDone = true;
@@ -590,6 +594,25 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         upstream.write(content, upstream.voidPromise());
         flushUpstream();
         readMoreRequest();
+    }
+
+    /**
+     * The request body's framing is broken (a malformed chunk size, no CRLF after a chunk): the
+     * upstream must never see the request as complete, so its connection is dropped before the end;
+     * the client gets 400 (or, once the response began, the reset), and its connection closes, since
+     * nothing after the error can be framed.
+     */
+    private void malformedRequestBody(HttpContent content) {
+        Throwable cause = content.decoderResult().cause();
+        content.release();
+        keepAlive = false;
+        if (!responseStarted) {
+            reply(HttpResponseStatus.BAD_REQUEST, "malformed request body: " + cause.getMessage());
+            return;
+        }
+        releaseUpstream(false);
+        status = 400;
+        end(null, true);
     }
 
     @Override
@@ -818,8 +841,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                     + balancer.cluster().service() + " (" + endpoint.hostPort() + ") closed before a response");
             return;
         }
-        // Mid-response: the client must see the reset, not a truncated success.
-        status = status == 0 ? 502 : status;
+        // Mid-response: the client must see the reset, not a truncated success, and so must the metrics.
+        status = 502;
         end(null, true);
     }
 
