@@ -1,7 +1,7 @@
 package io.meshwork.proxy.route;
 
 import java.util.List;
-import java.util.regex.Pattern;
+import com.google.re2j.Pattern;
 
 /** What a request must look like to take a route: a path rule and header rules (all must hold). */
 public record RouteMatch(PathKind pathKind, String path, Pattern pathRegex, List<HeaderMatch> headers) {

@@ -4,6 +4,8 @@ import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.core.v3.HealthStatus;
 import io.envoyproxy.envoy.config.core.v3.Metadata;
@@ -33,8 +35,6 @@ import io.meshwork.proxy.route.VirtualHost;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Validates Envoy v3 resources and turns them into the sidecar's config records. Every error names
@@ -262,6 +262,7 @@ public final class ResourceConverter {
         };
     }
 
+    /** Compiled by RE2/J: matching takes time linear in the input, whatever the pattern (no backtracking). */
     private static Pattern regex(String regex, String where) throws InvalidResourceException {
         try {
             return Pattern.compile(regex);

@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Reads an SMI HTTPRouteGroup (v1alpha1 to v1alpha4; {@code matches} under {@code spec}, or at the
@@ -67,14 +65,15 @@ final class HttpRouteGroupParser implements KindParser<HttpRouteGroup> {
         return headers;
     }
 
+    /** Checked with RE2/J, the engine the sidecar (and grpc-java) matches with; RE2's gaps named first. */
     private static void checkRegex(YamlObject owner, String key, String regex) {
-        try {
-            Pattern.compile(regex);
-        } catch (PatternSyntaxException e) {
-            throw owner.error(key, "\"" + regex + "\" is not a valid regex: " + e.getDescription());
-        }
         Re2Syntax.unsupportedConstruct(regex).ifPresent(construct -> {
             throw owner.error(key, "\"" + regex + "\" uses " + construct + ", which RE2 (Envoy, gRPC) does not support");
         });
+        try {
+            com.google.re2j.Pattern.compile(regex);
+        } catch (com.google.re2j.PatternSyntaxException e) {
+            throw owner.error(key, "\"" + regex + "\" is not a valid regex: " + e.getDescription());
+        }
     }
 }

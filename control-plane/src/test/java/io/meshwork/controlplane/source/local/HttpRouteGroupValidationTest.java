@@ -57,6 +57,15 @@ class HttpRouteGroupValidationTest {
     }
 
     @Test
+    void validatesWithTheEngineTheSidecarMatchesWith() {
+        // java.util.regex knows \\p{javaLowerCase}; RE2/J, the sidecar's engine, does not.
+        assertThat(load("    pathRegex: /\\p{javaLowerCase}+\n").errors()).singleElement().satisfies(p -> {
+            assertThat(p.field()).isEqualTo("spec.matches[0].pathRegex");
+            assertThat(p.message()).startsWith("\"/\\p{javaLowerCase}+\" is not a valid regex");
+        });
+    }
+
+    @Test
     void rejectsBackreferenceThatRe2Lacks() {
         assertThat(load("    pathRegex: /(a)\\1\n").errors()).singleElement().satisfies(p -> assertThat(p.message())
                 .isEqualTo("\"/(a)\\1\" uses backreference \\1, which RE2 (Envoy, gRPC) does not support"));
