@@ -12,6 +12,7 @@ import java.util.SortedMap;
  *
  * @param version changes whenever anything in the snapshot changes
  * @param endpoints per Service ref, the endpoints of all its ports, from its selector
+ * @param sidecars the Sidecar resources: which services the sidecars of some workloads can reach
  */
 public record MeshSnapshot(
         String version,
@@ -19,7 +20,15 @@ public record MeshSnapshot(
         SortedMap<ObjectRef, Workload> workloads,
         SortedMap<ObjectRef, List<ServiceEndpoint>> endpoints,
         SortedMap<ObjectRef, TrafficSplit> splits,
-        SortedMap<ObjectRef, HttpRouteGroup> routeGroups) {
+        SortedMap<ObjectRef, HttpRouteGroup> routeGroups,
+        SortedMap<ObjectRef, SidecarScope> sidecars) {
+
+    /** A snapshot without Sidecar resources: every sidecar reaches the whole mesh. */
+    public MeshSnapshot(String version, SortedMap<ObjectRef, MeshService> services, SortedMap<ObjectRef, Workload> workloads,
+                        SortedMap<ObjectRef, List<ServiceEndpoint>> endpoints, SortedMap<ObjectRef, TrafficSplit> splits,
+                        SortedMap<ObjectRef, HttpRouteGroup> routeGroups) {
+        this(version, services, workloads, endpoints, splits, routeGroups, new java.util.TreeMap<>());
+    }
 
     public MeshSnapshot {
         services = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(services));
@@ -29,6 +38,7 @@ public record MeshSnapshot(
         endpoints = java.util.Collections.unmodifiableSortedMap(eps);
         splits = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(splits));
         routeGroups = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(routeGroups));
+        sidecars = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(sidecars));
     }
 
     public static MeshSnapshot empty() {
@@ -47,6 +57,18 @@ public record MeshSnapshot(
     /** The TrafficSplits whose root service is {@code service}. */
     public List<TrafficSplit> splitsFor(ObjectRef service) {
         return splits.values().stream().filter(s -> s.rootService().equals(service)).toList();
+    }
+
+    /**
+     * The Sidecar that scopes the sidecar of {@code workload}: the first by name whose selector picks it,
+     * else its namespace's default (the first by name without a selector); empty when none does.
+     */
+    public Optional<SidecarScope> sidecarScopeOf(ObjectRef workload) {
+        Workload w = workloads.get(workload);
+        Optional<SidecarScope> selected = w == null ? Optional.empty()
+                : sidecars.values().stream().filter(s -> s.selects(w)).findFirst();
+        return selected.or(() -> sidecars.values().stream()
+                .filter(s -> s.isNamespaceDefault() && s.ref().namespace().equals(workload.namespace())).findFirst());
     }
 
     public Map<ObjectRef, TrafficSplit> splitsByRef() {

@@ -6,7 +6,10 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.SidecarScope;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Supplier;
@@ -30,6 +33,8 @@ public final class TranslationCache {
     /** Shared by the route builders of all namespaces: most virtual hosts look the same from each. */
     private final ConcurrentMap<RouteBuilder.VirtualHostKey, VirtualHost> virtualHosts = new ConcurrentHashMap<>();
     private final SnapshotValidator.Memo validated = new SnapshotValidator.Memo();
+    /** By Sidecar resource: the translation of the part of the mesh it lets its sidecars reach. */
+    private final ConcurrentMap<ObjectRef, TranslationCache> scoped = new ConcurrentHashMap<>();
 
     TranslationCache(MeshSnapshot snapshot) {
         this.snapshot = snapshot;
@@ -48,8 +53,25 @@ public final class TranslationCache {
         return validated;
     }
 
-    /** The resources of {@code proxy}, built from the shared parts and its own. */
+    /**
+     * The resources of {@code proxy}, built from the shared parts and its own. A sidecar that a Sidecar
+     * resource scopes gets the outbound part of what that resource lets it reach, and its inbound part as
+     * any other.
+     */
     public ProxyResources translate(ProxyNode proxy) {
+        if (proxy.isSidecar()) {
+            Optional<SidecarScope> scope = snapshot.sidecarScopeOf(proxy.workload().orElseThrow());
+            if (scope.isPresent()) {
+                return scoped.computeIfAbsent(scope.get().ref(),
+                                ref -> new TranslationCache(SidecarScoping.restrict(snapshot, scope.get())))
+                        .translateOutbound(proxy, snapshot);
+            }
+        }
+        return translateOutbound(proxy, snapshot);
+    }
+
+    /** As {@link #translate}, with this cache's snapshot for the outbound part and {@code whole} for the inbound one. */
+    private ProxyResources translateOutbound(ProxyNode proxy, MeshSnapshot whole) {
         String kindAndNamespace = proxy.kind() + "/" + proxy.namespace();
         HashedResources<RouteConfiguration> proxyRoutes = routes
                 .computeIfAbsent(kindAndNamespace, key -> new Lazy<>(() ->
@@ -63,9 +85,9 @@ public final class TranslationCache {
             return ProxyResources.of(outboundClusters.get(), endpoints.get(), listeners, proxyRoutes);
         }
         return ProxyResources.of(
-                outboundClusters.get().plus(new ClusterBuilder(snapshot, proxy).inbound()),
+                outboundClusters.get().plus(new ClusterBuilder(whole, proxy).inbound()),
                 endpoints.get(),
-                outboundListener.get().plus(new ListenerBuilder(snapshot, proxy).inbound()),
+                outboundListener.get().plus(new ListenerBuilder(whole, proxy).inbound()),
                 proxyRoutes);
     }
 

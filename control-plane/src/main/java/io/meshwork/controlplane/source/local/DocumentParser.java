@@ -23,6 +23,7 @@ final class DocumentParser {
     private final Map<ConfigKind, KindParser<?>> parsers = Map.of(
             ConfigKind.SERVICE, new ServiceParser(),
             ConfigKind.WORKLOAD, new WorkloadParser(),
+            ConfigKind.SIDECAR, new SidecarParser(),
             ConfigKind.TRAFFIC_SPLIT, new TrafficSplitParser(),
             ConfigKind.HTTP_ROUTE_GROUP, new HttpRouteGroupParser());
 

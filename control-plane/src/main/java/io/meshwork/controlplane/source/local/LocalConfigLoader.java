@@ -4,6 +4,7 @@ import io.meshwork.controlplane.model.HttpRouteGroup;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.SidecarScope;
 import io.meshwork.controlplane.model.TrafficSplit;
 import io.meshwork.controlplane.model.Workload;
 import java.io.IOException;
@@ -191,9 +192,11 @@ public final class LocalConfigLoader {
         Map<ObjectRef, Workload> workloads = ConfigObject.valuesOf(objects, ConfigKind.WORKLOAD, Workload.class);
         Map<ObjectRef, TrafficSplit> splits = ConfigObject.valuesOf(objects, ConfigKind.TRAFFIC_SPLIT, TrafficSplit.class);
         Map<ObjectRef, HttpRouteGroup> groups = ConfigObject.valuesOf(objects, ConfigKind.HTTP_ROUTE_GROUP, HttpRouteGroup.class);
-        String version = SnapshotVersion.of(services.values(), workloads.values(), splits.values(), groups.values());
+        Map<ObjectRef, SidecarScope> sidecars = ConfigObject.valuesOf(objects, ConfigKind.SIDECAR, SidecarScope.class);
+        String version = SnapshotVersion.of(services.values(), workloads.values(), splits.values(), groups.values(),
+                sidecars.values());
         return new MeshSnapshot(version, new TreeMap<>(services), new TreeMap<>(workloads),
                 new TreeMap<>(EndpointResolver.resolve(services.values(), workloads.values())),
-                new TreeMap<>(splits), new TreeMap<>(groups));
+                new TreeMap<>(splits), new TreeMap<>(groups), new TreeMap<>(sidecars));
     }
 }

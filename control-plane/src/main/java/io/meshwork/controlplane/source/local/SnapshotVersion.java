@@ -3,6 +3,7 @@ package io.meshwork.controlplane.source.local;
 import io.meshwork.controlplane.model.HttpRouteGroup;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.ServicePort;
+import io.meshwork.controlplane.model.SidecarScope;
 import io.meshwork.controlplane.model.TrafficSplit;
 import io.meshwork.controlplane.model.Workload;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +27,8 @@ final class SnapshotVersion {
     }
 
     static String of(Collection<MeshService> services, Collection<Workload> workloads,
-                     Collection<TrafficSplit> splits, Collection<HttpRouteGroup> routeGroups) {
+                     Collection<TrafficSplit> splits, Collection<HttpRouteGroup> routeGroups,
+                     Collection<SidecarScope> sidecars) {
         SnapshotVersion v = new SnapshotVersion();
         for (MeshService s : services) {
             v.field("service", s.ref()).map(s.selector());
@@ -47,6 +49,9 @@ final class SnapshotVersion {
         for (HttpRouteGroup g : routeGroups) {
             v.field("group", g.ref());
             g.matches().forEach(m -> v.field("match", m.name()).field("", m.pathRegex()).field("", m.methods()).map(m.headers()));
+        }
+        for (SidecarScope s : sidecars) {
+            v.field("sidecar", s.ref()).map(s.workloadSelector()).field("", s.egressHosts());
         }
         return v.digest();
     }

@@ -1,0 +1,67 @@
+package io.meshwork.controlplane.translate;
+
+import io.meshwork.controlplane.model.MeshService;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.ServiceEndpoint;
+import io.meshwork.controlplane.model.SidecarScope;
+import io.meshwork.controlplane.model.TrafficSplit;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The part of the mesh a {@link SidecarScope} lets its sidecars reach: the services its egress hosts
+ * name, and, so that a split still splits, the backends of every TrafficSplit whose root is among them
+ * (and of those backends' own splits). Workloads and route groups are kept whole: they cost nothing
+ * until a service or split refers to them.
+ */
+final class SidecarScoping {
+
+    private SidecarScoping() {
+    }
+
+    static MeshSnapshot restrict(MeshSnapshot snapshot, SidecarScope scope) {
+        Set<ObjectRef> reachable = new HashSet<>();
+        Deque<ObjectRef> toVisit = new ArrayDeque<>();
+        for (ObjectRef service : snapshot.services().keySet()) {
+            if (scope.allows(service)) {
+                toVisit.add(service);
+            }
+        }
+        while (!toVisit.isEmpty()) {
+            ObjectRef service = toVisit.poll();
+            if (!reachable.add(service)) {
+                continue;
+            }
+            for (TrafficSplit split : snapshot.splitsFor(service)) {
+                for (TrafficSplit.Backend backend : split.backends()) {
+                    ObjectRef ref = ObjectRef.of(split.ref().namespace(), backend.service());
+                    if (snapshot.services().containsKey(ref) && !reachable.contains(ref)) {
+                        toVisit.add(ref);
+                    }
+                }
+            }
+        }
+        TreeMap<ObjectRef, MeshService> services = new TreeMap<>();
+        TreeMap<ObjectRef, List<ServiceEndpoint>> endpoints = new TreeMap<>();
+        for (ObjectRef ref : reachable) {
+            services.put(ref, snapshot.services().get(ref));
+            List<ServiceEndpoint> serviceEndpoints = snapshot.endpoints().get(ref);
+            if (serviceEndpoints != null) {
+                endpoints.put(ref, serviceEndpoints);
+            }
+        }
+        TreeMap<ObjectRef, TrafficSplit> splits = new TreeMap<>();
+        snapshot.splits().forEach((ref, split) -> {
+            if (reachable.contains(split.rootService())) {
+                splits.put(ref, split);
+            }
+        });
+        return new MeshSnapshot(snapshot.version() + "/" + scope.ref(), services, snapshot.workloads(), endpoints, splits,
+                snapshot.routeGroups(), snapshot.sidecars());
+    }
+}
