@@ -30,6 +30,13 @@ class ControlPlaneCommandTest {
     }
 
     @Test
+    void anUnreadableConfigFileSizeNamesTheFlag(@TempDir Path dir) {
+        assertThat(run("control-plane", "--config-dir", dir.toString(), "--max-config-file-size", "lots")).isEqualTo(2);
+
+        assertThat(err.toString()).contains("--max-config-file-size lots: not a size between 1 byte and 2 GiB");
+    }
+
+    @Test
     void missingConfigDirIsAUsageError() {
         assertThat(run("control-plane")).isEqualTo(2);
 
