@@ -10,14 +10,35 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code mesh control-plane}: serves xDS to the mesh from a folder of YAML files (local mode). */
+/**
+ * {@code mesh control-plane}: serves xDS to the mesh from a folder of YAML files (local mode) or from
+ * a Kubernetes cluster (Kubernetes mode).
+ */
 @Command(name = "control-plane", mixinStandardHelpOptions = true,
-        description = "Run the control plane: read the mesh from a folder of YAML files, watch it, and serve xDS.")
+        description = "Run the control plane: read the mesh from a folder of YAML files or from a Kubernetes cluster, "
+                + "watch it, and serve xDS.")
 public final class ControlPlaneCommand implements Callable<Integer> {
 
-    @Option(names = "--config-dir", required = true, paramLabel = "DIR",
-            description = "Folder of *.yaml files (Service, Workload, TrafficSplit, HTTPRouteGroup); watched for changes.")
-    Path configDir;
+    /** Where the mesh is read from: exactly one of the two. */
+    static final class Source {
+        @Option(names = "--config-dir", required = true, paramLabel = "DIR",
+                description = "Folder of *.yaml files (Service, Workload, TrafficSplit, HTTPRouteGroup); watched for changes.")
+        Path configDir;
+
+        @Option(names = "--kubernetes", required = true,
+                description = "Read the cluster: Services, Pods, EndpointSlices, Nodes, TrafficSplits, HTTPRouteGroups "
+                        + "(in a pod: its service account; else --kubeconfig, $KUBECONFIG or ~/.kube/config).")
+        boolean kubernetes;
+    }
+
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Kubeconfig file for --kubernetes.")
+    Path kubeconfig;
+
+    @Option(names = "--context", paramLabel = "CONTEXT", description = "Kubeconfig context for --kubernetes (default: its current one).")
+    String context;
 
     @Option(names = "--xds-port", defaultValue = "15010", paramLabel = "PORT", description = "xDS (ADS) gRPC port (default: ${DEFAULT-VALUE}).")
     int xdsPort;
@@ -47,14 +68,27 @@ public final class ControlPlaneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isDirectory(configDir)) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--config-dir " + configDir + ": not a directory");
-        }
-        long maxFileBytes = byteSize(maxConfigFileSize);
+        ControlPlane.Options options = new ControlPlane.Options(address, xdsPort, adminPort);
         io.meshwork.certs.WorkloadCsrSigner signer = ca.signer(spec);
-        ControlPlane controlPlane = wire(new ControlPlane.Options(address, xdsPort, adminPort), configDir,
-                ConfigInputLimits.DEFAULT.withMaxFileBytes(maxFileBytes));
+        ControlPlane controlPlane;
+        if (source.kubernetes) {
+            if (kubeconfig != null && !Files.isRegularFile(kubeconfig)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--kubeconfig " + kubeconfig + ": not a file");
+            }
+            controlPlane = io.meshwork.controlplane.KubernetesMode.controlPlane(options,
+                    io.meshwork.controlplane.KubernetesMode.client(kubeconfig, context));
+        } else {
+            if (kubeconfig != null || context != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        (kubeconfig != null ? "--kubeconfig" : "--context") + ": only with --kubernetes");
+            }
+            if (!Files.isDirectory(source.configDir)) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--config-dir " + source.configDir + ": not a directory");
+            }
+            long maxFileBytes = byteSize(maxConfigFileSize);
+            controlPlane = wire(options, source.configDir, ConfigInputLimits.DEFAULT.withMaxFileBytes(maxFileBytes));
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

@@ -44,6 +44,29 @@ class ControlPlaneCommandTest {
     }
 
     @Test
+    void configDirAndKubernetesTogetherAreAUsageError(@TempDir Path dir) {
+        assertThat(run("control-plane", "--config-dir", dir.toString(), "--kubernetes")).isEqualTo(2);
+
+        assertThat(err.toString()).contains("--config-dir", "--kubernetes", "mutually exclusive");
+    }
+
+    @Test
+    void kubeconfigThatIsNoFileIsNamedInOneLine(@TempDir Path dir) {
+        Path missing = dir.resolve("nope");
+
+        assertThat(run("control-plane", "--kubernetes", "--kubeconfig", missing.toString())).isEqualTo(2);
+
+        assertThat(err.toString()).startsWith("--kubeconfig " + missing + ": not a file");
+    }
+
+    @Test
+    void helpListsTheKubernetesFlags() {
+        assertThat(run("control-plane", "--help")).isZero();
+
+        assertThat(out.toString()).contains("--kubernetes", "--kubeconfig=FILE", "--context=CONTEXT");
+    }
+
+    @Test
     void configDirThatIsNoDirectoryIsNamedInOneLine(@TempDir Path dir) {
         Path missing = dir.resolve("nope");
 

@@ -146,6 +146,8 @@ public final class InstallManifests {
                 rule("split.smi-spec.io", List.of("trafficsplits"), "get", "list", "watch", "update", "patch"),
                 // Written: the root certificate ConfigMap in every meshed namespace.
                 rule("", List.of("configmaps"), "get", "list", "watch", "create", "update", "patch"),
+                // Written: why a TrafficSplit or HTTPRouteGroup is not applied (reason InvalidConfig).
+                rule("", List.of("events"), "create"),
                 // Workload CSRs are authenticated by their ServiceAccount token.
                 rule("authentication.k8s.io", List.of("tokenreviews"), "create"));
         return List.of(
@@ -169,7 +171,8 @@ public final class InstallManifests {
         Container container = component(new ContainerBuilder()
                 .withName("control-plane")
                 .withImage(options.image("control-plane"))
-                .withArgs("control-plane", "--kubernetes",
+                // All interfaces: the sidecars of every pod dial it through its Service.
+                .withArgs("control-plane", "--kubernetes", "--address", "0.0.0.0",
                         "--xds-port", String.valueOf(MeshNames.XDS_PLAINTEXT_PORT),
                         "--admin-port", String.valueOf(MeshNames.MONITORING_PORT))
                 .withPorts(containerPort("grpc-xds", MeshNames.XDS_PLAINTEXT_PORT),

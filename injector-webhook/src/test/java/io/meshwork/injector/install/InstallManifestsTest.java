@@ -114,6 +114,7 @@ class InstallManifestsTest {
 
     @Test
     void controlPlaneRoleWritesOnlyWhatItReconciles() {
+        // events: the InvalidConfig Events on TrafficSplits and HTTPRouteGroups it does not apply.
         ClusterRole role = one(DEFAULT, ClusterRole.class);
         Set<String> writeVerbs = Set.of("create", "update", "patch", "delete", "deletecollection", "*");
         List<String> written = new ArrayList<>();
@@ -123,7 +124,7 @@ class InstallManifestsTest {
             }
         }
 
-        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "configmaps", "tokenreviews");
+        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "configmaps", "events", "tokenreviews");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getResources).doesNotContain("secrets", "*");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getVerbs).doesNotContain("*", "delete");
     }

@@ -45,7 +45,15 @@ public record ConfigProblem(Severity severity, String file, int documentIndex, i
 
     @Override
     public String toString() {
-        StringBuilder line = new StringBuilder(location().toString()).append(": ");
+        return location() + ": " + withoutLocation();
+    }
+
+    /**
+     * The line without where it was read ({@code TrafficSplit default/reviews: spec.backends[1].service: ...}):
+     * what Kubernetes mode records in an Event on the object, whose location is the object itself.
+     */
+    public String withoutLocation() {
+        StringBuilder line = new StringBuilder();
         if (!kind.isEmpty()) {
             line.append(kind).append(object != null ? " " + object : "").append(": ");
         }

@@ -16,9 +16,11 @@ import java.util.TreeMap;
 
 /**
  * Picks each Service's endpoints: the Workloads of its namespace that its selector matches, one
- * endpoint per service port. The endpoint port follows Kubernetes' {@code targetPort}: a name is
- * looked up in the workload's {@code ports} (a workload without it is skipped for that port); a number
- * is used as is; when absent, the workload port named like the service port, else the service port.
+ * endpoint per service port. A workload port named like the service port wins, as Istio's WorkloadEntry
+ * {@code ports} override {@code targetPort} (a Service copied from Kubernetes says {@code targetPort: 8080},
+ * which is the pod's port, not the local workload's). Otherwise the port follows Kubernetes'
+ * {@code targetPort}: a name is looked up in the workload's {@code ports} (a workload without it is
+ * skipped for that port); a number is used as is; when absent, the service port.
  */
 final class EndpointResolver {
 
@@ -57,10 +59,13 @@ final class EndpointResolver {
     }
 
     static OptionalInt endpointPort(ServicePort port, Workload workload) {
+        Integer namedLikeServicePort = port.name().isEmpty() ? null : workload.ports().get(port.name());
+        if (namedLikeServicePort != null) {
+            return OptionalInt.of(namedLikeServicePort);
+        }
         String target = port.targetPort();
         if (target.isEmpty()) {
-            Integer named = port.name().isEmpty() ? null : workload.ports().get(port.name());
-            return OptionalInt.of(named != null ? named : port.port());
+            return OptionalInt.of(port.port());
         }
         if (target.chars().allMatch(Character::isDigit)) {
             return OptionalInt.of(Integer.parseInt(target));

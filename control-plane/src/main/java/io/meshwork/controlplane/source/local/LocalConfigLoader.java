@@ -36,11 +36,17 @@ import java.util.stream.Stream;
  * served unsplit until one of them goes.
  *
  * <p>The loader remembers the last accepted objects between calls; use one loader per folder.
+ *
+ * <p>This is also the one conversion and validation of Kubernetes-shaped objects that every source
+ * shares: Kubernetes mode hands it each object it watches as a one-document "file" named after the
+ * object ({@link #load(Map)}), so an object means the same, and fails with the same message, in a
+ * folder and in a cluster. Only where workloads and endpoints come from differs ({@link EndpointSource}).
  */
 public final class LocalConfigLoader {
 
     private final DocumentParser parser = new DocumentParser();
     private final ConfigInputLimits limits;
+    private final EndpointSource endpointSource;
     private Map<ConfigObject.Key, ConfigObject> lastGood = Map.of();
     /**
      * Per file name, the text of the last load and what parsing it gave: parsing is a pure function
@@ -50,13 +56,24 @@ public final class LocalConfigLoader {
     private Map<String, ParsedFile> parsed = Map.of();
     private long filesParsed;
 
+    /** Local mode: endpoints are picked among the Workload objects by each Service's selector. */
     public LocalConfigLoader() {
         this(ConfigInputLimits.DEFAULT);
     }
 
     /** A loader that refuses, before parsing, any file over {@code limits}. */
     public LocalConfigLoader(ConfigInputLimits limits) {
+        this(limits, EndpointSource.WORKLOAD_OBJECTS);
+    }
+
+    /** With the workloads and endpoints taken from {@code endpointSource} (Kubernetes: EndpointSlices and Pods). */
+    public LocalConfigLoader(EndpointSource endpointSource) {
+        this(ConfigInputLimits.DEFAULT, endpointSource);
+    }
+
+    public LocalConfigLoader(ConfigInputLimits limits, EndpointSource endpointSource) {
         this.limits = limits;
+        this.endpointSource = endpointSource;
     }
 
     /** Reads every YAML file directly in {@code dir} (hidden files are skipped: editors' temporaries). */
@@ -187,16 +204,16 @@ public final class LocalConfigLoader {
         }
     }
 
-    private static MeshSnapshot snapshot(java.util.Collection<ConfigObject> objects) {
+    private MeshSnapshot snapshot(java.util.Collection<ConfigObject> objects) {
         Map<ObjectRef, MeshService> services = ConfigObject.valuesOf(objects, ConfigKind.SERVICE, MeshService.class);
-        Map<ObjectRef, Workload> workloads = ConfigObject.valuesOf(objects, ConfigKind.WORKLOAD, Workload.class);
         Map<ObjectRef, TrafficSplit> splits = ConfigObject.valuesOf(objects, ConfigKind.TRAFFIC_SPLIT, TrafficSplit.class);
         Map<ObjectRef, HttpRouteGroup> groups = ConfigObject.valuesOf(objects, ConfigKind.HTTP_ROUTE_GROUP, HttpRouteGroup.class);
         Map<ObjectRef, SidecarScope> sidecars = ConfigObject.valuesOf(objects, ConfigKind.SIDECAR, SidecarScope.class);
-        String version = SnapshotVersion.of(services.values(), workloads.values(), splits.values(), groups.values(),
-                sidecars.values());
-        return new MeshSnapshot(version, new TreeMap<>(services), new TreeMap<>(workloads),
-                new TreeMap<>(EndpointResolver.resolve(services.values(), workloads.values())),
-                new TreeMap<>(splits), new TreeMap<>(groups), new TreeMap<>(sidecars));
+        EndpointSource.Resolved resolved = endpointSource.resolve(services.values(),
+                ConfigObject.valuesOf(objects, ConfigKind.WORKLOAD, Workload.class));
+        String version = SnapshotVersion.of(services.values(), resolved.workloads().values(), splits.values(),
+                groups.values(), sidecars.values(), resolved.versionText());
+        return new MeshSnapshot(version, new TreeMap<>(services), new TreeMap<>(resolved.workloads()),
+                new TreeMap<>(resolved.endpoints()), new TreeMap<>(splits), new TreeMap<>(groups), new TreeMap<>(sidecars));
     }
 }

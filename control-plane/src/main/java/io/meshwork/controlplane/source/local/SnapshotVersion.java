@@ -29,7 +29,17 @@ final class SnapshotVersion {
     static String of(Collection<MeshService> services, Collection<Workload> workloads,
                      Collection<TrafficSplit> splits, Collection<HttpRouteGroup> routeGroups,
                      Collection<SidecarScope> sidecars) {
+        return of(services, workloads, splits, routeGroups, sidecars, "");
+    }
+
+    /** With {@code endpointsText}: what a source's endpoints depend on beyond services and workloads (EndpointSlices). */
+    static String of(Collection<MeshService> services, Collection<Workload> workloads,
+                     Collection<TrafficSplit> splits, Collection<HttpRouteGroup> routeGroups,
+                     Collection<SidecarScope> sidecars, String endpointsText) {
         SnapshotVersion v = new SnapshotVersion();
+        if (!endpointsText.isEmpty()) {
+            v.field("endpoints", endpointsText);
+        }
         for (MeshService s : services) {
             v.field("service", s.ref()).map(s.selector());
             for (ServicePort p : s.ports()) {

@@ -60,10 +60,28 @@ class EndpointResolutionTest {
     }
 
     @Test
-    void numericTargetPortIsUsedAsItIs() {
+    void numericTargetPortIsUsedWhenNoWorkloadPortIsNamedLikeTheServicePort() {
         assertThat(endpoints("  - name: http\n    port: 80\n    targetPort: 8080\n",
-                workloadWithPorts("ratings-1", "127.0.0.2", "{http: 15080}")))
+                workloadWithPorts("ratings-1", "127.0.0.2", "{admin: 15000}")))
                 .singleElement().satisfies(e -> assertThat(e.port()).isEqualTo(8080));
+    }
+
+    @Test
+    void workloadPortNamedLikeTheServicePortWinsOverANumericTargetPort() {
+        // A Service copied from Kubernetes: targetPort is the pod's port; the local workload says where it listens.
+        assertThat(endpoints("  - name: http\n    port: 80\n    targetPort: 8080\n",
+                workloadWithPorts("ratings-1", "127.0.0.2", "{http: 15080}"),
+                workloadWithPorts("ratings-2", "127.0.0.3", "{}")))
+                .extracting(ServiceEndpoint::address, ServiceEndpoint::port)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("127.0.0.2", 15080),
+                        org.assertj.core.groups.Tuple.tuple("127.0.0.3", 8080));
+    }
+
+    @Test
+    void workloadPortNamedLikeTheServicePortWinsOverANamedTargetPort() {
+        assertThat(endpoints("  - name: http\n    port: 80\n    targetPort: web\n",
+                workloadWithPorts("ratings-1", "127.0.0.2", "{http: 15080, web: 8080}")))
+                .singleElement().satisfies(e -> assertThat(e.port()).isEqualTo(15080));
     }
 
     @Test

@@ -1,0 +1,278 @@
+package io.meshwork.controlplane.source.kubernetes;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.meshwork.controlplane.MeshSnapshotSource;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.source.local.ConfigProblem;
+import io.meshwork.controlplane.source.local.LoadResult;
+import io.meshwork.controlplane.source.local.LocalConfigLoader;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mesh as one Kubernetes cluster holds it, read through fabric8 shared informers: Services,
+ * TrafficSplits and HTTPRouteGroups go through the same conversion and validation as local mode's
+ * files ({@link LocalConfigLoader}, one document per object), and Pods, EndpointSlices and Nodes
+ * give the workloads and endpoints ({@link SliceEndpoints}).
+ *
+ * <p>Changes are debounced like the folder watch: a rebuild once the informers have been quiet for
+ * {@code quiet} (100 ms), at most {@code maxDelay} (1 s) after the first change; a snapshot is handed
+ * on only when its version changed. An expired watch (410 Gone) or a dropped connection is the
+ * informers' to recover: they list again, and the rebuild after that sees every object as it is. An
+ * object that fails validation is never served; its last accepted version stays (as in local mode),
+ * and the reason is logged and recorded as an {@code InvalidConfig} Event on it.
+ */
+public final class KubernetesSource implements MeshSnapshotSource {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesSource.class);
+    public static final Duration DEFAULT_QUIET = Duration.ofMillis(100);
+    public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(1);
+    /** How long start() waits for a custom resource's first list (its CRD may be missing) before going on without it. */
+    private static final Duration CUSTOM_RESOURCE_SYNC = Duration.ofSeconds(10);
+
+    /** The custom resources read, at the version asked for (the API server converts stored objects to it). */
+    public record CustomKind(String group, String version, String kind, String plural) {
+        /** Named in full, so no API discovery is needed to find the plural. */
+        public ResourceDefinitionContext context() {
+            return new ResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withKind(kind)
+                    .withPlural(plural).withNamespaced(true).build();
+        }
+    }
+
+    public static final CustomKind TRAFFIC_SPLIT = new CustomKind("split.smi-spec.io", "v1alpha4", "TrafficSplit", "trafficsplits");
+    public static final CustomKind HTTP_ROUTE_GROUP = new CustomKind("specs.smi-spec.io", "v1alpha4", "HTTPRouteGroup",
+            "httproutegroups");
+    static final List<CustomKind> CUSTOM_KINDS = List.of(TRAFFIC_SPLIT, HTTP_ROUTE_GROUP);
+
+    private final KubernetesClient client;
+    private final long quietNanos;
+    private final long maxDelayNanos;
+    private final List<SharedIndexInformer<? extends HasMetadata>> configInformers = new ArrayList<>();
+    private final List<SharedIndexInformer<?>> allInformers = new ArrayList<>();
+    private final InvalidConfigEvents events;
+    private final ObjectDocuments documents;
+    private SharedIndexInformer<Pod> pods;
+    private SharedIndexInformer<EndpointSlice> slices;
+    private SharedIndexInformer<Node> nodes;
+    private LocalConfigLoader loader;
+    private Consumer<MeshSnapshot> consumer;
+    private Runnable configErrors;
+    private String deliveredVersion;
+    private Set<String> loggedProblems = Set.of();
+    private boolean pending;
+    private long firstChange;
+    private long lastChange;
+    private volatile boolean closed;
+    private Thread thread;
+
+    public KubernetesSource(KubernetesClient client) {
+        this(client, DEFAULT_QUIET, DEFAULT_MAX_DELAY);
+    }
+
+    public KubernetesSource(KubernetesClient client, Duration quiet, Duration maxDelay) {
+        this.client = client;
+        this.quietNanos = quiet.toNanos();
+        this.maxDelayNanos = maxDelay.toNanos();
+        this.events = new InvalidConfigEvents(client);
+        this.documents = new ObjectDocuments(client.getKubernetesSerialization());
+    }
+
+    /**
+     * Lists and watches everything, hands the first snapshot to {@code snapshots} (on this thread),
+     * then rebuilds on a daemon thread as the informers report changes.
+     */
+    @Override
+    public void start(Consumer<MeshSnapshot> snapshots, Runnable configErrors) throws Exception {
+        this.consumer = snapshots;
+        this.configErrors = configErrors;
+        ResourceEventHandler<Object> onChange = new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Object obj) {
+                changed();
+            }
+
+            @Override
+            public void onUpdate(Object oldObj, Object newObj) {
+                changed();
+            }
+
+            @Override
+            public void onDelete(Object obj, boolean deletedFinalStateUnknown) {
+                changed();
+            }
+        };
+        loader = new LocalConfigLoader((services, workloadObjects) ->
+                new SliceEndpoints(pods.getStore().list(), slices.getStore().list(), nodes.getStore().list())
+                        .resolve(services, workloadObjects));
+        // The core kinds exist in every cluster: wait for their first list.
+        configInformers.add(started(client.services().inAnyNamespace().runnableInformer(0), onChange, true));
+        pods = started(client.pods().inAnyNamespace().runnableInformer(0), onChange, true);
+        slices = started(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0), onChange, true);
+        nodes = started(client.nodes().runnableInformer(0), onChange, true);
+        for (CustomKind kind : CUSTOM_KINDS) {
+            configInformers.add(started(client.genericKubernetesResources(kind.context())
+                    .inAnyNamespace().runnableInformer(0), onChange, false));
+        }
+        synchronized (this) {
+            pending = false;
+        }
+        rebuild();
+        thread = new Thread(this::debounce, "meshwork-kubernetes-source");
+        thread.setDaemon(true);
+        thread.start();
+        LOG.info("watching Kubernetes at {} (Services, Pods, EndpointSlices, Nodes, TrafficSplits, HTTPRouteGroups)",
+                client.getMasterUrl());
+    }
+
+    private <T extends HasMetadata> SharedIndexInformer<T> started(SharedIndexInformer<T> informer,
+                                                                  ResourceEventHandler<Object> onChange,
+                                                                  boolean required) throws Exception {
+        String kind = informer.getApiTypeClass().getSimpleName();
+        // Keep trying after a failed list or watch (a CRD installed later, an API server restarting).
+        informer.exceptionHandler((started, t) -> {
+            LOG.warn("watching {}: {}; retrying", kind, t.getMessage());
+            return true;
+        });
+        informer.addEventHandler(onChange);
+        allInformers.add(informer);
+        try {
+            informer.start().toCompletableFuture().get(required ? Long.MAX_VALUE : CUSTOM_RESOURCE_SYNC.toNanos(),
+                    TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            LOG.warn("no first list of a custom resource within {} s (is its CRD installed? mesh install adds them); "
+                    + "going on without it until it comes", CUSTOM_RESOURCE_SYNC.toSeconds());
+        }
+        return informer;
+    }
+
+    private synchronized void changed() {
+        long now = System.nanoTime();
+        if (!pending) {
+            pending = true;
+            firstChange = now;
+        }
+        lastChange = now;
+        notifyAll();
+    }
+
+    private void debounce() {
+        try {
+            while (!closed) {
+                synchronized (this) {
+                    if (!pending) {
+                        wait();
+                        continue;
+                    }
+                    long wait = Math.min(lastChange + quietNanos, firstChange + maxDelayNanos) - System.nanoTime();
+                    if (wait > 0) {
+                        TimeUnit.NANOSECONDS.timedWait(this, wait);
+                        continue;
+                    }
+                    pending = false;
+                }
+                // Outside the lock: the informers' threads report changes meanwhile, for the next rebuild.
+                rebuild();
+            }
+        } catch (InterruptedException e) {
+            // closed
+        }
+    }
+
+    /** Reads every informer's store, converts and validates, reports problems, hands on a new snapshot. */
+    private void rebuild() {
+        if (closed) {
+            return;
+        }
+        LoadResult result;
+        Map<String, HasMetadata> objects = new HashMap<>();
+        try {
+            Map<String, String> texts = new HashMap<>();
+            for (SharedIndexInformer<? extends HasMetadata> informer : configInformers) {
+                for (HasMetadata object : informer.getStore().list()) {
+                    String name = ObjectDocuments.documentName(object);
+                    objects.put(name, object);
+                    texts.put(name, documents.text(object));
+                }
+            }
+            documents.retainOnly(objects.values());
+            result = loader.load(texts);
+        } catch (RuntimeException e) {
+            LOG.error("rebuilding the mesh from Kubernetes failed; still serving the last config", e);
+            return;
+        }
+        report(result.problems(), objects);
+        MeshSnapshot snapshot = result.snapshot();
+        if (snapshot.version().equals(deliveredVersion)) {
+            return;
+        }
+        deliveredVersion = snapshot.version();
+        LOG.info("kubernetes: version {} ({} services, {} workloads, {} traffic splits, {} route groups, {} problems)",
+                snapshot.version(), snapshot.services().size(), snapshot.workloads().size(), snapshot.splits().size(),
+                snapshot.routeGroups().size(), result.errors().size());
+        try {
+            consumer.accept(snapshot);
+        } catch (RuntimeException e) {
+            LOG.error("snapshot consumer failed on version {}", snapshot.version(), e);
+        }
+    }
+
+    /** Each new error: one WARN line, one config error counted, and an Event on the object. */
+    private void report(List<ConfigProblem> problems, Map<String, HasMetadata> objects) {
+        Set<String> now = new LinkedHashSet<>();
+        for (ConfigProblem problem : problems) {
+            if (problem.severity() != ConfigProblem.Severity.ERROR) {
+                continue;
+            }
+            String line = problem.withoutLocation();
+            HasMetadata object = objects.get(problem.file());
+            now.add(line);
+            if (!loggedProblems.contains(line)) {
+                LOG.warn("kubernetes: {}", line);
+                configErrors.run();
+            }
+            if (object != null && ObjectDocuments.recordsEvents(object)) {
+                events.record(object, line);
+            }
+        }
+        events.endRound();
+        loggedProblems = now;
+    }
+
+    /** False once the rebuild thread died or an informer stopped: what is served could then be stale without end. */
+    @Override
+    public boolean healthy() {
+        return thread != null && thread.isAlive() && allInformers.stream().allMatch(SharedIndexInformer::isRunning);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        synchronized (this) {
+            notifyAll();
+        }
+        allInformers.forEach(SharedIndexInformer::stop);
+        if (thread != null) {
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
