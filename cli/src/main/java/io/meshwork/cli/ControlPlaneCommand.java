@@ -71,12 +71,15 @@ public final class ControlPlaneCommand implements Callable<Integer> {
         ControlPlane.Options options = new ControlPlane.Options(address, xdsPort, adminPort);
         io.meshwork.certs.WorkloadCsrSigner signer = ca.signer(spec);
         ControlPlane controlPlane;
+        io.meshwork.controlplane.ca.CallerAuthenticator authenticator;
         if (source.kubernetes) {
             if (kubeconfig != null && !Files.isRegularFile(kubeconfig)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--kubeconfig " + kubeconfig + ": not a file");
             }
-            controlPlane = io.meshwork.controlplane.KubernetesMode.controlPlane(options,
-                    io.meshwork.controlplane.KubernetesMode.client(kubeconfig, context));
+            io.fabric8.kubernetes.client.KubernetesClient client = io.meshwork.controlplane.KubernetesMode.client(kubeconfig, context);
+            controlPlane = io.meshwork.controlplane.KubernetesMode.controlPlane(options, client);
+            // Sidecars prove who they are with their projected ServiceAccount token, reviewed by the API server.
+            authenticator = new io.meshwork.controlplane.ca.TokenReviews(client, ca.trustDomain);
         } else {
             if (kubeconfig != null || context != null) {
                 throw new CommandLine.ParameterException(spec.commandLine(),
@@ -88,6 +91,7 @@ public final class ControlPlaneCommand implements Callable<Integer> {
             }
             long maxFileBytes = byteSize(maxConfigFileSize);
             controlPlane = wire(options, source.configDir, ConfigInputLimits.DEFAULT.withMaxFileBytes(maxFileBytes));
+            authenticator = ca.authenticator();
         }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -101,7 +105,7 @@ public final class ControlPlaneCommand implements Callable<Integer> {
         }, "control-plane-shutdown"));
         controlPlane.start();
         io.meshwork.controlplane.ca.CaServer caServer = new io.meshwork.controlplane.ca.CaServer(
-                new java.net.InetSocketAddress(address, caPort), signer, ca.authenticator(), controlPlane.meters()).start();
+                new java.net.InetSocketAddress(address, caPort), signer, authenticator, controlPlane.meters()).start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 caServer.close();

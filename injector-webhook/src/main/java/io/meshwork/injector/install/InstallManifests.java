@@ -136,12 +136,12 @@ public final class InstallManifests {
     private List<HasMetadata> controlPlaneRbac() {
         String name = options.named(CONTROL_PLANE);
         List<PolicyRule> rules = List.of(
-                // Read-only on everything it watches.
-                rule("", List.of("services", "pods", "namespaces", "nodes"), "get", "list", "watch"),
-                rule("discovery.k8s.io", List.of("endpointslices"), "get", "list", "watch"),
-                rule("specs.smi-spec.io", List.of("httproutegroups"), "get", "list", "watch"),
-                rule("access.smi-spec.io", List.of("traffictargets"), "get", "list", "watch"),
-                rule("meshwork.io", List.of("workloads"), "get", "list", "watch"),
+                // Read-only on everything it watches: informers list and watch, they never get.
+                rule("", List.of("services", "pods", "namespaces", "nodes"), "list", "watch"),
+                rule("discovery.k8s.io", List.of("endpointslices"), "list", "watch"),
+                rule("specs.smi-spec.io", List.of("httproutegroups"), "list", "watch"),
+                rule("access.smi-spec.io", List.of("traffictargets"), "list", "watch"),
+                rule("meshwork.io", List.of("workloads"), "list", "watch"),
                 // Written: the canary controller steps split weights.
                 rule("split.smi-spec.io", List.of("trafficsplits"), "get", "list", "watch", "update", "patch"),
                 // Written: the root certificate ConfigMap in every meshed namespace.

@@ -28,13 +28,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class MockApiServer implements AutoCloseable {
 
-    /** One request: HTTP method and path with query. */
-    public record Request(String method, String path) {
+    /** One request: HTTP method, path with query, and the client's User-Agent. */
+    public record Request(String method, String path, String userAgent) {
     }
 
     private final List<Request> requests = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> goneWatches = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicInteger goneAnswered = new AtomicInteger();
+    private final Map<String, String> tokenReviews = new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<String> tokenReviewBodies = new CopyOnWriteArrayList<>();
     private final KubernetesMockServer server;
     private final KubernetesClient client;
 
@@ -42,7 +44,17 @@ public final class MockApiServer implements AutoCloseable {
         KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) {
-                requests.add(new Request(request.getMethod(), request.getPath()));
+                requests.add(new Request(request.getMethod(), request.getPath(), request.getHeader("User-Agent")));
+                if (request.getMethod().equals("POST") && request.getPath().endsWith("/tokenreviews")) {
+                    String body = request.getUtf8Body();
+                    tokenReviewBodies.add(body);
+                    for (Map.Entry<String, String> review : tokenReviews.entrySet()) {
+                        if (body.contains("\"token\":\"" + review.getKey() + "\"")) {
+                            return new MockResponse().setResponseCode(201).setBody("{\"apiVersion\":\"authentication.k8s.io/v1\","
+                                    + "\"kind\":\"TokenReview\",\"status\":" + review.getValue() + "}");
+                        }
+                    }
+                }
                 if (request.getPath().contains("watch=true")) {
                     for (Map.Entry<String, AtomicInteger> gone : goneWatches.entrySet()) {
                         if (request.getPath().startsWith(gone.getKey()) && gone.getValue().getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -72,6 +84,19 @@ public final class MockApiServer implements AutoCloseable {
     /** The next {@code count} watches of paths starting with {@code pathPrefix} get 410 Gone. */
     public void answerWatchesWithGone(String pathPrefix, int count) {
         goneWatches.computeIfAbsent(pathPrefix, p -> new AtomicInteger()).addAndGet(count);
+    }
+
+    /**
+     * A TokenReview of {@code token} is answered with {@code statusJson} (what the API server would find);
+     * other tokens get CRUD mode's echo, which has no status: not authenticated.
+     */
+    public void reviewTokenAs(String token, String statusJson) {
+        tokenReviews.put(token, statusJson);
+    }
+
+    /** The bodies of the TokenReviews posted so far. */
+    public List<String> tokenReviewBodies() {
+        return List.copyOf(tokenReviewBodies);
     }
 
     /** How many watches were answered with 410 Gone so far. */

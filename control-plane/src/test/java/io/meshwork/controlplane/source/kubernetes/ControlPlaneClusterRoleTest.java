@@ -1,0 +1,137 @@
+package io.meshwork.controlplane.source.kubernetes;
+
+import static io.meshwork.controlplane.source.kubernetes.MockApiServer.backends;
+import static io.meshwork.controlplane.source.kubernetes.MockApiServer.pod;
+import static io.meshwork.controlplane.source.kubernetes.MockApiServer.service;
+import static io.meshwork.controlplane.source.kubernetes.MockApiServer.slice;
+import static io.meshwork.controlplane.source.kubernetes.MockApiServer.split;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.meshwork.controlplane.ControlPlane;
+import io.meshwork.controlplane.KubernetesMode;
+import io.meshwork.controlplane.xds.Eventually;
+import io.meshwork.injector.install.InstallManifests;
+import io.meshwork.injector.install.InstallOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The control plane's permissions: started against the mock API server, every (verb, API group,
+ * resource) it calls is granted by the ClusterRole that {@code mesh install} prints, and the role
+ * grants nothing beyond those calls but the duties named below that this test does not exercise.
+ */
+class ControlPlaneClusterRoleTest {
+
+    private static final String AGENT = "meshwork-control-plane-under-test";
+
+    /**
+     * Granted for duties this test does not drive, each with its reason: a grant that appears with no
+     * use and no line here fails the test.
+     */
+    private static final Set<String> GRANTED_FOR_OTHER_DUTIES = Set.of(
+            "authentication.k8s.io tokenreviews create",        // the CA reviews sidecars' ServiceAccount tokens
+            "split.smi-spec.io trafficsplits get",              // the canary controller steps weights: read,
+            "split.smi-spec.io trafficsplits update",           // then write with the resourceVersion read
+            "split.smi-spec.io trafficsplits patch",
+            "configmaps get", "configmaps list", "configmaps watch", // the root-certificate ConfigMap per meshed namespace
+            "configmaps create", "configmaps update", "configmaps patch",
+            "namespaces list", "namespaces watch",              // injection and revision labels
+            "access.smi-spec.io traffictargets list", "access.smi-spec.io traffictargets watch", // SMI access policy
+            "meshwork.io workloads list", "meshwork.io workloads watch"); // VMs and other non-pod workloads
+
+    @Test
+    void everyCallIsGrantedByTheInstalledClusterRoleAndNothingElseIs() throws Exception {
+        try (MockApiServer api = new MockApiServer()) {
+            KubernetesClient setup = api.client();
+            setup.services().resource(service("reviews", Map.of("app", "reviews"), 9080)).create();
+            setup.services().resource(service("reviews-v1", Map.of("app", "reviews", "version", "v1"), 9080)).create();
+            setup.services().resource(service("reviews-v2", Map.of("app", "reviews", "version", "v2"), 9080)).create();
+            setup.pods().resource(pod("reviews-v1-0", Map.of("app", "reviews", "version", "v1"), "10.0.0.1", true)).create();
+            setup.discovery().v1().endpointSlices().resource(slice("reviews-v1-a", "reviews-v1", "reviews-v1-0", "10.0.0.1",
+                    9080, true, false)).create();
+            GenericKubernetesResource broken = split("reviews", 50, 50);
+            backends(broken).get(1).put("service", "reviews-v3");
+            api.trafficSplits().resource(broken).create();
+
+            KubernetesClient client = new KubernetesClientBuilder()
+                    .withConfig(new ConfigBuilder(setup.getConfiguration()).withUserAgent(AGENT).build()).build();
+            try (ControlPlane controlPlane = KubernetesMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), client)
+                    .start()) {
+                // The invalid split makes it write an Event; then every kind it reads has been listed and watched.
+                Eventually.await(Duration.ofSeconds(10), "an InvalidConfig Event",
+                        () -> !setup.v1().events().inNamespace("default").list().getItems().isEmpty());
+            }
+
+            Set<String> used = new TreeSet<>();
+            api.requests().stream().filter(r -> AGENT.equals(r.userAgent())).forEach(r -> used.add(permission(r)));
+            Set<String> granted = grantedByInstall();
+
+            assertThat(used).as("calls the control plane made").contains("discovery.k8s.io endpointslices watch",
+                    "events create", "split.smi-spec.io trafficsplits list");
+            assertThat(granted).as("the ClusterRole of mesh install").containsAll(used);
+            Set<String> unused = new TreeSet<>(granted);
+            unused.removeAll(used);
+            assertThat(unused).as("granted but neither used nor named as another duty's").isSubsetOf(GRANTED_FOR_OTHER_DUTIES);
+        }
+    }
+
+    /** "{group} {resource} {verb}", the group left out for the core API. */
+    private static String permission(MockApiServer.Request request) {
+        URI uri = URI.create(request.path());
+        String[] parts = uri.getPath().substring(1).split("/");
+        int at;
+        String group;
+        if (parts[0].equals("api")) {
+            group = "";
+            at = 2;
+        } else {
+            group = parts[1];
+            at = 3;
+        }
+        if (parts.length > at + 1 && parts[at].equals("namespaces")) {
+            at += 2;
+        }
+        String resource = parts[at];
+        boolean named = parts.length > at + 1;
+        boolean watch = uri.getQuery() != null && uri.getQuery().contains("watch=true");
+        String verb = switch (request.method()) {
+            case "GET" -> watch ? "watch" : named ? "get" : "list";
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            case "DELETE" -> "delete";
+            default -> request.method().toLowerCase(java.util.Locale.ROOT);
+        };
+        return (group.isEmpty() ? "" : group + " ") + resource + " " + verb;
+    }
+
+    private static Set<String> grantedByInstall() {
+        Set<String> granted = new TreeSet<>();
+        for (var document : new InstallManifests(InstallOptions.defaults()).documents()) {
+            if (!document.path("kind").asString().equals("ClusterRole")
+                    || !document.path("metadata").path("name").asString().equals("meshwork-control-plane")) {
+                continue;
+            }
+            for (var rule : document.path("rules")) {
+                for (var group : rule.path("apiGroups")) {
+                    for (var resource : rule.path("resources")) {
+                        for (var verb : rule.path("verbs")) {
+                            granted.add((group.asString().isEmpty() ? "" : group.asString() + " ") + resource.asString() + " "
+                                    + verb.asString());
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(granted).as("rules of ClusterRole meshwork-control-plane").isNotEmpty();
+        return granted;
+    }
+}
