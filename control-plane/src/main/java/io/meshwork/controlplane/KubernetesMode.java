@@ -8,21 +8,90 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElector;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The control plane of Kubernetes mode: one cluster read through informers, translated as local mode is. */
 public final class KubernetesMode {
 
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesMode.class);
+
     private KubernetesMode() {
+    }
+
+    /**
+     * Which replica writes: the holder of a {@code coordination.k8s.io} Lease. Every replica serves xDS.
+     *
+     * @param namespace where the Lease lives (the control plane's own namespace)
+     * @param identity this replica's name in the Lease (its pod name)
+     */
+    public record LeaderElection(String namespace, String lease, String identity, Duration leaseDuration,
+                                 Duration renewDeadline, Duration retryPeriod) {
+
+        /** In a pod: its namespace and name (POD_NAMESPACE, POD_NAME or HOSTNAME); Kubernetes' usual 15/10/2 s timings. */
+        public static LeaderElection fromEnvironment() {
+            String namespace = envOr("POD_NAMESPACE", "meshwork-system");
+            String identity = envOr("POD_NAME", envOr("HOSTNAME", "control-plane-" + UUID.randomUUID()));
+            return new LeaderElection(namespace, "meshwork-control-plane", identity, Duration.ofSeconds(15),
+                    Duration.ofSeconds(10), Duration.ofSeconds(2));
+        }
+
+        private static String envOr(String name, String fallback) {
+            String value = System.getenv(name);
+            return value == null || value.isBlank() ? fallback : value;
+        }
     }
 
     /** A control plane serving what {@code client}'s cluster holds; closing it closes the client. */
     public static ControlPlane controlPlane(ControlPlane.Options options, KubernetesClient client) {
-        KubernetesSource source = new KubernetesSource(client);
+        return controlPlane(options, client, LeaderElection.fromEnvironment());
+    }
+
+    /** As above, writing Events only while it holds the Lease of {@code election}. */
+    public static ControlPlane controlPlane(ControlPlane.Options options, KubernetesClient client, LeaderElection election) {
+        KubernetesSource source = KubernetesSource.follower(client);
+        ExecutorService electing = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "meshwork-leader-election");
+            thread.setDaemon(true);
+            return thread;
+        });
+        LeaderElectionConfig config = new LeaderElectionConfigBuilder()
+                .withName(election.lease())
+                .withLock(new LeaseLock(election.namespace(), election.lease(), election.identity()))
+                .withLeaseDuration(election.leaseDuration())
+                .withRenewDeadline(election.renewDeadline())
+                .withRetryPeriod(election.retryPeriod())
+                .withReleaseOnCancel(true)
+                .withLeaderCallbacks(new LeaderCallbacks(
+                        () -> {
+                            LOG.info("leading as {} (Lease {}/{}): recording Events", election.identity(),
+                                    election.namespace(), election.lease());
+                            source.leading(true);
+                        },
+                        () -> {
+                            LOG.info("no longer leading as {}", election.identity());
+                            source.leading(false);
+                        },
+                        leader -> LOG.info("leader is {}", leader)))
+                .build();
         MeshSnapshotSource closingClient = new MeshSnapshotSource() {
+            private CompletableFuture<?> leadership;
+
             @Override
             public void start(java.util.function.Consumer<io.meshwork.controlplane.model.MeshSnapshot> snapshots,
                               Runnable configErrors) throws Exception {
                 source.start(snapshots, configErrors);
+                leadership = new LeaderElector(client, config, electing).start();
             }
 
             @Override
@@ -33,6 +102,10 @@ public final class KubernetesMode {
             @Override
             public void close() {
                 try (client) {
+                    if (leadership != null) {
+                        leadership.cancel(true); // releases the Lease, so another replica leads at once
+                    }
+                    electing.shutdownNow();
                     source.close();
                 }
             }

@@ -148,6 +148,8 @@ public final class InstallManifests {
                 rule("", List.of("configmaps"), "get", "list", "watch", "create", "update", "patch"),
                 // Written: why a TrafficSplit or HTTPRouteGroup is not applied (reason InvalidConfig).
                 rule("", List.of("events"), "create"),
+                // Written: the Lease that makes one replica the writer (leader election).
+                rule("coordination.k8s.io", List.of("leases"), "get", "create", "patch"),
                 // Workload CSRs are authenticated by their ServiceAccount token.
                 rule("authentication.k8s.io", List.of("tokenreviews"), "create"));
         return List.of(

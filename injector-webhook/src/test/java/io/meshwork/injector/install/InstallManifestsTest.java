@@ -114,7 +114,7 @@ class InstallManifestsTest {
 
     @Test
     void controlPlaneRoleWritesOnlyWhatItReconciles() {
-        // events: the InvalidConfig Events on TrafficSplits and HTTPRouteGroups it does not apply.
+        // events: the InvalidConfig Events on TrafficSplits and HTTPRouteGroups it does not apply; leases: leader election.
         ClusterRole role = one(DEFAULT, ClusterRole.class);
         Set<String> writeVerbs = Set.of("create", "update", "patch", "delete", "deletecollection", "*");
         List<String> written = new ArrayList<>();
@@ -124,7 +124,7 @@ class InstallManifestsTest {
             }
         }
 
-        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "configmaps", "events", "tokenreviews");
+        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "configmaps", "events", "leases", "tokenreviews");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getResources).doesNotContain("secrets", "*");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getVerbs).doesNotContain("*", "delete");
     }

@@ -79,6 +79,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
     private long firstChange;
     private long lastChange;
     private volatile boolean closed;
+    private volatile boolean leading = true;
     private Thread thread;
 
     public KubernetesSource(KubernetesClient client) {
@@ -91,6 +92,13 @@ public final class KubernetesSource implements MeshSnapshotSource {
         this.maxDelayNanos = maxDelay.toNanos();
         this.events = new InvalidConfigEvents(client);
         this.documents = new ObjectDocuments(client.getKubernetesSerialization());
+    }
+
+    /** As {@link #KubernetesSource(KubernetesClient)}, writing nothing until {@link #leading(boolean) leading(true)}. */
+    public static KubernetesSource follower(KubernetesClient client) {
+        KubernetesSource source = new KubernetesSource(client);
+        source.leading = false;
+        return source;
     }
 
     /**
@@ -159,6 +167,17 @@ public final class KubernetesSource implements MeshSnapshotSource {
                     + "going on without it until it comes", CUSTOM_RESOURCE_SYNC.toSeconds());
         }
         return informer;
+    }
+
+    /**
+     * Whether this replica is the one that writes (Events): every replica serves xDS, only the leader
+     * records. Becoming the leader rebuilds at once, so the problems standing now get their Events.
+     */
+    public void leading(boolean leading) {
+        this.leading = leading;
+        if (leading) {
+            changed();
+        }
     }
 
     private synchronized void changed() {
@@ -246,7 +265,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
                 LOG.warn("kubernetes: {}", line);
                 configErrors.run();
             }
-            if (object != null && ObjectDocuments.recordsEvents(object)) {
+            if (leading && object != null && ObjectDocuments.recordsEvents(object)) {
                 events.record(object, line);
             }
         }

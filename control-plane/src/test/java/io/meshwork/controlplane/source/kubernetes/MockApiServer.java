@@ -76,6 +76,11 @@ public final class MockApiServer implements AutoCloseable {
         return client;
     }
 
+    /** Another client of the same server (a control plane closes the client it is given). */
+    public KubernetesClient newClient() {
+        return server.createClient();
+    }
+
     /** Every request so far. */
     public List<Request> requests() {
         return List.copyOf(requests);
