@@ -310,6 +310,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             }
             return;
         }
+        Http1RequestChecks.Refusal refusal = http2Downstream ? null : Http1RequestChecks.check(req);
+        if (refusal != null) {
+            ReferenceCountUtil.release(body);
+            requestDone = true;
+            keepAlive = false;
+            reply(refusal.status(), "malformed request: " + refusal.reason());
+            return;
+        }
         // A whole request (an HTTP/2 stream that ended with its headers, or the request Netty's h2c
         // upgrade handler aggregated) without a body; or HTTP/1.1 headers that announce none, whose
         // empty end the decoder hands on next.

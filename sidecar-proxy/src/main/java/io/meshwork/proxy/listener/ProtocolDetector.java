@@ -121,11 +121,25 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
     private static Boolean offersUpgrade(ByteBuf in) {
         int start = in.readerIndex();
         int end = ByteBufUtil.indexOf(HEADER_BLOCK_END, in);
+        if (hasBareLineFeed(in, start, end < 0 ? in.writerIndex() : end)) {
+            return false; // a head that will never end with CRLF CRLF: the codec refuses it (400) at once
+        }
         if (end < 0) {
             return in.readableBytes() > MAX_HEADER_BYTES + MAX_REQUEST_LINE_BYTES ? false : null;
         }
         for (int i = start; i + UPGRADE_LINE.length < end; i++) {
             if (in.getByte(i) == '\n' && startsWithIgnoreCase(in, i + 1, UPGRADE_LINE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A LF not preceded by CR in [from, to): RFC 9112 lines end with CRLF, and the codec is strict about it. */
+    private static boolean hasBareLineFeed(ByteBuf in, int from, int to) {
+        for (int i = ByteBufUtil.indexOf(in, from, to, (byte) '\n'); i >= 0;
+                i = ByteBufUtil.indexOf(in, i + 1, to, (byte) '\n')) {
+            if (i == from || in.getByte(i - 1) != '\r') {
                 return true;
             }
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshwork.proxy.testing.MeshResources;
 import io.meshwork.proxy.testing.MeshResources.Backend;
+import io.meshwork.proxy.testing.RawExchange;
 import io.meshwork.proxy.testing.SidecarHarness;
 import io.meshwork.proxy.testing.TestControlPlane;
 import java.io.ByteArrayOutputStream;
@@ -12,7 +13,6 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -114,27 +114,8 @@ class FramingIntegrityTest {
         }
     }
 
-    /** Sends raw bytes to the sidecar's outbound port and reads until the sidecar closes (or 5 s pass). */
     private String exchange(String raw) throws IOException {
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), harness.outboundPort())) {
-            socket.setSoTimeout(5000);
-            socket.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
-            socket.getOutputStream().flush();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[8192];
-            try {
-                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-                    out.write(buffer, 0, n);
-                }
-            } catch (SocketTimeoutException e) {
-                throw new AssertionError("the sidecar neither finished nor closed in 5 s; got: "
-                        + out.toString(StandardCharsets.ISO_8859_1), e);
-            } catch (IOException reset) {
-                // a reset is one of the answers under test: what arrived before it counts
-            }
-            return out.toString(StandardCharsets.ISO_8859_1);
-        }
+        return RawExchange.exchange(harness.outboundPort(), raw);
     }
 
     private void awaitUpstreamConnectionsEnded() throws InterruptedException {

@@ -1,0 +1,58 @@
+package io.meshwork.proxy.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.util.List;
+
+/**
+ * What RFC 9112 asks a server to refuse in an HTTP/1 request head that Netty's decoder lets
+ * through: a version other than 1.0 and 1.1 (505), more than one Host (400), and a
+ * Transfer-Encoding whose last coding is not chunked, or that names chunked twice (400), since
+ * then the body's framing is ambiguous and proxies that disagree on it are a smuggling vector.
+ */
+final class Http1RequestChecks {
+
+    /** Why a request head is refused, and with what status. */
+    record Refusal(HttpResponseStatus status, String reason) {
+    }
+
+    private Http1RequestChecks() {
+    }
+
+    /** The refusal for {@code request}, or null when its head is acceptable. */
+    static Refusal check(HttpRequest request) {
+        HttpVersion version = request.protocolVersion();
+        if (version.majorVersion() != 1 || version.minorVersion() > 1) {
+            return new Refusal(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    "HTTP version " + version.text() + " is not supported (HTTP/1.0, HTTP/1.1 and HTTP/2 are)");
+        }
+        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1) {
+            return new Refusal(HttpResponseStatus.BAD_REQUEST, "more than one Host header");
+        }
+        List<String> encodings = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
+        if (!encodings.isEmpty()) {
+            String last = null;
+            int chunked = 0;
+            for (String header : encodings) {
+                for (String coding : header.split(",", -1)) {
+                    String name = coding.strip();
+                    if (name.isEmpty()) {
+                        continue;
+                    }
+                    last = name;
+                    if (name.equalsIgnoreCase("chunked")) {
+                        chunked++;
+                    }
+                }
+            }
+            if (last == null || !last.equalsIgnoreCase("chunked") || chunked > 1) {
+                return new Refusal(HttpResponseStatus.BAD_REQUEST, "Transfer-Encoding \"" + String.join(", ", encodings)
+                        + "\" does not end with one chunked: the body's length cannot be known");
+            }
+        }
+        return null;
+    }
+}
