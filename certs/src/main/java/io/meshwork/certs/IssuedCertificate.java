@@ -2,6 +2,7 @@ package io.meshwork.certs;
 
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
 
 /** A leaf certificate, its private key and the chain up to (and including) the root that signed it. */
@@ -20,9 +21,17 @@ public record IssuedCertificate(X509Certificate certificate, PrivateKey privateK
     }
 
     /** The leaf followed by its issuers, as TLS servers send it. */
+    public List<X509Certificate> chain() {
+        List<X509Certificate> chain = new ArrayList<>(issuerChain.size() + 1);
+        chain.add(certificate);
+        chain.addAll(issuerChain);
+        return chain;
+    }
+
+    /** {@link #chain()} in PEM. */
     public String chainPem() {
-        StringBuilder pem = new StringBuilder(certificatePem());
-        issuerChain.forEach(c -> pem.append(Pem.write(c)));
+        StringBuilder pem = new StringBuilder();
+        chain().forEach(c -> pem.append(Pem.write(c)));
         return pem.toString();
     }
 }

@@ -72,11 +72,8 @@ public final class CaServer implements AutoCloseable {
         CertificateAuthority ca = signer.ca();
         IssuedCertificate serving = ca.issue(new LeafRequest(SERVING_NAMES.get(0), SERVING_NAMES,
                 List.of("127.0.0.1"), List.of(), SERVING_CERT_TTL));
-        List<X509Certificate> chain = new java.util.ArrayList<>();
-        chain.add(serving.certificate());
-        chain.addAll(ca.chain());
         SslContext tls = GrpcSslContexts.configure(io.netty.handler.ssl.SslContextBuilder.forServer(serving.privateKey(),
-                chain.toArray(X509Certificate[]::new))).protocols("TLSv1.3", "TLSv1.2").build();
+                serving.chain().toArray(X509Certificate[]::new))).protocols("TLSv1.3", "TLSv1.2").build();
         server = NettyServerBuilder.forAddress(address)
                 .sslContext(tls)
                 .maxInboundMessageSize(CaProtocol.MAX_REQUEST_BYTES)

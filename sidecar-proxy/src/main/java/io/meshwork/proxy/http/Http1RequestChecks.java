@@ -1,9 +1,11 @@
 package io.meshwork.proxy.http;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -28,12 +30,13 @@ final class Http1RequestChecks {
             return new Refusal(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
                     "HTTP version " + version.text() + " is not supported (HTTP/1.0, HTTP/1.1 and HTTP/2 are)");
         }
-        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
-        if (hosts.size() > 1) {
+        HttpHeaders headers = request.headers();
+        if (moreThanOne(headers, HttpHeaderNames.HOST)) {
             return new Refusal(HttpResponseStatus.BAD_REQUEST, "more than one Host header");
         }
-        List<String> encodings = request.headers().getAll(HttpHeaderNames.TRANSFER_ENCODING);
-        if (!encodings.isEmpty()) {
+        // On the path of every request: the common case (no Transfer-Encoding) is one lookup, no copies.
+        if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+            List<String> encodings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
             String last = null;
             int chunked = 0;
             for (String header : encodings) {
@@ -54,5 +57,14 @@ final class Http1RequestChecks {
             }
         }
         return null;
+    }
+
+    private static boolean moreThanOne(HttpHeaders headers, CharSequence name) {
+        Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(name);
+        if (!values.hasNext()) {
+            return false;
+        }
+        values.next();
+        return values.hasNext();
     }
 }
