@@ -4,6 +4,7 @@ import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyChannelBuilder;
@@ -97,7 +98,7 @@ public final class CaClient implements WorkloadCertificateSource, AutoCloseable 
                 renew();
                 return this;
             } catch (RuntimeException e) {
-                if (clock.instant().plus(backoff).isAfter(deadline)) {
+                if (refusedForGood(e) || clock.instant().plus(backoff).isAfter(deadline)) {
                     throw new IllegalStateException("no workload certificate from the CA at " + options.address()
                             + " within " + within.toSeconds() + " s: " + describe(e), e);
                 }
@@ -181,6 +182,16 @@ public final class CaClient implements WorkloadCertificateSource, AutoCloseable 
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the token file " + options.tokenFile() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The CA looked at the request and said no (another identity, a lifetime over its maximum):
+     * asking again gets the same answer, so start-up fails at once with it. A missing or expired
+     * token (UNAUTHENTICATED) may be replaced in its file, and an unreachable CA may come up: those are retried.
+     */
+    private static boolean refusedForGood(RuntimeException e) {
+        return e instanceof StatusRuntimeException s && (s.getStatus().getCode() == Status.Code.PERMISSION_DENIED
+                || s.getStatus().getCode() == Status.Code.INVALID_ARGUMENT);
     }
 
     private static String describe(RuntimeException e) {

@@ -36,6 +36,7 @@ class CaClientTest {
     private final CertificateAuthority intermediate = root.createIntermediate("east", Duration.ofDays(10));
     private final WorkloadTokens tokens = WorkloadTokens.inMemory("cluster.local");
     private final List<AutoCloseable> closing = new CopyOnWriteArrayList<>();
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     @TempDir
     Path dir;
@@ -86,10 +87,12 @@ class CaClientTest {
         CaServer server = caServer(0);
         CaClient client = client(server.port(), new SpiffeId("cluster.local", "shop", "payments"), Duration.ZERO);
 
-        assertThatThrownBy(() -> client.start(Duration.ofSeconds(1)))
+        assertThatThrownBy(() -> client.start(Duration.ofSeconds(10)))
                 .hasMessageContaining("PERMISSION_DENIED: CSR asks for identity spiffe://cluster.local/ns/shop/sa/payments "
                         + "but the caller is spiffe://cluster.local/ns/shop/sa/reviews");
         assertThat(client.current()).isNull();
+        assertThat(meters.counter("meshwork_ca_certificates_refused", "reason", "permission_denied").count())
+                .as("a refusal is final: asked once, not retried").isEqualTo(1.0);
     }
 
     @Test
@@ -121,7 +124,7 @@ class CaClientTest {
     private CaServer caServer(int port) throws Exception {
         CaServer server = new CaServer(new InetSocketAddress("127.0.0.1", port),
                 new WorkloadCsrSigner(intermediate, Duration.ofHours(24), Duration.ofHours(48)), tokens,
-                new SimpleMeterRegistry()).start();
+                meters).start();
         closing.add(server);
         return server;
     }
