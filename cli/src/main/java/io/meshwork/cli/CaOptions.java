@@ -48,6 +48,18 @@ public final class CaOptions {
         return new WorkloadCsrSigner(authority(spec), workloadCertTtl, maxWorkloadCertTtl);
     }
 
+    /**
+     * What sidecars trust: every certificate of the CA folder's {@code root-cert.pem} (during a root rotation
+     * it holds the new root beside the old one, as Istio's does), else the CA's own root.
+     */
+    io.meshwork.controlplane.model.TrustBundle trustBundle(WorkloadCsrSigner signer) {
+        java.util.List<java.security.cert.X509Certificate> roots = caDir == null
+                ? java.util.List.of(signer.ca().root())
+                : io.meshwork.certs.Pem.readCertificates(caDir.resolve(CaDirectory.ROOT_CERT));
+        return new io.meshwork.controlplane.model.TrustBundle(trustDomain,
+                roots.stream().map(io.meshwork.certs.Pem::write).toList());
+    }
+
     /** Who may ask for certificates: holders of a workload token signed with the CA folder's token key. */
     io.meshwork.controlplane.ca.CallerAuthenticator authenticator() {
         if (caDir == null) {

@@ -103,6 +103,7 @@ public final class ControlPlaneCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "control-plane-shutdown"));
+        controlPlane.trust(ca.trustBundle(signer));
         controlPlane.start();
         io.meshwork.controlplane.ca.CaServer caServer = new io.meshwork.controlplane.ca.CaServer(
                 new java.net.InetSocketAddress(address, caPort), signer, authenticator, controlPlane.meters()).start();

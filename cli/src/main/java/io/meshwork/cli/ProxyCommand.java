@@ -97,7 +97,7 @@ public final class ProxyCommand implements Callable<Integer> {
         SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options(xds,
                 new NodeIdentity(workload, namespace, serviceAccount, id, advertised(adminPort), advertised(metricsPort)), bindAddress, outboundPort, inboundPort,
                 adminPort, healthPort, metricsPort, duration(drainTimeout), Math.max(1, concurrency),
-                AppProbes.parse(appProbers)));
+                AppProbes.parse(appProbers), certificates));
         // SIGTERM: stop accepting, let requests in flight finish up to the drain timeout, then exit.
         Runtime.getRuntime().addShutdownHook(new Thread(sidecar::drainAndStop, "sigterm-drain"));
         sidecar.start();

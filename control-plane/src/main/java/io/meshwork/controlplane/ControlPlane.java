@@ -1,6 +1,8 @@
 package io.meshwork.controlplane;
 
 import io.meshwork.controlplane.admin.AdminServer;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.TrustBundle;
 import io.meshwork.controlplane.xds.AdsServer;
 import io.meshwork.controlplane.xds.GroupKeys;
 import io.meshwork.controlplane.xds.GroupValidator;
@@ -23,6 +25,9 @@ public final class ControlPlane implements AutoCloseable {
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AdsServer ads;
     private final AdminServer admin;
+    /** What sources deliver, before the CA's trust is added to it; null before the first. */
+    private MeshSnapshot lastFromSource;
+    private TrustBundle trust = TrustBundle.NONE;
 
     /** Where to listen; port 0 picks a free port. */
     public record Options(String address, int xdsPort, int adminPort) {
@@ -46,10 +51,28 @@ public final class ControlPlane implements AutoCloseable {
     public ControlPlane start() throws Exception {
         ads.start();
         admin.start();
-        source.start(ads, ads.metrics()::configError);
+        source.start(this::accept, ads.metrics()::configError);
         LOG.info("control plane ready: xDS on {}:{}, admin on http://{}:{}", ads.host(), ads.port(), ads.host(),
                 admin.port());
         return this;
+    }
+
+    /**
+     * The CA's trust domain and roots: from now on every snapshot carries them, so sidecars use mutual
+     * TLS. A new bundle (a root rotation adds the new root beside the old one, then drops the old) is
+     * pushed at once.
+     */
+    public synchronized void trust(TrustBundle bundle) {
+        trust = bundle;
+        if (lastFromSource != null) {
+            accept(lastFromSource);
+        }
+    }
+
+    /** Under the lock, so that a snapshot and a new trust bundle cannot overtake each other on the way to the ADS server. */
+    private synchronized void accept(MeshSnapshot snapshot) {
+        lastFromSource = snapshot;
+        ads.accept(snapshot.withTrust(trust));
     }
 
     /** Ready once the first config is loaded and the xDS server is listening, while the source is healthy. */

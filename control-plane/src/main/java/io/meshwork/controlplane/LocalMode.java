@@ -49,9 +49,10 @@ public final class LocalMode {
                 node -> ProxyNode.fromNode(node).groupKey(),
                 // Groups share most resources, the cache's: each shared one is checked once, not once per group.
                 (group, resources) -> SnapshotValidator.validate(new ProxyResources(resources.clusters(),
-                        resources.endpoints(), resources.listeners(), resources.routes(),
+                        resources.endpoints(), resources.listeners(), resources.routes(), resources.secrets(),
                         resources.versions().clusters(), resources.versions().endpoints(),
-                        resources.versions().listeners(), resources.versions().routes()), memoOf(current.get())));
+                        resources.versions().listeners(), resources.versions().routes(),
+                        resources.versions().secrets()), memoOf(current.get())));
     }
 
     /** A watched folder as a snapshot source; every problem found in it counts as one config error. */
@@ -93,8 +94,8 @@ public final class LocalMode {
     }
 
     private static GroupResources toGroup(ProxyResources r) {
-        return new GroupResources(r.clusters(), r.endpoints(), r.listeners(), r.routes(),
+        return new GroupResources(r.clusters(), r.endpoints(), r.listeners(), r.routes(), r.secrets(),
                 new GroupResources.TypeVersions(r.clustersVersion(), r.endpointsVersion(), r.listenersVersion(),
-                        r.routesVersion()));
+                        r.routesVersion(), r.secretsVersion()));
     }
 }

@@ -8,6 +8,8 @@ import io.meshwork.proxy.admin.ConfigDump;
 import io.meshwork.proxy.admin.MeshMetrics;
 import io.meshwork.proxy.cluster.ClusterManager;
 import io.meshwork.proxy.endpoint.UpstreamPools;
+import io.meshwork.proxy.identity.WorkloadCertificateSource;
+import io.meshwork.proxy.tls.TlsContexts;
 import io.meshwork.proxy.http.ProxyServices;
 import io.meshwork.proxy.listener.Drain;
 import io.meshwork.proxy.listener.ListenerManager;
@@ -37,10 +39,19 @@ public final class SidecarProxy implements AutoCloseable {
      * Everything `mesh proxy` takes; ports 0 pick free ones (tests).
      *
      * @param appProbes the app's kubelet probes the health port serves at {@code /app-health/...}
+     * @param identity the sidecar's workload certificate for mutual TLS; null: plaintext only
      */
     public record Options(String xdsTarget, NodeIdentity node, String bindAddress, int outboundPort,
                           int inboundPort, int adminPort, int healthPort, int metricsPort, Duration drainTimeout,
-                          int threads, AppProbes appProbes) {
+                          int threads, AppProbes appProbes, WorkloadCertificateSource identity) {
+
+        /** Without a workload certificate. */
+        public Options(String xdsTarget, NodeIdentity node, String bindAddress, int outboundPort, int inboundPort,
+                       int adminPort, int healthPort, int metricsPort, Duration drainTimeout, int threads,
+                       AppProbes appProbes) {
+            this(xdsTarget, node, bindAddress, outboundPort, inboundPort, adminPort, healthPort, metricsPort,
+                    drainTimeout, threads, appProbes, null);
+        }
 
         /** Without app probes. */
         public Options(String xdsTarget, NodeIdentity node, String bindAddress, int outboundPort, int inboundPort,
@@ -56,6 +67,7 @@ public final class SidecarProxy implements AutoCloseable {
     private final ClusterManager clusters = new ClusterManager();
     private final Drain drain = new Drain();
     private final MeshMetrics metrics;
+    private final TlsContexts tls;
     private final ProxyServices services;
     private final ListenerManager listeners;
     private final AdsClient ads;
@@ -74,11 +86,13 @@ public final class SidecarProxy implements AutoCloseable {
         this.options = options;
         this.transport = Transport.create(options.threads());
         this.metrics = new MeshMetrics(options.node().workload());
-        UpstreamPools pools = new UpstreamPools(transport.socketChannel());
-        this.services = new ProxyServices(clusters, pools, metrics, drain, transport);
+        this.tls = new TlsContexts(options.identity());
+        UpstreamPools pools = new UpstreamPools(transport.socketChannel(), tls);
+        this.services = new ProxyServices(clusters, pools, metrics, drain, transport, tls);
         this.listeners = new ListenerManager(services, options.bindAddress(), options.outboundPort(),
                 options.inboundPort(), originalDestination);
-        // Order matters: routing state first, then pools drain what left, then listeners (re)bind.
+        // Order matters: trust and routing state first, then pools drain what left, then listeners (re)bind.
+        store.subscribe(tls::update);
         store.subscribe(clusters::update);
         store.subscribe(pools::update);
         store.subscribe(listeners::update);
@@ -100,8 +114,9 @@ public final class SidecarProxy implements AutoCloseable {
                         ? new Reply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())
                         : Reply.text(404, "try /stats/prometheus\n"));
         ads.start();
-        LOG.info("Sidecar {} ready ({}): outbound {}:{}, inbound {}:{}, admin {}:{}, health {}:{} ({} app probes), "
-                        + "metrics {}:{}, xDS {}", options.node().nodeId(), transport.name(), host, options.outboundPort(),
+        LOG.info("Sidecar {} ready ({}, TLS {}, identity {}): outbound {}:{}, inbound {}:{}, admin {}:{}, health {}:{} "
+                        + "({} app probes), metrics {}:{}, xDS {}", options.node().nodeId(), transport.name(), tls.engine(),
+                tls.hasIdentity() ? tls.ownIdentity() : "none (plaintext only)", host, options.outboundPort(),
                 host, options.inboundPort(), host, admin.port(), host, health.port(),
                 options.appProbes().byPath().size(), host, prometheus.port(), options.xdsTarget());
         return this;

@@ -13,6 +13,8 @@ import java.util.SortedMap;
  * @param version changes whenever anything in the snapshot changes
  * @param endpoints per Service ref, the endpoints of all its ports, from its selector
  * @param sidecars the Sidecar resources: which services the sidecars of some workloads can reach
+ * @param peerAuthentications which connections meshed workloads accept (mTLS modes)
+ * @param trust the CA's trust domain and roots; {@link TrustBundle#NONE} without a CA (no TLS)
  */
 public record MeshSnapshot(
         String version,
@@ -21,7 +23,17 @@ public record MeshSnapshot(
         SortedMap<ObjectRef, List<ServiceEndpoint>> endpoints,
         SortedMap<ObjectRef, TrafficSplit> splits,
         SortedMap<ObjectRef, HttpRouteGroup> routeGroups,
-        SortedMap<ObjectRef, SidecarScope> sidecars) {
+        SortedMap<ObjectRef, SidecarScope> sidecars,
+        SortedMap<ObjectRef, PeerAuthentication> peerAuthentications,
+        TrustBundle trust) {
+
+    /** A snapshot without security policies or trust: plaintext everywhere. */
+    public MeshSnapshot(String version, SortedMap<ObjectRef, MeshService> services, SortedMap<ObjectRef, Workload> workloads,
+                        SortedMap<ObjectRef, List<ServiceEndpoint>> endpoints, SortedMap<ObjectRef, TrafficSplit> splits,
+                        SortedMap<ObjectRef, HttpRouteGroup> routeGroups, SortedMap<ObjectRef, SidecarScope> sidecars) {
+        this(version, services, workloads, endpoints, splits, routeGroups, sidecars, new java.util.TreeMap<>(),
+                TrustBundle.NONE);
+    }
 
     /** A snapshot without Sidecar resources: every sidecar reaches the whole mesh. */
     public MeshSnapshot(String version, SortedMap<ObjectRef, MeshService> services, SortedMap<ObjectRef, Workload> workloads,
@@ -39,6 +51,46 @@ public record MeshSnapshot(
         splits = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(splits));
         routeGroups = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(routeGroups));
         sidecars = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(sidecars));
+        peerAuthentications = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(peerAuthentications));
+        trust = trust == null ? TrustBundle.NONE : trust;
+    }
+
+    /** This snapshot with the CA's trust: what sources deliver gets it from the control plane before translation. */
+    public MeshSnapshot withTrust(TrustBundle newTrust) {
+        return newTrust.equals(trust) ? this : new MeshSnapshot(version, services, workloads, endpoints, splits,
+                routeGroups, sidecars, peerAuthentications, newTrust);
+    }
+
+    /**
+     * The mTLS mode of a meshed workload's port, as Istio resolves it: the workload's own policy (its
+     * port-level mode first), then its namespace's default, then the mesh default; PERMISSIVE when none
+     * sets one. The first policy by name wins where several could apply.
+     */
+    public PeerAuthentication.Mode mtlsModeOf(Workload workload, int port) {
+        for (PeerAuthentication policy : peerAuthentications.values()) {
+            if (policy.selects(workload)) {
+                PeerAuthentication.Mode mode = policy.portModes().getOrDefault(port, PeerAuthentication.Mode.UNSET);
+                if (mode == PeerAuthentication.Mode.UNSET) {
+                    mode = policy.mode();
+                }
+                if (mode != PeerAuthentication.Mode.UNSET) {
+                    return mode;
+                }
+                break;
+            }
+        }
+        for (PeerAuthentication policy : peerAuthentications.values()) {
+            if (policy.isNamespaceDefault() && policy.ref().namespace().equals(workload.ref().namespace())
+                    && policy.mode() != PeerAuthentication.Mode.UNSET) {
+                return policy.mode();
+            }
+        }
+        for (PeerAuthentication policy : peerAuthentications.values()) {
+            if (policy.isMeshDefault() && policy.mode() != PeerAuthentication.Mode.UNSET) {
+                return policy.mode();
+            }
+        }
+        return PeerAuthentication.Mode.PERMISSIVE;
     }
 
     public static MeshSnapshot empty() {

@@ -41,11 +41,26 @@ public final class ClusterBuilder {
     static List<Cluster> outbound(MeshSnapshot snapshot) {
         List<Cluster> clusters = new ArrayList<>();
         for (MeshService service : snapshot.services().values()) {
+            List<String> peers = snapshot.trust().enabled() ? peerIdentities(snapshot, service) : List.of();
             for (ServicePort port : service.ports()) {
-                clusters.add(outbound(service, port));
+                Cluster.Builder cluster = outbound(service, port);
+                if (snapshot.trust().enabled()) {
+                    MutualTls.autoMtls(cluster, "outbound_." + port.port() + "_._." + service.ref().serviceFqdn(),
+                            peers, port.protocol().isHttp2());
+                }
+                clusters.add(cluster.build());
             }
         }
         return List.copyOf(clusters);
+    }
+
+    /** The SPIFFE IDs of the service accounts of the meshed workloads behind {@code service}: who may answer for it. */
+    private static List<String> peerIdentities(MeshSnapshot snapshot, MeshService service) {
+        return snapshot.endpointsOf(service.ref()).stream()
+                .map(endpoint -> endpoint.workload())
+                .filter(workload -> workload.meshed())
+                .map(workload -> snapshot.trust().spiffeId(workload.ref().namespace(), workload.serviceAccount()))
+                .distinct().sorted().toList();
     }
 
     /** The loopback clusters of this proxy's meshed workload; none for other proxies. */
@@ -57,7 +72,7 @@ public final class ClusterBuilder {
                 .toList();
     }
 
-    private static Cluster outbound(MeshService service, ServicePort port) {
+    private static Cluster.Builder outbound(MeshService service, ServicePort port) {
         String name = ResourceNames.outboundCluster(service.ref(), port.port());
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("service", service.ref().name());
@@ -73,7 +88,7 @@ public final class ClusterBuilder {
                 .setConnectTimeout(EnvoyProtos.seconds(1))
                 .setLbPolicy(Cluster.LbPolicy.ROUND_ROBIN)
                 .setMetadata(EnvoyProtos.meshMetadata(metadata));
-        return withProtocol(cluster, port.protocol()).build();
+        return withProtocol(cluster, port.protocol());
     }
 
     private static Cluster inbound(int appPort, List<InboundPort> ports) {

@@ -10,6 +10,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.PeerAuthentication;
 import io.meshwork.controlplane.model.ServiceEndpoint;
 import io.meshwork.controlplane.model.ServicePort;
 import io.meshwork.controlplane.model.Workload;
@@ -34,6 +35,8 @@ public final class EndpointBuilder {
     private final MeshSnapshot snapshot;
     /** One Metadata per workload, shared by its endpoints on every port (and so encoded once when hashed). */
     private final Map<ObjectRef, Metadata> metadataByWorkload = new HashMap<>();
+    /** The same with the auto mTLS mark, for endpoints that take mutual TLS. */
+    private final Map<ObjectRef, Metadata> mtlsMetadataByWorkload = new HashMap<>();
 
     /** Endpoints do not depend on who asks (locality-aware priorities would change that). */
     public EndpointBuilder(MeshSnapshot snapshot) {
@@ -76,8 +79,24 @@ public final class EndpointBuilder {
                 .setEndpoint(Endpoint.newBuilder()
                         .setAddress(EnvoyProtos.socketAddress(endpoint.address(), endpoint.port())))
                 .setHealthStatus(endpoint.ready() ? HealthStatus.HEALTHY : HealthStatus.UNHEALTHY)
-                .setMetadata(metadataByWorkload.computeIfAbsent(endpoint.workload().ref(), ref -> metadata(endpoint.workload())))
+                .setMetadata(takesMutualTls(endpoint)
+                        ? mtlsMetadataByWorkload.computeIfAbsent(endpoint.workload().ref(), ref -> MutualTls.markMeshed(
+                                metadataOf(endpoint.workload()).toBuilder()).build())
+                        : metadataOf(endpoint.workload()))
                 .build();
+    }
+
+    private Metadata metadataOf(Workload workload) {
+        return metadataByWorkload.computeIfAbsent(workload.ref(), ref -> metadata(workload));
+    }
+
+    /**
+     * Auto mTLS: clients use mutual TLS toward a meshed endpoint once the mesh has a CA, unless the
+     * workload's PeerAuthentication disables it on that port (then it would not understand TLS).
+     */
+    private boolean takesMutualTls(ServiceEndpoint endpoint) {
+        return snapshot.trust().enabled() && endpoint.workload().meshed()
+                && snapshot.mtlsModeOf(endpoint.workload(), endpoint.port()) != PeerAuthentication.Mode.DISABLE;
     }
 
     private static Metadata metadata(Workload workload) {

@@ -9,6 +9,7 @@ import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.PeerAuthentication;
 import io.meshwork.controlplane.model.ServicePort;
 import io.meshwork.controlplane.model.Workload;
 import java.util.ArrayList;
@@ -83,22 +84,56 @@ public final class ListenerBuilder {
                 .setName(ResourceNames.INBOUND)
                 .setAddress(EnvoyProtos.socketAddress(ANY_ADDRESS, ResourceNames.INBOUND_PORT))
                 .setTrafficDirection(TrafficDirection.INBOUND);
+        boolean mtls = snapshot.trust().enabled();
+        if (mtls) {
+            captured.addListenerFilters(MutualTls.tlsInspector());
+        }
         for (InboundPort port : ports) {
             String name = ResourceNames.inboundListener(port.port());
             Filter filter = inboundFilter(port);
-            listeners.add(Listener.newBuilder()
+            Listener.Builder own = Listener.newBuilder()
                     .setName(name)
                     .setAddress(EnvoyProtos.socketAddress(workload.address(), port.port()))
-                    .setTrafficDirection(TrafficDirection.INBOUND)
-                    .addFilterChains(FilterChain.newBuilder().setName(name).addFilters(filter))
-                    .build());
-            captured.addFilterChains(FilterChain.newBuilder()
-                    .setName(name)
-                    .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(EnvoyProtos.uint32(port.port())))
-                    .addFilters(filter));
+                    .setTrafficDirection(TrafficDirection.INBOUND);
+            if (mtls) {
+                own.addListenerFilters(MutualTls.tlsInspector());
+            }
+            for (FilterChain chain : inboundChains(name, filter, port, workload)) {
+                own.addFilterChains(chain);
+                captured.addFilterChains(chain.toBuilder().setFilterChainMatch(chain.getFilterChainMatch().toBuilder()
+                        .setDestinationPort(EnvoyProtos.uint32(port.port()))));
+            }
+            listeners.add(own.build());
         }
         listeners.add(captured.build());
         return listeners;
+    }
+
+    /**
+     * The filter chains of one inbound port. Without a CA, one plaintext chain. With one, by the port's
+     * PeerAuthentication mode: STRICT a TLS chain only (a plaintext connection matches nothing and is
+     * closed), PERMISSIVE a TLS and a plaintext chain told apart by the TLS inspector, DISABLE plaintext.
+     */
+    private List<FilterChain> inboundChains(String name, Filter filter, InboundPort port, Workload workload) {
+        FilterChain plaintext = FilterChain.newBuilder().setName(name).addFilters(filter).build();
+        if (!snapshot.trust().enabled()) {
+            return List.of(plaintext);
+        }
+        PeerAuthentication.Mode mode = snapshot.mtlsModeOf(workload, port.port());
+        FilterChain tls = FilterChain.newBuilder()
+                .setName(name + "|mtls")
+                .setFilterChainMatch(FilterChainMatch.newBuilder().setTransportProtocol(MutualTls.TLS_TRANSPORT_PROTOCOL))
+                .setTransportSocket(MutualTls.downstream(port.protocol().isHttp()))
+                .addFilters(filter)
+                .build();
+        FilterChain raw = plaintext.toBuilder()
+                .setFilterChainMatch(FilterChainMatch.newBuilder().setTransportProtocol(MutualTls.RAW_TRANSPORT_PROTOCOL))
+                .build();
+        return switch (mode) {
+            case STRICT -> List.of(tls);
+            case DISABLE -> List.of(plaintext);
+            case PERMISSIVE, UNSET -> List.of(tls, raw);
+        };
     }
 
     private static Filter inboundFilter(InboundPort port) {

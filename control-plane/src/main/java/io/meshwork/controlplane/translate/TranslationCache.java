@@ -5,6 +5,7 @@ import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ObjectRef;
 import io.meshwork.controlplane.model.SidecarScope;
@@ -27,6 +28,7 @@ public final class TranslationCache {
     private final Lazy<HashedResources<Cluster>> outboundClusters;
     private final Lazy<HashedResources<ClusterLoadAssignment>> endpoints;
     private final Lazy<HashedResources<Listener>> outboundListener;
+    private final Lazy<HashedResources<Secret>> secrets;
     /** By {@code <kind>/<namespace>}: what a RouteBuilder or proxyless ListenerBuilder reads of the proxy. */
     private final ConcurrentMap<String, Lazy<HashedResources<RouteConfiguration>>> routes = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Lazy<HashedResources<Listener>>> apiListeners = new ConcurrentHashMap<>();
@@ -41,6 +43,8 @@ public final class TranslationCache {
         this.outboundClusters = new Lazy<>(() -> HashedResources.of(ClusterBuilder.outbound(snapshot)));
         this.endpoints = new Lazy<>(() -> HashedResources.of(new EndpointBuilder(snapshot).build()));
         this.outboundListener = new Lazy<>(() -> HashedResources.of(List.of(ListenerBuilder.outbound(snapshot))));
+        this.secrets = new Lazy<>(() -> HashedResources.of(snapshot.trust().enabled()
+                ? List.of(MutualTls.rootSecret(snapshot.trust())) : List.of()));
     }
 
     /** The snapshot this cache translates; a new snapshot needs a new cache. */
@@ -82,13 +86,13 @@ public final class TranslationCache {
                     .computeIfAbsent(kindAndNamespace, key -> new Lazy<>(() ->
                             HashedResources.of(new ListenerBuilder(snapshot, proxy).build())))
                     .get();
-            return ProxyResources.of(outboundClusters.get(), endpoints.get(), listeners, proxyRoutes);
+            return ProxyResources.of(outboundClusters.get(), endpoints.get(), listeners, proxyRoutes, secrets.get());
         }
         return ProxyResources.of(
                 outboundClusters.get().plus(new ClusterBuilder(whole, proxy).inbound()),
                 endpoints.get(),
                 outboundListener.get().plus(new ListenerBuilder(whole, proxy).inbound()),
-                proxyRoutes);
+                proxyRoutes, secrets.get());
     }
 
     /** Computed once, on first use; other threads asking meanwhile wait for it instead of repeating it. */

@@ -294,7 +294,7 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     private static Snapshot toSnapshot(GroupResources r) {
         GroupResources.TypeVersions v = r.versions();
         return Snapshot.create(r.clusters(), v.clusters(), r.endpoints(), v.endpoints(), r.listeners(), v.listeners(),
-                r.routes(), v.routes(), List.of(), "");
+                r.routes(), v.routes(), r.secrets(), v.secrets());
     }
 
     /** Type URL → new version, for each type whose version differs from {@code previous}. */
@@ -304,7 +304,8 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
                 Resources.ResourceType.CLUSTER, Resources.V3.CLUSTER_TYPE_URL,
                 Resources.ResourceType.ENDPOINT, Resources.V3.ENDPOINT_TYPE_URL,
                 Resources.ResourceType.LISTENER, Resources.V3.LISTENER_TYPE_URL,
-                Resources.ResourceType.ROUTE, Resources.V3.ROUTE_TYPE_URL);
+                Resources.ResourceType.ROUTE, Resources.V3.ROUTE_TYPE_URL,
+                Resources.ResourceType.SECRET, Resources.V3.SECRET_TYPE_URL);
         typeUrls.forEach((type, typeUrl) -> {
             String version = next.version(type);
             if (previous == null || !version.equals(previous.version(type))) {

@@ -6,6 +6,7 @@ import io.envoyproxy.envoy.config.cluster.v3.Cluster;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +24,7 @@ public record GroupResources(
         List<ClusterLoadAssignment> endpoints,
         List<Listener> listeners,
         List<RouteConfiguration> routes,
+        List<Secret> secrets,
         TypeVersions versions) {
 
     public GroupResources {
@@ -30,13 +32,14 @@ public record GroupResources(
         endpoints = List.copyOf(endpoints);
         listeners = List.copyOf(listeners);
         routes = List.copyOf(routes);
+        secrets = List.copyOf(secrets);
     }
 
     /** Builds a group whose per-type versions are content hashes of the resources, as the xDS contract asks. */
     public static GroupResources hashed(List<Cluster> clusters, List<ClusterLoadAssignment> endpoints,
                                         List<Listener> listeners, List<RouteConfiguration> routes) {
-        return new GroupResources(clusters, endpoints, listeners, routes,
-                new TypeVersions(hash(clusters), hash(endpoints), hash(listeners), hash(routes)));
+        return new GroupResources(clusters, endpoints, listeners, routes, List.of(),
+                new TypeVersions(hash(clusters), hash(endpoints), hash(listeners), hash(routes), hash(List.of())));
     }
 
     /** A short hex SHA-256 over the deterministic serialization of {@code resources}, in order. */
@@ -61,6 +64,6 @@ public record GroupResources(
     }
 
     /** One version string per xDS resource type. */
-    public record TypeVersions(String clusters, String endpoints, String listeners, String routes) {
+    public record TypeVersions(String clusters, String endpoints, String listeners, String routes, String secrets) {
     }
 }

@@ -141,7 +141,7 @@ public final class InstallManifests {
                 rule("discovery.k8s.io", List.of("endpointslices"), "list", "watch"),
                 rule("specs.smi-spec.io", List.of("httproutegroups"), "list", "watch"),
                 rule("access.smi-spec.io", List.of("traffictargets"), "list", "watch"),
-                rule("meshwork.io", List.of("workloads"), "list", "watch"),
+                rule("meshwork.io", List.of("workloads", "peerauthentications"), "list", "watch"),
                 // Written: the canary controller steps split weights.
                 rule("split.smi-spec.io", List.of("trafficsplits"), "get", "list", "watch", "update", "patch"),
                 // Written: the root certificate ConfigMap in every meshed namespace.

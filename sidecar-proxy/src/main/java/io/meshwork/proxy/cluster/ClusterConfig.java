@@ -1,21 +1,41 @@
 package io.meshwork.proxy.cluster;
 
 import io.meshwork.proxy.endpoint.EndpointConfig;
+import io.meshwork.proxy.tls.UpstreamTls;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A cluster as the data plane uses it: how to balance, how to connect, and its endpoints
- * (already joined with its ClusterLoadAssignment).
+ * (already joined with its ClusterLoadAssignment, each with the transport socket it takes).
+ *
+ * @param socketMatches Envoy's {@code transport_socket_matches}: the first whose {@code match} the
+ *     endpoint's metadata contains picks its TLS (null: plaintext); none matching: {@code defaultTls}
  */
 public record ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTimeout, boolean http2,
-                            String service, String edsServiceName, List<EndpointConfig> endpoints) {
+                            String service, String edsServiceName, List<EndpointConfig> endpoints,
+                            List<SocketMatch> socketMatches, UpstreamTls defaultTls) {
 
     /** The load-balancing policies the sidecar implements. */
     public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST }
 
+    /** One entry of {@code transport_socket_matches}. */
+    public record SocketMatch(String name, Map<String, String> match, UpstreamTls tls) {
+        public SocketMatch {
+            match = Map.copyOf(match);
+        }
+    }
+
     public ClusterConfig {
         endpoints = List.copyOf(endpoints);
+        socketMatches = List.copyOf(socketMatches);
+    }
+
+    /** A plaintext cluster. */
+    public ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTimeout, boolean http2, String service,
+                         String edsServiceName, List<EndpointConfig> endpoints) {
+        this(name, lbPolicy, connectTimeout, http2, service, edsServiceName, endpoints, List.of(), null);
     }
 
     /** Whether the endpoints come from EDS (and so the cluster waits for its assignment). */
@@ -23,7 +43,25 @@ public record ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTime
         return edsServiceName != null;
     }
 
+    /** This cluster with {@code newEndpoints}, each given the TLS its transport socket match picks. */
     public ClusterConfig withEndpoints(List<EndpointConfig> newEndpoints) {
-        return new ClusterConfig(name, lbPolicy, connectTimeout, http2, service, edsServiceName, newEndpoints);
+        List<EndpointConfig> resolved = newEndpoints.stream().map(e -> e.withTls(tlsFor(e))).toList();
+        return new ClusterConfig(name, lbPolicy, connectTimeout, http2, service, edsServiceName, resolved,
+                socketMatches, defaultTls);
+    }
+
+    private UpstreamTls tlsFor(EndpointConfig endpoint) {
+        for (SocketMatch match : socketMatches) {
+            if (endpoint.socketMatch().entrySet().containsAll(match.match().entrySet())) {
+                return match.tls();
+            }
+        }
+        return defaultTls;
+    }
+
+    /** The SDS secrets this cluster's TLS trusts. */
+    public java.util.stream.Stream<String> rootsSecrets() {
+        return java.util.stream.Stream.concat(socketMatches.stream().map(SocketMatch::tls), java.util.stream.Stream.of(defaultTls))
+                .filter(java.util.Objects::nonNull).map(UpstreamTls::rootsSecret);
     }
 }

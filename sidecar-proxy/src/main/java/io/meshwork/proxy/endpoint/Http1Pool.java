@@ -1,16 +1,11 @@
 package io.meshwork.proxy.endpoint;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoop;
-import io.netty.channel.socket.SocketChannel;
 import io.meshwork.proxy.http.Http1Codecs;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 
 /** HTTP/1.1 keep-alive connections to one endpoint, on one event loop. */
@@ -20,24 +15,14 @@ final class Http1Pool implements EndpointPool {
     private static final int MAX_IDLE = 1024;
 
     private final EventLoop loop;
-    private final Bootstrap bootstrap;
+    private final UpstreamConnector connector;
     private final ArrayDeque<Channel> idle = new ArrayDeque<>();
     private int busy;
     private boolean draining;
 
-    Http1Pool(EventLoop loop, Class<? extends SocketChannel> channelType, InetSocketAddress address,
-              int connectTimeoutMillis) {
+    Http1Pool(EventLoop loop, UpstreamConnector connector) {
         this.loop = loop;
-        this.bootstrap = new Bootstrap().group(loop).channel(channelType).remoteAddress(address)
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(new UpstreamHttp1Codec(Http1Codecs.decoderConfig(4096, 65536, 16384)), new UpstreamHandler());
-                    }
-                });
+        this.connector = connector;
     }
 
     @Override
@@ -52,11 +37,12 @@ final class Http1Pool implements EndpointPool {
             }
         }
         Promise<Channel> promise = loop.newPromise();
-        ChannelFuture connect = bootstrap.connect();
+        Future<Channel> connect = connector.connect(false, () -> new ChannelHandler[] {
+                new UpstreamHttp1Codec(Http1Codecs.decoderConfig(4096, 65536, 16384)), new UpstreamHandler()});
         busy++;
         connect.addListener(f -> {
             if (f.isSuccess()) {
-                Channel channel = connect.channel();
+                Channel channel = connect.getNow();
                 // Once per connection (not per release, where listeners would pile up on a long-lived one).
                 channel.closeFuture().addListener(c -> idle.remove(channel));
                 promise.setSuccess(channel);

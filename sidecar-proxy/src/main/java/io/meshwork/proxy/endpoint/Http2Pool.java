@@ -1,13 +1,11 @@
 package io.meshwork.proxy.endpoint;
 
-import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -15,31 +13,20 @@ import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import java.net.InetSocketAddress;
 
 /** One multiplexed HTTP/2 connection to one endpoint, on one event loop; each exchange is a stream. */
 final class Http2Pool implements EndpointPool {
 
     private final EventLoop loop;
-    private final Bootstrap bootstrap;
+    private final UpstreamConnector connector;
     private Channel connection;
     private Promise<Channel> connecting;
     private int busy;
     private boolean draining;
 
-    Http2Pool(EventLoop loop, Class<? extends SocketChannel> channelType, InetSocketAddress address,
-              int connectTimeoutMillis) {
+    Http2Pool(EventLoop loop, UpstreamConnector connector) {
         this.loop = loop;
-        this.bootstrap = new Bootstrap().group(loop).channel(channelType).remoteAddress(address)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMillis)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(Http2FrameCodecBuilder.forClient().build(),
-                                new Http2MultiplexHandler(new ChannelInboundHandlerAdapter()));
-                    }
-                });
+        this.connector = connector;
     }
 
     @Override
@@ -73,11 +60,12 @@ final class Http2Pool implements EndpointPool {
         }
         Promise<Channel> promise = loop.newPromise();
         connecting = promise;
-        ChannelFuture future = bootstrap.connect();
+        Future<Channel> future = connector.connect(true, () -> new ChannelHandler[] {
+                Http2FrameCodecBuilder.forClient().build(), new Http2MultiplexHandler(new ChannelInboundHandlerAdapter())});
         future.addListener(f -> {
             connecting = null;
             if (f.isSuccess()) {
-                connection = future.channel();
+                connection = future.getNow();
                 Channel opened = connection;
                 opened.closeFuture().addListener(c -> {
                     if (connection == opened) {

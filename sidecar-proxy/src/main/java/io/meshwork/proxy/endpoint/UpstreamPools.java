@@ -1,6 +1,8 @@
 package io.meshwork.proxy.endpoint;
 
 import io.meshwork.proxy.cluster.ClusterConfig;
+import io.meshwork.proxy.tls.TlsContexts;
+import io.meshwork.proxy.tls.UpstreamTls;
 import io.meshwork.proxy.xds.ProxyConfig;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
@@ -19,30 +21,38 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class UpstreamPools {
 
     private final Class<? extends SocketChannel> channelType;
+    private final TlsContexts tls;
     private final Map<EventLoop, Map<PoolKey, EndpointPool>> byLoop = new ConcurrentHashMap<>();
     private volatile Set<PoolKey> live = Set.of();
 
     /** Identifies a pool; a record, so the per-request lookup builds no string. */
-    private record PoolKey(String host, int port, boolean http2) {
+    private record PoolKey(String host, int port, boolean http2, UpstreamTls tls) {
     }
 
-    public UpstreamPools(Class<? extends SocketChannel> channelType) {
+    public UpstreamPools(Class<? extends SocketChannel> channelType, TlsContexts tls) {
         this.channelType = channelType;
+        this.tls = tls;
     }
 
-    /** The pool for an endpoint of a cluster on the calling event loop. */
-    public EndpointPool pool(EventLoop loop, ClusterConfig cluster, String host, int port) {
+    /**
+     * The pool for an endpoint of a cluster on the calling event loop. Toward an endpoint that takes mutual
+     * TLS, each new connection gets the TLS context current when it opens (so a renewed certificate is used
+     * by new connections and pooled ones keep theirs).
+     */
+    public EndpointPool pool(EventLoop loop, ClusterConfig cluster, EndpointConfig endpoint) {
         Map<PoolKey, EndpointPool> pools = byLoop.get(loop);
         if (pools == null) {
             pools = byLoop.computeIfAbsent(loop, key -> new HashMap<>());
         }
-        PoolKey key = new PoolKey(host, port, cluster.http2());
+        PoolKey key = new PoolKey(endpoint.host(), endpoint.port(), cluster.http2(), endpoint.tls());
         EndpointPool pool = pools.get(key);
         if (pool == null) {
-            InetSocketAddress address = new InetSocketAddress(host, port);
+            InetSocketAddress address = new InetSocketAddress(endpoint.host(), endpoint.port());
             int timeout = (int) Math.max(1, cluster.connectTimeout().toMillis());
-            pool = cluster.http2() ? new Http2Pool(loop, channelType, address, timeout)
-                    : new Http1Pool(loop, channelType, address, timeout);
+            UpstreamTls endpointTls = endpoint.tls();
+            UpstreamConnector connector = new UpstreamConnector(loop, channelType, address, timeout,
+                    endpointTls == null ? () -> null : () -> tls.client(endpointTls), endpointTls);
+            pool = cluster.http2() ? new Http2Pool(loop, connector) : new Http1Pool(loop, connector);
             pools.put(key, pool);
         }
         return pool;
@@ -52,7 +62,7 @@ public final class UpstreamPools {
     public void update(ProxyConfig config) {
         Set<PoolKey> next = new HashSet<>();
         for (ClusterConfig cluster : config.clusters().values()) {
-            cluster.endpoints().forEach(e -> next.add(new PoolKey(e.host(), e.port(), cluster.http2())));
+            cluster.endpoints().forEach(e -> next.add(new PoolKey(e.host(), e.port(), cluster.http2(), e.tls())));
         }
         live = Set.copyOf(next);
         byLoop.forEach((loop, pools) -> loop.execute(() -> {

@@ -73,6 +73,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private static final AsciiString STREAM_ID = HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text();
     private static final AsciiString SCHEME = HttpConversionUtil.ExtensionHeaderNames.SCHEME.text();
     private static final AsciiString X_REQUEST_ID = AsciiString.cached("x-request-id");
+    private static final AsciiString FORWARDED_CLIENT_CERT = AsciiString.cached("x-forwarded-client-cert");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString HTTP = AsciiString.cached("http");
 
@@ -399,6 +400,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         connect(false);
     }
 
+    /** The SPIFFE ID that this request's connection proved with mutual TLS, or null (plaintext, or outbound). */
+    private String peerIdentity() {
+        Channel connection = ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel stream
+                ? stream.parent() : ctx.channel();
+        return connection.attr(io.meshwork.proxy.tls.TlsContexts.PEER_IDENTITY).get();
+    }
+
     /** For {@code GET http://reviews:9080/x}: the authority, with the request target made origin-form. */
     private String absoluteFormAuthority() {
         String uri = request.uri();
@@ -431,6 +439,15 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private void prepareUpstreamHeaders(HttpHeaders headers) {
         if (!headers.contains(X_REQUEST_ID)) {
             headers.set(X_REQUEST_ID, RequestIds.next());
+        }
+        // Envoy's forward_client_cert_details as Istio sets it inbound: the identity mTLS verified, and
+        // nothing a client wrote itself.
+        String peer = peerIdentity();
+        if (peer != null) {
+            String own = services.tls().ownIdentity();
+            headers.set(FORWARDED_CLIENT_CERT, (own == null ? "" : "By=" + own + ";") + "URI=" + peer);
+        } else {
+            headers.remove(FORWARDED_CLIENT_CERT);
         }
         headers.remove(HttpHeaderNames.CONNECTION);
         headers.remove(HttpHeaderNames.KEEP_ALIVE);
@@ -495,8 +512,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     private void connect(boolean fresh) {
         if (pool == null || poolEndpoint != endpoint || poolCluster != balancer.cluster() || pool.draining()) {
-            pool = services.pools().pool(ctx.channel().eventLoop(), balancer.cluster(), endpoint.host(),
-                    endpoint.port());
+            pool = services.pools().pool(ctx.channel().eventLoop(), balancer.cluster(), endpoint);
             poolEndpoint = endpoint;
             poolCluster = balancer.cluster();
         }

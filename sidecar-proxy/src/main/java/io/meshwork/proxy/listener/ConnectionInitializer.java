@@ -2,15 +2,21 @@ package io.meshwork.proxy.listener;
 
 import io.meshwork.proxy.http.ProxyServices;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Sets up an accepted connection: looks up its listener in the current config, picks the filter
- * chain by original destination port, and installs tcp_proxy or HTTP protocol detection.
+ * chain by original destination port (and, behind the TLS inspector, transport protocol), and
+ * installs mutual TLS where the chain terminates it, then tcp_proxy or HTTP protocol detection.
  */
 final class ConnectionInitializer extends ChannelInitializer<Channel> {
 
@@ -30,21 +36,60 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
     protected void initChannel(Channel channel) {
         ListenerConfig listener = services.clusters().view().config().listeners().get(listenerName);
         InetSocketAddress destination = originalDestination.of(channel);
+        if (listener != null && listener.tlsInspector()) {
+            channel.pipeline().addLast("tls-inspector", new TlsInspector((ctx, transport) ->
+                    install(channel, listener, destination, transport, ctx.name())));
+            return;
+        }
+        install(channel, listener, destination, ListenerConfig.RAW_BUFFER, null);
+    }
+
+    /**
+     * Picks the filter chain by destination port and transport protocol and installs it (after
+     * {@code after}, or last): mutual TLS first when the chain terminates it, then tcp_proxy or
+     * HTTP protocol detection.
+     */
+    private void install(Channel channel, ListenerConfig listener, InetSocketAddress destination, String transport,
+                         String after) {
         int port = destination.getPort();
-        Optional<ListenerConfig.FilterChain> chain = listener == null ? Optional.empty() : listener.chainFor(port);
+        Optional<ListenerConfig.FilterChain> chain = listener == null ? Optional.empty()
+                : listener.chainFor(port, transport);
         if (chain.isEmpty()) {
-            LOG.debug("listener {}: no filter chain for destination port {}, closing", listenerName, port);
+            LOG.debug("listener {}: no filter chain for destination port {} ({}), closing", listenerName, port, transport);
             channel.close();
             return;
         }
+        List<ChannelHandler> handlers = new ArrayList<>();
+        if (chain.get().tls() != null) {
+            SslContext tls = services.tls().server(chain.get().tls());
+            if (tls == null) {
+                LOG.warn("listener {}: a TLS connection from {} on port {}, but this sidecar has no workload "
+                        + "certificate to answer with (mesh proxy --token-file); closing", listenerName,
+                        channel.remoteAddress(), port);
+                channel.close();
+                return;
+            }
+            handlers.add(tls.newHandler(channel.alloc()));
+            handlers.add(new MtlsHandshake(listenerName));
+        }
         services.drain().accepted(channel);
         if (chain.get().filter() instanceof ListenerConfig.TcpProxy tcp) {
-            channel.pipeline().addLast(new TcpProxyHandler(services, tcp.cluster()));
+            handlers.add(new TcpProxyHandler(services, tcp.cluster()));
         } else {
             // Only captured traffic (headed elsewhere than this listener) may be passed through as TCP.
             InetSocketAddress captured = destination.equals(channel.localAddress()) ? null : destination;
-            channel.pipeline().addLast(new ProtocolDetector(services, (ListenerConfig.HttpFilter) chain.get().filter(),
-                    captured));
+            handlers.add(new ProtocolDetector(services, (ListenerConfig.HttpFilter) chain.get().filter(), captured));
+        }
+        ChannelPipeline pipeline = channel.pipeline();
+        String previous = after;
+        for (ChannelHandler handler : handlers) {
+            if (previous == null) {
+                pipeline.addLast(handler);
+            } else {
+                String name = handler.getClass().getSimpleName() + "#" + System.identityHashCode(handler);
+                pipeline.addAfter(previous, name, handler);
+                previous = name;
+            }
         }
     }
 }

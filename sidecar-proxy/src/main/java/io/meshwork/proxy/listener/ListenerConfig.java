@@ -1,31 +1,67 @@
 package io.meshwork.proxy.listener;
 
 import io.meshwork.proxy.route.RouteTable;
+import io.meshwork.proxy.tls.DownstreamTls;
 import java.util.List;
 import java.util.Optional;
 
-/** A listener: where it binds and its filter chains, picked by the original destination port. */
-public record ListenerConfig(String name, String host, int port, List<FilterChain> filterChains) {
+/**
+ * A listener: where it binds and its filter chains, picked by the original destination port and, with
+ * the TLS inspector ({@code tlsInspector}), by whether the connection starts with a TLS handshake.
+ */
+public record ListenerConfig(String name, String host, int port, List<FilterChain> filterChains, boolean tlsInspector) {
+
+    /** What Envoy's TLS inspector calls a TLS connection, and one that is not. */
+    public static final String TLS = "tls";
+    public static final String RAW_BUFFER = "raw_buffer";
 
     public ListenerConfig {
         filterChains = List.copyOf(filterChains);
     }
 
-    /** The chain for a destination port: the one that matches it, else the one without a match. */
-    public Optional<FilterChain> chainFor(int destinationPort) {
-        FilterChain fallback = null;
-        for (FilterChain chain : filterChains) {
-            if (chain.destinationPort() == null) {
-                fallback = chain;
-            } else if (chain.destinationPort() == destinationPort) {
-                return Optional.of(chain);
-            }
-        }
-        return Optional.ofNullable(fallback);
+    /** A listener without the TLS inspector. */
+    public ListenerConfig(String name, String host, int port, List<FilterChain> filterChains) {
+        this(name, host, port, filterChains, false);
     }
 
-    /** A filter chain; {@code destinationPort} null means "any port". */
-    public record FilterChain(Integer destinationPort, NetworkFilter filter) {
+    /** The chain for a destination port, for any transport (listeners without the TLS inspector). */
+    public Optional<FilterChain> chainFor(int destinationPort) {
+        return chainFor(destinationPort, RAW_BUFFER);
+    }
+
+    /**
+     * The chain for a destination port and transport protocol, as Envoy picks it: a chain that names
+     * the port beats one that names none, and among those a chain that names the transport protocol
+     * beats one that names none.
+     */
+    public Optional<FilterChain> chainFor(int destinationPort, String transportProtocol) {
+        FilterChain best = null;
+        int bestScore = -1;
+        for (FilterChain chain : filterChains) {
+            boolean portOk = chain.destinationPort() == null || chain.destinationPort() == destinationPort;
+            boolean transportOk = chain.transportProtocol() == null || chain.transportProtocol().equals(transportProtocol);
+            if (!portOk || !transportOk) {
+                continue;
+            }
+            int score = (chain.destinationPort() == null ? 0 : 2) + (chain.transportProtocol() == null ? 0 : 1);
+            if (score > bestScore) {
+                best = chain;
+                bestScore = score;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /**
+     * A filter chain; {@code destinationPort} and {@code transportProtocol} null mean "any";
+     * {@code tls} non-null terminates mutual TLS before the filter.
+     */
+    public record FilterChain(Integer destinationPort, String transportProtocol, DownstreamTls tls, NetworkFilter filter) {
+
+        /** A plaintext chain for any transport. */
+        public FilterChain(Integer destinationPort, NetworkFilter filter) {
+            this(destinationPort, null, null, filter);
+        }
     }
 
     /** The one terminal network filter of a chain. */

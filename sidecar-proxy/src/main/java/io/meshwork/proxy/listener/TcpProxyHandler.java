@@ -10,7 +10,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -58,6 +61,8 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
         Channel downstream = ctx.channel();
         InetSocketAddress target;
         int connectTimeoutMs;
+        SslContext tls = null;
+        String sni = null;
         if (passthrough != null) {
             target = passthrough;
             service = PASSTHROUGH;
@@ -72,29 +77,63 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
             }
             target = new InetSocketAddress(endpoint.host(), endpoint.port());
             service = balancer.cluster().service();
+            if (endpoint.tls() != null) {
+                tls = services.tls().client(endpoint.tls());
+                sni = endpoint.tls().sni().isEmpty() ? null : endpoint.tls().sni();
+            }
             connectTimeoutMs = (int) balancer.cluster().connectTimeout().toMillis();
         }
         services.drain().begin();
         counted = true;
+        SslContext upstreamTls = tls;
+        String upstreamSni = sni;
         Bootstrap bootstrap = new Bootstrap().group(downstream.eventLoop())
                 .channel(services.transport().socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeoutMs)
-                .handler(new Backend(downstream));
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (upstreamTls != null) {
+                            ch.pipeline().addLast(upstreamSni == null ? upstreamTls.newHandler(ch.alloc())
+                                    : upstreamTls.newHandler(ch.alloc(), upstreamSni, target.getPort()));
+                        }
+                        ch.pipeline().addLast(new Backend(downstream));
+                    }
+                });
         bootstrap.connect(target).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 closeOnFlush(downstream);
                 return;
             }
-            upstream = f.channel();
-            Object msg;
-            while ((msg = early.poll()) != null) {
-                upstream.write(msg);
+            SslHandler ssl = f.channel().pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                relayFrom(f.channel(), downstream);
+                return;
             }
-            upstream.flush();
-            upstream.read();
-            downstream.read();
+            f.channel().read(); // the handshake's first read
+            ssl.handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    relayFrom(f.channel(), downstream);
+                } else {
+                    LOG.debug("tcp_proxy to {}: TLS handshake failed: {}", target, h.cause().toString());
+                    f.channel().close();
+                    closeOnFlush(downstream);
+                }
+            });
         });
+    }
+
+    /** The upstream connection is ready: send what arrived meanwhile, then relay both ways. */
+    private void relayFrom(Channel connected, Channel downstream) {
+        upstream = connected;
+        Object msg;
+        while ((msg = early.poll()) != null) {
+            upstream.write(msg);
+        }
+        upstream.flush();
+        upstream.read();
+        downstream.read();
     }
 
     @Override

@@ -3,14 +3,17 @@ package io.meshwork.proxy.xds;
 import io.meshwork.proxy.cluster.ClusterConfig;
 import io.meshwork.proxy.listener.ListenerConfig;
 import io.meshwork.proxy.route.RouteTable;
+import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The whole configuration the data plane runs on, complete and immutable: every listener has its
- * routes and every cluster its endpoints. Replaced as one object on each accepted update.
+ * routes and every cluster its endpoints; {@code trustRoots} are the SDS secrets' roots, by secret name. Replaced as one object on each accepted update.
  */
 public record ProxyConfig(Map<String, ListenerConfig> listeners, Map<String, RouteTable> routes,
-                          Map<String, ClusterConfig> clusters, Map<String, String> versions) {
+                          Map<String, ClusterConfig> clusters, Map<String, String> versions,
+                          Map<String, List<X509Certificate>> trustRoots) {
 
     public static final ProxyConfig EMPTY = new ProxyConfig(Map.of(), Map.of(), Map.of(), Map.of());
 
@@ -19,5 +22,12 @@ public record ProxyConfig(Map<String, ListenerConfig> listeners, Map<String, Rou
         routes = Map.copyOf(routes);
         clusters = Map.copyOf(clusters);
         versions = Map.copyOf(versions);
+        trustRoots = Map.copyOf(trustRoots);
+    }
+
+    /** A config without SDS secrets (no mutual TLS). */
+    public ProxyConfig(Map<String, ListenerConfig> listeners, Map<String, RouteTable> routes,
+                       Map<String, ClusterConfig> clusters, Map<String, String> versions) {
+        this(listeners, routes, clusters, versions, Map.of());
     }
 }

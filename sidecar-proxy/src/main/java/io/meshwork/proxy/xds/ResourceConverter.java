@@ -25,6 +25,21 @@ import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.config.core.v3.DataSource;
+import io.envoyproxy.envoy.config.core.v3.TransportSocket;
+import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
+import io.meshwork.certs.Pem;
+import io.meshwork.proxy.tls.DownstreamTls;
+import io.meshwork.proxy.tls.UpstreamTls;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import io.meshwork.proxy.cluster.ClusterConfig;
 import io.meshwork.proxy.endpoint.EndpointConfig;
 import io.meshwork.proxy.listener.ListenerConfig;
@@ -44,6 +59,10 @@ public final class ResourceConverter {
 
     static final String MESH_METADATA = "meshwork.io";
     static final String HTTP_PROTOCOL_OPTIONS = "envoy.extensions.upstreams.http.v3.HttpProtocolOptions";
+    static final String TLS_INSPECTOR = "envoy.filters.listener.tls_inspector";
+    static final String TRANSPORT_SOCKET_MATCH = "envoy.transport_socket_match";
+    /** The SDS name of the proxy's own certificate, served by its local agent (here: the sidecar itself). */
+    static final String WORKLOAD_SECRET = "default";
     /** Istio turns Envoy's 15 s default route timeout off, so long gRPC streams are not cut; so do we. */
     private static final Duration DEFAULT_ROUTE_TIMEOUT = Duration.ZERO;
     private static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
@@ -72,18 +91,28 @@ public final class ResourceConverter {
         if (listener.hasDefaultFilterChain()) {
             ListenerConfig.FilterChain chain = filterChain(listener.getDefaultFilterChain(),
                     where + ": field default_filter_chain");
-            chains.add(new ListenerConfig.FilterChain(null, chain.filter()));
+            chains.add(new ListenerConfig.FilterChain(null, chain.transportProtocol(), chain.tls(), chain.filter()));
         }
         if (chains.isEmpty()) {
             throw new InvalidResourceException(where + ": field filter_chains is empty");
         }
-        return new ListenerConfig(listener.getName(), address.getAddress(), port, chains);
+        boolean tlsInspector = listener.getListenerFiltersList().stream().anyMatch(f ->
+                f.getName().equals(TLS_INSPECTOR) || f.getTypedConfig().getTypeUrl().endsWith(".TlsInspector"));
+        return new ListenerConfig(listener.getName(), address.getAddress(), port, chains, tlsInspector);
     }
 
     private static ListenerConfig.FilterChain filterChain(FilterChain chain, String where)
             throws InvalidResourceException {
         Integer destinationPort = chain.getFilterChainMatch().hasDestinationPort()
                 ? chain.getFilterChainMatch().getDestinationPort().getValue() : null;
+        String transport = chain.getFilterChainMatch().getTransportProtocol();
+        if (!transport.isEmpty() && !transport.equals(ListenerConfig.TLS) && !transport.equals(ListenerConfig.RAW_BUFFER)) {
+            throw new InvalidResourceException(where + ".filter_chain_match.transport_protocol \"" + transport
+                    + "\" is not supported (tls, raw_buffer)");
+        }
+        String transportProtocol = transport.isEmpty() ? null : transport;
+        DownstreamTls tls = chain.hasTransportSocket()
+                ? downstreamTls(chain.getTransportSocket(), where + ".transport_socket") : null;
         if (chain.getFiltersCount() == 0) {
             throw new InvalidResourceException(where + ".filters is empty");
         }
@@ -95,7 +124,7 @@ public final class ResourceConverter {
         }
         Any config = filter.getTypedConfig();
         if (config.is(HttpConnectionManager.class)) {
-            return new ListenerConfig.FilterChain(destinationPort,
+            return new ListenerConfig.FilterChain(destinationPort, transportProtocol, tls,
                     httpFilter(unpack(config, HttpConnectionManager.class, field), field));
         }
         if (config.is(TcpProxy.class)) {
@@ -103,7 +132,8 @@ public final class ResourceConverter {
             if (tcp.getCluster().isEmpty()) {
                 throw new InvalidResourceException(field + ".typed_config(TcpProxy).cluster is empty");
             }
-            return new ListenerConfig.FilterChain(destinationPort, new ListenerConfig.TcpProxy(tcp.getCluster()));
+            return new ListenerConfig.FilterChain(destinationPort, transportProtocol, tls,
+                    new ListenerConfig.TcpProxy(tcp.getCluster()));
         }
         throw new InvalidResourceException(field + ".typed_config has unsupported type " + config.getTypeUrl());
     }
@@ -297,6 +327,14 @@ public final class ResourceConverter {
             http2 |= protocol.getExplicitHttpConfig().hasHttp2ProtocolOptions();
         }
         String service = string(meshMetadata(cluster.getMetadata()), "service", cluster.getName());
+        List<ClusterConfig.SocketMatch> socketMatches = new ArrayList<>();
+        for (int i = 0; i < cluster.getTransportSocketMatchesCount(); i++) {
+            Cluster.TransportSocketMatch match = cluster.getTransportSocketMatches(i);
+            socketMatches.add(new ClusterConfig.SocketMatch(match.getName(), strings(match.getMatch()),
+                    upstreamTls(match.getTransportSocket(), where + "transport_socket_matches[" + i + "].transport_socket")));
+        }
+        UpstreamTls defaultTls = cluster.hasTransportSocket()
+                ? upstreamTls(cluster.getTransportSocket(), where + "transport_socket") : null;
         return switch (cluster.getType()) {
             case EDS -> {
                 String serviceName = cluster.getEdsClusterConfig().getServiceName();
@@ -307,11 +345,11 @@ public final class ResourceConverter {
                     throw new InvalidResourceException(where + "eds_cluster_config.eds_config is not ads");
                 }
                 yield new ClusterConfig(cluster.getName(), policy, connectTimeout, http2, service, serviceName,
-                        List.of());
+                        List.of(), socketMatches, defaultTls);
             }
             case STATIC -> new ClusterConfig(cluster.getName(), policy, connectTimeout, http2, service, null,
-                    endpoints(cluster.getLoadAssignment(), "Cluster " + quoted(cluster.getName())
-                            + ": field load_assignment"));
+                    List.of(), socketMatches, defaultTls).withEndpoints(endpoints(cluster.getLoadAssignment(),
+                    "Cluster " + quoted(cluster.getName()) + ": field load_assignment"));
             default -> throw new InvalidResourceException(where + "type " + cluster.getType()
                     + " is not supported (EDS, STATIC)");
         };
@@ -345,10 +383,114 @@ public final class ResourceConverter {
                 Struct meta = meshMetadata(lb.getMetadata());
                 endpoints.add(new EndpointConfig(address.getAddress(), address.getPortValue(), healthy,
                         string(meta, "workload", "unknown"), string(meta, "namespace", "unknown"),
-                        string(meta, "version", "unknown")));
+                        string(meta, "version", "unknown"), strings(lb.getMetadata().getFilterMetadataOrDefault(
+                                TRANSPORT_SOCKET_MATCH, Struct.getDefaultInstance())), null));
             }
         }
         return endpoints;
+    }
+
+    /** The string fields of a Struct (what transport socket matches compare). */
+    private static java.util.Map<String, String> strings(Struct struct) {
+        java.util.Map<String, String> result = new java.util.TreeMap<>();
+        struct.getFieldsMap().forEach((key, value) -> {
+            if (value.hasStringValue()) {
+                result.put(key, value.getStringValue());
+            }
+        });
+        return result;
+    }
+
+    /** The roots of an SDS Secret: {@code validation_context.trusted_ca.inline_bytes} (or inline_string), PEM. */
+    public static List<X509Certificate> trustedRoots(Secret secret) throws InvalidResourceException {
+        String where = "Secret " + quoted(secret.getName()) + ": field ";
+        if (secret.getName().isEmpty()) {
+            throw new InvalidResourceException("Secret: field name is empty");
+        }
+        if (!secret.hasValidationContext()) {
+            throw new InvalidResourceException(where + "validation_context is missing (only root bundles come over xDS; "
+                    + "the sidecar's own certificate comes from the CA)");
+        }
+        DataSource ca = secret.getValidationContext().getTrustedCa();
+        String pem = switch (ca.getSpecifierCase()) {
+            case INLINE_BYTES -> ca.getInlineBytes().toString(StandardCharsets.US_ASCII);
+            case INLINE_STRING -> ca.getInlineString();
+            default -> throw new InvalidResourceException(where + "validation_context.trusted_ca must be inline_bytes or "
+                    + "inline_string");
+        };
+        try {
+            List<X509Certificate> roots = Pem.readCertificates(pem, where + "validation_context.trusted_ca");
+            if (roots.isEmpty()) {
+                throw new InvalidResourceException(where + "validation_context.trusted_ca holds no certificate");
+            }
+            return roots;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidResourceException(e.getMessage());
+        }
+    }
+
+    private static UpstreamTls upstreamTls(TransportSocket socket, String where) throws InvalidResourceException {
+        if (!socket.hasTypedConfig() || socket.getTypedConfig().is(RawBuffer.class)) {
+            return null;
+        }
+        if (!socket.getTypedConfig().is(UpstreamTlsContext.class)) {
+            throw new InvalidResourceException(where + ".typed_config has unsupported type "
+                    + socket.getTypedConfig().getTypeUrl() + " (UpstreamTlsContext, RawBuffer)");
+        }
+        UpstreamTlsContext tls = unpack(socket.getTypedConfig(), UpstreamTlsContext.class, where);
+        CommonTlsContext common = tls.getCommonTlsContext();
+        checkOwnCertificate(common, where + "(UpstreamTlsContext).common_tls_context");
+        java.util.Set<String> sans = new java.util.TreeSet<>();
+        CertificateValidationContext peers = common.getCombinedValidationContext().getDefaultValidationContext();
+        for (int i = 0; i < peers.getMatchTypedSubjectAltNamesCount(); i++) {
+            SubjectAltNameMatcher san = peers.getMatchTypedSubjectAltNames(i);
+            if (san.getSanType() != SubjectAltNameMatcher.SanType.URI || !san.getMatcher().hasExact()) {
+                throw new InvalidResourceException(where + "(UpstreamTlsContext).common_tls_context.combined_validation_context"
+                        + ".default_validation_context.match_typed_subject_alt_names[" + i + "]: only URI SANs matched "
+                        + "exactly are supported");
+            }
+            sans.add(san.getMatcher().getExact());
+        }
+        String roots = rootsSecret(common, where + "(UpstreamTlsContext).common_tls_context");
+        return new UpstreamTls(tls.getSni(), sans, roots, common.getAlpnProtocolsList());
+    }
+
+    private static DownstreamTls downstreamTls(TransportSocket socket, String where) throws InvalidResourceException {
+        if (!socket.hasTypedConfig() || socket.getTypedConfig().is(RawBuffer.class)) {
+            return null;
+        }
+        if (!socket.getTypedConfig().is(DownstreamTlsContext.class)) {
+            throw new InvalidResourceException(where + ".typed_config has unsupported type "
+                    + socket.getTypedConfig().getTypeUrl() + " (DownstreamTlsContext, RawBuffer)");
+        }
+        DownstreamTlsContext tls = unpack(socket.getTypedConfig(), DownstreamTlsContext.class, where);
+        CommonTlsContext common = tls.getCommonTlsContext();
+        checkOwnCertificate(common, where + "(DownstreamTlsContext).common_tls_context");
+        return new DownstreamTls(rootsSecret(common, where + "(DownstreamTlsContext).common_tls_context"),
+                tls.getRequireClientCertificate().getValue(), common.getAlpnProtocolsList());
+    }
+
+    /** The sidecar presents its own certificate, the SDS secret {@value #WORKLOAD_SECRET}; it has no other. */
+    private static void checkOwnCertificate(CommonTlsContext common, String where) throws InvalidResourceException {
+        if (common.getTlsCertificateSdsSecretConfigsCount() != 1
+                || !common.getTlsCertificateSdsSecretConfigs(0).getName().equals(WORKLOAD_SECRET)) {
+            throw new InvalidResourceException(where + ".tls_certificate_sds_secret_configs must name the one secret \""
+                    + WORKLOAD_SECRET + "\" (the sidecar's own certificate)");
+        }
+    }
+
+    /** The SDS secret over ADS that holds the roots to validate peers with. */
+    private static String rootsSecret(CommonTlsContext common, String where) throws InvalidResourceException {
+        SdsSecretConfig sds = common.hasCombinedValidationContext()
+                ? common.getCombinedValidationContext().getValidationContextSdsSecretConfig()
+                : common.getValidationContextSdsSecretConfig();
+        if (sds.getName().isEmpty()) {
+            throw new InvalidResourceException(where + ": no validation_context_sds_secret_config names the roots");
+        }
+        if (!sds.getSdsConfig().hasAds()) {
+            throw new InvalidResourceException(where + ": the roots' sds_config is not ads");
+        }
+        return sds.getName();
     }
 
     private static Struct meshMetadata(Metadata metadata) {

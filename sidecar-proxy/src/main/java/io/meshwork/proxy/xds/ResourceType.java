@@ -1,11 +1,12 @@
 package io.meshwork.proxy.xds;
 
-/** The four xDS resource types the sidecar subscribes to, in the order a push should arrive. */
+/** The xDS resource types the sidecar subscribes to, in the order a push should arrive. */
 public enum ResourceType {
     CLUSTER("type.googleapis.com/envoy.config.cluster.v3.Cluster", true),
     ENDPOINT("type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment", false),
     LISTENER("type.googleapis.com/envoy.config.listener.v3.Listener", true),
-    ROUTE("type.googleapis.com/envoy.config.route.v3.RouteConfiguration", false);
+    ROUTE("type.googleapis.com/envoy.config.route.v3.RouteConfiguration", false),
+    SECRET("type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret", false);
 
     private final String typeUrl;
     private final boolean wildcard;
@@ -19,7 +20,7 @@ public enum ResourceType {
         return typeUrl;
     }
 
-    /** LDS and CDS are subscribed as wildcard; RDS and EDS by name. */
+    /** LDS and CDS are subscribed as wildcard; RDS, EDS and SDS by name. */
     public boolean wildcard() {
         return wildcard;
     }

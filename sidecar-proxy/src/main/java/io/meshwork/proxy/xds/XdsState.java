@@ -9,10 +9,12 @@ import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryRequest;
 import io.envoyproxy.envoy.service.discovery.v3.DiscoveryResponse;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshwork.proxy.cluster.ClusterConfig;
 import io.meshwork.proxy.endpoint.EndpointConfig;
 import io.meshwork.proxy.listener.ListenerConfig;
 import io.meshwork.proxy.route.RouteTable;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -85,8 +87,10 @@ public final class XdsState {
         requests.add(request(type, state, null));
         if (type == ResourceType.CLUSTER) {
             resubscribe(ResourceType.ENDPOINT, edsNames(), requests);
+            resubscribe(ResourceType.SECRET, sdsNames(), requests);
         } else if (type == ResourceType.LISTENER) {
             resubscribe(ResourceType.ROUTE, rdsNames(), requests);
+            resubscribe(ResourceType.SECRET, sdsNames(), requests);
         }
         return new Outcome(requests, assemble(), Optional.empty());
     }
@@ -123,16 +127,34 @@ public final class XdsState {
         return names;
     }
 
+    /** The SDS secrets (roots) the TLS of accepted clusters and listeners names. */
+    private TreeSet<String> sdsNames() {
+        TreeSet<String> names = new TreeSet<>();
+        for (Object value : types.get(ResourceType.CLUSTER).accepted.values()) {
+            ((ClusterConfig) value).rootsSecrets().forEach(names::add);
+        }
+        for (Object value : types.get(ResourceType.LISTENER).accepted.values()) {
+            for (ListenerConfig.FilterChain chain : ((ListenerConfig) value).filterChains()) {
+                if (chain.tls() != null) {
+                    names.add(chain.tls().rootsSecret());
+                }
+            }
+        }
+        return names;
+    }
+
     /** A ProxyConfig when every cluster has its endpoints and every listener its routes, else empty. */
     private Optional<ProxyConfig> assemble() {
         TypeState clusters = types.get(ResourceType.CLUSTER);
         TypeState endpoints = types.get(ResourceType.ENDPOINT);
         TypeState listeners = types.get(ResourceType.LISTENER);
         TypeState routes = types.get(ResourceType.ROUTE);
+        TypeState secrets = types.get(ResourceType.SECRET);
         if (!clusters.received || !listeners.received) {
             return Optional.empty();
         }
-        if (!endpoints.accepted.keySet().containsAll(edsNames()) || !routes.accepted.keySet().containsAll(rdsNames())) {
+        if (!endpoints.accepted.keySet().containsAll(edsNames()) || !routes.accepted.keySet().containsAll(rdsNames())
+                || !secrets.accepted.keySet().containsAll(sdsNames())) {
             return Optional.empty();
         }
         Map<String, ClusterConfig> joined = new LinkedHashMap<>();
@@ -151,7 +173,13 @@ public final class XdsState {
         routes.accepted.forEach((name, value) -> routeMap.put(name, (RouteTable) value));
         Map<String, String> versions = new LinkedHashMap<>();
         types.forEach((type, state) -> versions.put(type.typeUrl(), state.version));
-        return Optional.of(new ProxyConfig(listenerMap, routeMap, joined, versions));
+        Map<String, List<X509Certificate>> roots = new LinkedHashMap<>();
+        secrets.accepted.forEach((name, value) -> {
+            @SuppressWarnings("unchecked")
+            List<X509Certificate> certificates = (List<X509Certificate>) value;
+            roots.put(name, certificates);
+        });
+        return Optional.of(new ProxyConfig(listenerMap, routeMap, joined, versions, roots));
     }
 
     private DiscoveryRequest request(ResourceType type, TypeState state, String errorDetail) {
@@ -191,6 +219,10 @@ public final class XdsState {
                     case ROUTE -> {
                         RouteTable table = ResourceConverter.routeTable(any.unpack(RouteConfiguration.class));
                         decoded.put(table.name(), table);
+                    }
+                    case SECRET -> {
+                        Secret secret = any.unpack(Secret.class);
+                        decoded.put(secret.getName(), ResourceConverter.trustedRoots(secret));
                     }
                 }
             } catch (InvalidProtocolBufferException e) {

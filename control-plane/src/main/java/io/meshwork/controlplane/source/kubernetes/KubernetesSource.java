@@ -58,7 +58,9 @@ public final class KubernetesSource implements MeshSnapshotSource {
     public static final CustomKind TRAFFIC_SPLIT = new CustomKind("split.smi-spec.io", "v1alpha4", "TrafficSplit", "trafficsplits");
     public static final CustomKind HTTP_ROUTE_GROUP = new CustomKind("specs.smi-spec.io", "v1alpha4", "HTTPRouteGroup",
             "httproutegroups");
-    static final List<CustomKind> CUSTOM_KINDS = List.of(TRAFFIC_SPLIT, HTTP_ROUTE_GROUP);
+    public static final CustomKind PEER_AUTHENTICATION = new CustomKind("meshwork.io", "v1alpha1", "PeerAuthentication",
+            "peerauthentications");
+    static final List<CustomKind> CUSTOM_KINDS = List.of(TRAFFIC_SPLIT, HTTP_ROUTE_GROUP, PEER_AUTHENTICATION);
 
     private final KubernetesClient client;
     private final long quietNanos;
@@ -144,7 +146,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
         thread = new Thread(this::debounce, "meshwork-kubernetes-source");
         thread.setDaemon(true);
         thread.start();
-        LOG.info("watching Kubernetes at {} (Services, Pods, EndpointSlices, Nodes, TrafficSplits, HTTPRouteGroups)",
+        LOG.info("watching Kubernetes at {} (Services, Pods, EndpointSlices, Nodes, TrafficSplits, HTTPRouteGroups, PeerAuthentications)",
                 client.getMasterUrl());
     }
 

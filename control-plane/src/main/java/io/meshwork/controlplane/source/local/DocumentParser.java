@@ -24,6 +24,7 @@ final class DocumentParser {
             ConfigKind.SERVICE, new ServiceParser(),
             ConfigKind.WORKLOAD, new WorkloadParser(),
             ConfigKind.SIDECAR, new SidecarParser(),
+            ConfigKind.PEER_AUTHENTICATION, new PeerAuthenticationParser(),
             ConfigKind.TRAFFIC_SPLIT, new TrafficSplitParser(),
             ConfigKind.HTTP_ROUTE_GROUP, new HttpRouteGroupParser());
 

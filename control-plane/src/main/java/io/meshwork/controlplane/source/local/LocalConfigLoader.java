@@ -4,7 +4,9 @@ import io.meshwork.controlplane.model.HttpRouteGroup;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.PeerAuthentication;
 import io.meshwork.controlplane.model.SidecarScope;
+import io.meshwork.controlplane.model.TrustBundle;
 import io.meshwork.controlplane.model.TrafficSplit;
 import io.meshwork.controlplane.model.Workload;
 import java.io.IOException;
@@ -209,11 +211,14 @@ public final class LocalConfigLoader {
         Map<ObjectRef, TrafficSplit> splits = ConfigObject.valuesOf(objects, ConfigKind.TRAFFIC_SPLIT, TrafficSplit.class);
         Map<ObjectRef, HttpRouteGroup> groups = ConfigObject.valuesOf(objects, ConfigKind.HTTP_ROUTE_GROUP, HttpRouteGroup.class);
         Map<ObjectRef, SidecarScope> sidecars = ConfigObject.valuesOf(objects, ConfigKind.SIDECAR, SidecarScope.class);
+        Map<ObjectRef, PeerAuthentication> peerAuthentications =
+                ConfigObject.valuesOf(objects, ConfigKind.PEER_AUTHENTICATION, PeerAuthentication.class);
         EndpointSource.Resolved resolved = endpointSource.resolve(services.values(),
                 ConfigObject.valuesOf(objects, ConfigKind.WORKLOAD, Workload.class));
         String version = SnapshotVersion.of(services.values(), resolved.workloads().values(), splits.values(),
-                groups.values(), sidecars.values(), resolved.versionText());
+                groups.values(), sidecars.values(), peerAuthentications.values(), resolved.versionText());
         return new MeshSnapshot(version, new TreeMap<>(services), new TreeMap<>(resolved.workloads()),
-                new TreeMap<>(resolved.endpoints()), new TreeMap<>(splits), new TreeMap<>(groups), new TreeMap<>(sidecars));
+                new TreeMap<>(resolved.endpoints()), new TreeMap<>(splits), new TreeMap<>(groups), new TreeMap<>(sidecars),
+                new TreeMap<>(peerAuthentications), TrustBundle.NONE);
     }
 }

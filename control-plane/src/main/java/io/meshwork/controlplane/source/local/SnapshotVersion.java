@@ -2,6 +2,7 @@ package io.meshwork.controlplane.source.local;
 
 import io.meshwork.controlplane.model.HttpRouteGroup;
 import io.meshwork.controlplane.model.MeshService;
+import io.meshwork.controlplane.model.PeerAuthentication;
 import io.meshwork.controlplane.model.ServicePort;
 import io.meshwork.controlplane.model.SidecarScope;
 import io.meshwork.controlplane.model.TrafficSplit;
@@ -26,16 +27,11 @@ final class SnapshotVersion {
     private SnapshotVersion() {
     }
 
-    static String of(Collection<MeshService> services, Collection<Workload> workloads,
-                     Collection<TrafficSplit> splits, Collection<HttpRouteGroup> routeGroups,
-                     Collection<SidecarScope> sidecars) {
-        return of(services, workloads, splits, routeGroups, sidecars, "");
-    }
-
     /** With {@code endpointsText}: what a source's endpoints depend on beyond services and workloads (EndpointSlices). */
     static String of(Collection<MeshService> services, Collection<Workload> workloads,
                      Collection<TrafficSplit> splits, Collection<HttpRouteGroup> routeGroups,
-                     Collection<SidecarScope> sidecars, String endpointsText) {
+                     Collection<SidecarScope> sidecars, Collection<PeerAuthentication> peerAuthentications,
+                     String endpointsText) {
         SnapshotVersion v = new SnapshotVersion();
         if (!endpointsText.isEmpty()) {
             v.field("endpoints", endpointsText);
@@ -62,6 +58,10 @@ final class SnapshotVersion {
         }
         for (SidecarScope s : sidecars) {
             v.field("sidecar", s.ref()).map(s.workloadSelector()).field("", s.egressHosts());
+        }
+        for (PeerAuthentication p : peerAuthentications) {
+            v.field("peerauthentication", p.ref()).map(p.selector()).field("", p.mode())
+                    .field("", new TreeMap<>(p.portModes()));
         }
         return v.digest();
     }

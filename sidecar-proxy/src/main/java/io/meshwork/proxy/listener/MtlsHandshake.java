@@ -1,0 +1,59 @@
+package io.meshwork.proxy.listener;
+
+import io.meshwork.proxy.tls.TlsContexts;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follows an inbound mutual TLS handshake: on success records the client's SPIFFE ID on the
+ * connection ({@link TlsContexts#PEER_IDENTITY}, for authorization and the forwarded client
+ * identity) and asks for the first application bytes; on failure logs why and closes.
+ */
+final class MtlsHandshake extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MtlsHandshake.class);
+
+    private final String listener;
+
+    MtlsHandshake(String listener) {
+        this.listener = listener;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent done) {
+            if (done.isSuccess()) {
+                ctx.channel().attr(TlsContexts.PEER_IDENTITY).set(peerIdentity(ctx));
+                ctx.read();
+            } else {
+                LOG.debug("listener {}: mTLS handshake from {} refused: {}", listener, ctx.channel().remoteAddress(),
+                        done.cause().getMessage());
+                ctx.close();
+            }
+            ctx.pipeline().remove(this);
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // A refused handshake also ends up here; the completion event above logs and closes.
+        ctx.close();
+    }
+
+    private static String peerIdentity(ChannelHandlerContext ctx) {
+        try {
+            Certificate[] peer = ctx.pipeline().get(SslHandler.class).engine().getSession().getPeerCertificates();
+            return peer.length > 0 && peer[0] instanceof X509Certificate leaf ? TlsContexts.spiffeIdOf(leaf) : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.meshwork.proxy.tls;
+
+import io.meshwork.proxy.identity.WorkloadCertificate;
+import io.meshwork.proxy.identity.WorkloadCertificateSource;
+import io.meshwork.proxy.xds.ProxyConfig;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.AttributeKey;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sidecar's TLS contexts: its own certificate (from {@link WorkloadCertificateSource}) with the
+ * roots of the current config's SDS secrets. Built on first use and kept until the certificate is
+ * renewed or the roots change; then new connections get new contexts and open ones keep theirs, so
+ * rotation drops no connection. BoringSSL (netty-tcnative) when it loads, the JDK's engine otherwise.
+ */
+public final class TlsContexts {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TlsContexts.class);
+    /** The SPIFFE ID of the peer of an inbound mTLS connection, set once its handshake is done. */
+    public static final AttributeKey<String> PEER_IDENTITY = AttributeKey.valueOf("meshwork.peerIdentity");
+    private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+
+    private final WorkloadCertificateSource identity;
+    private final SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    private final Map<Object, SslContext> contexts = new ConcurrentHashMap<>();
+    private volatile Map<String, List<X509Certificate>> roots = Map.of();
+    private volatile boolean warnedWithoutIdentity;
+
+    /** {@code identity} null: a sidecar without a certificate, which speaks plaintext only. */
+    public TlsContexts(WorkloadCertificateSource identity) {
+        this.identity = identity;
+        if (identity != null) {
+            identity.onChange(certificate -> contexts.clear());
+        }
+    }
+
+    /** Which TLS engine the contexts use, for the start-up line. */
+    public String engine() {
+        return provider == SslProvider.OPENSSL ? "BoringSSL " + OpenSsl.versionString() : "JDK";
+    }
+
+    /** Whether this sidecar has a certificate to do mutual TLS with. */
+    public boolean hasIdentity() {
+        return identity != null && identity.current() != null;
+    }
+
+    /** The SPIFFE ID of this sidecar's certificate, or null without one. */
+    public String ownIdentity() {
+        WorkloadCertificate certificate = identity == null ? null : identity.current();
+        return certificate == null ? null : MeshTrustManager.spiffeId(certificate.leaf());
+    }
+
+    /** Takes the roots of a new config; contexts built on other roots are dropped. */
+    public void update(ProxyConfig config) {
+        if (!config.trustRoots().equals(roots)) {
+            roots = config.trustRoots();
+            contexts.clear();
+        }
+        if (!hasIdentity() && !warnedWithoutIdentity && !config.trustRoots().isEmpty()) {
+            warnedWithoutIdentity = true;
+            LOG.warn("the control plane configures mutual TLS, but this sidecar has no workload certificate "
+                    + "(mesh proxy --token-file): it speaks plaintext only, so STRICT peers refuse it and mTLS "
+                    + "clients cannot reach it");
+        }
+    }
+
+    /** The client context for an upstream; null when this sidecar has no certificate (then plaintext). */
+    public SslContext client(UpstreamTls tls) {
+        WorkloadCertificate certificate = identity == null ? null : identity.current();
+        if (certificate == null) {
+            return null;
+        }
+        return contexts.computeIfAbsent(tls, key -> build(SslContextBuilder.forClient()
+                .keyManager(certificate.key(), certificate.chain().toArray(new X509Certificate[0]))
+                .trustManager(new MeshTrustManager(rootsOf(tls.rootsSecret()), tls.subjectAltNames())), tls.alpn()));
+    }
+
+    /** The server context of an inbound chain; null when this sidecar has no certificate to present. */
+    public SslContext server(DownstreamTls tls) {
+        WorkloadCertificate certificate = identity == null ? null : identity.current();
+        if (certificate == null) {
+            return null;
+        }
+        return contexts.computeIfAbsent(tls, key -> build(SslContextBuilder
+                .forServer(certificate.key(), certificate.chain().toArray(new X509Certificate[0]))
+                .clientAuth(tls.requireClientCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
+                .trustManager(new MeshTrustManager(rootsOf(tls.rootsSecret()), Set.of())), tls.alpn()));
+    }
+
+    private List<X509Certificate> rootsOf(String secret) {
+        return roots.getOrDefault(secret, List.of());
+    }
+
+    private SslContext build(SslContextBuilder builder, List<String> alpn) {
+        builder.sslProvider(provider).protocols(PROTOCOLS);
+        if (!alpn.isEmpty()) {
+            builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                    ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                    ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, alpn));
+        }
+        try {
+            return builder.build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
+        }
+    }
+
+    /** The SPIFFE ID of a peer certificate, or null. */
+    public static String spiffeIdOf(X509Certificate certificate) {
+        return MeshTrustManager.spiffeId(certificate);
+    }
+}

@@ -1,0 +1,48 @@
+package io.meshwork.proxy.testing;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The openssl command as an independent TLS peer; tests skip (saying why) where it is missing. */
+public final class OpenSslCommand {
+
+    public record Result(int exitCode, String output) {
+    }
+
+    private OpenSslCommand() {
+    }
+
+    public static void assumeInstalled() {
+        boolean found;
+        try {
+            found = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start().waitFor() == 0;
+        } catch (IOException | InterruptedException e) {
+            found = false;
+        }
+        assumeTrue(found, "openssl is not installed (apt-get install openssl; .ci/run installs it)");
+    }
+
+    /** Runs {@code openssl args} in {@code dir} with {@code stdin} as its input. */
+    public static Result run(Path dir, String stdin, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add("openssl");
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        try (OutputStream in = process.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.US_ASCII));
+        }
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IOException("openssl " + String.join(" ", args) + " did not finish in 30 s");
+        }
+        return new Result(process.exitValue(), output.trim());
+    }
+}
