@@ -13,6 +13,8 @@ import io.meshwork.proxy.testing.FreePort;
 import io.meshwork.proxy.testing.MeshConfigFolder;
 import io.meshwork.proxy.testing.OpenSslCommand;
 import io.meshwork.proxy.testing.RawExchange;
+import io.meshwork.proxy.testing.SteadyLoad;
+import io.meshwork.proxy.testing.SwitchableCertificate;
 import io.meshwork.proxy.testing.TestBackend;
 import io.meshwork.proxy.testing.TestIdentities;
 import io.meshwork.proxy.xds.NodeIdentity;
@@ -78,21 +80,35 @@ class MutualTlsTest {
         controlPlane = LocalMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), configDir);
         controlPlane.trust(ca.trust());
         controlPlane.start();
-        reviews = sidecar("reviews-1", "reviews", ca.issue("default", "reviews", Duration.ofHours(1)));
-        productpage = sidecar("productpage", "productpage", ca.issue("default", "productpage", Duration.ofHours(1)));
+    }
+
+    /** Starts reviews' and productpage's sidecars, each with its certificate from {@code ca}. */
+    private void startSidecars() throws InterruptedException {
+        startSidecars(WorkloadCertificateSource.fixed(ca.issue("default", "reviews", Duration.ofHours(1))),
+                WorkloadCertificateSource.fixed(ca.issue("default", "productpage", Duration.ofHours(1))));
+    }
+
+    private void startSidecars(WorkloadCertificateSource reviewsIdentity, WorkloadCertificateSource productpageIdentity)
+            throws InterruptedException {
+        reviews = sidecar("reviews-1", "reviews", reviewsIdentity);
+        productpage = sidecar("productpage", "productpage", productpageIdentity);
         Eventually.await(Duration.ofSeconds(15), "reviews' inbound listener",
                 () -> reviews.listenerPort("inbound|" + reviewsPort) > 0);
-        client = HttpClient.newBuilder()
-                .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", productpage.listenerPort("outbound"))))
+        client = clientOf(productpage);
+    }
+
+    private static HttpClient clientOf(SidecarProxy sidecar) {
+        return HttpClient.newBuilder()
+                .proxy(ProxySelector.of(new InetSocketAddress("127.0.0.1", sidecar.listenerPort("outbound"))))
                 .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
-    private SidecarProxy sidecar(String workload, String serviceAccount, WorkloadCertificate certificate)
+    private SidecarProxy sidecar(String workload, String serviceAccount, WorkloadCertificateSource identity)
             throws InterruptedException {
         SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options("127.0.0.1:" + controlPlane.xdsPort(),
                 new NodeIdentity(workload, "default", serviceAccount, "test"), "127.0.0.1", 0, 0, 0, 0, 0,
                 Duration.ofSeconds(1), 1, io.meshwork.proxy.admin.AppProbes.none(),
-                WorkloadCertificateSource.fixed(certificate))).start();
+                identity)).start();
         Eventually.await(Duration.ofSeconds(15), workload + "'s first complete config",
                 () -> sidecar.configStore().hasCompleteConfig() && sidecar.listenerPort("outbound") > 0);
         return sidecar;
@@ -100,8 +116,12 @@ class MutualTlsTest {
 
     @AfterEach
     void stop() throws Exception {
-        productpage.drainAndStop();
-        reviews.drainAndStop();
+        if (productpage != null) {
+            productpage.drainAndStop();
+        }
+        if (reviews != null) {
+            reviews.drainAndStop();
+        }
         controlPlane.close();
         app.close();
     }
@@ -137,6 +157,7 @@ class MutualTlsTest {
 
     @Test
     void sidecarsCallEachOtherOverMutualTlsAndTheServerSeesTheClientsIdentity() throws Exception {
+        startSidecars();
         HttpResponse<String> response = callReviews();
 
         assertThat(response.statusCode()).isEqualTo(200);
@@ -148,6 +169,7 @@ class MutualTlsTest {
 
     @Test
     void strictRefusesPlaintextButTheMeshClientStillGetsThrough() throws Exception {
+        startSidecars();
         assertThat(RawExchange.exchange(reviewsPort, HTTP_REQUEST)).startsWith("HTTP/1.1 200");
 
         strict();
@@ -157,6 +179,7 @@ class MutualTlsTest {
     @Test
     void opensslWithAMeshCertificateIsServedByTheWorkloadsSpiffeIdAndWithoutOneIsRefused() throws Exception {
         OpenSslCommand.assumeInstalled();
+        startSidecars();
         strict();
         Path mesh = dir.resolve("mesh");
         TestIdentities.write(ca.issue("default", "ratings", Duration.ofHours(1)), ca.root(), mesh);
@@ -188,6 +211,7 @@ class MutualTlsTest {
     @Test
     void aPermissivePortAnswersPlaintextAndMutualTls() throws Exception {
         OpenSslCommand.assumeInstalled();
+        startSidecars();
         Path mesh = dir.resolve("mesh");
         TestIdentities.write(ca.issue("default", "ratings", Duration.ofHours(1)), ca.root(), mesh);
 
@@ -195,5 +219,89 @@ class MutualTlsTest {
         assertThat(OpenSslCommand.run(mesh, HTTP_REQUEST, "s_client", "-connect", "127.0.0.1:" + reviewsPort, "-quiet",
                 "-verify_return_error", "-CAfile", "root.pem", "-cert", "cert.pem", "-cert_chain", "intermediates.pem", "-key", "key.pem").output())
                 .contains("HTTP/1.1 200");
+    }
+
+    @Test
+    void certificatesRenewedEveryFewSecondsUnderSteadyLoadFailNoRequest() throws Exception {
+        SwitchableCertificate reviewsIdentity = new SwitchableCertificate(ca.issue("default", "reviews", Duration.ofSeconds(3)));
+        SwitchableCertificate productpageIdentity = new SwitchableCertificate(
+                ca.issue("default", "productpage", Duration.ofSeconds(3)));
+        startSidecars(reviewsIdentity, productpageIdentity);
+        strict();
+        try (SteadyLoad load = new SteadyLoad(client, "http://reviews:9080/hello", 4)) {
+            // Renew at half the lifetime, as the CA client does, six times over: each certificate expires
+            // while the load runs, so new connections must use the new ones.
+            for (int renewal = 0; renewal < 6; renewal++) {
+                Thread.sleep(1500);
+                reviewsIdentity.replace(ca.issue("default", "reviews", Duration.ofSeconds(3)));
+                productpageIdentity.replace(ca.issue("default", "productpage", Duration.ofSeconds(3)));
+            }
+            load.awaitMore(50);
+            load.close();
+            assertThat(load.failures()).isEmpty();
+            assertThat(load.ok()).isGreaterThan(100);
+        }
+        // A sidecar with no pooled connection (so a new handshake on both sides) gets through with the
+        // latest certificates; the first ones expired long ago.
+        productpage.drainAndStop();
+        productpage = sidecar("productpage", "productpage", productpageIdentity);
+        client = clientOf(productpage);
+        assertThat(callReviews().statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void anExpiredClientCertificateIsRefusedByThePeer() throws Exception {
+        WorkloadCertificate expiring = ca.issue("default", "productpage", Duration.ofSeconds(1));
+        startSidecars(WorkloadCertificateSource.fixed(ca.issue("default", "reviews", Duration.ofHours(1))),
+                WorkloadCertificateSource.fixed(expiring));
+        strict();
+        Thread.sleep(java.time.Duration.between(java.time.Instant.now(), expiring.notAfter()).toMillis() + 1100);
+
+        HttpResponse<String> response = callReviews();
+
+        assertThat(response.statusCode()).isEqualTo(503);
+    }
+
+    @Test
+    void aNewRootIsTrustedBesideTheOldDuringTheOverlapThenTheOldOneIsRefused() throws Exception {
+        TestIdentities next = new TestIdentities("next root");
+        SwitchableCertificate reviewsIdentity = new SwitchableCertificate(ca.issue("default", "reviews", Duration.ofHours(1)));
+        SwitchableCertificate productpageIdentity = new SwitchableCertificate(
+                ca.issue("default", "productpage", Duration.ofHours(1)));
+        startSidecars(reviewsIdentity, productpageIdentity);
+        strict();
+        try (SteadyLoad load = new SteadyLoad(client, "http://reviews:9080/hello", 4)) {
+            load.awaitMore(20);
+            controlPlane.trust(both(ca, next));
+            Eventually.await(Duration.ofSeconds(10), "both roots at both sidecars", () ->
+                    reviews.configStore().current().trustRoots().get("ROOTCA").size() == 2
+                            && productpage.configStore().current().trustRoots().get("ROOTCA").size() == 2);
+            load.awaitMore(20);
+            // Workloads move to certificates of the new root one at a time, as their renewals come.
+            reviewsIdentity.replace(next.issue("default", "reviews", Duration.ofHours(1)));
+            load.awaitMore(20);
+            productpageIdentity.replace(next.issue("default", "productpage", Duration.ofHours(1)));
+            load.awaitMore(20);
+            controlPlane.trust(next.trust());
+            Eventually.await(Duration.ofSeconds(10), "only the new root at both sidecars", () ->
+                    reviews.configStore().current().trustRoots().get("ROOTCA").equals(java.util.List.of(next.root()))
+                            && productpage.configStore().current().trustRoots().get("ROOTCA")
+                            .equals(java.util.List.of(next.root())));
+            load.awaitMore(20);
+            load.close();
+            assertThat(load.failures()).isEmpty();
+        }
+        OpenSslCommand.assumeInstalled();
+        Path old = dir.resolve("old");
+        TestIdentities.write(ca.issue("default", "ratings", Duration.ofHours(1)), ca.root(), old);
+        assertThat(OpenSslCommand.run(old, HTTP_REQUEST, "s_client", "-connect", "127.0.0.1:" + reviewsPort, "-quiet",
+                "-cert", "cert.pem", "-cert_chain", "intermediates.pem", "-key", "key.pem").output())
+                .doesNotContain("HTTP/1.1");
+    }
+
+    private static io.meshwork.controlplane.model.TrustBundle both(TestIdentities first, TestIdentities second) {
+        java.util.List<String> roots = new java.util.ArrayList<>(first.trust().rootsPem());
+        roots.addAll(second.trust().rootsPem());
+        return new io.meshwork.controlplane.model.TrustBundle(TestIdentities.TRUST_DOMAIN, roots);
     }
 }
