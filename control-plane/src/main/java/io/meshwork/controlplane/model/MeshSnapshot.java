@@ -14,6 +14,7 @@ import java.util.SortedMap;
  * @param endpoints per Service ref, the endpoints of all its ports, from its selector
  * @param sidecars the Sidecar resources: which services the sidecars of some workloads can reach
  * @param peerAuthentications which connections meshed workloads accept (mTLS modes)
+ * @param trafficTargets who may call the workloads of a service account (SMI access control)
  * @param trust the CA's trust domain and roots; {@link TrustBundle#NONE} without a CA (no TLS)
  */
 public record MeshSnapshot(
@@ -25,6 +26,7 @@ public record MeshSnapshot(
         SortedMap<ObjectRef, HttpRouteGroup> routeGroups,
         SortedMap<ObjectRef, SidecarScope> sidecars,
         SortedMap<ObjectRef, PeerAuthentication> peerAuthentications,
+        SortedMap<ObjectRef, TrafficTarget> trafficTargets,
         TrustBundle trust) {
 
     /** A snapshot without security policies or trust: plaintext everywhere. */
@@ -32,7 +34,7 @@ public record MeshSnapshot(
                         SortedMap<ObjectRef, List<ServiceEndpoint>> endpoints, SortedMap<ObjectRef, TrafficSplit> splits,
                         SortedMap<ObjectRef, HttpRouteGroup> routeGroups, SortedMap<ObjectRef, SidecarScope> sidecars) {
         this(version, services, workloads, endpoints, splits, routeGroups, sidecars, new java.util.TreeMap<>(),
-                TrustBundle.NONE);
+                new java.util.TreeMap<>(), TrustBundle.NONE);
     }
 
     /** A snapshot without Sidecar resources: every sidecar reaches the whole mesh. */
@@ -52,13 +54,14 @@ public record MeshSnapshot(
         routeGroups = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(routeGroups));
         sidecars = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(sidecars));
         peerAuthentications = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(peerAuthentications));
+        trafficTargets = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(trafficTargets));
         trust = trust == null ? TrustBundle.NONE : trust;
     }
 
     /** This snapshot with the CA's trust: what sources deliver gets it from the control plane before translation. */
     public MeshSnapshot withTrust(TrustBundle newTrust) {
         return newTrust.equals(trust) ? this : new MeshSnapshot(version, services, workloads, endpoints, splits,
-                routeGroups, sidecars, peerAuthentications, newTrust);
+                routeGroups, sidecars, peerAuthentications, trafficTargets, newTrust);
     }
 
     /**
@@ -121,6 +124,11 @@ public record MeshSnapshot(
                 : sidecars.values().stream().filter(s -> s.selects(w)).findFirst();
         return selected.or(() -> sidecars.values().stream()
                 .filter(s -> s.isNamespaceDefault() && s.ref().namespace().equals(workload.namespace())).findFirst());
+    }
+
+    /** The TrafficTargets that protect {@code workload}: once there is one, only what they allow reaches it. */
+    public List<TrafficTarget> trafficTargetsOf(Workload workload) {
+        return trafficTargets.values().stream().filter(t -> t.selects(workload)).toList();
     }
 
     public Map<ObjectRef, TrafficSplit> splitsByRef() {

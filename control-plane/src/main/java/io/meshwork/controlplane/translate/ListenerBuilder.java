@@ -90,7 +90,7 @@ public final class ListenerBuilder {
         }
         for (InboundPort port : ports) {
             String name = ResourceNames.inboundListener(port.port());
-            Filter filter = inboundFilter(port);
+            List<Filter> filters = inboundFilters(port, workload);
             Listener.Builder own = Listener.newBuilder()
                     .setName(name)
                     .setAddress(EnvoyProtos.socketAddress(workload.address(), port.port()))
@@ -98,7 +98,7 @@ public final class ListenerBuilder {
             if (mtls) {
                 own.addListenerFilters(MutualTls.tlsInspector());
             }
-            for (FilterChain chain : inboundChains(name, filter, port, workload)) {
+            for (FilterChain chain : inboundChains(name, filters, port, workload)) {
                 own.addFilterChains(chain);
                 captured.addFilterChains(chain.toBuilder().setFilterChainMatch(chain.getFilterChainMatch().toBuilder()
                         .setDestinationPort(EnvoyProtos.uint32(port.port()))));
@@ -114,8 +114,8 @@ public final class ListenerBuilder {
      * PeerAuthentication mode: STRICT a TLS chain only (a plaintext connection matches nothing and is
      * closed), PERMISSIVE a TLS and a plaintext chain told apart by the TLS inspector, DISABLE plaintext.
      */
-    private List<FilterChain> inboundChains(String name, Filter filter, InboundPort port, Workload workload) {
-        FilterChain plaintext = FilterChain.newBuilder().setName(name).addFilters(filter).build();
+    private List<FilterChain> inboundChains(String name, List<Filter> filters, InboundPort port, Workload workload) {
+        FilterChain plaintext = FilterChain.newBuilder().setName(name).addAllFilters(filters).build();
         if (!snapshot.trust().enabled()) {
             return List.of(plaintext);
         }
@@ -124,7 +124,7 @@ public final class ListenerBuilder {
                 .setName(name + "|mtls")
                 .setFilterChainMatch(FilterChainMatch.newBuilder().setTransportProtocol(MutualTls.TLS_TRANSPORT_PROTOCOL))
                 .setTransportSocket(MutualTls.downstream(port.protocol().isHttp()))
-                .addFilters(filter)
+                .addAllFilters(filters)
                 .build();
         FilterChain raw = plaintext.toBuilder()
                 .setFilterChainMatch(FilterChainMatch.newBuilder().setTransportProtocol(MutualTls.RAW_TRANSPORT_PROTOCOL))
@@ -136,12 +136,22 @@ public final class ListenerBuilder {
         };
     }
 
-    private static Filter inboundFilter(InboundPort port) {
+    /**
+     * The network filters of an inbound port: the HTTP connection manager (with the RBAC filter of the
+     * workload's TrafficTargets before the router, when it has any) or tcp_proxy (after network RBAC).
+     */
+    private List<Filter> inboundFilters(InboundPort port, Workload workload) {
         String name = ResourceNames.inboundListener(port.port());
+        var rules = Authorization.rules(snapshot, workload, port.port(), port.protocol().isHttp());
         if (port.protocol().isHttp()) {
-            return EnvoyProtos.networkFilter(EnvoyProtos.inlineConnectionManager(name, RouteBuilder.inbound(port)));
+            var manager = EnvoyProtos.inlineConnectionManager(name, RouteBuilder.inbound(port));
+            if (rules.isPresent()) {
+                manager = manager.toBuilder().addHttpFilters(0, Authorization.httpFilter(rules.get())).build();
+            }
+            return List.of(EnvoyProtos.networkFilter(manager));
         }
-        return EnvoyProtos.tcpProxy(name, ResourceNames.inboundCluster(port.appPort()));
+        Filter tcp = EnvoyProtos.tcpProxy(name, ResourceNames.inboundCluster(port.appPort()));
+        return rules.map(r -> List.of(Authorization.networkFilter(name, r), tcp)).orElse(List.of(tcp));
     }
 
     /** Listener {@code NAME} answers a gRPC channel to {@code xds:///NAME}; each routes through RDS of its port. */

@@ -62,6 +62,6 @@ final class SidecarScoping {
             }
         });
         return new MeshSnapshot(snapshot.version() + "/" + scope.ref(), services, snapshot.workloads(), endpoints, splits,
-                snapshot.routeGroups(), snapshot.sidecars(), snapshot.peerAuthentications(), snapshot.trust());
+                snapshot.routeGroups(), snapshot.sidecars(), snapshot.peerAuthentications(), snapshot.trafficTargets(), snapshot.trust());
     }
 }

@@ -280,6 +280,8 @@ public final class SnapshotValidator {
                         .ifPresent(proxy -> checkClusterReference(where + " tcp_proxy cluster", proxy.getCluster()));
             } else if (config.is(HttpConnectionManager.class)) {
                 connectionManager(where, config).ifPresent(manager -> checkConnectionManager(where, manager));
+            } else if (config.is(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.class)) {
+                unpack(where + " rbac", config, io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.class);
             } else {
                 problem(where + ": filter \"" + filter.getName() + "\" has an unknown typed_config " + config.getTypeUrl());
             }
@@ -290,6 +292,12 @@ public final class SnapshotValidator {
         List<HttpFilter> filters = manager.getHttpFiltersList();
         if (filters.isEmpty() || !filters.get(filters.size() - 1).getTypedConfig().is(Router.class)) {
             problem(where + " http_filters: must end with a typed " + ResourceNames.ROUTER_FILTER);
+        }
+        for (int i = 0; i < filters.size() - 1; i++) {
+            if (!filters.get(i).getTypedConfig().is(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)) {
+                problem(where + " http_filters[" + i + "]: \"" + filters.get(i).getName() + "\" is not an HTTP filter "
+                        + "Meshwork's sidecar runs (envoy.filters.http.rbac before the router)");
+            }
         }
         switch (manager.getRouteSpecifierCase()) {
             case RDS -> {

@@ -42,7 +42,7 @@ class MutualTlsTranslationTest {
             byRef.put(policy.ref(), policy);
         }
         return new MeshSnapshot(plain.version(), plain.services(), plain.workloads(), plain.endpoints(), plain.splits(),
-                plain.routeGroups(), plain.sidecars(), byRef, TRUST);
+                plain.routeGroups(), plain.sidecars(), byRef, new TreeMap<>(), TRUST);
     }
 
     private static PeerAuthentication policy(String ref, Map<String, String> selector, PeerAuthentication.Mode mode,

@@ -75,6 +75,18 @@ public final class MeshMetrics {
         counters[1].increment(received);
     }
 
+    /**
+     * One authorization decision: {@code mesh_authorization_decisions_total{source_identity,
+     * destination_identity, decision}} ({@code none} for a plaintext peer or a sidecar without identity).
+     */
+    public void authorization(String source, String destination, boolean allowed) {
+        Counter.builder("mesh.authorization.decisions")
+                .tags("source_identity", source == null ? "none" : source,
+                        "destination_identity", destination == null ? "none" : destination,
+                        "decision", allowed ? "allow" : "deny")
+                .register(registry).increment();
+    }
+
     public long totalRequests() {
         return totalRequests.sum();
     }

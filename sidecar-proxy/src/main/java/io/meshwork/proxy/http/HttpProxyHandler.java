@@ -16,6 +16,9 @@ import io.meshwork.proxy.route.Router;
 import io.meshwork.proxy.route.VirtualHost;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.meshwork.proxy.filter.FilterContext;
+import io.meshwork.proxy.listener.HttpChainBinding;
+import io.meshwork.proxy.filter.LocalReply;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -78,7 +81,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private static final AsciiString HTTP = AsciiString.cached("http");
 
     private final ProxyServices services;
-    private final ListenerConfig.HttpFilter filter;
+    private final HttpChainBinding binding;
+    /** The connection manager of the request in progress, as its binding resolved it. */
+    private ListenerConfig.HttpFilter filter;
     private final boolean http2Downstream;
     private ChannelHandlerContext ctx;
 
@@ -138,9 +143,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private int seriesStatus;
     private MeshMetrics.Series series;
 
-    public HttpProxyHandler(ProxyServices services, ListenerConfig.HttpFilter filter, boolean http2Downstream) {
+    public HttpProxyHandler(ProxyServices services, HttpChainBinding binding, boolean http2Downstream) {
         this.services = services;
-        this.filter = filter;
+        this.binding = binding;
         this.http2Downstream = http2Downstream;
     }
 
@@ -328,6 +333,18 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         requestDone = bodyless;
         if (body != null) {
             requestContent(body);
+        }
+        filter = binding.resolve(services.clusters().view().config());
+        if (binding.removed()) {
+            keepAlive = false; // its filter chain is gone from the config: this is the connection's last request
+        }
+        if (!filter.filters().isEmpty()) {
+            LocalReply local = filter.filters().onRequest(request,
+                    new FilterContext(peerIdentity(), services.tls().ownIdentity(), services.metrics()));
+            if (local != null) {
+                reply(local.status(), local.body());
+                return;
+            }
         }
         route();
     }

@@ -1,5 +1,6 @@
 package io.meshwork.proxy.listener;
 
+import io.meshwork.proxy.filter.rbac.Rbac;
 import io.meshwork.proxy.http.ProxyServices;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -7,7 +8,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -59,28 +59,55 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
             channel.close();
             return;
         }
-        List<ChannelHandler> handlers = new ArrayList<>();
-        if (chain.get().tls() != null) {
-            SslContext tls = services.tls().server(chain.get().tls());
-            if (tls == null) {
-                LOG.warn("listener {}: a TLS connection from {} on port {}, but this sidecar has no workload "
-                        + "certificate to answer with (mesh proxy --token-file); closing", listenerName,
-                        channel.remoteAddress(), port);
+        services.drain().accepted(channel);
+        ListenerConfig.FilterChain picked = chain.get();
+        if (picked.tls() == null) {
+            installFilters(channel, picked, destination, transport, null, after);
+            return;
+        }
+        SslContext tls = services.tls().server(picked.tls());
+        if (tls == null) {
+            LOG.warn("listener {}: a TLS connection from {} on port {}, but this sidecar has no workload "
+                    + "certificate to answer with (mesh proxy --token-file); closing", listenerName,
+                    channel.remoteAddress(), port);
+            channel.close();
+            return;
+        }
+        addAfter(channel.pipeline(), after, List.of(tls.newHandler(channel.alloc()), new MtlsHandshake(listenerName,
+                (ctx, peer) -> installFilters(channel, picked, destination, transport, peer, ctx.name()))));
+    }
+
+    /**
+     * The chain's filters: network RBAC (decided here, on the peer identity), then tcp_proxy or HTTP
+     * protocol detection, after {@code after} (or last).
+     */
+    private void installFilters(Channel channel, ListenerConfig.FilterChain chain, InetSocketAddress destination,
+                                String transport, String peer, String after) {
+        if (chain.networkRbac() != null) {
+            Rbac.Decision decision = chain.networkRbac().decide(peer, null);
+            services.metrics().authorization(peer, services.tls().ownIdentity(), decision.allowed());
+            if (!decision.allowed()) {
+                LOG.debug("listener {}: connection from {} refused: {}", listenerName, channel.remoteAddress(),
+                        decision.policy() == null ? "no policy allows " + (peer == null ? "a plaintext client" : peer)
+                                : "denied by " + decision.policy());
                 channel.close();
                 return;
             }
-            handlers.add(tls.newHandler(channel.alloc()));
-            handlers.add(new MtlsHandshake(listenerName));
         }
-        services.drain().accepted(channel);
-        if (chain.get().filter() instanceof ListenerConfig.TcpProxy tcp) {
-            handlers.add(new TcpProxyHandler(services, tcp.cluster()));
+        ChannelHandler filter;
+        if (chain.filter() instanceof ListenerConfig.TcpProxy tcp) {
+            filter = new TcpProxyHandler(services, tcp.cluster());
         } else {
             // Only captured traffic (headed elsewhere than this listener) may be passed through as TCP.
             InetSocketAddress captured = destination.equals(channel.localAddress()) ? null : destination;
-            handlers.add(new ProtocolDetector(services, (ListenerConfig.HttpFilter) chain.get().filter(), captured));
+            HttpChainBinding binding = new HttpChainBinding(listenerName, destination.getPort(), transport,
+                    (ListenerConfig.HttpFilter) chain.filter(), services.clusters().view().config());
+            filter = new ProtocolDetector(services, binding, captured);
         }
-        ChannelPipeline pipeline = channel.pipeline();
+        addAfter(channel.pipeline(), after, List.of(filter));
+    }
+
+    private static void addAfter(ChannelPipeline pipeline, String after, List<ChannelHandler> handlers) {
         String previous = after;
         for (ChannelHandler handler : handlers) {
             if (previous == null) {

@@ -1,6 +1,8 @@
 package io.meshwork.proxy.listener;
 
 import io.meshwork.proxy.route.RouteTable;
+import io.meshwork.proxy.filter.HttpFilterChain;
+import io.meshwork.proxy.filter.rbac.Rbac;
 import io.meshwork.proxy.tls.DownstreamTls;
 import java.util.List;
 import java.util.Optional;
@@ -54,13 +56,15 @@ public record ListenerConfig(String name, String host, int port, List<FilterChai
 
     /**
      * A filter chain; {@code destinationPort} and {@code transportProtocol} null mean "any";
-     * {@code tls} non-null terminates mutual TLS before the filter.
+     * {@code tls} non-null terminates mutual TLS before the filter; {@code networkRbac} non-null decides on the
+     * connection by its peer identity (Envoy's network RBAC filter).
      */
-    public record FilterChain(Integer destinationPort, String transportProtocol, DownstreamTls tls, NetworkFilter filter) {
+    public record FilterChain(Integer destinationPort, String transportProtocol, DownstreamTls tls, Rbac networkRbac,
+                              NetworkFilter filter) {
 
         /** A plaintext chain for any transport. */
         public FilterChain(Integer destinationPort, NetworkFilter filter) {
-            this(destinationPort, null, null, filter);
+            this(destinationPort, null, null, null, filter);
         }
     }
 
@@ -68,8 +72,11 @@ public record ListenerConfig(String name, String host, int port, List<FilterChai
     public sealed interface NetworkFilter permits HttpFilter, TcpProxy {
     }
 
-    /** HTTP connection manager: routes from RDS ({@code rdsName}) or inline ({@code inlineRoutes}). */
-    public record HttpFilter(String rdsName, RouteTable inlineRoutes) implements NetworkFilter {
+    /**
+     * HTTP connection manager: routes from RDS ({@code rdsName}) or inline ({@code inlineRoutes}), and the
+     * HTTP filters before its router.
+     */
+    public record HttpFilter(String rdsName, RouteTable inlineRoutes, HttpFilterChain filters) implements NetworkFilter {
     }
 
     /** Plain TCP proxy to one cluster. */

@@ -14,23 +14,29 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows an inbound mutual TLS handshake: on success records the client's SPIFFE ID on the
  * connection ({@link TlsContexts#PEER_IDENTITY}, for authorization and the forwarded client
- * identity) and asks for the first application bytes; on failure logs why and closes.
+ * identity), installs the rest of the filter chain and asks for the first application bytes; on
+ * failure logs why and closes.
  */
 final class MtlsHandshake extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(MtlsHandshake.class);
 
     private final String listener;
+    private final java.util.function.BiConsumer<ChannelHandlerContext, String> verified;
 
-    MtlsHandshake(String listener) {
+    /** {@code verified} installs what follows the handshake (after this handler), given the peer's SPIFFE ID. */
+    MtlsHandshake(String listener, java.util.function.BiConsumer<ChannelHandlerContext, String> verified) {
         this.listener = listener;
+        this.verified = verified;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent done) {
             if (done.isSuccess()) {
-                ctx.channel().attr(TlsContexts.PEER_IDENTITY).set(peerIdentity(ctx));
+                String peer = peerIdentity(ctx);
+                ctx.channel().attr(TlsContexts.PEER_IDENTITY).set(peer);
+                verified.accept(ctx, peer);
                 ctx.read();
             } else {
                 LOG.debug("listener {}: mTLS handshake from {} refused: {}", listener, ctx.channel().remoteAddress(),

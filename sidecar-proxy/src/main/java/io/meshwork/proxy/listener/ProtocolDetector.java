@@ -57,14 +57,14 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
     public static final String UPGRADE_HANDLER = "h1-upgrade";
 
     private final ProxyServices services;
-    private final ListenerConfig.HttpFilter filter;
+    private final HttpChainBinding filter;
     private final InetSocketAddress originalDestination;
 
     /**
      * {@code originalDestination} is where captured traffic was headed, or null when the client
      * addressed the sidecar itself (then non-HTTP bytes get the HTTP codec's 400).
      */
-    public ProtocolDetector(ProxyServices services, ListenerConfig.HttpFilter filter,
+    public ProtocolDetector(ProxyServices services, HttpChainBinding filter,
                             InetSocketAddress originalDestination) {
         this.services = services;
         this.filter = filter;

@@ -57,21 +57,25 @@ public final class Router {
         }
         List<RouteMatch.HeaderMatch> headerMatches = match.headers();
         for (int i = 0; i < headerMatches.size(); i++) {
-            RouteMatch.HeaderMatch header = headerMatches.get(i);
-            String value = header.name().equals(":method") ? method
-                    : header.name().equals(":authority") ? headers.get("host")
-                    : headers.get(header.name());
-            boolean ok = switch (header.kind()) {
-                case PRESENT -> value != null;
-                case EXACT -> header.value().equals(value);
-                case PREFIX -> value != null && value.startsWith(header.value());
-                case REGEX -> value != null && header.regex().matcher(value).matches();
-            };
-            if (ok == header.invert()) {
+            if (!headerMatches(headerMatches.get(i), method, headers)) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Whether a header rule holds; {@code :method} and {@code :authority} are read as Envoy reads them. */
+    public static boolean headerMatches(RouteMatch.HeaderMatch header, String method, HttpHeaders headers) {
+        String value = header.name().equals(":method") ? method
+                : header.name().equals(":authority") ? headers.get("host")
+                : headers.get(header.name());
+        boolean ok = switch (header.kind()) {
+            case PRESENT -> value != null;
+            case EXACT -> header.value().equals(value);
+            case PREFIX -> value != null && value.startsWith(header.value());
+            case REGEX -> value != null && header.regex().matcher(value).matches();
+        };
+        return ok != header.invert();
     }
 
     /** A cluster of the route, chosen in proportion to the weights. */

@@ -33,7 +33,8 @@ public final class TlsContexts {
     private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
     private final WorkloadCertificateSource identity;
-    private final SslProvider provider = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    /** Loaded on first use: a sidecar without identity never loads BoringSSL's native library (a few MB). */
+    private volatile SslProvider provider;
     private final Map<Object, SslContext> contexts = new ConcurrentHashMap<>();
     private volatile Map<String, List<X509Certificate>> roots = Map.of();
     private volatile boolean warnedWithoutIdentity;
@@ -46,9 +47,21 @@ public final class TlsContexts {
         }
     }
 
-    /** Which TLS engine the contexts use, for the start-up line. */
+    /** Which TLS engine the contexts use, for the start-up line; none is loaded without an identity. */
     public String engine() {
-        return provider == SslProvider.OPENSSL ? "BoringSSL " + OpenSsl.versionString() : "JDK";
+        if (!hasIdentity()) {
+            return "not loaded";
+        }
+        return provider() == SslProvider.OPENSSL ? "BoringSSL (" + OpenSsl.versionString() + ")" : "JDK";
+    }
+
+    private SslProvider provider() {
+        SslProvider chosen = provider;
+        if (chosen == null) {
+            chosen = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+            provider = chosen;
+        }
+        return chosen;
     }
 
     /** Whether this sidecar has a certificate to do mutual TLS with. */
@@ -104,7 +117,7 @@ public final class TlsContexts {
     }
 
     private SslContext build(SslContextBuilder builder, List<String> alpn) {
-        builder.sslProvider(provider).protocols(PROTOCOLS);
+        builder.sslProvider(provider()).protocols(PROTOCOLS);
         if (!alpn.isEmpty()) {
             builder.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                     ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,

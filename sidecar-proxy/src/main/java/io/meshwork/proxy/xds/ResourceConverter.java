@@ -36,6 +36,8 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.meshwork.certs.Pem;
+import io.meshwork.proxy.filter.HttpFilterChain;
+import io.meshwork.proxy.filter.rbac.Rbac;
 import io.meshwork.proxy.tls.DownstreamTls;
 import io.meshwork.proxy.tls.UpstreamTls;
 import java.nio.charset.StandardCharsets;
@@ -91,7 +93,8 @@ public final class ResourceConverter {
         if (listener.hasDefaultFilterChain()) {
             ListenerConfig.FilterChain chain = filterChain(listener.getDefaultFilterChain(),
                     where + ": field default_filter_chain");
-            chains.add(new ListenerConfig.FilterChain(null, chain.transportProtocol(), chain.tls(), chain.filter()));
+            chains.add(new ListenerConfig.FilterChain(null, chain.transportProtocol(), chain.tls(), chain.networkRbac(),
+                    chain.filter()));
         }
         if (chains.isEmpty()) {
             throw new InvalidResourceException(where + ": field filter_chains is empty");
@@ -117,6 +120,19 @@ public final class ResourceConverter {
             throw new InvalidResourceException(where + ".filters is empty");
         }
         int last = chain.getFiltersCount() - 1;
+        Rbac networkRbac = null;
+        for (int i = 0; i < last; i++) {
+            Filter before = chain.getFilters(i);
+            String beforeField = where + ".filters[" + i + "]";
+            if (!before.getTypedConfig().is(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.class)) {
+                throw new InvalidResourceException(beforeField + ".typed_config has unsupported type "
+                        + before.getTypedConfig().getTypeUrl() + " (only envoy.filters.network.rbac may come before "
+                        + "the terminal filter)");
+            }
+            networkRbac = RbacConverter.rbac(unpack(before.getTypedConfig(),
+                    io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.class, beforeField).getRules(),
+                    beforeField + ".typed_config(RBAC).rules");
+        }
         Filter filter = chain.getFilters(last);
         String field = where + ".filters[" + last + "]";
         if (!filter.hasTypedConfig()) {
@@ -124,7 +140,7 @@ public final class ResourceConverter {
         }
         Any config = filter.getTypedConfig();
         if (config.is(HttpConnectionManager.class)) {
-            return new ListenerConfig.FilterChain(destinationPort, transportProtocol, tls,
+            return new ListenerConfig.FilterChain(destinationPort, transportProtocol, tls, networkRbac,
                     httpFilter(unpack(config, HttpConnectionManager.class, field), field));
         }
         if (config.is(TcpProxy.class)) {
@@ -132,7 +148,7 @@ public final class ResourceConverter {
             if (tcp.getCluster().isEmpty()) {
                 throw new InvalidResourceException(field + ".typed_config(TcpProxy).cluster is empty");
             }
-            return new ListenerConfig.FilterChain(destinationPort, transportProtocol, tls,
+            return new ListenerConfig.FilterChain(destinationPort, transportProtocol, tls, networkRbac,
                     new ListenerConfig.TcpProxy(tcp.getCluster()));
         }
         throw new InvalidResourceException(field + ".typed_config has unsupported type " + config.getTypeUrl());
@@ -145,6 +161,11 @@ public final class ResourceConverter {
         if (!filters.isEmpty() && !isRouter(filters.get(filters.size() - 1))) {
             throw new InvalidResourceException(where + ".http_filters does not end with envoy.filters.http.router");
         }
+        List<io.meshwork.proxy.filter.HttpFilter> chain = new ArrayList<>();
+        for (int i = 0; i < filters.size() - 1; i++) {
+            chain.add(RbacConverter.httpFilter(filters.get(i), where + ".http_filters[" + i + "]"));
+        }
+        HttpFilterChain filterChain = new HttpFilterChain(chain);
         if (hcm.hasRds()) {
             String name = hcm.getRds().getRouteConfigName();
             if (name.isEmpty()) {
@@ -153,10 +174,11 @@ public final class ResourceConverter {
             if (!hcm.getRds().getConfigSource().hasAds()) {
                 throw new InvalidResourceException(where + ".rds.config_source is not ads");
             }
-            return new ListenerConfig.HttpFilter(name, null);
+            return new ListenerConfig.HttpFilter(name, null, filterChain);
         }
         if (hcm.hasRouteConfig()) {
-            return new ListenerConfig.HttpFilter(null, routeTable(hcm.getRouteConfig(), where + ".route_config"));
+            return new ListenerConfig.HttpFilter(null, routeTable(hcm.getRouteConfig(), where + ".route_config"),
+                    filterChain);
         }
         throw new InvalidResourceException(where + ": neither rds nor route_config is set");
     }
@@ -257,7 +279,7 @@ public final class ResourceConverter {
     }
 
     @SuppressWarnings("deprecation")
-    private static RouteMatch.HeaderMatch header(HeaderMatcher header, String where) throws InvalidResourceException {
+    static RouteMatch.HeaderMatch header(HeaderMatcher header, String where) throws InvalidResourceException {
         if (header.getName().isEmpty()) {
             throw new InvalidResourceException(where + ".name is empty");
         }
@@ -293,7 +315,7 @@ public final class ResourceConverter {
     }
 
     /** Compiled by RE2/J: matching takes time linear in the input, whatever the pattern (no backtracking). */
-    private static Pattern regex(String regex, String where) throws InvalidResourceException {
+    static Pattern regex(String regex, String where) throws InvalidResourceException {
         try {
             return Pattern.compile(regex);
         } catch (PatternSyntaxException e) {
@@ -505,7 +527,7 @@ public final class ResourceConverter {
         return value.getStringValue();
     }
 
-    private static <T extends com.google.protobuf.Message> T unpack(Any any, Class<T> type, String where)
+    static <T extends com.google.protobuf.Message> T unpack(Any any, Class<T> type, String where)
             throws InvalidResourceException {
         try {
             return any.unpack(type);
@@ -515,7 +537,7 @@ public final class ResourceConverter {
         }
     }
 
-    private static String quoted(String name) {
+    static String quoted(String name) {
         return "\"" + name + "\"";
     }
 }

@@ -29,6 +29,35 @@ public final class OpenSslCommand {
         assumeTrue(found, "openssl is not installed (apt-get install openssl; .ci/run installs it)");
     }
 
+    /**
+     * Runs {@code openssl args} for at most {@code limit}, then stops it: for {@code s_client} to a
+     * server that keeps the connection open, what it printed by then.
+     */
+    public static Result runFor(java.time.Duration limit, Path dir, String stdin, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add("openssl");
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        java.io.ByteArrayOutputStream output = new java.io.ByteArrayOutputStream();
+        Thread reader = new Thread(() -> {
+            try {
+                process.getInputStream().transferTo(output);
+            } catch (IOException e) {
+                // the process was stopped
+            }
+        });
+        reader.start();
+        try (OutputStream in = process.getOutputStream()) {
+            in.write(stdin.getBytes(StandardCharsets.US_ASCII));
+        }
+        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+        }
+        reader.join(5000);
+        return new Result(process.isAlive() ? -1 : process.exitValue(), output.toString(StandardCharsets.UTF_8).trim());
+    }
+
     /** Runs {@code openssl args} in {@code dir} with {@code stdin} as its input. */
     public static Result run(Path dir, String stdin, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();

@@ -60,7 +60,10 @@ public final class KubernetesSource implements MeshSnapshotSource {
             "httproutegroups");
     public static final CustomKind PEER_AUTHENTICATION = new CustomKind("meshwork.io", "v1alpha1", "PeerAuthentication",
             "peerauthentications");
-    static final List<CustomKind> CUSTOM_KINDS = List.of(TRAFFIC_SPLIT, HTTP_ROUTE_GROUP, PEER_AUTHENTICATION);
+    public static final CustomKind TRAFFIC_TARGET = new CustomKind("access.smi-spec.io", "v1alpha3", "TrafficTarget",
+            "traffictargets");
+    static final List<CustomKind> CUSTOM_KINDS = List.of(TRAFFIC_SPLIT, HTTP_ROUTE_GROUP, PEER_AUTHENTICATION,
+            TRAFFIC_TARGET);
 
     private final KubernetesClient client;
     private final long quietNanos;
@@ -146,7 +149,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
         thread = new Thread(this::debounce, "meshwork-kubernetes-source");
         thread.setDaemon(true);
         thread.start();
-        LOG.info("watching Kubernetes at {} (Services, Pods, EndpointSlices, Nodes, TrafficSplits, HTTPRouteGroups, PeerAuthentications)",
+        LOG.info("watching Kubernetes at {} (Services, Pods, EndpointSlices, Nodes, TrafficSplits, HTTPRouteGroups, PeerAuthentications, TrafficTargets)",
                 client.getMasterUrl());
     }
 

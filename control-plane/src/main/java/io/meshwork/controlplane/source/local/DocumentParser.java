@@ -25,6 +25,7 @@ final class DocumentParser {
             ConfigKind.WORKLOAD, new WorkloadParser(),
             ConfigKind.SIDECAR, new SidecarParser(),
             ConfigKind.PEER_AUTHENTICATION, new PeerAuthenticationParser(),
+            ConfigKind.TRAFFIC_TARGET, new TrafficTargetParser(),
             ConfigKind.TRAFFIC_SPLIT, new TrafficSplitParser(),
             ConfigKind.HTTP_ROUTE_GROUP, new HttpRouteGroupParser());
 

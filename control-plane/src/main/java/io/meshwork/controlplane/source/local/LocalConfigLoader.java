@@ -6,6 +6,7 @@ import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ObjectRef;
 import io.meshwork.controlplane.model.PeerAuthentication;
 import io.meshwork.controlplane.model.SidecarScope;
+import io.meshwork.controlplane.model.TrafficTarget;
 import io.meshwork.controlplane.model.TrustBundle;
 import io.meshwork.controlplane.model.TrafficSplit;
 import io.meshwork.controlplane.model.Workload;
@@ -213,12 +214,15 @@ public final class LocalConfigLoader {
         Map<ObjectRef, SidecarScope> sidecars = ConfigObject.valuesOf(objects, ConfigKind.SIDECAR, SidecarScope.class);
         Map<ObjectRef, PeerAuthentication> peerAuthentications =
                 ConfigObject.valuesOf(objects, ConfigKind.PEER_AUTHENTICATION, PeerAuthentication.class);
+        Map<ObjectRef, TrafficTarget> trafficTargets =
+                ConfigObject.valuesOf(objects, ConfigKind.TRAFFIC_TARGET, TrafficTarget.class);
         EndpointSource.Resolved resolved = endpointSource.resolve(services.values(),
                 ConfigObject.valuesOf(objects, ConfigKind.WORKLOAD, Workload.class));
         String version = SnapshotVersion.of(services.values(), resolved.workloads().values(), splits.values(),
-                groups.values(), sidecars.values(), peerAuthentications.values(), resolved.versionText());
+                groups.values(), sidecars.values(), peerAuthentications.values(), trafficTargets.values(),
+                resolved.versionText());
         return new MeshSnapshot(version, new TreeMap<>(services), new TreeMap<>(resolved.workloads()),
                 new TreeMap<>(resolved.endpoints()), new TreeMap<>(splits), new TreeMap<>(groups), new TreeMap<>(sidecars),
-                new TreeMap<>(peerAuthentications), TrustBundle.NONE);
+                new TreeMap<>(peerAuthentications), new TreeMap<>(trafficTargets), TrustBundle.NONE);
     }
 }

@@ -3,6 +3,7 @@ package io.meshwork.controlplane.source.local;
 import io.meshwork.controlplane.model.HttpRouteGroup;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.PeerAuthentication;
+import io.meshwork.controlplane.model.TrafficTarget;
 import io.meshwork.controlplane.model.ServicePort;
 import io.meshwork.controlplane.model.SidecarScope;
 import io.meshwork.controlplane.model.TrafficSplit;
@@ -31,7 +32,7 @@ final class SnapshotVersion {
     static String of(Collection<MeshService> services, Collection<Workload> workloads,
                      Collection<TrafficSplit> splits, Collection<HttpRouteGroup> routeGroups,
                      Collection<SidecarScope> sidecars, Collection<PeerAuthentication> peerAuthentications,
-                     String endpointsText) {
+                     Collection<TrafficTarget> trafficTargets, String endpointsText) {
         SnapshotVersion v = new SnapshotVersion();
         if (!endpointsText.isEmpty()) {
             v.field("endpoints", endpointsText);
@@ -62,6 +63,10 @@ final class SnapshotVersion {
         for (PeerAuthentication p : peerAuthentications) {
             v.field("peerauthentication", p.ref()).map(p.selector()).field("", p.mode())
                     .field("", new TreeMap<>(p.portModes()));
+        }
+        for (TrafficTarget t : trafficTargets) {
+            v.field("traffictarget", t.ref()).field("", t.destination()).field("", t.port()).field("", t.sources());
+            t.rules().forEach(r -> v.field("rule", r.kind()).field("", r.name()).field("", r.matchNames()));
         }
         return v.digest();
     }
