@@ -140,9 +140,11 @@ public final class LocalConfigLoader {
         parsed = nowParsed;
         Map<ConfigObject.Key, ConfigObject> accepted = SplitAcceptance.accept(candidates.objects, lastGood, problems);
         lastGood = accepted;
+        MeshSnapshot snapshot = snapshot(accepted.values());
+        problems.addAll(AccessWarnings.of(accepted.values(), snapshot));
         problems.sort(Comparator.comparing(ConfigProblem::file).thenComparingInt(ConfigProblem::documentIndex)
                 .thenComparingInt(ConfigProblem::line));
-        return new LoadResult(snapshot(accepted.values()), problems);
+        return new LoadResult(snapshot, problems);
     }
 
     private void readFile(String file, FileText content, List<ConfigObject> lastFromFile, CandidateObjects candidates,

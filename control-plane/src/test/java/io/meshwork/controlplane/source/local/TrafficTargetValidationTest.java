@@ -42,7 +42,7 @@ class TrafficTargetValidationTest {
                     matches: [read]
                 """);
 
-        assertThat(result.problems()).isEmpty();
+        assertThat(result.errors()).isEmpty(); // warnings: no workload, no route group here
         assertThat(result.snapshot().trafficTargets()).containsExactly(Map.entry(ObjectRef.of("shop", "reviews"),
                 new TrafficTarget(ObjectRef.of("shop", "reviews"), "reviews", 9080,
                         List.of(ObjectRef.of("shop", "productpage"), ObjectRef.of("edge", "gateway")),
@@ -93,5 +93,27 @@ class TrafficTargetValidationTest {
                   rules: [{kind: HTTPRoute, name: api}]
                 """).errors()).singleElement().asString()
                 .contains("spec.rules[0].kind: \"HTTPRoute\" is not a route kind (HTTPRouteGroup, TCPRoute, UDPRoute)");
+    }
+
+    @Test
+    void aTargetThatSelectsNoWorkloadOrNamesAMissingRouteGroupDrawsAWarning() {
+        LoadResult result = load("""
+                apiVersion: access.smi-spec.io/v1alpha3
+                kind: TrafficTarget
+                metadata:
+                  name: reviews
+                spec:
+                  destination: {kind: ServiceAccount, name: reviews}
+                  sources: [{kind: ServiceAccount, name: productpage}]
+                  rules: [{kind: HTTPRouteGroup, name: reviews-api}]
+                """);
+
+        assertThat(result.errors()).isEmpty();
+        assertThat(result.problems()).extracting(Object::toString).anySatisfy(p -> assertThat(p)
+                .contains("spec.destination.name: selects no workload: none in namespace default runs as service "
+                        + "account \"reviews\""))
+                .anySatisfy(p -> assertThat(p).contains("spec.rules[0].name: \"reviews-api\" is not an HTTPRouteGroup "
+                        + "in namespace default: this rule allows nothing"));
+        assertThat(result.snapshot().trafficTargets()).hasSize(1);
     }
 }
