@@ -23,6 +23,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
@@ -101,6 +103,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private boolean resuming;
     /** The connection closes once the response written last is out: nothing more is served on it. */
     private boolean closing;
+    /**
+     * The client half-closed (sent FIN after its requests, as {@code nc -N} does): the requests it sent
+     * are answered, the last answer says {@code Connection: close}, and then the connection closes. It
+     * is not read again: a read after the input's end fails in Netty's epoll transport, and its
+     * exception used to close the connection before the answer (the empty reply nc -N got).
+     */
+    private boolean inputShutdown;
     private boolean requestDone;
     /**
      * An HTTP/1.1 request without body (no length, no chunks): done with its headers, so a local reply
@@ -176,7 +185,15 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         if (evt instanceof HttpServerUpgradeHandler.UpgradeEvent) {
             // h2c upgrade done: the connection now carries HTTP/2 frames, served per stream by child handlers.
             ctx.channel().config().setAutoRead(true);
+            ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
             ctx.pipeline().remove(this);
+        } else if (evt instanceof ChannelInputShutdownEvent && !http2Downstream) {
+            inputShutdown = true;
+            if (idle() && !closing) {
+                closing = true;
+                ctx.close();
+            }
+            return;
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -240,6 +257,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             resuming = false;
         }
         if (pipelined.isEmpty() && !inExchange) {
+            if (inputShutdown) {
+                // Half-closed and all answered: close once the last answer is out.
+                closing = true;
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
             ctx.read();
         }
     }
@@ -596,13 +619,16 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     /** Asks for more of the request body while the upstream can take it; else once it drains. */
     private void readMoreRequest() {
         if (requestDone) {
-            if (!http2Downstream && pipelined.isEmpty()) {
+            if (!http2Downstream && pipelined.isEmpty() && !inputShutdown) {
                 // Keep the connection's read armed while the response comes: the next request or the
                 // client's close is seen, and Netty does not clear and set EPOLLIN (two epoll_ctl
                 // calls) around every exchange. A request read meanwhile waits in `pipelined`.
                 ctx.read();
             }
             return;
+        }
+        if (inputShutdown) {
+            return; // the client's FIN came: the codec has ended the body (complete or cut short)
         }
         if (upstream.isWritable()) {
             ctx.read();
@@ -613,7 +639,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void onUpstreamWritable() {
-        if (awaitingUpstreamWritable && inExchange && !requestDone) {
+        if (awaitingUpstreamWritable && inExchange && !requestDone && !inputShutdown) {
             awaitingUpstreamWritable = false;
             ctx.read();
         }
@@ -754,13 +780,18 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
      * the default; none otherwise, as Envoy and HAProxy answer HTTP/1.1 clients.
      */
     private void markConnection(HttpHeaders headers) {
-        if (!keepAlive || !requestDone) {
+        if (!keepAlive || !requestDone || lastOfHalfClosed()) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (http10Client) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         } else {
             headers.remove(HttpHeaderNames.CONNECTION);
         }
+    }
+
+    /** This exchange is the last a half-closed client sent: nothing more can come after it. */
+    private boolean lastOfHalfClosed() {
+        return inputShutdown && pipelined.isEmpty();
     }
 
     private void finish(Object last) {
@@ -790,7 +821,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         recordMetrics(System.nanoTime() - startNanos);
         services.drain().end();
         // An HTTP/2 stream closes only when cut short; an HTTP/1.1 connection also when not kept alive.
-        boolean close = abort || !requestDone || (!http2Downstream && !keepAlive);
+        boolean close = abort || !requestDone || (!http2Downstream && (!keepAlive || lastOfHalfClosed()));
         inExchange = false;
         generation++;
         HttpContent content;

@@ -9,6 +9,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -108,6 +109,10 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
                 return; // the first request's header block is not all here yet
             }
             installHttp1(pipeline, ctx.name(), upgrade);
+            // A client that half-closes after its request (FIN after the head, as nc -N) is answered
+            // before the connection closes, as HAProxy and nginx do (HttpProxyHandler sees the input end).
+            // Only HTTP/1.1: tcp_proxy and HTTP/2 still close on the client's FIN.
+            ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         }
         pipeline.remove(this);
     }

@@ -72,6 +72,33 @@ class RequestStrictnessTest {
                 + "Connection: close\r\n\r\n3\r\nabc\r\n0\r\n\r\n")).startsWith("HTTP/1.1 200").endsWith("3");
     }
 
+    @Test
+    void aClientThatHalfClosesAfterItsRequestIsAnsweredThenClosed() throws Exception {
+        String response = RawExchange.halfClosedExchange(harness.outboundPort(),
+                "GET /half HTTP/1.1\r\nHost: echo:8080\r\n\r\n");
+
+        assertThat(response).startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close").contains("echo-v1");
+    }
+
+    @Test
+    void everyRequestPipelinedBeforeAHalfCloseIsAnswered() throws Exception {
+        String response = RawExchange.halfClosedExchange(harness.outboundPort(),
+                "GET /one HTTP/1.1\r\nHost: echo:8080\r\n\r\nGET /two HTTP/1.1\r\nHost: echo:8080\r\n\r\n");
+
+        assertThat(response.split("HTTP/1.1 200", -1)).as(response).hasSize(3);
+        assertThat(response.indexOf("/one")).isLessThan(response.indexOf("/two"));
+    }
+
+    @Test
+    void aHalfCloseInTheMiddleOfAHeadEndsTheConnectionAtOnce() throws Exception {
+        long start = System.nanoTime();
+        String response = RawExchange.halfClosedExchange(harness.outboundPort(), "GET /cut HTTP/1.1\r\nHost: ech");
+        long millis = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(response).doesNotContain("echo-v1");
+        assertThat(millis).as("closed after %d ms", millis).isLessThan(3_000);
+    }
+
     private String exchange(String raw) throws IOException {
         return RawExchange.exchange(harness.outboundPort(), raw);
     }

@@ -19,10 +19,22 @@ public final class RawExchange {
      * before it is returned). Fails when the peer has neither closed nor finished in 5 s.
      */
     public static String exchange(int port, String raw) throws IOException {
+        return exchange(port, raw, false);
+    }
+
+    /** As {@link #exchange(int, String)}, then half-closes (FIN after the request, as {@code nc -N} does). */
+    public static String halfClosedExchange(int port, String raw) throws IOException {
+        return exchange(port, raw, true);
+    }
+
+    private static String exchange(int port, String raw, boolean halfClose) throws IOException {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(5000);
             socket.getOutputStream().write(raw.getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
+            if (halfClose) {
+                socket.shutdownOutput();
+            }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             InputStream in = socket.getInputStream();
             byte[] buffer = new byte[8192];
