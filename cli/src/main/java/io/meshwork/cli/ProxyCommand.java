@@ -37,6 +37,11 @@ public final class ProxyCommand implements Callable<Integer> {
     @Option(names = "--bind-address", defaultValue = "127.0.0.1", description = "Default: ${DEFAULT-VALUE}.")
     String bindAddress;
 
+    @Option(names = "--admin-bind-address", defaultValue = SidecarProxy.LOOPBACK,
+            description = "Where the admin port (config dump, POST /drain, POST /quitquitquit) listens; health and "
+                    + "metrics listen on --bind-address. Default: ${DEFAULT-VALUE}.")
+    String adminBindAddress;
+
     @Option(names = "--outbound-port", defaultValue = "15001", description = "Default: ${DEFAULT-VALUE}.")
     int outboundPort;
 
@@ -95,9 +100,10 @@ public final class ProxyCommand implements Callable<Integer> {
         String id = instance != null ? instance
                 : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
         SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options(xds,
-                new NodeIdentity(workload, namespace, serviceAccount, id, advertised(adminPort), advertised(metricsPort)), bindAddress, outboundPort, inboundPort,
+                new NodeIdentity(workload, namespace, serviceAccount, id, advertised(adminBindAddress, adminPort),
+                        advertised(bindAddress, metricsPort)), bindAddress, outboundPort, inboundPort,
                 adminPort, healthPort, metricsPort, duration(drainTimeout), Math.max(1, concurrency),
-                AppProbes.parse(appProbers), certificates));
+                AppProbes.parse(appProbers), certificates, adminBindAddress));
         // SIGTERM: stop accepting, let requests in flight finish up to the drain timeout, then exit.
         Runtime.getRuntime().addShutdownHook(new Thread(sidecar::drainAndStop, "sigterm-drain"));
         sidecar.start();
@@ -125,7 +131,7 @@ public final class ProxyCommand implements Callable<Integer> {
     }
 
     /** Where others reach one of this sidecar's ports: the bind address, or the pod's IP when bound to all. */
-    private String advertised(int port) {
+    private static String advertised(String bindAddress, int port) {
         String host = bindAddress;
         if (host.equals("0.0.0.0") || host.equals("::")) {
             String podIp = System.getenv("INSTANCE_IP");

@@ -157,7 +157,10 @@ public final class InjectionTemplate {
                 "--workload", "$(POD_NAME)",
                 "--namespace", "$(POD_NAMESPACE)",
                 "--service-account", "$(SERVICE_ACCOUNT)",
+                // Listeners, health (kubelet) and metrics (Prometheus) on the pod's interfaces; admin
+                // (config dump, drain, quit) on loopback only, as Istio binds Envoy's.
                 "--bind-address", "0.0.0.0",
+                "--admin-bind-address", "127.0.0.1",
                 "--outbound-port", String.valueOf(MeshNames.OUTBOUND_PORT),
                 "--inbound-port", String.valueOf(MeshNames.INBOUND_PORT),
                 "--admin-port", String.valueOf(MeshNames.ADMIN_PORT),

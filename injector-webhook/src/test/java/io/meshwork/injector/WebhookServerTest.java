@@ -69,7 +69,8 @@ class WebhookServerTest extends SharedWebhook {
 
         assertThat(proxy.getArgs()).containsSequence("proxy", "--xds",
                 "meshwork-control-plane.meshwork-system.svc:15010", "--workload", "$(POD_NAME)", "--namespace",
-                "$(POD_NAMESPACE)", "--service-account", "$(SERVICE_ACCOUNT)", "--bind-address", "0.0.0.0");
+                "$(POD_NAMESPACE)", "--service-account", "$(SERVICE_ACCOUNT)", "--bind-address", "0.0.0.0",
+                "--admin-bind-address", "127.0.0.1");
         assertThat(proxy.getArgs()).containsSequence("--outbound-port", "15001", "--inbound-port", "15006",
                 "--admin-port", "15000", "--health-port", "15021", "--metrics-port", "15090");
         Map<String, String> fieldPaths = new java.util.HashMap<>();

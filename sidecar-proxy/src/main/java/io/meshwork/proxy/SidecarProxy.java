@@ -1,5 +1,6 @@
 package io.meshwork.proxy;
 
+import io.meshwork.proxy.admin.AdminOrigin;
 import io.meshwork.proxy.admin.AdminServer;
 import io.meshwork.proxy.admin.AdminServer.Reply;
 import io.meshwork.proxy.admin.AppProber;
@@ -34,16 +35,29 @@ import org.slf4j.LoggerFactory;
 public final class SidecarProxy implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SidecarProxy.class);
+    /** Where the admin port listens unless told otherwise. */
+    public static final String LOOPBACK = "127.0.0.1";
 
     /**
      * Everything `mesh proxy` takes; ports 0 pick free ones (tests).
      *
      * @param appProbes the app's kubelet probes the health port serves at {@code /app-health/...}
      * @param identity the sidecar's workload certificate for mutual TLS; null: plaintext only
+     * @param adminBindAddress where the admin port (config dump, drain, quit) listens: loopback unless told,
+     *     as Envoy's in Istio, while health and metrics listen on {@code bindAddress} for kubelet and Prometheus
      */
     public record Options(String xdsTarget, NodeIdentity node, String bindAddress, int outboundPort,
                           int inboundPort, int adminPort, int healthPort, int metricsPort, Duration drainTimeout,
-                          int threads, AppProbes appProbes, WorkloadCertificateSource identity) {
+                          int threads, AppProbes appProbes, WorkloadCertificateSource identity,
+                          String adminBindAddress) {
+
+        /** The admin port on loopback. */
+        public Options(String xdsTarget, NodeIdentity node, String bindAddress, int outboundPort, int inboundPort,
+                       int adminPort, int healthPort, int metricsPort, Duration drainTimeout, int threads,
+                       AppProbes appProbes, WorkloadCertificateSource identity) {
+            this(xdsTarget, node, bindAddress, outboundPort, inboundPort, adminPort, healthPort, metricsPort,
+                    drainTimeout, threads, appProbes, identity, LOOPBACK);
+        }
 
         /** Without a workload certificate. */
         public Options(String xdsTarget, NodeIdentity node, String bindAddress, int outboundPort, int inboundPort,
@@ -102,7 +116,7 @@ public final class SidecarProxy implements AutoCloseable {
 
     public SidecarProxy start() throws InterruptedException {
         String host = options.bindAddress();
-        admin = new AdminServer(transport, host, options.adminPort(), this::admin);
+        admin = new AdminServer(transport, options.adminBindAddress(), options.adminPort(), this::admin);
         AppProber appProber = new AppProber(transport, options.appProbes());
         health = AdminServer.async(transport, host, options.healthPort(), request -> {
             String path = request.uri().split("\\?", 2)[0];
@@ -114,11 +128,13 @@ public final class SidecarProxy implements AutoCloseable {
                         ? new Reply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())
                         : Reply.text(404, "try /stats/prometheus\n"));
         ads.start();
-        LOG.info("Sidecar {} ready ({}, TLS {}, identity {}): outbound {}:{}, inbound {}:{}, admin {}:{}, health {}:{} "
-                        + "({} app probes), metrics {}:{}, xDS {}", options.node().nodeId(), transport.name(), tls.engine(),
-                tls.hasIdentity() ? tls.ownIdentity() : "none (plaintext only)", host, options.outboundPort(),
-                host, options.inboundPort(), host, admin.port(), host, health.port(),
-                options.appProbes().byPath().size(), host, prometheus.port(), options.xdsTarget());
+        // Listeners bind when the config names them (each logged then); an inbound port is bound only
+        // for a workload that has inbound listeners, so the ready line names none of them.
+        LOG.info("Sidecar {} ready ({}, TLS {}, identity {}): admin {}:{}, health {}:{} ({} app probes), metrics {}:{}, "
+                        + "xDS {}; listeners bind as the config names them", options.node().nodeId(), transport.name(),
+                tls.engine(), tls.hasIdentity() ? tls.ownIdentity() : "none (plaintext only)",
+                options.adminBindAddress(), admin.port(), host, health.port(), options.appProbes().byPath().size(),
+                host, prometheus.port(), options.xdsTarget());
         return this;
     }
 
@@ -131,6 +147,10 @@ public final class SidecarProxy implements AutoCloseable {
     private Reply admin(FullHttpRequest request) {
         String path = request.uri().split("\\?", 2)[0];
         boolean post = request.method().equals(HttpMethod.POST);
+        String crossOrigin = post ? AdminOrigin.refusal(request.headers()) : null;
+        if (crossOrigin != null) {
+            return Reply.text(403, crossOrigin + "\n");
+        }
         return switch (path) {
             case "/config_dump" -> Reply.json(ConfigDump.json(store.current()));
             case "/stats" -> Reply.text(200, "requests_total " + metrics.totalRequests() + "\n"
