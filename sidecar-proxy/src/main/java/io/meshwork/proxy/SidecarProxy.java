@@ -158,7 +158,8 @@ public final class SidecarProxy implements AutoCloseable {
                     + "active " + drain.active() + "\n"
                     + "control_plane_connected " + (store.controlPlaneConnected() ? 1 : 0) + "\n"
                     + "config_complete " + (store.hasCompleteConfig() ? 1 : 0) + "\n"
-                    + "draining " + (drain.draining() ? 1 : 0) + "\n");
+                    + "draining " + (drain.draining() ? 1 : 0) + "\n"
+                    + listeners.connectionStats());
             case "/ready" -> ready();
             case "/drain" -> post ? startDrain() : Reply.text(405, "use POST /drain\n");
             case "/quitquitquit" -> {

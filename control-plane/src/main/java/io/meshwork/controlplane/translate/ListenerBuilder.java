@@ -69,7 +69,7 @@ public final class ListenerBuilder {
                 .setName(ResourceNames.OUTBOUND)
                 .addFilters(EnvoyProtos.networkFilter(
                         EnvoyProtos.rdsConnectionManager(ResourceNames.OUTBOUND, ResourceNames.OUTBOUND))));
-        return listener.build();
+        return DownstreamLimits.apply(listener.build());
     }
 
     /** The inbound listeners of this sidecar's meshed workload; none for others. */
@@ -106,7 +106,7 @@ public final class ListenerBuilder {
             listeners.add(own.build());
         }
         listeners.add(captured.build());
-        return listeners;
+        return listeners.stream().map(DownstreamLimits::apply).toList();
     }
 
     /**

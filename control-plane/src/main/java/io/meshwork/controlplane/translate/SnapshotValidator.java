@@ -18,6 +18,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
@@ -275,7 +276,11 @@ public final class SnapshotValidator {
         }
         for (Filter filter : chain.getFiltersList()) {
             Any config = filter.getTypedConfig();
-            if (config.is(TcpProxy.class)) {
+            if (config.is(ConnectionLimit.class)) {
+                unpack(where + " connection_limit", config, ConnectionLimit.class)
+                        .filter(limit -> limit.getMaxConnections().getValue() < 1)
+                        .ifPresent(limit -> problem(where + " connection_limit max_connections: must be at least 1"));
+            } else if (config.is(TcpProxy.class)) {
                 unpack(where + " tcp_proxy", config, TcpProxy.class)
                         .ifPresent(proxy -> checkClusterReference(where + " tcp_proxy cluster", proxy.getCluster()));
             } else if (config.is(HttpConnectionManager.class)) {

@@ -11,6 +11,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.extensions.filters.http.router.v3.Router;
+import io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
 import io.meshwork.controlplane.model.MeshSnapshot;
@@ -55,11 +56,40 @@ class ListenerBuilderTest {
         Listener outbound = listener(listeners(ProxyNode.sidecar(ref("default/frontend-1"), "sa")), "outbound");
 
         FilterChain last = outbound.getFilterChains(outbound.getFilterChainsCount() - 1);
-        HttpConnectionManager manager = manager(last.getFilters(0));
+        HttpConnectionManager manager = manager(terminal(last));
         assertThat(last.hasFilterChainMatch()).isFalse();
         assertThat(manager.getRds().getRouteConfigName()).isEqualTo("outbound");
         assertThat(manager.getRds().getConfigSource().hasAds()).isTrue();
         assertThat(manager.getHttpFilters(manager.getHttpFiltersCount() - 1).getTypedConfig().is(Router.class)).isTrue();
+    }
+
+    @Test
+    void everySidecarChainStartsWithAConnectionLimitAndItsHttpManagersCarryEnvoysTimeouts() throws Exception {
+        List<Listener> sidecar = listeners(ProxyNode.sidecar(ref("default/frontend-1"), "sa"));
+
+        assertThat(sidecar).extracting(Listener::getName).contains("outbound", "inbound", "inbound|8080", "inbound|9000");
+        for (Listener listener : sidecar) {
+            for (FilterChain chain : listener.getFilterChainsList()) {
+                ConnectionLimit limit = chain.getFilters(0).getTypedConfig().unpack(ConnectionLimit.class);
+                assertThat(chain.getFilters(0).getName()).isEqualTo("envoy.filters.network.connection_limit");
+                assertThat(limit.getMaxConnections().getValue()).as(listener.getName()).isEqualTo(4096);
+                if (terminal(chain).getTypedConfig().is(HttpConnectionManager.class)) {
+                    HttpConnectionManager manager = manager(terminal(chain));
+                    assertThat(manager.getRequestHeadersTimeout().getSeconds()).isEqualTo(10);
+                    assertThat(manager.getCommonHttpProtocolOptions().getIdleTimeout().getSeconds()).isEqualTo(3600);
+                    assertThat(manager.getStreamIdleTimeout().getSeconds()).isEqualTo(300);
+                    assertThat(manager.getCommonHttpProtocolOptions().hasMaxConnectionDuration()).isFalse();
+                }
+            }
+        }
+    }
+
+    @Test
+    void proxylessListenersGetNoConnectionLimit() {
+        for (Listener listener : listeners(ProxyNode.proxyless("default"))) {
+            assertThat(listener.getApiListener().hasApiListener()).isTrue();
+            assertThat(listener.getFilterChainsList()).isEmpty();
+        }
     }
 
     @Test
@@ -69,7 +99,7 @@ class ListenerBuilderTest {
         List<FilterChain> tcpChains = outbound.getFilterChainsList().stream().filter(FilterChain::hasFilterChainMatch).toList();
 
         assertThat(tcpChains).extracting(c -> c.getFilterChainMatch().getDestinationPort().getValue()).containsExactly(5432, 9000);
-        assertThat(tcpChains.get(0).getFilters(0).getTypedConfig().unpack(TcpProxy.class).getCluster())
+        assertThat(terminal(tcpChains.get(0)).getTypedConfig().unpack(TcpProxy.class).getCluster())
                 .isEqualTo("outbound|5432||db.default.svc.cluster.local");
     }
 
@@ -88,7 +118,7 @@ class ListenerBuilderTest {
     void anHttpInboundPortRoutesEverythingToTheAppPortCluster() throws Exception {
         Listener inbound = listener(listeners(ProxyNode.sidecar(ref("default/frontend-1"), "sa")), "inbound|8080");
 
-        HttpConnectionManager manager = manager(inbound.getFilterChains(0).getFilters(0));
+        HttpConnectionManager manager = manager(terminal(inbound.getFilterChains(0)));
 
         var host = manager.getRouteConfig().getVirtualHosts(0);
         assertThat(host.getDomainsList()).containsExactly("*");
@@ -100,7 +130,7 @@ class ListenerBuilderTest {
     void aTcpInboundPortProxiesToTheAppPortCluster() throws Exception {
         Listener inbound = listener(listeners(ProxyNode.sidecar(ref("default/frontend-1"), "sa")), "inbound|9000");
 
-        assertThat(inbound.getFilterChains(0).getFilters(0).getTypedConfig().unpack(TcpProxy.class).getCluster())
+        assertThat(terminal(inbound.getFilterChains(0)).getTypedConfig().unpack(TcpProxy.class).getCluster())
                 .isEqualTo("inbound|19000||");
     }
 
@@ -115,7 +145,7 @@ class ListenerBuilderTest {
         Listener inbound = listener(new ListenerBuilder(mesh, ProxyNode.sidecar(ref("default/greeter-1"), "sa")).build(),
                 "inbound|7070");
 
-        var route = manager(inbound.getFilterChains(0).getFilters(0)).getRouteConfig().getVirtualHosts(0).getRoutes(0);
+        var route = manager(terminal(inbound.getFilterChains(0))).getRouteConfig().getVirtualHosts(0).getRoutes(0);
         assertThat(route.getRoute().getTimeout().getSeconds()).as("gRPC: no route timeout").isZero();
     }
 
@@ -128,7 +158,7 @@ class ListenerBuilderTest {
         Listener inbound = listener(new ListenerBuilder(mesh, ProxyNode.sidecar(ref("default/batch-1"), "sa")).build(),
                 "inbound|9100");
 
-        assertThat(inbound.getFilterChains(0).getFilters(0).getTypedConfig().is(TcpProxy.class)).isTrue();
+        assertThat(terminal(inbound.getFilterChains(0)).getTypedConfig().is(TcpProxy.class)).isTrue();
     }
 
     @Test
@@ -173,5 +203,11 @@ class ListenerBuilderTest {
         assertThat(manager.getRds().getConfigSource().hasAds()).isTrue();
         assertThat(manager.getHttpFilters(manager.getHttpFiltersCount() - 1).getName()).isEqualTo("envoy.filters.http.router");
         assertThat(manager.getHttpFilters(manager.getHttpFiltersCount() - 1).getTypedConfig().is(Router.class)).isTrue();
+    }
+
+    /** The terminal filter of a chain: its last, after the connection limit. */
+    static io.envoyproxy.envoy.config.listener.v3.Filter terminal(
+            io.envoyproxy.envoy.config.listener.v3.FilterChainOrBuilder chain) {
+        return chain.getFilters(chain.getFiltersCount() - 1);
     }
 }

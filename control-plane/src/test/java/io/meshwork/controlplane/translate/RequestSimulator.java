@@ -138,7 +138,7 @@ final class RequestSimulator {
         if (chain.isEmpty()) {
             return stop(Result.NO_FILTER_CHAIN, listenerName);
         }
-        Any config = chain.get().getFilters(0).getTypedConfig();
+        Any config = chain.get().getFilters(chain.get().getFiltersCount() - 1).getTypedConfig();
         if (config.is(TcpProxy.class)) {
             String cluster = unpack(config, TcpProxy.class).getCluster();
             return new Outcome(Result.TCP_PROXIED, listenerName, "", "", List.of(target(cluster, 1)));

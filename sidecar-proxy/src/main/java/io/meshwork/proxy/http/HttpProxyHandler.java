@@ -8,6 +8,7 @@ import io.meshwork.proxy.endpoint.EndpointConfig;
 import io.meshwork.proxy.endpoint.EndpointPool;
 import io.meshwork.proxy.endpoint.UpstreamHandler;
 import io.meshwork.proxy.endpoint.UpstreamListener;
+import io.meshwork.proxy.listener.HttpConnectionTimeouts;
 import io.meshwork.proxy.listener.ListenerConfig;
 import io.meshwork.proxy.listener.ProtocolDetector;
 import io.meshwork.proxy.route.Route;
@@ -104,12 +105,21 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     /** The connection closes once the response written last is out: nothing more is served on it. */
     private boolean closing;
     /**
-     * The client half-closed (sent FIN after its requests, as {@code nc -N} does): the requests it sent
-     * are answered, the last answer says {@code Connection: close}, and then the connection closes. It
-     * is not read again: a read after the input's end fails in Netty's epoll transport, and its
-     * exception used to close the connection before the answer (the empty reply nc -N got).
+     * The client half-closed (sent FIN after its requests, as {@code nc -N} does). It is not read again:
+     * a read after the input's end fails in Netty's epoll transport, and its exception used to close the
+     * connection before the answer (the empty reply nc -N got).
      */
     private boolean inputShutdown;
+    /**
+     * After a half-close or max_connection_duration: the requests already read are answered, the last
+     * answer says {@code Connection: close}, and then the connection closes.
+     */
+    private boolean closeWhenAnswered;
+    /** The connection's timeouts (null in tests that build a pipeline by hand). */
+    private HttpConnectionTimeouts connectionTimeouts;
+    /** stream_idle_timeout: an exchange with no byte either way for this long ends (0: never). */
+    private long streamIdleNanos;
+    private long lastActivityNanos;
     private boolean requestDone;
     /**
      * An HTTP/1.1 request without body (no length, no chunks): done with its headers, so a local reply
@@ -161,6 +171,21 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        Channel connection = http2Downstream ? ctx.channel().parent() : ctx.channel();
+        connectionTimeouts = connection.pipeline().get(HttpConnectionTimeouts.class);
+        streamIdleNanos = connectionTimeouts == null ? 0 : connectionTimeouts.policy().streamIdleTimeout().toNanos();
+    }
+
+    /**
+     * Ends the connection gracefully (max_connection_duration): what was read is answered, the last
+     * answer says {@code Connection: close}; at once when nothing is in progress. Call on the event loop.
+     */
+    public void closeWhenAnswered() {
+        closeWhenAnswered = true;
+        if (idle() && !closing) {
+            closing = true;
+            ctx.close();
+        }
     }
 
     /** No exchange in progress (an HTTP/1.1 connection between requests); call on the event loop. */
@@ -189,10 +214,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             ctx.pipeline().remove(this);
         } else if (evt instanceof ChannelInputShutdownEvent && !http2Downstream) {
             inputShutdown = true;
-            if (idle() && !closing) {
-                closing = true;
-                ctx.close();
-            }
+            closeWhenAnswered();
             return;
         }
         ctx.fireUserEventTriggered(evt);
@@ -257,8 +279,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             resuming = false;
         }
         if (pipelined.isEmpty() && !inExchange) {
-            if (inputShutdown) {
-                // Half-closed and all answered: close once the last answer is out.
+            if (closeWhenAnswered) {
+                // Half-closed or past its duration, and all answered: close once the last answer is out.
                 closing = true;
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
                 return;
@@ -289,6 +311,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         generation++;
         inExchange = true;
         startNanos = System.nanoTime();
+        lastActivityNanos = startNanos;
+        if (connectionTimeouts != null && !http2Downstream) {
+            connectionTimeouts.requestHeadReceived();
+        }
         requestDone = false;
         requestBodyBytes = 0;
         retried = false;
@@ -510,37 +536,77 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    /** Starts (or keeps) the connection's timer for this exchange's deadline; 0 means no timeout. */
+    /**
+     * Starts (or keeps) the connection's timer for this exchange's route timeout ({@code millis}, 0: none)
+     * and its stream idle timeout.
+     */
     private void armTimeout(long millis) {
         timeoutMillis = millis;
-        if (millis <= 0) {
-            deadlineNanos = 0;
+        deadlineNanos = millis <= 0 ? 0 : startNanos + TimeUnit.MILLISECONDS.toNanos(millis);
+        long first = deadlineNanos;
+        if (streamIdleNanos > 0) {
+            long idleDeadline = lastActivityNanos + streamIdleNanos;
+            first = first == 0 || idleDeadline - first < 0 ? idleDeadline : first;
+        }
+        if (first == 0) {
             return;
         }
-        deadlineNanos = startNanos + TimeUnit.MILLISECONDS.toNanos(millis);
-        if (timer != null && timer.getDelay(TimeUnit.MILLISECONDS) > millis) {
-            // Armed for a longer timeout of an earlier exchange: it would fire too late for this one.
+        long delay = first - System.nanoTime();
+        if (timer != null && timer.getDelay(TimeUnit.NANOSECONDS) > delay) {
+            // Armed for a later deadline of an earlier exchange: it would fire too late for this one.
             timer.cancel(false);
             timer = null;
         }
         if (timer == null) {
-            timer = ctx.executor().schedule(timerTask, millis, TimeUnit.MILLISECONDS);
+            timer = ctx.executor().schedule(timerTask, Math.max(0, delay), TimeUnit.NANOSECONDS);
         }
     }
 
-    /** The timer fired: time out the exchange past its deadline, or re-arm for the one in progress. */
+    /**
+     * The timer fired: time out the exchange past its route deadline, end it when idle past the stream
+     * idle timeout, or re-arm for the earlier deadline still ahead.
+     */
     private void onTimer() {
         timer = null;
-        if (!inExchange || deadlineNanos == 0) {
+        if (!inExchange || (deadlineNanos == 0 && streamIdleNanos == 0)) {
             return;
         }
-        long left = deadlineNanos - System.nanoTime();
-        if (left > 0) {
-            timer = ctx.executor().schedule(timerTask, left, TimeUnit.NANOSECONDS);
+        long now = System.nanoTime();
+        if (deadlineNanos != 0 && deadlineNanos - now <= 0) {
+            deadlineNanos = 0;
+            timedOut();
             return;
         }
-        deadlineNanos = 0;
-        timedOut();
+        long left = deadlineNanos == 0 ? Long.MAX_VALUE : deadlineNanos - now;
+        if (streamIdleNanos > 0) {
+            long idleLeft = lastActivityNanos + streamIdleNanos - now;
+            if (idleLeft <= 0) {
+                streamIdle();
+                return;
+            }
+            left = Math.min(left, idleLeft);
+        }
+        timer = ctx.executor().schedule(timerTask, left, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * No byte either way for stream_idle_timeout: 408 while the request is still coming, 504 while the
+     * upstream has not answered (a blackholed backend), the reset once the response has begun.
+     */
+    private void streamIdle() {
+        String idleFor = TimeUnit.NANOSECONDS.toMillis(streamIdleNanos) + " ms (stream_idle_timeout)";
+        if (!responseStarted) {
+            keepAlive = false;
+            if (requestDone) {
+                reply(HttpResponseStatus.GATEWAY_TIMEOUT, "no response from service "
+                        + balancer.cluster().service() + " for " + idleFor);
+            } else {
+                reply(HttpResponseStatus.REQUEST_TIMEOUT, "request body idle for " + idleFor);
+            }
+            return;
+        }
+        releaseUpstream(false);
+        end(null, true);
     }
 
     private void cancelTimer() {
@@ -651,6 +717,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             return;
         }
         requestBodyBytes += content.content().readableBytes();
+        lastActivityNanos = System.nanoTime();
         if (content instanceof LastHttpContent) {
             requestDone = true;
         }
@@ -684,6 +751,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void onUpstreamRead(HttpObject msg) {
+        lastActivityNanos = System.nanoTime();
         if (msg.decoderResult().isFailure()) {
             malformedResponse(msg);
             return;
@@ -780,7 +848,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
      * the default; none otherwise, as Envoy and HAProxy answer HTTP/1.1 clients.
      */
     private void markConnection(HttpHeaders headers) {
-        if (!keepAlive || !requestDone || lastOfHalfClosed()) {
+        if (!keepAlive || !requestDone || lastOfConnection()) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         } else if (http10Client) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
@@ -789,9 +857,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
     }
 
-    /** This exchange is the last a half-closed client sent: nothing more can come after it. */
-    private boolean lastOfHalfClosed() {
-        return inputShutdown && pipelined.isEmpty();
+    /** This exchange is the last of a connection that closes when answered: nothing read comes after it. */
+    private boolean lastOfConnection() {
+        return closeWhenAnswered && pipelined.isEmpty();
     }
 
     private void finish(Object last) {
@@ -820,8 +888,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         recordMetrics(System.nanoTime() - startNanos);
         services.drain().end();
+        if (connectionTimeouts != null && !http2Downstream) {
+            connectionTimeouts.exchangeEnded();
+        }
         // An HTTP/2 stream closes only when cut short; an HTTP/1.1 connection also when not kept alive.
-        boolean close = abort || !requestDone || (!http2Downstream && (!keepAlive || lastOfHalfClosed()));
+        boolean close = abort || !requestDone || (!http2Downstream && (!keepAlive || lastOfConnection()));
         inExchange = false;
         generation++;
         HttpContent content;

@@ -25,16 +25,22 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
     private final String listenerName;
     private final ProxyServices services;
     private final OriginalDestination originalDestination;
+    private final ConnectionLimiter limiter;
 
-    ConnectionInitializer(String listenerName, ProxyServices services, OriginalDestination originalDestination) {
+    ConnectionInitializer(String listenerName, ProxyServices services, OriginalDestination originalDestination,
+                          ConnectionLimiter limiter) {
         this.listenerName = listenerName;
         this.services = services;
         this.originalDestination = originalDestination;
+        this.limiter = limiter;
     }
 
     @Override
     protected void initChannel(Channel channel) {
         ListenerConfig listener = services.clusters().view().config().listeners().get(listenerName);
+        if (!limiter.admit(channel, listener == null ? 0 : listener.connections().maxConnections())) {
+            return;
+        }
         InetSocketAddress destination = originalDestination.of(channel);
         if (listener != null && listener.tlsInspector()) {
             channel.pipeline().addLast("tls-inspector", new TlsInspector((ctx, transport) ->
@@ -62,7 +68,7 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
         services.drain().accepted(channel);
         ListenerConfig.FilterChain picked = chain.get();
         if (picked.tls() == null) {
-            installFilters(channel, picked, destination, transport, null, after);
+            installFilters(channel, picked, listener.connections(), destination, transport, null, after);
             return;
         }
         SslContext tls = services.tls().server(picked.tls());
@@ -74,15 +80,16 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
             return;
         }
         addAfter(channel.pipeline(), after, List.of(tls.newHandler(channel.alloc()), new MtlsHandshake(listenerName,
-                (ctx, peer) -> installFilters(channel, picked, destination, transport, peer, ctx.name()))));
+                (ctx, peer) -> installFilters(channel, picked, listener.connections(), destination, transport, peer,
+                        ctx.name()))));
     }
 
     /**
      * The chain's filters: network RBAC (decided here, on the peer identity), then tcp_proxy or HTTP
      * protocol detection, after {@code after} (or last).
      */
-    private void installFilters(Channel channel, ListenerConfig.FilterChain chain, InetSocketAddress destination,
-                                String transport, String peer, String after) {
+    private void installFilters(Channel channel, ListenerConfig.FilterChain chain, ConnectionPolicy connections,
+                                InetSocketAddress destination, String transport, String peer, String after) {
         if (chain.networkRbac() != null) {
             Rbac.Decision decision = chain.networkRbac().decide(peer, null);
             services.metrics().authorization(peer, services.tls().ownIdentity(), decision.allowed());
@@ -94,17 +101,18 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
                 return;
             }
         }
-        ChannelHandler filter;
+        List<ChannelHandler> handlers;
         if (chain.filter() instanceof ListenerConfig.TcpProxy tcp) {
-            filter = new TcpProxyHandler(services, tcp.cluster());
+            handlers = List.of(new TcpProxyHandler(services, tcp.cluster()));
         } else {
             // Only captured traffic (headed elsewhere than this listener) may be passed through as TCP.
             InetSocketAddress captured = destination.equals(channel.localAddress()) ? null : destination;
             HttpChainBinding binding = new HttpChainBinding(listenerName, destination.getPort(), transport,
                     (ListenerConfig.HttpFilter) chain.filter(), services.clusters().view().config());
-            filter = new ProtocolDetector(services, binding, captured);
+            // The listener's HTTP timeouts first, after TLS: they see the bytes of every request head.
+            handlers = List.of(new HttpConnectionTimeouts(connections), new ProtocolDetector(services, binding, captured));
         }
-        addAfter(channel.pipeline(), after, List.of(filter));
+        addAfter(channel.pipeline(), after, handlers);
     }
 
     private static void addAfter(ChannelPipeline pipeline, String after, List<ChannelHandler> handlers) {

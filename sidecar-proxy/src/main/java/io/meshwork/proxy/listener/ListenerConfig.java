@@ -11,7 +11,8 @@ import java.util.Optional;
  * A listener: where it binds and its filter chains, picked by the original destination port and, with
  * the TLS inspector ({@code tlsInspector}), by whether the connection starts with a TLS handshake.
  */
-public record ListenerConfig(String name, String host, int port, List<FilterChain> filterChains, boolean tlsInspector) {
+public record ListenerConfig(String name, String host, int port, List<FilterChain> filterChains, boolean tlsInspector,
+                             ConnectionPolicy connections) {
 
     /** What Envoy's TLS inspector calls a TLS connection, and one that is not. */
     public static final String TLS = "tls";
@@ -24,6 +25,11 @@ public record ListenerConfig(String name, String host, int port, List<FilterChai
     /** A listener without the TLS inspector. */
     public ListenerConfig(String name, String host, int port, List<FilterChain> filterChains) {
         this(name, host, port, filterChains, false);
+    }
+
+    /** A listener with Envoy's default timeouts and no connection limit. */
+    public ListenerConfig(String name, String host, int port, List<FilterChain> filterChains, boolean tlsInspector) {
+        this(name, host, port, filterChains, tlsInspector, ConnectionPolicy.ENVOY_DEFAULTS);
     }
 
     /** The chain for a destination port, for any transport (listeners without the TLS inspector). */

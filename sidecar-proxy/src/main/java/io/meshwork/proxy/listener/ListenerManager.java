@@ -27,6 +27,7 @@ public final class ListenerManager {
     private final OriginalDestination originalDestination;
     private final Map<String, Channel> bound = new HashMap<>();
     private final Map<String, InetSocketAddress> addresses = new HashMap<>();
+    private final Map<String, ConnectionLimiter> limiters = new HashMap<>();
     private boolean stopped;
 
     public ListenerManager(ProxyServices services, String bindAddress, int outboundPort, int inboundPort,
@@ -58,6 +59,7 @@ public final class ListenerManager {
                 LOG.info("listener {} closed ({})", entry.getKey(), listener == null ? "removed" : "moved");
                 entry.getValue().close();
                 addresses.remove(entry.getKey());
+                limiters.remove(entry.getKey());
                 return true;
             }
             return false;
@@ -71,6 +73,7 @@ public final class ListenerManager {
 
     private void bind(ListenerConfig listener) {
         InetSocketAddress address = addressFor(listener);
+        ConnectionLimiter limiter = new ConnectionLimiter(listener.name());
         try {
             Channel channel = new ServerBootstrap()
                     .group(services.transport().group())
@@ -78,9 +81,11 @@ public final class ListenerManager {
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new ConnectionInitializer(listener.name(), services, originalDestination))
+                    .childHandler(new ConnectionInitializer(listener.name(), services, originalDestination, limiter))
                     .bind(address).sync().channel();
+            limiter.serverChannel(channel);
             bound.put(listener.name(), channel);
+            limiters.put(listener.name(), limiter);
             addresses.put(listener.name(), address);
             LOG.info("listener {} listening on {}", listener.name(), channel.localAddress());
         } catch (Exception e) {
@@ -92,6 +97,18 @@ public final class ListenerManager {
     public synchronized int boundPort(String name) {
         Channel channel = bound.get(name);
         return channel == null ? -1 : ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    /**
+     * Per bound listener, Envoy's stats of its connections: {@code listener.<name>.downstream_cx_active}
+     * and {@code downstream_cx_overflow} (closed at once past the connection limit), one per line.
+     */
+    public synchronized String connectionStats() {
+        StringBuilder stats = new StringBuilder();
+        limiters.forEach((name, limiter) -> stats.append("listener.").append(name).append(".downstream_cx_active ")
+                .append(limiter.open()).append('\n').append("listener.").append(name)
+                .append(".downstream_cx_overflow ").append(limiter.refused()).append('\n'));
+        return stats.toString();
     }
 
     /** Stops accepting connections on every listener; accepted connections keep going. */

@@ -95,6 +95,9 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
             if (!http) {
                 // Captured traffic that is not HTTP and matched no tcp_proxy chain: pass it through.
                 pipeline.addAfter(ctx.name(), "passthrough", TcpProxyHandler.passthrough(services, originalDestination));
+                if (pipeline.get(HttpConnectionTimeouts.class) != null) {
+                    pipeline.remove(HttpConnectionTimeouts.class); // HTTP's timeouts are not for other protocols
+                }
                 pipeline.remove(this);
                 return;
             }

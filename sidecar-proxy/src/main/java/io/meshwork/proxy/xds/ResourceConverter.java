@@ -20,6 +20,7 @@ import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
 import io.envoyproxy.envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy;
@@ -101,7 +102,8 @@ public final class ResourceConverter {
         }
         boolean tlsInspector = listener.getListenerFiltersList().stream().anyMatch(f ->
                 f.getName().equals(TLS_INSPECTOR) || f.getTypedConfig().getTypeUrl().endsWith(".TlsInspector"));
-        return new ListenerConfig(listener.getName(), address.getAddress(), port, chains, tlsInspector);
+        return new ListenerConfig(listener.getName(), address.getAddress(), port, chains, tlsInspector,
+                ConnectionPolicies.of(listener, where));
     }
 
     private static ListenerConfig.FilterChain filterChain(FilterChain chain, String where)
@@ -124,10 +126,13 @@ public final class ResourceConverter {
         for (int i = 0; i < last; i++) {
             Filter before = chain.getFilters(i);
             String beforeField = where + ".filters[" + i + "]";
+            if (before.getTypedConfig().is(ConnectionLimit.class)) {
+                continue; // the listener's connection limit (ConnectionPolicies)
+            }
             if (!before.getTypedConfig().is(io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.class)) {
                 throw new InvalidResourceException(beforeField + ".typed_config has unsupported type "
-                        + before.getTypedConfig().getTypeUrl() + " (only envoy.filters.network.rbac may come before "
-                        + "the terminal filter)");
+                        + before.getTypedConfig().getTypeUrl() + " (only envoy.filters.network.connection_limit and "
+                        + "envoy.filters.network.rbac may come before the terminal filter)");
             }
             networkRbac = RbacConverter.rbac(unpack(before.getTypedConfig(),
                     io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.class, beforeField).getRules(),

@@ -57,6 +57,8 @@ public final class MeshResources {
     private final Map<String, Cluster> clusters = new LinkedHashMap<>();
     private final Map<String, ClusterLoadAssignment> assignments = new LinkedHashMap<>();
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
+    private java.util.function.UnaryOperator<HttpConnectionManager.Builder> outboundTimeouts = hcm -> hcm;
+    private long outboundMaxConnections;
     private final List<VirtualHost> outboundHosts = new ArrayList<>();
     private final Map<Integer, String> tcpPorts = new LinkedHashMap<>();
     private final String namespace;
@@ -215,15 +217,37 @@ public final class MeshResources {
         return RouteConfiguration.newBuilder().setName("outbound").addAllVirtualHosts(outboundHosts).build();
     }
 
+    /**
+     * The outbound listener's HTTP connection manager gets {@code timeouts} (request_headers_timeout and
+     * the others), and every outbound chain a connection_limit of {@code maxConnections} (0: none).
+     */
+    public MeshResources outboundBounds(java.util.function.UnaryOperator<HttpConnectionManager.Builder> timeouts,
+                                        long maxConnections) {
+        this.outboundTimeouts = timeouts;
+        this.outboundMaxConnections = maxConnections;
+        return this;
+    }
+
     private Listener outboundListener() {
         Listener.Builder listener = Listener.newBuilder().setName("outbound").setAddress(address("0.0.0.0", 15001));
-        tcpPorts.forEach((port, cluster) -> listener.addFilterChains(FilterChain.newBuilder()
-                .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port)))
+        tcpPorts.forEach((port, cluster) -> listener.addFilterChains(limited(FilterChain.newBuilder()
+                .setFilterChainMatch(FilterChainMatch.newBuilder().setDestinationPort(UInt32Value.of(port))))
                 .addFilters(tcpFilter(cluster))));
-        listener.addFilterChains(FilterChain.newBuilder().addFilters(httpFilter(HttpConnectionManager.newBuilder()
-                .setStatPrefix("outbound")
-                .setRds(Rds.newBuilder().setRouteConfigName("outbound").setConfigSource(ads())))));
+        listener.addFilterChains(limited(FilterChain.newBuilder()).addFilters(httpFilter(outboundTimeouts.apply(
+                HttpConnectionManager.newBuilder()
+                        .setStatPrefix("outbound")
+                        .setRds(Rds.newBuilder().setRouteConfigName("outbound").setConfigSource(ads()))))));
         return listener.build();
+    }
+
+    private FilterChain.Builder limited(FilterChain.Builder chain) {
+        if (outboundMaxConnections > 0) {
+            chain.addFilters(Filter.newBuilder().setName("envoy.filters.network.connection_limit").setTypedConfig(
+                    Any.pack(io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit
+                            .newBuilder().setStatPrefix("outbound")
+                            .setMaxConnections(com.google.protobuf.UInt64Value.of(outboundMaxConnections)).build())));
+        }
+        return chain;
     }
 
     private static Filter httpFilter(HttpConnectionManager.Builder hcm) {

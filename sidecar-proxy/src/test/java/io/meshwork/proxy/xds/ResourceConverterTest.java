@@ -44,4 +44,53 @@ class ResourceConverterTest {
                 "ClusterLoadAssignment \"outbound|9080||reviews.default.svc.cluster.local\": field endpoints[0]"
                         + ".lb_endpoints[0].endpoint.address.socket_address.port_value 0 is not a port");
     }
+
+    @Test
+    void aListenerWithoutTimeoutsGetsEnvoysDefaultsAndNoConnectionLimit() throws Exception {
+        var outbound = ResourceConverter.listener(outbound(mesh));
+
+        assertThat(outbound.connections()).isEqualTo(io.meshwork.proxy.listener.ConnectionPolicy.ENVOY_DEFAULTS);
+        assertThat(outbound.connections().idleTimeout()).isEqualTo(Duration.ofHours(1));
+        assertThat(outbound.connections().streamIdleTimeout()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void theHttpManagersTimeoutsAndTheConnectionLimitMakeTheListenersPolicy() throws Exception {
+        var bounded = new MeshResources("default")
+                .service("reviews", 9080, "http", List.of(Backend.of(9101, "reviews-v1", "v1")))
+                .service("db", 5432, "tcp", List.of(Backend.of(9102, "db-v1", "v1")))
+                .outboundBounds(hcm -> hcm.setRequestHeadersTimeout(seconds(10)).setStreamIdleTimeout(seconds(0))
+                        .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
+                                .setIdleTimeout(seconds(60)).setMaxConnectionDuration(seconds(600))), 100);
+
+        var policy = ResourceConverter.listener(outbound(bounded)).connections();
+
+        assertThat(policy).isEqualTo(new io.meshwork.proxy.listener.ConnectionPolicy(Duration.ofSeconds(10),
+                Duration.ofSeconds(60), Duration.ofSeconds(600), Duration.ZERO, 100));
+    }
+
+    @Test
+    void chainsWithDifferentConnectionLimitsAreRefusedNamingBoth() {
+        var listener = outbound(new MeshResources("default")
+                .service("db", 5432, "tcp", List.of(Backend.of(9102, "db-v1", "v1")))
+                .outboundBounds(hcm -> hcm, 100));
+        var limit = listener.getFilterChains(0).getFilters(0);
+        var other = limit.toBuilder().setTypedConfig(com.google.protobuf.Any.pack(
+                io.envoyproxy.envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit.newBuilder()
+                        .setStatPrefix("outbound").setMaxConnections(com.google.protobuf.UInt64Value.of(7)).build()));
+        var broken = listener.toBuilder().setFilterChains(1, listener.getFilterChains(1).toBuilder().setFilters(0, other))
+                .build();
+
+        assertThatThrownBy(() -> ResourceConverter.listener(broken)).hasMessage("Listener \"outbound\": field "
+                + "filter_chains[1].filters[0].typed_config(ConnectionLimit).max_connections 7 differs from "
+                + "filter_chains[0]'s 100; the sidecar counts per listener");
+    }
+
+    private static io.envoyproxy.envoy.config.listener.v3.Listener outbound(MeshResources resources) {
+        return resources.allListeners().stream().filter(l -> l.getName().equals("outbound")).findFirst().orElseThrow();
+    }
+
+    private static com.google.protobuf.Duration seconds(long seconds) {
+        return com.google.protobuf.Duration.newBuilder().setSeconds(seconds).build();
+    }
 }

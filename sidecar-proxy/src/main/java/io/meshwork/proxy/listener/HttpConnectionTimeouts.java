@@ -1,0 +1,155 @@
+package io.meshwork.proxy.listener;
+
+import io.meshwork.proxy.http.HttpProxyHandler;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The connection-level timeouts of an HTTP filter chain ({@link ConnectionPolicy}), first in its pipeline
+ * after TLS:
+ * <ul>
+ * <li>{@code idle_timeout}: Netty's reader-idle {@link IdleStateHandler}; a connection that read nothing
+ *     for it and has no request in progress is closed (HTTP/2: GOAWAY first);</li>
+ * <li>{@code request_headers_timeout}: from the first byte of a request head, read while no request is in
+ *     progress, to the whole head; past it the client gets 408 and the connection closes (slowloris);</li>
+ * <li>{@code max_connection_duration}: then the connection drains, as Envoy's: HTTP/1.1 answers what it
+ *     has, the last answer with {@code Connection: close}; HTTP/2 sends GOAWAY and closes once its
+ *     streams are done.</li>
+ * </ul>
+ * {@code stream_idle_timeout} is per request, in {@link HttpProxyHandler}, which reads it here.
+ */
+public final class HttpConnectionTimeouts extends IdleStateHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HttpConnectionTimeouts.class);
+
+    private final ConnectionPolicy policy;
+    private ChannelHandlerContext ctx;
+    /** No request head is being read or served: the next byte starts the request-headers timer. */
+    private boolean awaitingHead = true;
+    private ScheduledFuture<?> headTimer;
+    private ScheduledFuture<?> durationTimer;
+
+    public HttpConnectionTimeouts(ConnectionPolicy policy) {
+        super(policy.idleTimeout().toNanos(), 0, 0, TimeUnit.NANOSECONDS);
+        this.policy = policy;
+    }
+
+    public ConnectionPolicy policy() {
+        return policy;
+    }
+
+    /** A request's head is complete (HTTP/1.1): the request-headers timer stops. */
+    public void requestHeadReceived() {
+        awaitingHead = false;
+        if (headTimer != null) {
+            headTimer.cancel(false);
+            headTimer = null;
+        }
+    }
+
+    /** The exchange is over (HTTP/1.1): the next request's first byte starts the timer again. */
+    public void exchangeEnded() {
+        awaitingHead = true;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        long maxDuration = policy.maxConnectionDuration().toNanos();
+        if (maxDuration > 0) {
+            durationTimer = ctx.executor().schedule(this::maxDurationReached, maxDuration, TimeUnit.NANOSECONDS);
+        }
+        super.handlerAdded(ctx);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+        cancelTimers();
+        super.handlerRemoved(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        cancelTimers();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (awaitingHead && headTimer == null && msg instanceof ByteBuf bytes && bytes.isReadable()) {
+            long timeout = policy.requestHeadersTimeout().toNanos();
+            if (timeout > 0) {
+                headTimer = ctx.executor().schedule(this::headTimedOut, timeout, TimeUnit.NANOSECONDS);
+            }
+        }
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent evt) {
+        if (evt.state() == IdleState.READER_IDLE && noRequestInProgress(ctx.pipeline())) {
+            LOG.debug("closing {}: idle for {} (idle_timeout)", ctx.channel(), policy.idleTimeout());
+            ctx.channel().close(); // from the tail, through the HTTP/2 codec: GOAWAY before the close
+        }
+    }
+
+    private static boolean noRequestInProgress(ChannelPipeline pipeline) {
+        Http2FrameCodec http2 = pipeline.get(Http2FrameCodec.class);
+        if (http2 != null) {
+            return http2.connection().numActiveStreams() == 0;
+        }
+        HttpProxyHandler http = pipeline.get(HttpProxyHandler.class);
+        return http == null || http.idle();
+    }
+
+    private void headTimedOut() {
+        headTimer = null;
+        ChannelPipeline pipeline = ctx.pipeline();
+        if (!awaitingHead || pipeline.get(Http2FrameCodec.class) != null || !noRequestInProgress(pipeline)) {
+            return;
+        }
+        LOG.debug("closing {}: request head not complete within {} (request_headers_timeout)", ctx.channel(),
+                policy.requestHeadersTimeout());
+        byte[] body = ("request headers not received within " + policy.requestHeadersTimeout().toMillis()
+                + " ms\n").getBytes(StandardCharsets.UTF_8);
+        ByteBuf response = Unpooled.copiedBuffer("HTTP/1.1 408 Request Timeout\r\n"
+                + "content-type: text/plain; charset=utf-8\r\ncontent-length: " + body.length + "\r\n"
+                + "connection: close\r\nx-meshwork-error: true\r\n\r\n", StandardCharsets.US_ASCII);
+        // Written from here, below the HTTP codec (whose state is mid-request) and above TLS.
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(response, Unpooled.wrappedBuffer(body)))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void maxDurationReached() {
+        durationTimer = null;
+        HttpProxyHandler http = ctx.pipeline().get(HttpProxyHandler.class);
+        if (ctx.pipeline().get(Http2FrameCodec.class) == null && http != null) {
+            http.closeWhenAnswered();
+        } else {
+            ctx.channel().close(); // HTTP/2: GOAWAY, then closed when its streams are done
+        }
+    }
+
+    private void cancelTimers() {
+        if (headTimer != null) {
+            headTimer.cancel(false);
+            headTimer = null;
+        }
+        if (durationTimer != null) {
+            durationTimer.cancel(false);
+            durationTimer = null;
+        }
+    }
+}
