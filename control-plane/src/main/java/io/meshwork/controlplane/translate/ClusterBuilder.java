@@ -2,7 +2,9 @@ package io.meshwork.controlplane.translate;
 
 import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions;
 import io.envoyproxy.envoy.config.core.v3.Http2ProtocolOptions;
+import io.envoyproxy.envoy.config.core.v3.KeepaliveSettings;
 import io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment;
 import io.envoyproxy.envoy.config.endpoint.v3.Endpoint;
 import io.envoyproxy.envoy.config.endpoint.v3.LbEndpoint;
@@ -22,6 +24,10 @@ import java.util.Map;
  * sidecar, a STATIC loopback cluster per application port.
  */
 public final class ClusterBuilder {
+
+    static final long UPSTREAM_IDLE_TIMEOUT_SECONDS = 3600;
+    static final long KEEPALIVE_INTERVAL_SECONDS = 300;
+    static final long KEEPALIVE_TIMEOUT_SECONDS = 20;
 
     private final MeshSnapshot snapshot;
     private final ProxyNode proxy;
@@ -108,15 +114,32 @@ public final class ClusterBuilder {
         return withProtocol(cluster, http2 ? Protocol.HTTP2 : Protocol.HTTP).build();
     }
 
-    /** HTTP/2 upstream for http2 and grpc ports, so a gRPC call is not downgraded to HTTP/1.1. */
+    /**
+     * HTTP/2 upstream for http2 and grpc ports, so a gRPC call is not downgraded to HTTP/1.1, with HTTP/2
+     * keepalive pings (a dead or blackholed connection found within {@value #KEEPALIVE_INTERVAL_SECONDS} s
+     * of silence plus {@value #KEEPALIVE_TIMEOUT_SECONDS} s; five minutes, so that grpc-java servers, which
+     * allow a ping every five minutes, never answer too_many_pings); HTTP ports keep HTTP/1.1. Both close
+     * pooled connections idle for an hour ({@code common_http_protocol_options.idle_timeout}, Envoy's default).
+     */
     private static Cluster.Builder withProtocol(Cluster.Builder cluster, Protocol protocol) {
-        if (protocol.isHttp2()) {
-            HttpProtocolOptions options = HttpProtocolOptions.newBuilder()
-                    .setExplicitHttpConfig(HttpProtocolOptions.ExplicitHttpConfig.newBuilder()
-                            .setHttp2ProtocolOptions(Http2ProtocolOptions.getDefaultInstance()))
-                    .build();
-            cluster.putTypedExtensionProtocolOptions(ResourceNames.HTTP_PROTOCOL_OPTIONS, Any.pack(options));
+        if (!protocol.isHttp()) {
+            return cluster;
         }
+        HttpProtocolOptions.ExplicitHttpConfig.Builder explicit = HttpProtocolOptions.ExplicitHttpConfig.newBuilder();
+        if (protocol.isHttp2()) {
+            explicit.setHttp2ProtocolOptions(Http2ProtocolOptions.newBuilder()
+                    .setConnectionKeepalive(KeepaliveSettings.newBuilder()
+                            .setInterval(EnvoyProtos.seconds(KEEPALIVE_INTERVAL_SECONDS))
+                            .setTimeout(EnvoyProtos.seconds(KEEPALIVE_TIMEOUT_SECONDS))));
+        } else {
+            explicit.setHttpProtocolOptions(Http1ProtocolOptions.getDefaultInstance());
+        }
+        HttpProtocolOptions options = HttpProtocolOptions.newBuilder()
+                .setCommonHttpProtocolOptions(io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions.newBuilder()
+                        .setIdleTimeout(EnvoyProtos.seconds(UPSTREAM_IDLE_TIMEOUT_SECONDS)))
+                .setExplicitHttpConfig(explicit)
+                .build();
+        cluster.putTypedExtensionProtocolOptions(ResourceNames.HTTP_PROTOCOL_OPTIONS, Any.pack(options));
         return cluster;
     }
 }

@@ -5,6 +5,7 @@ import static io.meshwork.controlplane.translate.MeshFixture.http;
 import static io.meshwork.controlplane.translate.MeshFixture.http2;
 import static io.meshwork.controlplane.translate.MeshFixture.port;
 import static io.meshwork.controlplane.translate.MeshFixture.ref;
+import static io.meshwork.controlplane.translate.MeshFixture.tcp;
 import static io.meshwork.controlplane.translate.MeshFixture.workload;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,7 +51,7 @@ class ClusterBuilderTest {
     }
 
     @Test
-    void grpcAndHttp2PortsGetHttp2UpstreamProtocolOptions() throws Exception {
+    void grpcAndHttp2PortsGetHttp2UpstreamWithKeepalivePingsAndAnHourOfIdleTimeout() throws Exception {
         MeshSnapshot mesh = MeshFixture.mesh()
                 .service("default/a", "app=a", grpc(7070))
                 .service("default/b", "app=b", http2(8081))
@@ -60,14 +61,26 @@ class ClusterBuilderTest {
             HttpProtocolOptions options = cluster.getTypedExtensionProtocolOptionsOrThrow(
                     ResourceNames.HTTP_PROTOCOL_OPTIONS).unpack(HttpProtocolOptions.class);
             assertThat(options.getExplicitHttpConfig().hasHttp2ProtocolOptions()).as(cluster.getName()).isTrue();
+            var keepalive = options.getExplicitHttpConfig().getHttp2ProtocolOptions().getConnectionKeepalive();
+            assertThat(keepalive.getInterval().getSeconds()).isEqualTo(300);
+            assertThat(keepalive.getTimeout().getSeconds()).isEqualTo(20);
+            assertThat(options.getCommonHttpProtocolOptions().getIdleTimeout().getSeconds()).isEqualTo(3600);
         }
     }
 
     @Test
-    void http1PortsHaveNoProtocolOptions() {
-        MeshSnapshot mesh = MeshFixture.mesh().service("default/a", "app=a", http(80)).build();
+    void http1PortsStayHttp1WithAnHourOfIdleTimeoutAndTcpPortsHaveNoProtocolOptions() throws Exception {
+        MeshSnapshot mesh = MeshFixture.mesh().service("default/a", "app=a", http(80))
+                .service("default/db", "app=db", tcp(5432)).build();
+        List<Cluster> clusters = clusters(mesh, PROXYLESS);
+        Cluster http1 = clusters.stream().filter(c -> c.getName().contains("|80|")).findFirst().orElseThrow();
+        Cluster tcp = clusters.stream().filter(c -> c.getName().contains("|5432|")).findFirst().orElseThrow();
 
-        assertThat(clusters(mesh, PROXYLESS).get(0).getTypedExtensionProtocolOptionsMap()).isEmpty();
+        HttpProtocolOptions options = http1.getTypedExtensionProtocolOptionsOrThrow(ResourceNames.HTTP_PROTOCOL_OPTIONS)
+                .unpack(HttpProtocolOptions.class);
+        assertThat(options.getExplicitHttpConfig().hasHttpProtocolOptions()).isTrue();
+        assertThat(options.getCommonHttpProtocolOptions().getIdleTimeout().getSeconds()).isEqualTo(3600);
+        assertThat(tcp.getTypedExtensionProtocolOptionsMap()).isEmpty();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.meshwork.proxy.cluster;
 
 import io.meshwork.proxy.endpoint.EndpointConfig;
+import io.meshwork.proxy.endpoint.UpstreamConnections;
 import io.meshwork.proxy.tls.UpstreamTls;
 import java.time.Duration;
 import java.util.List;
@@ -15,7 +16,7 @@ import java.util.Map;
  */
 public record ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTimeout, boolean http2,
                             String service, String edsServiceName, List<EndpointConfig> endpoints,
-                            List<SocketMatch> socketMatches, UpstreamTls defaultTls) {
+                            List<SocketMatch> socketMatches, UpstreamTls defaultTls, UpstreamConnections connections) {
 
     /** The load-balancing policies the sidecar implements. */
     public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST }
@@ -30,6 +31,14 @@ public record ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTime
     public ClusterConfig {
         endpoints = List.copyOf(endpoints);
         socketMatches = List.copyOf(socketMatches);
+    }
+
+    /** With Envoy's default upstream connection lifetimes. */
+    public ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTimeout, boolean http2, String service,
+                         String edsServiceName, List<EndpointConfig> endpoints, List<SocketMatch> socketMatches,
+                         UpstreamTls defaultTls) {
+        this(name, lbPolicy, connectTimeout, http2, service, edsServiceName, endpoints, socketMatches, defaultTls,
+                UpstreamConnections.ENVOY_DEFAULTS);
     }
 
     /** A plaintext cluster. */
@@ -47,7 +56,7 @@ public record ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTime
     public ClusterConfig withEndpoints(List<EndpointConfig> newEndpoints) {
         List<EndpointConfig> resolved = newEndpoints.stream().map(e -> e.withTls(tlsFor(e))).toList();
         return new ClusterConfig(name, lbPolicy, connectTimeout, http2, service, edsServiceName, resolved,
-                socketMatches, defaultTls);
+                socketMatches, defaultTls, connections);
     }
 
     private UpstreamTls tlsFor(EndpointConfig endpoint) {

@@ -16,13 +16,15 @@ final class Http1Pool implements EndpointPool {
 
     private final EventLoop loop;
     private final UpstreamConnector connector;
+    private final UpstreamConnections connections;
     private final ArrayDeque<Channel> idle = new ArrayDeque<>();
     private int busy;
     private boolean draining;
 
-    Http1Pool(EventLoop loop, UpstreamConnector connector) {
+    Http1Pool(EventLoop loop, UpstreamConnector connector, UpstreamConnections connections) {
         this.loop = loop;
         this.connector = connector;
+        this.connections = connections;
     }
 
     @Override
@@ -37,8 +39,8 @@ final class Http1Pool implements EndpointPool {
             }
         }
         Promise<Channel> promise = loop.newPromise();
-        Future<Channel> connect = connector.connect(false, () -> new ChannelHandler[] {
-                new UpstreamHttp1Codec(Http1Codecs.decoderConfig(4096, 65536, 16384)), new UpstreamHandler()});
+        Future<Channel> connect = connector.connect(false, () -> UpstreamIdleTimeout.before(connections, false,
+                new UpstreamHttp1Codec(Http1Codecs.decoderConfig(4096, 65536, 16384)), new UpstreamHandler()));
         busy++;
         connect.addListener(f -> {
             if (f.isSuccess()) {

@@ -19,14 +19,16 @@ final class Http2Pool implements EndpointPool {
 
     private final EventLoop loop;
     private final UpstreamConnector connector;
+    private final UpstreamConnections connections;
     private Channel connection;
     private Promise<Channel> connecting;
     private int busy;
     private boolean draining;
 
-    Http2Pool(EventLoop loop, UpstreamConnector connector) {
+    Http2Pool(EventLoop loop, UpstreamConnector connector, UpstreamConnections connections) {
         this.loop = loop;
         this.connector = connector;
+        this.connections = connections;
     }
 
     @Override
@@ -60,8 +62,8 @@ final class Http2Pool implements EndpointPool {
         }
         Promise<Channel> promise = loop.newPromise();
         connecting = promise;
-        Future<Channel> future = connector.connect(true, () -> new ChannelHandler[] {
-                Http2FrameCodecBuilder.forClient().build(), new Http2MultiplexHandler(new ChannelInboundHandlerAdapter())});
+        Future<Channel> future = connector.connect(true, () -> UpstreamIdleTimeout.before(connections, true,
+                Http2FrameCodecBuilder.forClient().build(), new Http2MultiplexHandler(new ChannelInboundHandlerAdapter())));
         future.addListener(f -> {
             connecting = null;
             if (f.isSuccess()) {

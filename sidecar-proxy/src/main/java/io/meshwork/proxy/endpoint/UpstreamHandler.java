@@ -14,6 +14,11 @@ public final class UpstreamHandler extends ChannelInboundHandlerAdapter {
         this.listener = listener;
     }
 
+    /** No exchange is using the connection (it is back in its pool). */
+    boolean idle() {
+        return listener == null;
+    }
+
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (listener != null && msg instanceof HttpObject http) {

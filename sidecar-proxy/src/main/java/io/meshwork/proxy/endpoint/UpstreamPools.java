@@ -26,7 +26,7 @@ public final class UpstreamPools {
     private volatile Set<PoolKey> live = Set.of();
 
     /** Identifies a pool; a record, so the per-request lookup builds no string. */
-    private record PoolKey(String host, int port, boolean http2, UpstreamTls tls) {
+    private record PoolKey(String host, int port, boolean http2, UpstreamTls tls, UpstreamConnections connections) {
     }
 
     public UpstreamPools(Class<? extends SocketChannel> channelType, TlsContexts tls) {
@@ -44,7 +44,8 @@ public final class UpstreamPools {
         if (pools == null) {
             pools = byLoop.computeIfAbsent(loop, key -> new HashMap<>());
         }
-        PoolKey key = new PoolKey(endpoint.host(), endpoint.port(), cluster.http2(), endpoint.tls());
+        PoolKey key = new PoolKey(endpoint.host(), endpoint.port(), cluster.http2(), endpoint.tls(),
+                cluster.connections());
         EndpointPool pool = pools.get(key);
         if (pool == null) {
             InetSocketAddress address = new InetSocketAddress(endpoint.host(), endpoint.port());
@@ -52,7 +53,8 @@ public final class UpstreamPools {
             UpstreamTls endpointTls = endpoint.tls();
             UpstreamConnector connector = new UpstreamConnector(loop, channelType, address, timeout,
                     endpointTls == null ? () -> null : () -> tls.client(endpointTls), endpointTls);
-            pool = cluster.http2() ? new Http2Pool(loop, connector) : new Http1Pool(loop, connector);
+            pool = cluster.http2() ? new Http2Pool(loop, connector, cluster.connections())
+                    : new Http1Pool(loop, connector, cluster.connections());
             pools.put(key, pool);
         }
         return pool;
@@ -62,7 +64,8 @@ public final class UpstreamPools {
     public void update(ProxyConfig config) {
         Set<PoolKey> next = new HashSet<>();
         for (ClusterConfig cluster : config.clusters().values()) {
-            cluster.endpoints().forEach(e -> next.add(new PoolKey(e.host(), e.port(), cluster.http2(), e.tls())));
+            cluster.endpoints().forEach(e -> next.add(new PoolKey(e.host(), e.port(), cluster.http2(), e.tls(),
+                    cluster.connections())));
         }
         live = Set.copyOf(next);
         byLoop.forEach((loop, pools) -> loop.execute(() -> {

@@ -372,10 +372,10 @@ public final class ResourceConverter {
                     throw new InvalidResourceException(where + "eds_cluster_config.eds_config is not ads");
                 }
                 yield new ClusterConfig(cluster.getName(), policy, connectTimeout, http2, service, serviceName,
-                        List.of(), socketMatches, defaultTls);
+                        List.of(), socketMatches, defaultTls, UpstreamConnectionSettings.of(cluster, where));
             }
             case STATIC -> new ClusterConfig(cluster.getName(), policy, connectTimeout, http2, service, null,
-                    List.of(), socketMatches, defaultTls).withEndpoints(endpoints(cluster.getLoadAssignment(),
+                    List.of(), socketMatches, defaultTls, UpstreamConnectionSettings.of(cluster, where)).withEndpoints(endpoints(cluster.getLoadAssignment(),
                     "Cluster " + quoted(cluster.getName()) + ": field load_assignment"));
             default -> throw new InvalidResourceException(where + "type " + cluster.getType()
                     + " is not supported (EDS, STATIC)");

@@ -1,8 +1,8 @@
 package io.meshwork.proxy.listener;
 
+import static io.meshwork.proxy.testing.MeshResources.millis;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.Duration;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.meshwork.proxy.testing.MeshResources;
 import io.meshwork.proxy.testing.MeshResources.Backend;
@@ -51,8 +51,7 @@ class ConnectionBoundsTest {
                 .service("echo", 8080, "http", List.of(Backend.of(backend.port(), "echo-v1", "v1")))
                 .virtualHost("echo", 8080, List.of())
                 .outboundBounds(timeouts, maxConnections);
-        controlPlane.setSnapshot(SidecarHarness.WORKLOAD, SidecarHarness.NAMESPACE, mesh.snapshot("1"));
-        harness = new SidecarHarness(controlPlane);
+        harness = SidecarHarness.serving(controlPlane, mesh);
     }
 
     @AfterEach
@@ -177,10 +176,6 @@ class ConnectionBoundsTest {
                 connection.close();
             }
         }
-    }
-
-    private static Duration millis(long millis) {
-        return Duration.newBuilder().setSeconds(millis / 1000).setNanos((int) (millis % 1000) * 1_000_000).build();
     }
 
     private static long[] latencies(KeepAlive connection, int count) throws IOException {

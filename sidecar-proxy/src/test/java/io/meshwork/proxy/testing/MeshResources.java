@@ -39,6 +39,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Builds Envoy resources shaped exactly like ARCHITECTURE.md's xDS contract, standing in for the
@@ -57,7 +58,7 @@ public final class MeshResources {
     private final Map<String, Cluster> clusters = new LinkedHashMap<>();
     private final Map<String, ClusterLoadAssignment> assignments = new LinkedHashMap<>();
     private final Map<String, Listener> listeners = new LinkedHashMap<>();
-    private java.util.function.UnaryOperator<HttpConnectionManager.Builder> outboundTimeouts = hcm -> hcm;
+    private UnaryOperator<HttpConnectionManager.Builder> outboundTimeouts = hcm -> hcm;
     private long outboundMaxConnections;
     private final List<VirtualHost> outboundHosts = new ArrayList<>();
     private final Map<Integer, String> tcpPorts = new LinkedHashMap<>();
@@ -95,6 +96,35 @@ public final class MeshResources {
             tcpPorts.put(port, name);
         }
         return this;
+    }
+
+    /**
+     * The HTTP protocol options of a service port's cluster ({@code envoy.extensions.upstreams.http.v3.HttpProtocolOptions}:
+     * idle timeout, HTTP/2 keepalive), as {@code options} makes them from the ones it has.
+     */
+    public MeshResources protocolOptions(String service, int port, UnaryOperator<HttpProtocolOptions.Builder> options) {
+        String name = clusterName(service, namespace, port);
+        Cluster cluster = clusters.get(name);
+        Any current = cluster.getTypedExtensionProtocolOptionsMap().get(
+                "envoy.extensions.upstreams.http.v3.HttpProtocolOptions");
+        HttpProtocolOptions.Builder builder;
+        try {
+            builder = current == null ? HttpProtocolOptions.newBuilder().setExplicitHttpConfig(HttpProtocolOptions
+                    .ExplicitHttpConfig.newBuilder().setHttpProtocolOptions(
+                            io.envoyproxy.envoy.config.core.v3.Http1ProtocolOptions.getDefaultInstance()))
+                    : current.unpack(HttpProtocolOptions.class).toBuilder();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+        clusters.put(name, cluster.toBuilder().putTypedExtensionProtocolOptions(
+                "envoy.extensions.upstreams.http.v3.HttpProtocolOptions", Any.pack(options.apply(builder).build())).build());
+        return this;
+    }
+
+    /** A protobuf Duration of {@code millis} milliseconds. */
+    public static com.google.protobuf.Duration millis(long millis) {
+        return com.google.protobuf.Duration.newBuilder().setSeconds(millis / 1000)
+                .setNanos((int) (millis % 1000) * 1_000_000).build();
     }
 
     /** Replaces the endpoints of a service port. */
@@ -221,7 +251,7 @@ public final class MeshResources {
      * The outbound listener's HTTP connection manager gets {@code timeouts} (request_headers_timeout and
      * the others), and every outbound chain a connection_limit of {@code maxConnections} (0: none).
      */
-    public MeshResources outboundBounds(java.util.function.UnaryOperator<HttpConnectionManager.Builder> timeouts,
+    public MeshResources outboundBounds(UnaryOperator<HttpConnectionManager.Builder> timeouts,
                                         long maxConnections) {
         this.outboundTimeouts = timeouts;
         this.outboundMaxConnections = maxConnections;

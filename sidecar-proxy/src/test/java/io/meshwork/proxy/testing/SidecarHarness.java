@@ -38,6 +38,12 @@ public final class SidecarHarness implements AutoCloseable {
                 .build();
     }
 
+    /** A sidecar of workload {@value #WORKLOAD} configured with {@code mesh} by {@code controlPlane}. */
+    public static SidecarHarness serving(TestControlPlane controlPlane, MeshResources mesh) throws InterruptedException {
+        controlPlane.setSnapshot(WORKLOAD, NAMESPACE, mesh.snapshot("1"));
+        return new SidecarHarness(controlPlane);
+    }
+
     public int outboundPort() {
         return sidecar.listenerPort("outbound");
     }
