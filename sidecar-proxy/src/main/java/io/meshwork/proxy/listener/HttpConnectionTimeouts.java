@@ -6,6 +6,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http2.DefaultHttp2GoAwayFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -33,6 +35,8 @@ import org.slf4j.LoggerFactory;
 public final class HttpConnectionTimeouts extends IdleStateHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpConnectionTimeouts.class);
+
+    private static final long STREAMS_CHECK_MILLIS = 100;
 
     private final ConnectionPolicy policy;
     private ChannelHandlerContext ctx;
@@ -135,11 +139,29 @@ public final class HttpConnectionTimeouts extends IdleStateHandler {
     private void maxDurationReached() {
         durationTimer = null;
         HttpProxyHandler http = ctx.pipeline().get(HttpProxyHandler.class);
-        if (ctx.pipeline().get(Http2FrameCodec.class) == null && http != null) {
+        if (ctx.pipeline().get(Http2FrameCodec.class) != null) {
+            ctx.channel().writeAndFlush(new DefaultHttp2GoAwayFrame(Http2Error.NO_ERROR));
+            closeWhenStreamsEnd();
+        } else if (http != null) {
             http.closeWhenAnswered();
         } else {
-            ctx.channel().close(); // HTTP/2: GOAWAY, then closed when its streams are done
+            ctx.channel().close();
         }
+    }
+
+    /**
+     * After GOAWAY: closes once no stream is open, looked at every {@value #STREAMS_CHECK_MILLIS} ms (a stream
+     * ends when its last frame is written, which may not be flushed yet: the close, from the tail through
+     * the HTTP/2 codec, flushes first).
+     */
+    private void closeWhenStreamsEnd() {
+        durationTimer = null;
+        Http2FrameCodec http2 = ctx.pipeline().get(Http2FrameCodec.class);
+        if (http2 == null || http2.connection().numActiveStreams() == 0) {
+            ctx.channel().close();
+            return;
+        }
+        durationTimer = ctx.executor().schedule(this::closeWhenStreamsEnd, STREAMS_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     private void cancelTimers() {

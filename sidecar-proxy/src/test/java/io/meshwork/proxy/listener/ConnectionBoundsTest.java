@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.envoyproxy.envoy.config.core.v3.HttpProtocolOptions;
 import io.meshwork.proxy.testing.MeshResources;
 import io.meshwork.proxy.testing.MeshResources.Backend;
+import io.meshwork.proxy.testing.Http2TestClient;
 import io.meshwork.proxy.testing.SidecarHarness;
 import io.meshwork.proxy.testing.TestBackend;
 import io.meshwork.proxy.testing.TestControlPlane;
@@ -130,6 +131,28 @@ class ConnectionBoundsTest {
             assertThat(answer).startsWith("HTTP/1.1 200").containsIgnoringCase("connection: close");
             assertThat(busyClosedAfter).isBetween(1000L, 3000L);
             assertThat(idleClosedAfter).isBetween(450L, 2500L);
+        }
+    }
+
+    @Test
+    void pastMaxConnectionDurationAnHttp2ConnectionGetsGoawayAndItsOpenStreamFinishes() throws Exception {
+        start(hcm -> hcm.setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder()
+                .setMaxConnectionDuration(millis(500))), 0);
+        try (Http2TestClient client = Http2TestClient.priorKnowledge(harness.outboundPort())) {
+            var inFlight = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return client.get("echo:8080", "/slow/1200", new io.netty.handler.codec.http2.DefaultHttp2Headers());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(800);
+            boolean usableAtGoaway = client.connectionUsable();
+            Http2TestClient.Response response = inFlight.get(5, java.util.concurrent.TimeUnit.SECONDS);
+
+            assertThat(usableAtGoaway).as("GOAWAY received past the duration").isFalse();
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(response.resetCode()).isNull();
         }
     }
 
