@@ -19,6 +19,7 @@ public final class MeshMetrics {
     private final String sourceWorkload;
     private final ConcurrentHashMap<RequestLabels, Series> requests = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter[]> tcp = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> decisions = new ConcurrentHashMap<>();
     private final LongAdder totalRequests = new LongAdder();
     private final LongAdder failedRequests = new LongAdder();
 
@@ -80,11 +81,13 @@ public final class MeshMetrics {
      * destination_identity, decision}} ({@code none} for a plaintext peer or a sidecar without identity).
      */
     public void authorization(String source, String destination, boolean allowed) {
-        Counter.builder("mesh.authorization.decisions")
-                .tags("source_identity", source == null ? "none" : source,
-                        "destination_identity", destination == null ? "none" : destination,
-                        "decision", allowed ? "allow" : "deny")
-                .register(registry).increment();
+        String from = source == null ? "none" : source;
+        String to = destination == null ? "none" : destination;
+        String decision = allowed ? "allow" : "deny";
+        // One lookup per decision instead of a meter builder and registry search on each request.
+        decisions.computeIfAbsent(from + '\n' + to + '\n' + decision, key -> Counter.builder("mesh.authorization.decisions")
+                .tags("source_identity", from, "destination_identity", to, "decision", decision)
+                .register(registry)).increment();
     }
 
     public long totalRequests() {

@@ -38,12 +38,17 @@ public final class TlsContexts {
     private final Map<Object, SslContext> contexts = new ConcurrentHashMap<>();
     private volatile Map<String, List<X509Certificate>> roots = Map.of();
     private volatile boolean warnedWithoutIdentity;
+    private volatile String ownIdentity;
 
     /** {@code identity} null: a sidecar without a certificate, which speaks plaintext only. */
     public TlsContexts(WorkloadCertificateSource identity) {
         this.identity = identity;
         if (identity != null) {
-            identity.onChange(certificate -> contexts.clear());
+            this.ownIdentity = identityOf(identity.current());
+            identity.onChange(certificate -> {
+                ownIdentity = identityOf(certificate);
+                contexts.clear();
+            });
         }
     }
 
@@ -69,10 +74,9 @@ public final class TlsContexts {
         return identity != null && identity.current() != null;
     }
 
-    /** The SPIFFE ID of this sidecar's certificate, or null without one. */
+    /** The SPIFFE ID of this sidecar's certificate, or null without one; read once per certificate, not per request. */
     public String ownIdentity() {
-        WorkloadCertificate certificate = identity == null ? null : identity.current();
-        return certificate == null ? null : MeshTrustManager.spiffeId(certificate.leaf());
+        return ownIdentity;
     }
 
     /** Takes the roots of a new config; contexts built on other roots are dropped. */
@@ -128,6 +132,10 @@ public final class TlsContexts {
         } catch (SSLException e) {
             throw new IllegalStateException("cannot build a TLS context: " + e.getMessage(), e);
         }
+    }
+
+    private static String identityOf(WorkloadCertificate certificate) {
+        return certificate == null ? null : MeshTrustManager.spiffeId(certificate.leaf());
     }
 
     /** The SPIFFE ID of a peer certificate, or null. */

@@ -76,6 +76,31 @@ public final class MeshConfigFolder {
                 """.formatted(name, indented(labels, "    "), portName, port);
     }
 
+    /**
+     * A meshed Workload on loopback running as {@code serviceAccount}: its sidecar accepts on each of
+     * {@code ports} and forwards to the application's port of the same name in {@code appPorts}.
+     */
+    public static String meshedWorkload(String name, Map<String, String> labels, String serviceAccount,
+                                        Map<String, Integer> ports, Map<String, Integer> appPorts) {
+        return """
+                apiVersion: meshwork.io/v1alpha1
+                kind: Workload
+                metadata:
+                  name: %s
+                  namespace: default
+                  labels:
+                %s
+                spec:
+                  address: 127.0.0.1
+                  serviceAccount: %s
+                  ports:
+                %s
+                  appPorts:
+                %s
+                """.formatted(name, indented(labels, "    "), serviceAccount, indented(ports, "    "),
+                indented(appPorts, "    "));
+    }
+
     /** An SMI v1alpha4 TrafficSplit of {@code root} over backend services with integer weights. */
     public static String trafficSplit(String name, String root, Map<String, Integer> weights) {
         String backends = weights.entrySet().stream()
@@ -94,7 +119,7 @@ public final class MeshConfigFolder {
                 """.formatted(name, root, backends);
     }
 
-    private static String indented(Map<String, String> entries, String indent) {
+    private static String indented(Map<String, ?> entries, String indent) {
         return entries.entrySet().stream().map(e -> indent + e.getKey() + ": " + e.getValue())
                 .collect(Collectors.joining("\n"));
     }

@@ -1,5 +1,6 @@
 package io.meshwork.proxy.tls;
 
+import static io.meshwork.proxy.testing.MeshConfigFolder.meshedWorkload;
 import static io.meshwork.proxy.testing.MeshConfigFolder.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,22 +62,9 @@ class MutualTlsTest {
         reviewsPort = FreePort.pick();
         Path configDir = Files.createDirectories(dir.resolve("config"));
         config = new MeshConfigFolder(configDir)
-                .write("reviews.yaml", service("reviews", 9080, "http", Map.of("app", "reviews")), """
-                        apiVersion: meshwork.io/v1alpha1
-                        kind: Workload
-                        metadata:
-                          name: reviews-1
-                          namespace: default
-                          labels:
-                            app: reviews
-                        spec:
-                          address: 127.0.0.1
-                          serviceAccount: reviews
-                          ports:
-                            http: %d
-                          appPorts:
-                            http: %d
-                        """.formatted(reviewsPort, app.port()));
+                .write("reviews.yaml", service("reviews", 9080, "http", Map.of("app", "reviews")),
+                        meshedWorkload("reviews-1", Map.of("app", "reviews"), "reviews", Map.of("http", reviewsPort),
+                                Map.of("http", app.port())));
         controlPlane = LocalMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), configDir);
         controlPlane.trust(ca.trust());
         controlPlane.start();

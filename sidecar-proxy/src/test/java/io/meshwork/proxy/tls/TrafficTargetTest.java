@@ -1,5 +1,6 @@
 package io.meshwork.proxy.tls;
 
+import static io.meshwork.proxy.testing.MeshConfigFolder.meshedWorkload;
 import static io.meshwork.proxy.testing.MeshConfigFolder.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -84,24 +85,10 @@ class TrafficTargetTest {
         tcpPort = FreePort.pick();
         config = new MeshConfigFolder(Files.createDirectories(dir.resolve("config")))
                 .write("reviews.yaml", service("reviews", 9080, "http", Map.of("app", "reviews")),
-                        service("reviews-db", 9999, "tcp", Map.of("app", "reviews")), """
-                        apiVersion: meshwork.io/v1alpha1
-                        kind: Workload
-                        metadata:
-                          name: reviews-1
-                          namespace: default
-                          labels:
-                            app: reviews
-                        spec:
-                          address: 127.0.0.1
-                          serviceAccount: reviews
-                          ports:
-                            http: %d
-                            tcp: %d
-                          appPorts:
-                            http: %d
-                            tcp: %d
-                        """.formatted(httpPort, tcpPort, app.port(), tcpEcho.getLocalPort()))
+                        service("reviews-db", 9999, "tcp", Map.of("app", "reviews")),
+                        meshedWorkload("reviews-1", Map.of("app", "reviews"), "reviews",
+                                new java.util.TreeMap<>(Map.of("http", httpPort, "tcp", tcpPort)),
+                                new java.util.TreeMap<>(Map.of("http", app.port(), "tcp", tcpEcho.getLocalPort()))))
                 .write("target.yaml", TARGET.formatted(""));
         controlPlane = LocalMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), config.dir());
         controlPlane.trust(ca.trust());

@@ -39,8 +39,20 @@ public record Rbac(boolean allow, Map<String, Policy> policies) {
         }
 
         boolean matches(String peerIdentity, HttpRequest request) {
-            return principals.stream().anyMatch(p -> p.matches(peerIdentity))
-                    && permissions.stream().anyMatch(p -> p.matches(request));
+            // Indexed loops: this runs on every request of a protected workload, and streams allocate.
+            boolean principal = false;
+            for (int i = 0; i < principals.size() && !principal; i++) {
+                principal = principals.get(i).matches(peerIdentity);
+            }
+            if (!principal) {
+                return false;
+            }
+            for (int i = 0; i < permissions.size(); i++) {
+                if (permissions.get(i).matches(request)) {
+                    return true;
+                }
+            }
+            return false;
         }
     }
 
