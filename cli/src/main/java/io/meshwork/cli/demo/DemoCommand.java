@@ -12,11 +12,9 @@ import io.meshwork.controlplane.source.local.LocalConfigLoader;
 import io.meshwork.controlplane.source.local.TrafficSplitFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -62,10 +60,16 @@ public final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         out = new Printer(System.out, !noColor && System.console() != null, quiet);
-        Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("mesh-demo-");
+        boolean temporary = workDir == null;
+        Path work = temporary ? Files.createTempDirectory("mesh-demo-") : Files.createDirectories(workDir);
         Path samplesDir = locateSamples();
-        Path config = copyConfig(samplesDir, work.resolve("config"));
-        DemoMesh mesh = new DemoMesh(config, work.resolve("logs"), out);
+        Path extraV3 = samplesDir.resolveSibling("local-extra").resolve("reviews-v3.yaml");
+        LoopbackPorts ports = new LoopbackPorts();
+        DemoConfig demoConfig = new DemoConfig(ports);
+        demoConfig.plan(Files.exists(extraV3) ? List.of(samplesDir, extraV3) : List.of(samplesDir));
+        Path config = demoConfig.copy(samplesDir, work.resolve("config"));
+        int code;
+        DemoMesh mesh = new DemoMesh(config, work.resolve("logs"), out, ports);
         try (mesh) {
             out.heading("Meshwork demo: the mesh on loopback, from " + config);
             mesh.startControlPlane();
@@ -97,8 +101,7 @@ public final class DemoCommand implements Callable<Integer> {
                 CanaryOutcome v2 = promote(config, frontend, "reviews-v1", "reviews-v2");
 
                 out.heading("Canary 2: reviews-v3 fails 20% of its requests");
-                Files.copy(samplesDir.resolveSibling("local-extra").resolve("reviews-v3.yaml"), config.resolve("reviews-v3.yaml"),
-                        StandardCopyOption.REPLACE_EXISTING);
+                demoConfig.copy(extraV3, config);
                 LoadResult withV3 = new LocalConfigLoader().load(config);
                 Workload v3 = withV3.snapshot().workloads().get(io.meshwork.controlplane.model.ObjectRef.of(NAMESPACE, "reviews-v3-1"));
                 mesh.startWorkload(v3, 0.2);
@@ -114,17 +117,32 @@ public final class DemoCommand implements Callable<Integer> {
                 out.always("load: " + load.total() + " requests, per version " + served + ", " + load.failures() + " failed");
                 out.line("");
                 out.line("Where to look next:");
-                out.line("  logs of every process:     " + work.resolve("logs"));
-                out.line("  the config it served:      " + config);
-                out.line("  run it and keep it up:     ./mesh demo --keep-running   (then `./mesh split get reviews --config-dir "
-                        + config + "`)");
+                if (temporary && !keepRunning) {
+                    out.line("  logs and config:           removed with " + work + " (keep them with --work-dir DIR)");
+                } else {
+                    out.line("  logs of every process:     " + work.resolve("logs"));
+                    out.line("  the config it served:      " + config);
+                }
+                out.line("  run it and keep it up:     ./mesh demo --keep-running   (then the commands it prints)");
                 out.line("  the tour:                  README.md");
                 if (keepRunning) {
                     mesh.printAddresses();
                     out.always("The mesh keeps running; press Ctrl-C to stop it.");
                     new CountDownLatch(1).await();
                 }
-                return promoted && rolledBack ? 0 : 1;
+                code = promoted && rolledBack ? 0 : 1;
+            }
+        }
+        if (temporary && !keepRunning) {
+            deleteTree(work);
+        }
+        return code;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
             }
         }
     }
@@ -193,25 +211,6 @@ public final class DemoCommand implements Callable<Integer> {
             return cwd;
         }
         throw new IllegalArgumentException("cannot find samples/local next to " + jar + "; pass --samples DIR");
-    }
-
-    private static Path copyConfig(Path from, Path to) throws IOException {
-        Files.createDirectories(to);
-        try (Stream<Path> files = Files.list(from)) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                String name = f.getFileName().toString();
-                if (name.endsWith(".yaml") || name.endsWith(".yml")) {
-                    Files.copy(f, to.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
-        return to;
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
 }

@@ -28,27 +28,35 @@ final class DemoMesh implements AutoCloseable {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
+    private static final int BIND_ATTEMPTS = 3;
+
     private final Path config;
     private final ProcessSupervisor supervisor;
     private final Printer out;
+    private final LoopbackPorts ports;
     private final Map<String, Sidecar> sidecars = new LinkedHashMap<>();
     private int xdsPort;
     private int adminPort;
 
-    DemoMesh(Path config, Path logs, Printer out) throws IOException {
+    DemoMesh(Path config, Path logs, Printer out, LoopbackPorts ports) throws IOException {
         this.config = config;
         this.supervisor = new ProcessSupervisor(logs);
         this.out = out;
+        this.ports = ports;
     }
 
     void startControlPlane() throws IOException, InterruptedException {
-        xdsPort = freePort();
-        adminPort = freePort();
         long start = System.nanoTime();
-        var child = supervisor.start("control-plane", smallJvm(), List.of("control-plane", "--config-dir", config.toString(),
-                "--address", "127.0.0.1", "--xds-port", Integer.toString(xdsPort), "--admin-port", Integer.toString(adminPort),
-                "--ca-port", "0"));
-        supervisor.awaitReady(child, URI.create("http://127.0.0.1:" + adminPort + "/ready"), READY_TIMEOUT);
+        for (int attempt = 1; ; attempt++) {
+            xdsPort = ports.next();
+            adminPort = ports.next();
+            var child = supervisor.start("control-plane", smallJvm(), List.of("control-plane", "--config-dir", config.toString(),
+                    "--address", "127.0.0.1", "--xds-port", Integer.toString(xdsPort), "--admin-port", Integer.toString(adminPort),
+                    "--ca-port", "0"));
+            if (awaitBound(child, URI.create("http://127.0.0.1:" + adminPort + "/ready"), attempt)) {
+                break;
+            }
+        }
         out.ok(String.format("control plane ready: xDS 127.0.0.1:%d, admin http://127.0.0.1:%d (%.1fs)", xdsPort, adminPort,
                 (System.nanoTime() - start) / 1e9));
     }
@@ -58,16 +66,22 @@ final class DemoMesh implements AutoCloseable {
         long start = System.nanoTime();
         String name = w.ref().name();
         String app = w.labels().getOrDefault("app", name);
-        Sidecar sidecar = new Sidecar(w, freePort(), freePort(), freePort(), freePort(), freePort());
+        Sidecar sidecar;
+        for (int attempt = 1; ; attempt++) {
+            sidecar = new Sidecar(w, ports.next(), ports.next(), ports.next(), ports.next(), ports.next());
+            var proxy = supervisor.start(name + "-proxy", proxyJvm(), List.of("proxy",
+                    "--xds", "127.0.0.1:" + xdsPort, "--workload", name, "--namespace", w.ref().namespace(),
+                    "--service-account", w.serviceAccount(), "--bind-address", "127.0.0.1",
+                    "--outbound-port", Integer.toString(sidecar.outboundPort()),
+                    "--inbound-port", Integer.toString(sidecar.inboundPort()),
+                    "--admin-port", Integer.toString(sidecar.adminPort()),
+                    "--health-port", Integer.toString(sidecar.healthPort()),
+                    "--metrics-port", Integer.toString(sidecar.metricsPort())));
+            if (awaitBound(proxy, URI.create("http://127.0.0.1:" + sidecar.healthPort() + "/healthz/ready"), attempt)) {
+                break;
+            }
+        }
         sidecars.put(name, sidecar);
-        var proxy = supervisor.start(name + "-proxy", proxyJvm(), List.of("proxy",
-                "--xds", "127.0.0.1:" + xdsPort, "--workload", name, "--namespace", w.ref().namespace(),
-                "--service-account", w.serviceAccount(), "--bind-address", "127.0.0.1",
-                "--outbound-port", Integer.toString(sidecar.outboundPort()),
-                "--inbound-port", Integer.toString(sidecar.inboundPort()),
-                "--admin-port", Integer.toString(sidecar.adminPort()),
-                "--health-port", Integer.toString(sidecar.healthPort()),
-                "--metrics-port", Integer.toString(sidecar.metricsPort())));
         List<String> echoArgs = new ArrayList<>(List.of("echo", "--name", app, "--version", w.version().isEmpty() ? "v1" : w.version(),
                 "--pod", name, "--address", "127.0.0.1", "--port", Integer.toString(w.appPorts().values().iterator().next()),
                 "--failure-rate", Double.toString(failureRate)));
@@ -75,7 +89,6 @@ final class DemoMesh implements AutoCloseable {
             echoArgs.addAll(List.of("--upstream", "http://127.0.0.1:" + sidecar.outboundPort(), "--call", "reviews"));
         }
         var echo = supervisor.start(name, smallJvm(), echoArgs);
-        supervisor.awaitReady(proxy, URI.create("http://127.0.0.1:" + sidecar.healthPort() + "/healthz/ready"), READY_TIMEOUT);
         int appPort = w.appPorts().values().iterator().next();
         supervisor.awaitReady(echo, URI.create("http://127.0.0.1:" + appPort + "/healthz"), READY_TIMEOUT);
         out.ok(String.format("%-14s %-4s app 127.0.0.1:%d, sidecar %s%s (%.1fs)", name, w.version(), appPort,
@@ -117,8 +130,24 @@ final class DemoMesh implements AutoCloseable {
         return children.isEmpty() ? "-" : children.get(0).log().getParent().toString();
     }
 
-    int freePort() throws IOException {
-        return DemoCommand.freePort();
+    /**
+     * Waits for {@code child} to be ready. False when it exited because one of its ports was taken after it was
+     * checked free (a race with another process), so the caller starts it again on other ports; that happens at
+     * most {@value #BIND_ATTEMPTS} times.
+     */
+    private boolean awaitBound(ProcessSupervisor.Child child, URI ready, int attempt) throws IOException, InterruptedException {
+        try {
+            supervisor.awaitReady(child, ready, READY_TIMEOUT);
+            return true;
+        } catch (IOException e) {
+            if (attempt >= BIND_ATTEMPTS || child.process().isAlive()
+                    || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+                throw e;
+            }
+            supervisor.stop(child);
+            out.step(child.name() + " found a port taken; starting it again on other ports");
+            return false;
+        }
     }
 
     static List<String> smallJvm() {

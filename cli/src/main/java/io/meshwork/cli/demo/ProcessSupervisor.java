@@ -26,7 +26,7 @@ public final class ProcessSupervisor implements AutoCloseable {
     private final Path logDir;
     private final List<Child> children = Collections.synchronizedList(new ArrayList<>());
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
-    private final Thread shutdownHook = new Thread(this::stopAll, "mesh-demo-cleanup");
+    private final Thread shutdownHook = new Thread(this::stopOnExit, "mesh-demo-cleanup");
 
     public ProcessSupervisor(Path logDir) throws IOException {
         this.logDir = Files.createDirectories(logDir);
@@ -93,6 +93,16 @@ public final class ProcessSupervisor implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         children.remove(child);
+    }
+
+    /** On Ctrl-C (or any JVM exit before {@link #close()}): stops every child and says which, in one line. */
+    private void stopOnExit() {
+        List<String> names = children().stream().filter(c -> c.process().isAlive()).map(Child::name).toList();
+        stopAll();
+        if (!names.isEmpty()) {
+            System.err.println("stopped " + names.size() + " processes (" + String.join(", ", names) + "); their logs are in "
+                    + logDir);
+        }
     }
 
     private void stopAll() {

@@ -16,8 +16,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,15 +45,14 @@ class MeshCliEndToEndTest {
 
     @BeforeAll
     static void startMesh() throws Exception {
-        config = Files.createDirectories(work.resolve("config"));
         Path samples = Path.of("..", "samples");
-        try (Stream<Path> files = Files.list(samples.resolve("local"))) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                Files.copy(f, config.resolve(f.getFileName()));
-            }
-        }
-        Files.copy(samples.resolve("local-extra").resolve("reviews-v3.yaml"), config.resolve("reviews-v3.yaml"));
-        mesh = new DemoMesh(config, work.resolve("logs"), new Printer(System.out, false, false));
+        Path v3 = samples.resolve("local-extra").resolve("reviews-v3.yaml");
+        LoopbackPorts ports = new LoopbackPorts();
+        DemoConfig demoConfig = new DemoConfig(ports);
+        demoConfig.plan(List.of(samples.resolve("local"), v3));
+        config = demoConfig.copy(samples.resolve("local"), work.resolve("config"));
+        demoConfig.copy(v3, config);
+        mesh = new DemoMesh(config, work.resolve("logs"), new Printer(System.out, false, false), ports);
         mesh.startControlPlane();
         var snapshot = new LocalConfigLoader().load(config).snapshot();
         for (Workload w : snapshot.workloads().values()) {
@@ -90,14 +89,16 @@ class MeshCliEndToEndTest {
 
     @Test
     @Order(0)
-    void proxyConfigShowsTheFrontendsRoutesAndEndpoints() {
+    void proxyConfigShowsTheFrontendsRoutesAndEndpoints() throws IOException {
         Run routes = cli("proxy-config", "frontend-1", "routes", "--control-plane", mesh.controlPlaneAdmin().toString());
         Run endpoints = cli("proxy-config", "frontend-1", "endpoints", "--control-plane", mesh.controlPlaneAdmin().toString());
 
         assertThat(routes.code()).isZero();
         assertThat(routes.out()).contains("reviews.default.svc.cluster.local:9080")
                 .contains("outbound|9080||reviews-v1.default.svc.cluster.local");
-        assertThat(endpoints.out()).containsPattern("127.0.0.4:9080\\s+HEALTHY\\s+reviews-v2-1\\s+v2");
+        String v2Address = new LocalConfigLoader().load(config).snapshot().workloads()
+                .get(ObjectRef.of("default", "reviews-v2-1")).address();
+        assertThat(endpoints.out()).containsPattern(java.util.regex.Pattern.quote(v2Address + ":9080") + "\\s+HEALTHY\\s+reviews-v2-1\\s+v2");
     }
 
     @Test
