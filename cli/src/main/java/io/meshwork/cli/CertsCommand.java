@@ -15,9 +15,9 @@ import picocli.CommandLine.Option;
  * shared by every cluster, and one intermediate per cluster signed by it, each in a folder with
  * the {@code cacerts} file names that {@code mesh control-plane --ca-dir} reads.
  */
-@Command(name = "certs", mixinStandardHelpOptions = true,
+@Command(name = "certs",
         description = "Make the mesh's certificate authority: a root, and an intermediate per cluster.",
-        subcommands = {CertsCommand.Root.class, CertsCommand.Intermediate.class, CommandLine.HelpCommand.class})
+        subcommands = {CertsCommand.Root.class, CertsCommand.Intermediate.class, HelpCommand.class})
 public final class CertsCommand implements Runnable {
 
     @CommandLine.Spec
@@ -29,7 +29,7 @@ public final class CertsCommand implements Runnable {
     }
 
     /** {@code mesh certs root --out DIR}. */
-    @Command(name = "root", mixinStandardHelpOptions = true,
+    @Command(name = "root",
             description = {"Make a self-signed root CA (ECDSA P-256, 10 years) in DIR: root-cert.pem and root-key.pem, "
                     + "plus ca-cert.pem, ca-key.pem, cert-chain.pem so that DIR can serve as --ca-dir on its own.",
                 "Keep root-key.pem offline once the intermediates are made."})
@@ -57,7 +57,7 @@ public final class CertsCommand implements Runnable {
     }
 
     /** {@code mesh certs intermediate --root DIR --cluster NAME --out DIR}. */
-    @Command(name = "intermediate", mixinStandardHelpOptions = true,
+    @Command(name = "intermediate",
             description = "Make a cluster's intermediate CA signed by the root in --root: writes ca-cert.pem, ca-key.pem, "
                     + "cert-chain.pem and root-cert.pem (Istio's cacerts names) for that cluster's --ca-dir.")
     static final class Intermediate implements Callable<Integer> {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  * {@code mesh control-plane}: serves xDS to the mesh from a folder of YAML files (local mode) or from
  * a Kubernetes cluster (Kubernetes mode).
  */
-@Command(name = "control-plane", mixinStandardHelpOptions = true,
+@Command(name = "control-plane",
         description = "Run the control plane: read the mesh from a folder of YAML files or from a Kubernetes cluster, "
                 + "watch it, and serve xDS.")
 public final class ControlPlaneCommand implements Callable<Integer> {

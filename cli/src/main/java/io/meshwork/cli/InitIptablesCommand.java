@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code mesh init-iptables}: the {@code mesh-init} container's job, with istio-iptables' flags. */
-@Command(name = "init-iptables", mixinStandardHelpOptions = true,
+@Command(name = "init-iptables",
         description = "Install the iptables rules that send a pod's TCP traffic through its sidecar.")
 public final class InitIptablesCommand implements Callable<Integer> {
 

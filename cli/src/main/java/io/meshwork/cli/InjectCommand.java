@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code mesh inject}: the webhook's injection applied to files, as {@code istioctl kube-inject}. */
-@Command(name = "inject", mixinStandardHelpOptions = true,
+@Command(name = "inject",
         description = "Add the sidecar to the pod templates of a multi-document YAML file (Pods, Deployments, "
                 + "StatefulSets, DaemonSets, Jobs, CronJobs); other kinds pass through.")
 public final class InjectCommand implements Callable<Integer> {

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code mesh install}: prints the manifests that install Meshwork into a cluster. */
-@Command(name = "install", mixinStandardHelpOptions = true,
+@Command(name = "install",
         description = "Print the manifests that install Meshwork (pipe to kubectl apply -f -).")
 public final class InstallCommand implements Callable<Integer> {
 

@@ -1,5 +1,6 @@
 package io.meshwork.cli;
 
+import java.net.URI;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Option;
             CertsCommand.class,
             TokenCommand.class,
             ProxyCommand.class,
-            CommandLine.HelpCommand.class,
+            CompletionCommand.class,
+            HelpCommand.class,
         })
 public final class Main implements Runnable {
 
@@ -55,7 +57,25 @@ public final class Main implements Runnable {
 
     static CommandLine newCommandLine() {
         CommandLine commandLine = new CommandLine(new Main());
+        commandLine.registerConverter(URI.class, new HttpUrl());
+        addHelpOptions(commandLine);
         commandLine.setExecutionExceptionHandler(new OneLineErrors());
+        commandLine.setParameterExceptionHandler(new OneLineErrors.Usage());
         return commandLine;
+    }
+
+    /**
+     * {@code -h}/{@code --help} on every subcommand at any depth ({@code --version} stays on {@code mesh} alone), added
+     * here once rather than on each command class so that a new command cannot miss it.
+     */
+    private static void addHelpOptions(CommandLine command) {
+        for (CommandLine sub : command.getSubcommands().values()) {
+            CommandLine.Model.CommandSpec spec = sub.getCommandSpec();
+            if (spec.findOption("--help") == null) {
+                spec.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                        .description("Show this help message and exit.").build());
+            }
+            addHelpOptions(sub);
+        }
     }
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code mesh proxy}: runs one sidecar for one workload, configured over xDS by the control plane. */
-@Command(name = "proxy", mixinStandardHelpOptions = true,
+@Command(name = "proxy",
         description = "Run a sidecar proxy for one workload; every port has a flag so several share one host.")
 public final class ProxyCommand implements Callable<Integer> {
 

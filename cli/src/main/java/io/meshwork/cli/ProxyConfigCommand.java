@@ -51,7 +51,13 @@ final class ProxyConfigCommand implements Callable<Integer> {
         }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         URI adminUrl = admin != null ? admin : findAdmin(http);
-        String json = SidecarMetrics.get(http, adminUrl.resolve("/config_dump"));
+        String json;
+        try {
+            json = SidecarMetrics.get(http, adminUrl.resolve("/config_dump"));
+        } catch (java.io.IOException e) {
+            throw new java.io.IOException("cannot read the sidecar's config at " + adminUrl.resolve("/config_dump") + " ("
+                    + SidecarMetrics.reason(e) + ")" + (admin != null ? "; check --admin" : ""), e);
+        }
         Struct dump = parse(json);
         if (output.equals("json")) {
             System.out.println(section == Section.all ? json.strip()

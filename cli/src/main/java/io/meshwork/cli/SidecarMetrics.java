@@ -99,12 +99,25 @@ public final class SidecarMetrics implements TrafficObserver {
         try {
             json = get(http, controlPlane.resolve("/debug/proxies"));
         } catch (IOException e) {
-            throw new IOException("cannot reach the control plane at " + controlPlane + " (" + e.getMessage()
+            throw new IOException("cannot reach the control plane at " + controlPlane + " (" + reason(e)
                     + "); is `mesh control-plane` running? (--control-plane URL)", e);
         }
         Struct.Builder root = Struct.newBuilder();
         JsonFormat.parser().merge(json.strip().startsWith("[") ? "{\"proxies\":" + json + "}" : json, root);
         return root.getFieldsOrDefault("proxies", Value.getDefaultInstance()).getListValue().getValuesList();
+    }
+
+    /** What went wrong with a connection, in words: the JDK's HTTP client leaves the message of a refused connection null. */
+    static String reason(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException) {
+                return t.getMessage() == null ? "connection refused" : t.getMessage();
+            }
+            if (t instanceof java.net.http.HttpTimeoutException) {
+                return "no answer within " + TIMEOUT.toSeconds() + "s";
+            }
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private String get(URI url) throws IOException {

@@ -10,9 +10,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code mesh token}: workload tokens, a local-mode sidecar's proof of who it is (as Kuma's dataplane tokens). */
-@Command(name = "token", mixinStandardHelpOptions = true,
+@Command(name = "token",
         description = "Make workload tokens: what a sidecar presents to the CA in local mode.",
-        subcommands = {TokenCommand.Create.class, CommandLine.HelpCommand.class})
+        subcommands = {TokenCommand.Create.class, HelpCommand.class})
 public final class TokenCommand implements Runnable {
 
     @CommandLine.Spec
@@ -24,7 +24,7 @@ public final class TokenCommand implements Runnable {
     }
 
     /** {@code mesh token create}. */
-    @Command(name = "create", mixinStandardHelpOptions = true,
+    @Command(name = "create",
             description = {"Print a workload token (a JWT signed with the CA folder's token-key.pem) for one workload.",
                 "Give it to that workload's sidecar: mesh proxy --token-file FILE."})
     static final class Create implements Callable<Integer> {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code mesh webhook}: the sidecar injector's mutating admission webhook (HTTPS). */
-@Command(name = "webhook", mixinStandardHelpOptions = true,
+@Command(name = "webhook",
         description = "Run the sidecar-injection admission webhook (HTTPS, POST /inject).")
 public final class WebhookCommand implements Callable<Integer> {
 

@@ -42,11 +42,11 @@ class CertsCommandTest {
                 "--out", dir.resolve("east").toString());
 
         assertThat(again.exitCode()).isEqualTo(2);
-        assertThat(again.err()).startsWith("--out " + dir + ": already holds ca-key.pem; refusing to replace a CA's key");
+        assertThat(again.err()).startsWith("error: --out " + dir + ": already holds ca-key.pem; refusing to replace a CA's key");
         assertThat(noRoot.exitCode()).isEqualTo(2);
-        assertThat(noRoot.err()).startsWith("--root " + dir.resolve("nowhere") + ": cannot read "
+        assertThat(noRoot.err()).startsWith("error: --root " + dir.resolve("nowhere") + ": cannot read "
                 + dir.resolve("nowhere").resolve("root-cert.pem") + ": no such file");
-        assertThat(badCluster.err()).startsWith("--cluster East_1: must be a DNS label");
+        assertThat(badCluster.err()).startsWith("error: --cluster East_1: must be a DNS label");
         assertThat(Files.exists(dir.resolve("east"))).isFalse();
     }
 
@@ -70,6 +70,6 @@ class CertsCommandTest {
                 "--xds-port", "0", "--admin-port", "0");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).startsWith("--ca-dir: " + ca.resolve("ca-key.pem") + ": missing");
+        assertThat(run.err()).startsWith("error: --ca-dir: " + ca.resolve("ca-key.pem") + ": missing");
     }
 }

@@ -56,7 +56,7 @@ class ControlPlaneCommandTest {
 
         assertThat(run("control-plane", "--kubernetes", "--kubeconfig", missing.toString())).isEqualTo(2);
 
-        assertThat(err.toString()).startsWith("--kubeconfig " + missing + ": not a file");
+        assertThat(err.toString()).startsWith("error: --kubeconfig " + missing + ": not a file");
     }
 
     @Test
@@ -72,6 +72,6 @@ class ControlPlaneCommandTest {
 
         assertThat(run("control-plane", "--config-dir", missing.toString())).isEqualTo(2);
 
-        assertThat(err.toString()).startsWith("--config-dir " + missing + ": not a directory");
+        assertThat(err.toString()).startsWith("error: --config-dir " + missing + ": not a directory");
     }
 }

@@ -33,9 +33,9 @@ class TokenCommandTest {
         CliRun help = CliRun.run("token", "create", "--help");
 
         assertThat(noDir.exitCode()).isEqualTo(2);
-        assertThat(noDir.err()).startsWith("--ca-dir " + dir.resolve("none") + ": not a directory");
+        assertThat(noDir.err()).startsWith("error: --ca-dir " + dir.resolve("none") + ": not a directory");
         assertThat(badSa.exitCode()).isEqualTo(2);
-        assertThat(badSa.err()).startsWith("SPIFFE ID: serviceAccount \"a/b\" must be non-empty and contain no '/'");
+        assertThat(badSa.err()).startsWith("error: SPIFFE ID: serviceAccount \"a/b\" must be non-empty and contain no '/'");
         assertThat(help.exitCode()).isZero();
         assertThat(help.out()).contains("Usage: mesh token create", "--service-account=SA");
     }
