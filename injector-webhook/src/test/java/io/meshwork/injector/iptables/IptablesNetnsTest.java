@@ -18,6 +18,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,12 +39,17 @@ class IptablesNetnsTest {
     /** NetnsPeer's class file, where the unprivileged UIDs the test runs it as can read it. */
     private static Path peerClasspath;
 
+    /** Why this machine cannot run the test, or null when it can. */
+    private static String missing;
+
     @BeforeAll
     static void createNamespaces() throws Exception {
-        assumeTrue("0".equals(output("id", "-u").trim()),
-                "not root: the netns test needs root to create network namespaces (.ci/run runs it as root)");
-        for (String tool : new String[] {"ip", "iptables-save", "iptables-restore", "setpriv"}) {
-            assumeTrue(onPath(tool), tool + " is not installed: skipping the netns test (apt-get install iproute2 iptables util-linux)");
+        missing = whatIsMissing();
+        if (missing != null) {
+            // Each test then reports itself skipped with this reason (an assumption failing here would skip the
+            // class as a whole, which Surefire shows as "Tests run: 0" with the reason nowhere).
+            System.err.println("IptablesNetnsTest skipped: " + missing);
+            return;
         }
         // The checkout may sit in a folder only root can enter (mktemp -d is 0700): the peers run as other UIDs.
         peerClasspath = Files.createTempDirectory("mw-netns-peer",
@@ -80,8 +86,28 @@ class IptablesNetnsTest {
                 POD_IP + ":8080=app");
     }
 
+    @BeforeEach
+    void needsRootAndTheTools() {
+        assumeTrue(missing == null, missing);
+    }
+
+    private static String whatIsMissing() throws IOException, InterruptedException {
+        if (!"0".equals(output("id", "-u").trim())) {
+            return "not root: the netns test needs root to create network namespaces (.ci/run runs it as root)";
+        }
+        for (String tool : new String[] {"ip", "iptables-save", "iptables-restore", "setpriv"}) {
+            if (!onPath(tool)) {
+                return tool + " is not installed (apt-get install iproute2 iptables util-linux; .ci/run does)";
+            }
+        }
+        return null;
+    }
+
     @AfterAll
     static void deleteNamespaces() throws Exception {
+        if (missing != null) {
+            return;
+        }
         peers.forEach(Process::destroyForcibly);
         for (Process p : peers) {
             p.waitFor(5, TimeUnit.SECONDS);
