@@ -35,6 +35,7 @@ import picocli.CommandLine.Option;
 public final class DemoCommand implements Callable<Integer> {
 
     static final String NAMESPACE = "default";
+    private static final int WARM_UP_REQUESTS = 50;
 
     @Option(names = "--no-color", description = "Plain output.")
     boolean noColor;
@@ -84,6 +85,7 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
             mesh.printWorkloads();
+            showMutualTls(snapshot);
 
             DemoMesh.Sidecar frontend = mesh.sidecarOf("frontend");
             int reviewsPort = snapshot.service(io.meshwork.controlplane.model.ObjectRef.of(NAMESPACE, "reviews"))
@@ -98,6 +100,7 @@ public final class DemoCommand implements Callable<Integer> {
                 out.step("requests so far per version: " + load.perVersion() + ", failures " + load.failures());
 
                 out.heading("Canary 1: promote reviews-v2 (healthy)");
+                DemoMesh.warmUp(frontend, "reviews-v2", reviewsPort, WARM_UP_REQUESTS);
                 CanaryOutcome v2 = promote(config, frontend, "reviews-v1", "reviews-v2");
 
                 out.heading("Canary 2: reviews-v3 fails 20% of its requests");
@@ -106,6 +109,7 @@ public final class DemoCommand implements Callable<Integer> {
                 Workload v3 = withV3.snapshot().workloads().get(io.meshwork.controlplane.model.ObjectRef.of(NAMESPACE, "reviews-v3-1"));
                 mesh.startWorkload(v3, 0.2);
                 addBackend(config, "reviews-v3");
+                DemoMesh.warmUp(frontend, "reviews-v3", reviewsPort, WARM_UP_REQUESTS);
                 CanaryOutcome v3Outcome = promote(config, frontend, "reviews-v2", "reviews-v3");
 
                 Map<String, Long> served = load.perVersion();
@@ -143,6 +147,30 @@ public final class DemoCommand implements Callable<Integer> {
         try (Stream<Path> all = Files.walk(root)) {
             for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /**
+     * Says what mutual TLS the mesh runs, and shows it: plaintext straight to a STRICT workload's sidecar is refused,
+     * while the steady load (frontend's sidecar to reviews, over mTLS) goes on.
+     */
+    private void showMutualTls(MeshSnapshot snapshot) throws IOException {
+        out.step("mutual TLS: each sidecar got its certificate from the control plane's CA (e.g. "
+                + DemoMesh.spiffeId(snapshot.workloads().values().stream().filter(Workload::meshed).findFirst().orElseThrow())
+                + "); sidecar to sidecar is mTLS");
+        for (Workload w : snapshot.workloads().values()) {
+            int port = w.meshed() && !w.ports().isEmpty() ? w.ports().values().iterator().next() : -1;
+            if (port > 0 && snapshot.mtlsModeOf(w, port) == io.meshwork.controlplane.model.PeerAuthentication.Mode.STRICT) {
+                boolean answered = DemoMesh.answersPlaintext(w);
+                String line = "plaintext straight to " + w.ref().name() + " (" + w.address() + ":" + port + ", STRICT): "
+                        + (answered ? "ANSWERED" : "refused");
+                if (answered) {
+                    out.bad(line);
+                } else {
+                    out.ok(line);
+                }
+                return;
             }
         }
     }

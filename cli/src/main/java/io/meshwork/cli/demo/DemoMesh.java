@@ -1,6 +1,7 @@
 package io.meshwork.cli.demo;
 
 import io.meshwork.cli.SidecarMetrics;
+import io.meshwork.controlplane.ca.WorkloadTokens;
 import io.meshwork.controlplane.canary.TrafficObserver;
 import io.meshwork.controlplane.model.Workload;
 import java.io.IOException;
@@ -29,20 +30,24 @@ final class DemoMesh implements AutoCloseable {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
     private static final int BIND_ATTEMPTS = 3;
+    private static final String TRUST_DOMAIN = "cluster.local";
 
     private final Path config;
     private final ProcessSupervisor supervisor;
     private final Printer out;
     private final LoopbackPorts ports;
     private final Map<String, Sidecar> sidecars = new LinkedHashMap<>();
+    private final Path caDir;
     private int xdsPort;
     private int adminPort;
+    private int caPort;
 
     DemoMesh(Path config, Path logs, Printer out, LoopbackPorts ports) throws IOException {
         this.config = config;
         this.supervisor = new ProcessSupervisor(logs);
         this.out = out;
         this.ports = ports;
+        this.caDir = config.resolveSibling("ca");
     }
 
     void startControlPlane() throws IOException, InterruptedException {
@@ -50,15 +55,16 @@ final class DemoMesh implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             xdsPort = ports.next();
             adminPort = ports.next();
+            caPort = ports.next();
             var child = supervisor.start("control-plane", smallJvm(), List.of("control-plane", "--config-dir", config.toString(),
                     "--address", "127.0.0.1", "--xds-port", Integer.toString(xdsPort), "--admin-port", Integer.toString(adminPort),
-                    "--ca-port", "0"));
+                    "--ca-dir", caDir.toString(), "--ca-port", Integer.toString(caPort)));
             if (awaitBound(child, URI.create("http://127.0.0.1:" + adminPort + "/ready"), attempt)) {
                 break;
             }
         }
-        out.ok(String.format("control plane ready: xDS 127.0.0.1:%d, admin http://127.0.0.1:%d (%.1fs)", xdsPort, adminPort,
-                (System.nanoTime() - start) / 1e9));
+        out.ok(String.format("control plane ready: xDS 127.0.0.1:%d, admin http://127.0.0.1:%d, CA 127.0.0.1:%d (%.1fs)", xdsPort,
+                adminPort, caPort, (System.nanoTime() - start) / 1e9));
     }
 
     /** Starts the echo app of {@code w} (failing {@code failureRate} of requests) and its sidecar; waits for both. */
@@ -66,6 +72,7 @@ final class DemoMesh implements AutoCloseable {
         long start = System.nanoTime();
         String name = w.ref().name();
         String app = w.labels().getOrDefault("app", name);
+        Path token = workloadToken(w);
         Sidecar sidecar;
         for (int attempt = 1; ; attempt++) {
             sidecar = new Sidecar(w, ports.next(), ports.next(), ports.next(), ports.next(), ports.next());
@@ -76,7 +83,9 @@ final class DemoMesh implements AutoCloseable {
                     "--inbound-port", Integer.toString(sidecar.inboundPort()),
                     "--admin-port", Integer.toString(sidecar.adminPort()),
                     "--health-port", Integer.toString(sidecar.healthPort()),
-                    "--metrics-port", Integer.toString(sidecar.metricsPort())));
+                    "--metrics-port", Integer.toString(sidecar.metricsPort()),
+                    "--token-file", token.toString(), "--ca-address", "127.0.0.1:" + caPort,
+                    "--ca-root-file", caDir.resolve("root-cert.pem").toString()));
             if (awaitBound(proxy, URI.create("http://127.0.0.1:" + sidecar.healthPort() + "/healthz/ready"), attempt)) {
                 break;
             }
@@ -94,6 +103,58 @@ final class DemoMesh implements AutoCloseable {
         out.ok(String.format("%-14s %-4s app 127.0.0.1:%d, sidecar %s%s (%.1fs)", name, w.version(), appPort,
                 w.address(), w.ports().values(), (System.nanoTime() - start) / 1e9)
                 + (failureRate > 0 ? String.format(", failing %.0f%% of requests", failureRate * 100) : ""));
+    }
+
+    /**
+     * The token that proves {@code w}'s identity to the CA, as {@code mesh token create} makes it, signed with the token
+     * key in the control plane's CA folder: with it the sidecar gets a certificate for
+     * {@code spiffe://cluster.local/ns/<ns>/sa/<service account>}, and the mesh runs mutual TLS.
+     */
+    private Path workloadToken(Workload w) throws IOException {
+        String token = WorkloadTokens.inFolder(caDir, TRUST_DOMAIN).create(w.ref().name(), w.ref().namespace(),
+                w.serviceAccount(), Duration.ofDays(1));
+        Path file = java.nio.file.Files.createDirectories(caDir.resolveSibling("tokens")).resolve(w.ref().name() + ".jwt");
+        java.nio.file.Files.writeString(file, token);
+        return file;
+    }
+
+    /**
+     * Whether {@code w}'s sidecar answers a plaintext HTTP request on its first inbound port: a STRICT port closes the
+     * connection, as it carries no TLS client hello.
+     */
+    static boolean answersPlaintext(Workload w) throws IOException {
+        int port = w.ports().values().iterator().next();
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(w.address(), port), 2000);
+            socket.setSoTimeout(3000);
+            socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: reviews\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            byte[] head = socket.getInputStream().readNBytes(5);
+            return new String(head, StandardCharsets.US_ASCII).equals("HTTP/");
+        } catch (java.net.SocketException | java.net.SocketTimeoutException closed) {
+            return false;
+        }
+    }
+
+    /**
+     * Sends {@code requests} requests to {@code service} through {@code via}'s sidecar before a promotion gives it traffic,
+     * as Flagger's pre-rollout load test does: the canary's first mTLS handshakes and its sidecar's cold code paths then
+     * do not land in the first step's p99.
+     */
+    static void warmUp(Sidecar via, String service, int port, int requests) throws IOException, InterruptedException {
+        try (LoadGenerator warm = new LoadGenerator(new java.net.InetSocketAddress("127.0.0.1", via.outboundPort()),
+                URI.create("http://" + service + ":" + port + "/"), 2, Duration.ZERO)) {
+            warm.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (warm.total() < requests && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** The SPIFFE ID a workload's certificate carries. */
+    static String spiffeId(Workload w) {
+        return "spiffe://" + TRUST_DOMAIN + "/ns/" + w.ref().namespace() + "/sa/" + w.serviceAccount();
     }
 
     /** The control plane's admin URL ({@code /ready}, {@code /debug/proxies}, {@code /metrics}). */

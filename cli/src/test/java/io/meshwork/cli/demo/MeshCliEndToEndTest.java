@@ -62,6 +62,9 @@ class MeshCliEndToEndTest {
         }
         mesh.startWorkload(snapshot.workloads().get(ObjectRef.of("default", "frontend-1")), 0);
         setWeights(Map.of("reviews-v1", 100L, "reviews-v2", 0L, "reviews-v3", 0L));
+        for (String canary : List.of("reviews-v2", "reviews-v3")) {
+            DemoMesh.warmUp(mesh.sidecarOf("frontend"), canary, 9080, 50);
+        }
         load = new LoadGenerator(new InetSocketAddress("127.0.0.1", mesh.sidecarOf("frontend").outboundPort()),
                 URI.create("http://reviews:9080/"), 4, Duration.ofMillis(10));
         load.start();
