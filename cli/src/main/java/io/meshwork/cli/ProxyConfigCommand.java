@@ -3,6 +3,7 @@ package io.meshwork.cli;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
+import tools.jackson.databind.JsonNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
@@ -16,28 +17,37 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code mesh proxy-config WORKLOAD [listeners|routes|clusters|endpoints]}: the config a sidecar runs,
- * read from its {@code /config_dump}, as tables or JSON (as {@code istioctl proxy-config}).
+ * {@code mesh proxy-config WORKLOAD [listeners|routes|clusters|endpoints|secrets]}: the config a sidecar runs. Tables come
+ * from its {@code /config_summary} (listeners with where they are bound) and {@code /config_dump}'s secrets; {@code -o json}
+ * and {@code -o yaml} print its {@code /config_dump}, Envoy's own {@code ConfigDump} of the xDS resources as they came
+ * (as {@code istioctl proxy-config -o json} does), or that section's part of it.
  */
-@Command(name = "proxy-config", description = "Show the listeners, routes, clusters or endpoints a workload's sidecar runs.")
+@Command(name = "proxy-config", description = "Show the listeners, routes, clusters, endpoints or secrets a workload's sidecar runs.")
 final class ProxyConfigCommand implements Callable<Integer> {
 
-    enum Section { all, listeners, routes, clusters, endpoints }
+    enum Section { all, listeners, routes, clusters, endpoints, secrets }
+
+    /** The {@code ConfigDump} entry of each section, by the end of its {@code @type}. */
+    private static final Map<Section, String> DUMP_TYPES = Map.of(Section.listeners, ".ListenersConfigDump",
+            Section.routes, ".RoutesConfigDump", Section.clusters, ".ClustersConfigDump",
+            Section.endpoints, ".EndpointsConfigDump", Section.secrets, ".SecretsConfigDump");
 
     @Parameters(index = "0", paramLabel = "WORKLOAD", description = "The workload whose sidecar to ask, e.g. frontend-1.")
     String workload;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "SECTION", defaultValue = "all",
-            description = "listeners, routes, clusters or endpoints (default: all).")
+            description = "listeners, routes, clusters, endpoints or secrets (default: all).")
     Section section;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
-    String output;
+    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
+            description = "table, json or yaml; json and yaml are Envoy's config dump (default: ${DEFAULT-VALUE}).")
+    OutputFormat output;
 
-    @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Namespace (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-n", "--namespace"}, defaultValue = "default", paramLabel = "NAMESPACE",
+            description = "Namespace (default: ${DEFAULT-VALUE}).")
     String namespace;
 
-    @Option(names = "--control-plane", defaultValue = "http://127.0.0.1:15014",
+    @Option(names = "--control-plane", defaultValue = "http://127.0.0.1:15014", paramLabel = "URL",
             description = "Control plane admin URL, to find the sidecar (default: ${DEFAULT-VALUE}).")
     URI controlPlane;
 
@@ -46,38 +56,48 @@ final class ProxyConfigCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!output.equals("table") && !output.equals("json")) {
-            throw new IllegalArgumentException("-o " + output + ": expected table or json");
-        }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         URI adminUrl = admin != null ? admin : findAdmin(http);
-        String json;
-        try {
-            json = SidecarMetrics.get(http, adminUrl.resolve("/config_dump"));
-        } catch (java.io.IOException e) {
-            throw new java.io.IOException("cannot read the sidecar's config at " + adminUrl.resolve("/config_dump") + " ("
-                    + SidecarMetrics.reason(e) + ")" + (admin != null ? "; check --admin" : ""), e);
-        }
-        Struct dump = parse(json);
-        if (output.equals("json")) {
-            System.out.println(section == Section.all ? json.strip()
-                    : JsonFormat.printer().print(dump.getFieldsOrDefault(
-                            section == Section.endpoints ? "clusters" : section.name(), Value.getDefaultInstance())));
+        if (output != OutputFormat.table) {
+            JsonNode dump = OutputFormat.JSON.readTree(read(http, adminUrl, "/config_dump"));
+            output.print(section == Section.all ? dump : dumpSection(dump, section));
             return 0;
         }
+        Struct summary = parse(read(http, adminUrl, "/config_summary"));
         if (section == Section.all || section == Section.listeners) {
-            listeners(dump);
+            listeners(summary);
         }
         if (section == Section.all || section == Section.routes) {
-            routes(dump);
+            routes(summary);
         }
         if (section == Section.all || section == Section.clusters) {
-            clusters(dump);
+            clusters(summary);
         }
         if (section == Section.all || section == Section.endpoints) {
-            endpoints(dump);
+            endpoints(summary);
+        }
+        if (section == Section.all || section == Section.secrets) {
+            SecretsTable.print(dumpSection(OutputFormat.JSON.readTree(read(http, adminUrl, "/config_dump")), Section.secrets));
         }
         return 0;
+    }
+
+    private String read(HttpClient http, URI adminUrl, String path) throws java.io.IOException {
+        try {
+            return SidecarMetrics.get(http, adminUrl.resolve(path));
+        } catch (java.io.IOException e) {
+            throw new java.io.IOException("cannot read the sidecar's config at " + adminUrl.resolve(path) + " ("
+                    + SidecarMetrics.reason(e) + ")" + (admin != null ? "; check --admin" : ""), e);
+        }
+    }
+
+    private static JsonNode dumpSection(JsonNode dump, Section section) {
+        for (JsonNode config : dump.path("configs")) {
+            if (config.path("@type").asString("").endsWith(DUMP_TYPES.get(section))) {
+                return config;
+            }
+        }
+        throw new IllegalStateException("the sidecar's config dump has no " + DUMP_TYPES.get(section).substring(1));
     }
 
     private URI findAdmin(HttpClient http) throws Exception {
@@ -100,7 +120,7 @@ final class ProxyConfigCommand implements Callable<Integer> {
     }
 
     private static void listeners(Struct dump) {
-        Table table = new Table("LISTENER", "ADDRESS", "MATCH", "FILTER");
+        Table table = new Table("LISTENER", "LISTENING ON", "MATCH", "FILTER");
         for (Value l : list(dump, "listeners")) {
             Struct listener = l.getStructValue();
             for (Value c : list(listener, "filter_chains")) {
@@ -110,14 +130,17 @@ final class ProxyConfigCommand implements Callable<Integer> {
                         : chain.getFieldsOrThrow("http").getStructValue().containsFields("rds")
                                 ? "http, routes " + str(chain.getFieldsOrThrow("http").getStructValue(), "rds")
                                 : "http, inline routes";
-                table.row(str(listener, "name"), str(listener, "address"), port > 0 ? "port " + (long) port : "ALL", filter);
+                String bound = str(listener, "bound");
+                String configured = str(listener, "address");
+                table.row(str(listener, "name"), bound.equals(configured) ? bound : bound + " (xDS " + configured + ")",
+                        port > 0 ? "port " + (long) port : "ALL", filter);
             }
         }
         print("Listeners", table);
     }
 
     private static void routes(Struct dump) {
-        Table table = new Table("ROUTE CONFIG", "VIRTUAL HOST", "DOMAINS", "MATCH", "CLUSTERS");
+        Table table = new Table("ROUTE CONFIG", "VIRTUAL HOST", "DOMAINS", "MATCH", "CLUSTER=WEIGHT");
         for (Value r : list(dump, "routes")) {
             Struct config = r.getStructValue();
             for (Value h : list(config, "virtual_hosts")) {
@@ -130,7 +153,7 @@ final class ProxyConfigCommand implements Callable<Integer> {
                     long headers = (long) route.getFieldsOrDefault("headers", Value.getDefaultInstance()).getNumberValue();
                     String clusters = route.getFieldsOrDefault("clusters", Value.getDefaultInstance()).getStructValue()
                             .getFieldsMap().entrySet().stream()
-                            .map(e -> e.getKey() + " " + (long) e.getValue().getNumberValue())
+                            .map(e -> e.getKey() + "=" + (long) e.getValue().getNumberValue())
                             .collect(Collectors.joining(", "));
                     table.row(str(config, "name"), str(vhost, "name"), domainText,
                             str(route, "match") + (headers > 0 ? " +" + headers + " headers" : ""), clusters);
@@ -159,13 +182,18 @@ final class ProxyConfigCommand implements Callable<Integer> {
                 Struct endpoint = e.getStructValue();
                 table.row(str(endpoint, "address"),
                         endpoint.getFieldsOrDefault("healthy", Value.getDefaultInstance()).getBoolValue() ? "HEALTHY" : "UNHEALTHY",
-                        str(endpoint, "workload"), str(endpoint, "version"), str(cluster, "name"));
+                        orDash(str(endpoint, "workload")), orDash(str(endpoint, "version")), str(cluster, "name"));
             }
         }
         print("Endpoints", table);
     }
 
-    private static void print(String title, Table table) {
+    /** The sidecar's own app (an inbound cluster) has no workload or version in its metadata: "-", not "unknown". */
+    private static String orDash(String value) {
+        return value.isEmpty() || value.equals("unknown") ? "-" : value;
+    }
+
+    static void print(String title, Table table) {
         System.out.println(title + ":");
         table.print(System.out);
         System.out.println();

@@ -24,23 +24,31 @@ final class ProxyStatusCommand implements Callable<Integer> {
             "EDS", "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
             "RDS", "type.googleapis.com/envoy.config.route.v3.RouteConfiguration");
 
-    @Option(names = "--control-plane", defaultValue = "http://127.0.0.1:15014",
+    @Option(names = "--control-plane", defaultValue = "http://127.0.0.1:15014", paramLabel = "URL",
             description = "Control plane admin URL (default: ${DEFAULT-VALUE}).")
     URI controlPlane;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
+            description = "table, json or yaml; json and yaml are the control plane's /debug/proxies (default: ${DEFAULT-VALUE}).")
+    OutputFormat output;
 
     @Override
     public Integer call() throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        if (output != OutputFormat.table) {
+            output.print(SidecarMetrics.proxiesJson(controlPlane, http));
+            return 0;
+        }
         List<Value> proxies = SidecarMetrics.proxies(controlPlane, http);
         if (proxies.isEmpty()) {
             System.out.println("no proxies are connected to " + controlPlane);
             return 0;
         }
-        Table table = new Table("NAME", "WORKLOAD", "CDS", "LDS", "EDS", "RDS", "CONNECTED");
+        Table table = new Table("NAME", "WORKLOAD", "CDS", "LDS", "EDS", "RDS", "CONNECTED FOR");
         for (Value v : proxies) {
             Struct p = v.getStructValue();
             table.row(str(p, "id"), str(p, "namespace") + "/" + str(p, "workload"), state(p, "CDS"), state(p, "LDS"),
-                    state(p, "EDS"), state(p, "RDS"), str(p, "connectedAt"));
+                    state(p, "EDS"), state(p, "RDS"), connectedFor(str(p, "connectedAt")));
         }
         table.print(System.out);
         for (Value v : proxies) {
@@ -51,6 +59,14 @@ final class ProxyStatusCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    private static String connectedFor(String connectedAt) {
+        try {
+            return Ages.since(java.time.Instant.parse(connectedAt));
+        } catch (java.time.format.DateTimeParseException e) {
+            return connectedAt;
+        }
     }
 
     /** SYNCED when the proxy ACKed what was last sent, NACKED when its last answer to it was a rejection, else STALE. */

@@ -93,15 +93,19 @@ public final class SidecarMetrics implements TrafficObserver {
         return new ArrayList<>(urls);
     }
 
-    /** The entries of the control plane's {@code /debug/proxies}. */
-    static List<Value> proxies(URI controlPlane, HttpClient http) throws IOException {
-        String json;
+    /** The control plane's {@code /debug/proxies}, as it answers. */
+    static String proxiesJson(URI controlPlane, HttpClient http) throws IOException {
         try {
-            json = get(http, controlPlane.resolve("/debug/proxies"));
+            return get(http, controlPlane.resolve("/debug/proxies"));
         } catch (IOException e) {
             throw new IOException("cannot reach the control plane at " + controlPlane + " (" + reason(e)
                     + "); is `mesh control-plane` running? (--control-plane URL)", e);
         }
+    }
+
+    /** The entries of the control plane's {@code /debug/proxies}. */
+    static List<Value> proxies(URI controlPlane, HttpClient http) throws IOException {
+        String json = proxiesJson(controlPlane, http);
         Struct.Builder root = Struct.newBuilder();
         JsonFormat.parser().merge(json.strip().startsWith("[") ? "{\"proxies\":" + json + "}" : json, root);
         return root.getFieldsOrDefault("proxies", Value.getDefaultInstance()).getListValue().getValuesList();

@@ -110,7 +110,7 @@ class CliConventionsTest {
         }
         CliRun admin = CliRun.run("proxy-config", "frontend-1", "--admin", url);
         assertThat(admin.err().strip()).isEqualTo("error: cannot read the sidecar's config at " + url
-                + "/config_dump (connection refused); check --admin");
+                + "/config_summary (connection refused); check --admin");
     }
 
     @Test

@@ -5,7 +5,8 @@ import io.meshwork.proxy.admin.AdminServer;
 import io.meshwork.proxy.admin.AdminServer.Reply;
 import io.meshwork.proxy.admin.AppProber;
 import io.meshwork.proxy.admin.AppProbes;
-import io.meshwork.proxy.admin.ConfigDump;
+import io.meshwork.proxy.admin.ConfigSummary;
+import io.meshwork.proxy.admin.EnvoyConfigDump;
 import io.meshwork.proxy.admin.MeshMetrics;
 import io.meshwork.proxy.cluster.ClusterManager;
 import io.meshwork.proxy.endpoint.UpstreamPools;
@@ -152,7 +153,8 @@ public final class SidecarProxy implements AutoCloseable {
             return Reply.text(403, crossOrigin + "\n");
         }
         return switch (path) {
-            case "/config_dump" -> Reply.json(ConfigDump.json(store.current()));
+            case "/config_dump" -> Reply.json(EnvoyConfigDump.json(store.current(), tls.certificate()));
+            case "/config_summary" -> Reply.json(ConfigSummary.json(store.current(), listeners::boundAddress));
             case "/stats" -> Reply.text(200, "requests_total " + metrics.totalRequests() + "\n"
                     + "requests_5xx " + metrics.failedRequests() + "\n"
                     + "active " + drain.active() + "\n"
@@ -171,7 +173,7 @@ public final class SidecarProxy implements AutoCloseable {
                 quit.start();
                 yield Reply.text(200, "OK, exiting after drain\n");
             }
-            default -> Reply.text(404, "admin paths: /config_dump /stats /ready POST /drain POST /quitquitquit\n");
+            default -> Reply.text(404, "admin paths: /config_dump /config_summary /stats /ready POST /drain POST /quitquitquit\n");
         };
     }
 

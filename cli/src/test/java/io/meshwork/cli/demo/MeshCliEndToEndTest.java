@@ -106,6 +106,41 @@ class MeshCliEndToEndTest {
 
     @Test
     @Order(0)
+    void proxyConfigShowsWhereListenersListenAndTheCertificates() {
+        String cp = mesh.controlPlaneAdmin().toString();
+        Run listeners = cli("proxy-config", "frontend-1", "listeners", "--control-plane", cp);
+        Run secrets = cli("proxy-config", "reviews-v1-1", "secrets", "--control-plane", cp);
+
+        assertThat(listeners.out()).containsPattern("outbound\\s+127.0.0.1:" + mesh.sidecarOf("frontend").outboundPort()
+                + " \\(xDS 0.0.0.0:15001\\)");
+        assertThat(secrets.code()).isZero();
+        assertThat(secrets.out()).containsPattern("default\\s+certificate \\(chain of \\d\\)\\s+[0-9a-f]+\\s+"
+                        + "spiffe://cluster.local/ns/default/sa/reviews\\s+\\S+\\s+in \\d+h")
+                .containsPattern("ROOTCA\\s+trusted root\\s+[0-9a-f]+\\s+CN=meshwork root CA");
+    }
+
+    @Test
+    @Order(0)
+    void jsonAndYamlAreEnvoysConfigDumpAndTheControlPlanesProxyList() throws Exception {
+        String cp = mesh.controlPlaneAdmin().toString();
+        Run json = cli("proxy-config", "frontend-1", "clusters", "-o", "json", "--control-plane", cp);
+        Run yaml = cli("proxy-config", "frontend-1", "-o", "yaml", "--control-plane", cp);
+        Run status = cli("proxy-status", "-o", "json", "--control-plane", cp);
+
+        var section = com.google.protobuf.Any.newBuilder();
+        com.google.protobuf.util.JsonFormat.parser().usingTypeRegistry(io.meshwork.proxy.admin.EnvoyConfigDump.types())
+                .merge(json.out(), section);
+        var clusters = section.build().unpack(io.envoyproxy.envoy.admin.v3.ClustersConfigDump.class);
+        assertThat(clusters.getDynamicActiveClustersList()).extracting(c -> c.getCluster()
+                        .unpack(io.envoyproxy.envoy.config.cluster.v3.Cluster.class).getName())
+                .contains("outbound|9080||reviews-v2.default.svc.cluster.local");
+        assertThat(yaml.out()).contains("configs:").contains("'@type': type.googleapis.com/envoy.admin.v3.ListenersConfigDump");
+        assertThat(status.code()).isZero();
+        assertThat(status.out()).contains("\"workload\" : \"frontend-1\"");
+    }
+
+    @Test
+    @Order(0)
     void proxyConfigOfAnUnknownWorkloadNamesTheConnectedOnes() {
         PrintStream oldErr = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();

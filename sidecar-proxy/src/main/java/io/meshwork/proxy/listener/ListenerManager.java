@@ -93,6 +93,16 @@ public final class ListenerManager {
         }
     }
 
+    /** Where a listener is bound ({@code host:port}), or null when it is not. */
+    public synchronized String boundAddress(String name) {
+        Channel channel = bound.get(name);
+        if (channel == null) {
+            return null;
+        }
+        InetSocketAddress address = (InetSocketAddress) channel.localAddress();
+        return address.getAddress().getHostAddress() + ":" + address.getPort();
+    }
+
     /** The bound port of a listener (useful when its port was 0), or -1. */
     public synchronized int boundPort(String name) {
         Channel channel = bound.get(name);

@@ -52,6 +52,11 @@ public final class TlsContexts {
         }
     }
 
+    /** This sidecar's current certificate, or null without one. */
+    public WorkloadCertificate certificate() {
+        return identity == null ? null : identity.current();
+    }
+
     /** Which TLS engine the contexts use, for the start-up line; none is loaded without an identity. */
     public String engine() {
         if (!hasIdentity()) {

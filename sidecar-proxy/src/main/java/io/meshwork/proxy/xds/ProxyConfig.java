@@ -3,17 +3,21 @@ package io.meshwork.proxy.xds;
 import io.meshwork.proxy.cluster.ClusterConfig;
 import io.meshwork.proxy.listener.ListenerConfig;
 import io.meshwork.proxy.route.RouteTable;
+import com.google.protobuf.Any;
 import java.security.cert.X509Certificate;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The whole configuration the data plane runs on, complete and immutable: every listener has its
- * routes and every cluster its endpoints; {@code trustRoots} are the SDS secrets' roots, by secret name. Replaced as one object on each accepted update.
+ * routes and every cluster its endpoints; {@code trustRoots} are the SDS secrets' roots, by secret name; {@code resources} the accepted xDS
+ * resources as they came, by type and name, for the admin's config dump. Replaced as one object on each accepted update.
  */
 public record ProxyConfig(Map<String, ListenerConfig> listeners, Map<String, RouteTable> routes,
                           Map<String, ClusterConfig> clusters, Map<String, String> versions,
-                          Map<String, List<X509Certificate>> trustRoots) {
+                          Map<String, List<X509Certificate>> trustRoots, Map<ResourceType, Map<String, Any>> resources) {
 
     public static final ProxyConfig EMPTY = new ProxyConfig(Map.of(), Map.of(), Map.of(), Map.of());
 
@@ -23,6 +27,16 @@ public record ProxyConfig(Map<String, ListenerConfig> listeners, Map<String, Rou
         clusters = Map.copyOf(clusters);
         versions = Map.copyOf(versions);
         trustRoots = Map.copyOf(trustRoots);
+        Map<ResourceType, Map<String, Any>> copy = new EnumMap<>(ResourceType.class);
+        resources.forEach((type, byName) -> copy.put(type, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(byName))));
+        resources = java.util.Collections.unmodifiableMap(copy);
+    }
+
+    /** A config without the resources as they came (tests, and the empty config). */
+    public ProxyConfig(Map<String, ListenerConfig> listeners, Map<String, RouteTable> routes,
+                       Map<String, ClusterConfig> clusters, Map<String, String> versions,
+                       Map<String, List<X509Certificate>> trustRoots) {
+        this(listeners, routes, clusters, versions, trustRoots, Map.of());
     }
 
     /** A config without SDS secrets (no mutual TLS). */

@@ -67,20 +67,26 @@ public final class XdsState {
         TypeState state = types.get(type);
         state.nonce = response.getNonce();
         Map<String, Object> decoded;
+        Map<String, Any> raw = new LinkedHashMap<>();
         try {
-            decoded = decode(type, response.getResourcesList());
+            decoded = decode(type, response.getResourcesList(), raw);
         } catch (InvalidResourceException e) {
             requests.add(request(type, state, e.getMessage()));
             return new Outcome(requests, Optional.empty(), Optional.of(e.getMessage()));
         }
         if (type.wildcard()) {
             state.accepted = decoded;
+            state.raw = raw;
         } else {
             // RDS and EDS answers may be partial: keep what is still subscribed, replace what came.
             Map<String, Object> merged = new LinkedHashMap<>(state.accepted);
             merged.putAll(decoded);
             merged.keySet().retainAll(state.names);
             state.accepted = merged;
+            Map<String, Any> mergedRaw = new LinkedHashMap<>(state.raw);
+            mergedRaw.putAll(raw);
+            mergedRaw.keySet().retainAll(state.names);
+            state.raw = mergedRaw;
         }
         state.version = response.getVersionInfo();
         state.received = true;
@@ -100,6 +106,7 @@ public final class XdsState {
         if (!names.equals(state.names)) {
             state.names = names;
             state.accepted.keySet().retainAll(names);
+            state.raw.keySet().retainAll(names);
             requests.add(request(type, state, null));
         }
     }
@@ -179,7 +186,9 @@ public final class XdsState {
             List<X509Certificate> certificates = (List<X509Certificate>) value;
             roots.put(name, certificates);
         });
-        return Optional.of(new ProxyConfig(listenerMap, routeMap, joined, versions, roots));
+        Map<ResourceType, Map<String, Any>> resources = new EnumMap<>(ResourceType.class);
+        types.forEach((type, state) -> resources.put(type, state.raw));
+        return Optional.of(new ProxyConfig(listenerMap, routeMap, joined, versions, roots, resources));
     }
 
     private DiscoveryRequest request(ResourceType type, TypeState state, String errorDetail) {
@@ -199,36 +208,48 @@ public final class XdsState {
         return request.build();
     }
 
-    private static Map<String, Object> decode(ResourceType type, List<Any> resources) throws InvalidResourceException {
+    /** The config objects of {@code resources} by name; {@code raw} gets each resource as it came, by the same name. */
+    private static Map<String, Object> decode(ResourceType type, List<Any> resources, Map<String, Any> raw)
+            throws InvalidResourceException {
         Map<String, Object> decoded = new LinkedHashMap<>();
         for (Any any : resources) {
+            String name;
+            Object value;
             try {
                 switch (type) {
                     case CLUSTER -> {
                         ClusterConfig cluster = ResourceConverter.cluster(any.unpack(Cluster.class));
-                        decoded.put(cluster.name(), cluster);
+                        name = cluster.name();
+                        value = cluster;
                     }
                     case ENDPOINT -> {
                         ClusterLoadAssignment assignment = any.unpack(ClusterLoadAssignment.class);
-                        decoded.put(assignment.getClusterName(), ResourceConverter.endpoints(assignment));
+                        name = assignment.getClusterName();
+                        value = ResourceConverter.endpoints(assignment);
                     }
                     case LISTENER -> {
                         ListenerConfig listener = ResourceConverter.listener(any.unpack(Listener.class));
-                        decoded.put(listener.name(), listener);
+                        name = listener.name();
+                        value = listener;
                     }
                     case ROUTE -> {
                         RouteTable table = ResourceConverter.routeTable(any.unpack(RouteConfiguration.class));
-                        decoded.put(table.name(), table);
+                        name = table.name();
+                        value = table;
                     }
                     case SECRET -> {
                         Secret secret = any.unpack(Secret.class);
-                        decoded.put(secret.getName(), ResourceConverter.trustedRoots(secret));
+                        name = secret.getName();
+                        value = ResourceConverter.trustedRoots(secret);
                     }
+                    default -> throw new InvalidResourceException("unexpected resource type " + type);
                 }
             } catch (InvalidProtocolBufferException e) {
                 throw new InvalidResourceException(type.name() + " resource of type " + any.getTypeUrl()
                         + ": cannot decode: " + e.getMessage());
             }
+            decoded.put(name, value);
+            raw.put(name, any);
         }
         return decoded;
     }
@@ -236,6 +257,8 @@ public final class XdsState {
     /** Per type URL: the accepted resources and version, the last nonce, the subscribed names. */
     private static final class TypeState {
         Map<String, Object> accepted = new LinkedHashMap<>();
+        /** The accepted resources as they came, for the admin's Envoy-format config dump. */
+        Map<String, Any> raw = new LinkedHashMap<>();
         String version = "";
         String nonce = "";
         TreeSet<String> names = new TreeSet<>();

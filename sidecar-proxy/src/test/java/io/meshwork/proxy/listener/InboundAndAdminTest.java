@@ -9,6 +9,7 @@ import io.meshwork.proxy.testing.MeshResources.Backend;
 import io.meshwork.proxy.testing.SidecarHarness;
 import io.meshwork.proxy.testing.TestBackend;
 import io.meshwork.proxy.testing.TestControlPlane;
+import java.util.ArrayList;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -137,12 +138,34 @@ class InboundAndAdminTest {
     }
 
     @Test
-    void configDumpShowsResourcesWithTheirVersions() throws Exception {
+    void configDumpIsEnvoysFormatWithTheResourcesAsTheyCame() throws Exception {
         HttpResponse<String> response = get(harness.sidecar.adminPort(), "/config_dump");
         assertThat(response.statusCode()).isEqualTo(200);
+
+        var dump = io.envoyproxy.envoy.admin.v3.ConfigDump.newBuilder();
+        com.google.protobuf.util.JsonFormat.parser().usingTypeRegistry(io.meshwork.proxy.admin.EnvoyConfigDump.types())
+                .merge(response.body(), dump);
+        var clusters = dump.getConfigsList().stream().filter(a -> a.is(io.envoyproxy.envoy.admin.v3.ClustersConfigDump.class))
+                .findFirst().orElseThrow().unpack(io.envoyproxy.envoy.admin.v3.ClustersConfigDump.class);
+        assertThat(clusters.getVersionInfo()).isEqualTo("7");
+        List<String> clusterNames = new ArrayList<>();
+        for (var cluster : clusters.getDynamicActiveClustersList()) {
+            clusterNames.add(cluster.getCluster().unpack(io.envoyproxy.envoy.config.cluster.v3.Cluster.class).getName());
+        }
+        assertThat(clusterNames).contains("outbound|9080||reviews.default.svc.cluster.local");
+        var listeners = dump.getConfigsList().stream().filter(a -> a.is(io.envoyproxy.envoy.admin.v3.ListenersConfigDump.class))
+                .findFirst().orElseThrow().unpack(io.envoyproxy.envoy.admin.v3.ListenersConfigDump.class);
+        assertThat(listeners.getDynamicListenersList()).extracting(l -> l.getName()).contains("inbound|" + httpInboundPort);
+    }
+
+    @Test
+    void configSummaryShowsWhereEachListenerIsBound() throws Exception {
+        HttpResponse<String> response = get(harness.sidecar.adminPort(), "/config_summary");
+
+        assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"type.googleapis.com/envoy.config.cluster.v3.Cluster\": \"7\"")
-                .contains("outbound|9080||reviews.default.svc.cluster.local")
-                .contains("\"inbound|" + httpInboundPort + "\"");
+                .contains("\"address\": \"0.0.0.0:15001\"")
+                .contains("\"bound\": \"127.0.0.1:" + harness.outboundPort() + "\"");
     }
 
     @Test

@@ -12,13 +12,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@code /config_dump}: the config in effect as JSON, with the accepted version of each type. */
-public final class ConfigDump {
+/**
+ * {@code /config_summary}: the config in effect as the sidecar reads it, in a short JSON that {@code mesh proxy-config}
+ * turns into tables: each listener with the address it is bound to, routes, clusters with their endpoints. The full
+ * config, as it came over xDS, is {@code /config_dump} ({@link EnvoyConfigDump}).
+ */
+public final class ConfigSummary {
 
-    private ConfigDump() {
+    private ConfigSummary() {
     }
 
-    public static String json(ProxyConfig config) {
+    /** {@code boundAt}: where a listener is bound on this host (its port from the flags, or its own address), or null. */
+    public static String json(ProxyConfig config, java.util.function.Function<String, String> boundAt) {
         Map<String, Object> dump = new LinkedHashMap<>();
         dump.put("versions", config.versions());
         List<Object> listeners = new ArrayList<>();
@@ -35,11 +40,12 @@ public final class ConfigDump {
                 }
                 chains.add(entry);
             }
+            String bound = boundAt.apply(listener.name());
             listeners.add(map("name", listener.name(), "address", listener.host() + ":" + listener.port(),
-                    "filter_chains", chains));
+                    "bound", bound == null ? "not bound" : bound, "filter_chains", chains));
         }
         dump.put("listeners", listeners);
-        dump.put("routes", config.routes().values().stream().map(ConfigDump::routes).toList());
+        dump.put("routes", config.routes().values().stream().map(ConfigSummary::routes).toList());
         List<Object> clusters = new ArrayList<>();
         for (ClusterConfig cluster : config.clusters().values()) {
             List<Object> endpoints = new ArrayList<>();
