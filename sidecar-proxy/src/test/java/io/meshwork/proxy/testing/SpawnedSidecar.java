@@ -36,10 +36,19 @@ public final class SpawnedSidecar implements AutoCloseable {
 
     /** The child's peak resident set (VmHWM) in KiB, from /proc; -1 where /proc is missing. */
     public long peakRssKb() {
+        return statusKb("VmHWM:");
+    }
+
+    /** The child's resident set now (VmRSS) in KiB, from /proc; -1 where /proc is missing. */
+    public long rssKb() {
+        return statusKb("VmRSS:");
+    }
+
+    private long statusKb(String field) {
         try {
             for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + process.pid()
                     + "/status"))) {
-                if (line.startsWith("VmHWM:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", ""));
                 }
             }

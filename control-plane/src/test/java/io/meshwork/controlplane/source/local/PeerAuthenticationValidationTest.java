@@ -110,4 +110,37 @@ class PeerAuthenticationValidationTest {
         assertThat(result.errors()).singleElement().asString()
                 .contains("spec.portLevelMtls.http: \"http\" is not a port number (1-65535)");
     }
+
+    @Test
+    void strictWhileAWorkloadHasNoSidecarIsAWarningNamingIt() {
+        String workloads = """
+                apiVersion: meshwork.io/v1alpha1
+                kind: Workload
+                metadata: {name: reviews-1, namespace: default, labels: {app: reviews}}
+                spec: {address: 127.0.0.2, ports: {http: 9080}, appPorts: {http: 19080}, serviceAccount: reviews}
+                ---
+                apiVersion: meshwork.io/v1alpha1
+                kind: Workload
+                metadata: {name: legacy-1, namespace: default, labels: {app: legacy}}
+                spec: {address: 127.0.0.3, ports: {http: 8080}}
+                """;
+        String strict = """
+                apiVersion: meshwork.io/v1alpha1
+                kind: PeerAuthentication
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: reviews}}
+                  mtls: {mode: STRICT}
+                """;
+
+        LoadResult result = new LocalConfigLoader().load(Map.of("workloads.yaml", workloads, "peer-authentication.yaml", strict));
+        LoadResult permissive = new LocalConfigLoader().load(Map.of("workloads.yaml", workloads,
+                "peer-authentication.yaml", strict.replace("STRICT", "PERMISSIVE")));
+
+        assertThat(result.errors()).isEmpty();
+        assertThat(result.problems()).singleElement().satisfies(p -> assertThat(p.toString())
+                .contains("peer-authentication.yaml").contains("spec.mtls.mode")
+                .contains("STRICT for default/reviews-1, but default/legacy-1 has no sidecar and cannot call them"));
+        assertThat(permissive.problems()).isEmpty();
+    }
 }
