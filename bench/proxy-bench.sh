@@ -36,104 +36,24 @@ WARM_CONNECTIONS="${BENCH_WARM_CONNECTIONS:-3000}"   # new connections (one requ
 WARM_SLICES="${BENCH_WARM_SLICES:-15}"   # warm-up rounds of one slice at 10 and one at 1 connection
 BODY="hello from the meshwork benchmark backend"
 
-say() { printf '%s\n' "$*" >&2; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 # --- tools -------------------------------------------------------------------------------------
-install_missing() {
-  local missing=()
-  command -v wrk >/dev/null || missing+=(wrk)
-  command -v h2load >/dev/null || missing+=(nghttp2-client)
-  command -v haproxy >/dev/null || missing+=(haproxy)
-  command -v nginx >/dev/null || missing+=(nginx)
-  command -v taskset >/dev/null || missing+=(util-linux)
-  if [[ ${#missing[@]} -eq 0 ]]; then return; fi
-  say "installing ${missing[*]} with apt-get ..."
-  local sudo=""
-  if [[ "$(id -u)" -ne 0 ]]; then sudo="sudo"; fi
-  $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-}
-install_missing
+bench_install_missing wrk h2load haproxy nginx taskset
 [[ "$(nproc)" -ge 2 ]] || { say "error: needs 2 CPUs for the split pin mode, found $(nproc)"; exit 1; }
 
 # --- processes: every one started is recorded and stopped by PID -------------------------------
 WORK="$(mktemp -d -t proxy-bench.XXXXXX)"
-PIDS=()
-cleanup() {
-  local pid
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-  done
-  if [[ -z "${BENCH_KEEP_WORK:-}" ]]; then rm -rf "$WORK"; else say "kept $WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_http() { # url [host header] [pid] : waits up to 60 s for a 200, less if pid exits
-  local url="$1" host="${2:-}" pid="${3:-}" i
-  for i in $(seq 600); do
-    if curl -fsS -o /dev/null ${host:+-H "Host: $host"} "$url" 2>/dev/null; then return 0; fi
-    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null; then say "error: process $pid exited before $url answered"; return 1; fi
-    sleep 0.1
-  done
-  say "error: $url did not answer 200 within 60 s"; return 1
-}
-
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-pin() { taskset -a -p -c "$2" "$1" >/dev/null; } # pid cpu: all threads of a running process
-
+bench_start_cleanup
 # --- backend: nginx, one worker, a fixed small answer ------------------------------------------
-nginx_conf() { # port body-or-upstream
-  cat <<EOF
-worker_processes 1;
-master_process off;
-daemon off;
-pid $WORK/nginx-$1.pid;
-error_log $WORK/nginx-$1.error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/tmp-$1-body;
-  proxy_temp_path $WORK/tmp-$1-proxy;
-  fastcgi_temp_path $WORK/tmp-$1-fastcgi;
-  uwsgi_temp_path $WORK/tmp-$1-uwsgi;
-  scgi_temp_path $WORK/tmp-$1-scgi;
-  keepalive_requests 100000000;
-  keepalive_timeout 300s;
-  $2
-}
-EOF
-}
-
 BACKEND_PORT="$(free_port)"
 BACKEND_H2_PORT="$(free_port)"
-nginx_conf "$BACKEND_PORT" "server { listen 127.0.0.1:$BACKEND_PORT; listen 127.0.0.1:$BACKEND_H2_PORT http2; location / { default_type text/plain; return 200 \"$BODY\"; } }" \
-  > "$WORK/backend.conf"
-taskset -c 0 nginx -p "$WORK" -e "$WORK/backend.error.log" -c "$WORK/backend.conf" &
-BACKEND_PID=$!; PIDS+=("$BACKEND_PID")
+bench_backend "$BACKEND_PORT" "$BODY" "listen 127.0.0.1:$BACKEND_H2_PORT http2;"
 
 # --- HAProxy: one thread, http mode, upstream keep-alive with connection reuse ------------------
 HAPROXY_PORT="$(free_port)"; HAPROXY_H2_PORT="$(free_port)"
-cat > "$WORK/haproxy.cfg" <<EOF
-global
-  nbthread 1
-  maxconn 4096
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  timeout connect 2s
-  timeout client 60s
-  timeout server 60s
-  timeout http-keep-alive 300s
+{ bench_haproxy_head ; cat <<EOF
 frontend bench
   bind 127.0.0.1:$HAPROXY_PORT
   default_backend backend
@@ -143,12 +63,13 @@ frontend bench_h2
 backend backend
   server b1 127.0.0.1:$BACKEND_PORT
 EOF
+} > "$WORK/haproxy.cfg"
 taskset -c 1 haproxy -db -f "$WORK/haproxy.cfg" > "$WORK/haproxy.log" 2>&1 &
 HAPROXY_PID=$!; PIDS+=("$HAPROXY_PID")
 
 # --- nginx as reverse proxy: one worker, HTTP/1.1 upstream keep-alive ---------------------------
 NGINX_PORT="$(free_port)"; NGINX_H2_PORT="$(free_port)"
-nginx_conf "$NGINX_PORT" "upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 64; keepalive_requests 100000000; }
+bench_nginx_conf "$NGINX_PORT" "upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 64; keepalive_requests 100000000; }
   server { listen 127.0.0.1:$NGINX_PORT; listen 127.0.0.1:$NGINX_H2_PORT http2;
     location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }" \
   > "$WORK/nginx-proxy.conf"
@@ -225,21 +146,6 @@ if [[ -n "$MESH_SKIP" ]]; then say "SKIPPING the Meshwork sidecar row: $MESH_SKI
 # (CPU per request: total CPU over total requests). One-second slices: on a shared VM, bursts of a
 # few tens of milliseconds in which everything on a CPU stalls come several times a minute; each
 # spoils the p99 of the slice it falls in, and with many short slices the median is a slice without.
-to_us() { # 123.45us | 1.23ms | 1.01s -> microseconds
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /ms$/) n *= 1000; else if (v ~ /[0-9]s$/) n *= 1000000; printf "%.0f", n }'
-}
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
-WRK_OUT=""
-run_wrk() { # connections port host seconds
-  WRK_OUT="$(taskset -c 0 wrk -t1 -c"$1" -d"$4s" --latency ${3:+-H "Host: $3"} "http://127.0.0.1:$2/" 2>&1)"
-  if grep -q "Non-2xx\|Socket errors" <<<"$WRK_OUT"; then
-    say "warning: errors through port $2 at $1 connections: $(grep -E 'Non-2xx|Socket errors' <<<"$WRK_OUT" | tr '\n' ' ')"
-  fi
-}
-wrk_rps() { awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$WRK_OUT"; }
-wrk_requests() { awk '/requests in/ {print $1}' <<<"$WRK_OUT"; }
-wrk_pct() { to_us "$(awk -v p="$1%" '$1 == p {print $2}' <<<"$WRK_OUT")"; }
-
 TARGETS=(direct haproxy nginx)
 MODES=(split shared)
 if [[ "$QUICK" == 1 ]]; then TARGETS=(direct haproxy); MODES=(split); fi
@@ -374,8 +280,6 @@ LOADAVG_END="$(cut -d' ' -f1-3 /proc/loadavg)"
 ELAPSED=$((SECONDS - START))
 
 # --- report ------------------------------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 <= 0 || a + 0 < 0) print "n/a"; else printf "%.2f", a / b }'; }
-added() { awk -v a="$1" -v d="$2" 'BEGIN { if (a == "" || d == "") print ""; else printf "%.0f", a - d }'; }
 verdict() { # value ge|le limit -> "value met" / "value missed" / "n/a"
   awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN { if (v == "" || v == "n/a" || v == "-") { print "n/a"; exit }
     ok = (op == "ge") ? (v + 0 >= l + 0) : (v + 0 <= l + 0); printf "%s %s", v, ok ? "met" : "**missed**" }'
