@@ -7,7 +7,9 @@ import java.util.Map;
  *
  * <p>{@code ports} (name → port) are where other workloads connect to it. A meshed workload also has
  * {@code appPorts} (name → port where the application listens on loopback behind its sidecar); a
- * workload without appPorts is a plain, unmeshed endpoint.
+ * workload without appPorts is a plain, unmeshed endpoint, unless its label {@value #PROXYLESS_LABEL}
+ * is {@code "true"}: then it is a proxyless gRPC server (grpc-java's XdsServerBuilder) that serves its
+ * ports itself, with the mesh's certificates, as its server Listeners say.
  */
 public record Workload(
         ObjectRef ref,
@@ -29,8 +31,21 @@ public record Workload(
         cluster = cluster == null ? "" : cluster;
     }
 
+    public static final String PROXYLESS_LABEL = "meshwork.io/proxyless";
+
+    /** Whether a sidecar stands in front of it. */
     public boolean meshed() {
         return !appPorts.isEmpty();
+    }
+
+    /** Whether it is a proxyless gRPC server, configured over xDS without a sidecar. */
+    public boolean proxyless() {
+        return !meshed() && "true".equals(labels.get(PROXYLESS_LABEL));
+    }
+
+    /** Whether it has a mesh identity to answer for: a sidecar's, or a proxyless server's own. */
+    public boolean hasMeshIdentity() {
+        return meshed() || proxyless();
     }
 
     /** The {@code version} label, empty when absent. */

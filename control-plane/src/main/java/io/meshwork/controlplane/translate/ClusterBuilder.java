@@ -20,8 +20,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Builds the Clusters of one proxy: an EDS cluster per service port in the mesh and, for a meshed
- * sidecar, a STATIC loopback cluster per application port.
+ * Builds the Clusters of one proxy: an EDS cluster per service port in the mesh (with a sidecar's or a
+ * proxyless client's mutual TLS) and, for a meshed sidecar, a STATIC loopback cluster per application port.
  */
 public final class ClusterBuilder {
 
@@ -38,21 +38,41 @@ public final class ClusterBuilder {
     }
 
     public List<Cluster> build() {
-        List<Cluster> clusters = new ArrayList<>(outbound(snapshot));
+        List<Cluster> clusters = new ArrayList<>(proxy.isSidecar() ? outbound(snapshot) : proxyless(snapshot));
         clusters.addAll(inbound());
         return List.copyOf(clusters);
     }
 
-    /** The EDS cluster of every service port: the same for every proxy of the snapshot. */
+    /** The EDS cluster of every service port with a sidecar's auto mTLS: the same for every sidecar of the snapshot. */
     static List<Cluster> outbound(MeshSnapshot snapshot) {
+        return outbound(snapshot, false);
+    }
+
+    /**
+     * The same clusters for proxyless gRPC clients, the same for all of them. grpc-java refuses
+     * {@code transport_socket_matches}, so there is no per-endpoint choice: a cluster whose endpoints all
+     * answer mutual TLS gets a plain {@code transport_socket} with the bootstrap's certificate provider;
+     * one with any endpoint that does not (unmeshed, DISABLE, or a proxyless server not STRICT) stays plaintext.
+     */
+    static List<Cluster> proxyless(MeshSnapshot snapshot) {
+        return outbound(snapshot, true);
+    }
+
+    private static List<Cluster> outbound(MeshSnapshot snapshot, boolean proxyless) {
         List<Cluster> clusters = new ArrayList<>();
         for (MeshService service : snapshot.services().values()) {
             List<String> peers = snapshot.trust().enabled() ? peerIdentities(snapshot, service) : List.of();
             for (ServicePort port : service.ports()) {
                 Cluster.Builder cluster = outbound(service, port);
-                if (snapshot.trust().enabled()) {
-                    MutualTls.autoMtls(cluster, "outbound_." + port.port() + "_._." + service.ref().serviceFqdn(),
-                            peers, port.protocol().isHttp2());
+                String sni = "outbound_." + port.port() + "_._." + service.ref().serviceFqdn();
+                if (!snapshot.trust().enabled()) {
+                    clusters.add(cluster.build());
+                    continue;
+                }
+                if (!proxyless) {
+                    MutualTls.autoMtls(cluster, sni, peers, port.protocol().isHttp2());
+                } else if (allServeMutualTls(snapshot, service, port)) {
+                    cluster.setTransportSocket(MutualTls.proxylessUpstream(sni, peers));
                 }
                 clusters.add(cluster.build());
             }
@@ -60,11 +80,18 @@ public final class ClusterBuilder {
         return List.copyOf(clusters);
     }
 
-    /** The SPIFFE IDs of the service accounts of the meshed workloads behind {@code service}: who may answer for it. */
+    private static boolean allServeMutualTls(MeshSnapshot snapshot, MeshService service, ServicePort port) {
+        var endpoints = snapshot.endpointsOf(service.ref()).stream()
+                .filter(endpoint -> endpoint.servicePort() == port.port()).toList();
+        return !endpoints.isEmpty() && endpoints.stream()
+                .allMatch(endpoint -> MutualTls.servesMutualTls(snapshot, endpoint.workload(), endpoint.port()));
+    }
+
+    /** The SPIFFE IDs of the service accounts of the workloads with a mesh identity behind {@code service}: who may answer for it. */
     private static List<String> peerIdentities(MeshSnapshot snapshot, MeshService service) {
         return snapshot.endpointsOf(service.ref()).stream()
                 .map(endpoint -> endpoint.workload())
-                .filter(workload -> workload.meshed())
+                .filter(workload -> workload.hasMeshIdentity())
                 .map(workload -> snapshot.trust().spiffeId(workload.ref().namespace(), workload.serviceAccount()))
                 .distinct().sorted().toList();
     }

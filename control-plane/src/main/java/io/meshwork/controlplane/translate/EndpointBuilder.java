@@ -10,7 +10,6 @@ import io.envoyproxy.envoy.config.endpoint.v3.LocalityLbEndpoints;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ObjectRef;
-import io.meshwork.controlplane.model.PeerAuthentication;
 import io.meshwork.controlplane.model.ServiceEndpoint;
 import io.meshwork.controlplane.model.ServicePort;
 import io.meshwork.controlplane.model.Workload;
@@ -90,13 +89,9 @@ public final class EndpointBuilder {
         return metadataByWorkload.computeIfAbsent(workload.ref(), ref -> metadata(workload));
     }
 
-    /**
-     * Auto mTLS: clients use mutual TLS toward a meshed endpoint once the mesh has a CA, unless the
-     * workload's PeerAuthentication disables it on that port (then it would not understand TLS).
-     */
+    /** Auto mTLS: clients use mutual TLS toward an endpoint that answers it on its port. */
     private boolean takesMutualTls(ServiceEndpoint endpoint) {
-        return snapshot.trust().enabled() && endpoint.workload().meshed()
-                && snapshot.mtlsModeOf(endpoint.workload(), endpoint.port()) != PeerAuthentication.Mode.DISABLE;
+        return MutualTls.servesMutualTls(snapshot, endpoint.workload(), endpoint.port());
     }
 
     private static Metadata metadata(Workload workload) {

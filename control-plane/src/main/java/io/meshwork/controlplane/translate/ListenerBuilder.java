@@ -20,7 +20,8 @@ import java.util.Map;
 /**
  * Builds Listeners. A sidecar gets {@code outbound} (15001: tcp_proxy per TCP service port, else HTTP
  * with RDS) and, when its workload is meshed, {@code inbound|<port>} per port plus {@code inbound}
- * (15006) for captured traffic. A proxyless gRPC client gets api_listeners named after service ports.
+ * (15006) for captured traffic. A proxyless gRPC client gets api_listeners named after service ports,
+ * and the server Listeners of its namespace's proxyless gRPC servers.
  */
 public final class ListenerBuilder {
 
@@ -36,7 +37,9 @@ public final class ListenerBuilder {
 
     public List<Listener> build() {
         if (!proxy.isSidecar()) {
-            return apiListeners();
+            List<Listener> listeners = new ArrayList<>(apiListeners());
+            listeners.addAll(proxylessServers());
+            return List.copyOf(listeners);
         }
         List<Listener> listeners = new ArrayList<>();
         listeners.add(outbound(snapshot));
@@ -152,6 +155,42 @@ public final class ListenerBuilder {
         }
         Filter tcp = EnvoyProtos.tcpProxy(name, ResourceNames.inboundCluster(port.appPort()));
         return rules.map(r -> List.of(Authorization.networkFilter(name, r), tcp)).orElse(List.of(tcp));
+    }
+
+    /**
+     * The Listeners of the proxyless gRPC servers of the proxy's namespace, one per port, in the form
+     * grpc-java's XdsServerBuilder takes (gRFC A36): named from {@link ResourceNames#PROXYLESS_SERVER_LISTENER_TEMPLATE},
+     * the address the server binds, no listener filters, one chain holding only an HttpConnectionManager
+     * whose routes serve calls in place (RBAC of the workload's TrafficTargets before the router). On a
+     * STRICT port the chain requires a client certificate of the mesh; else it is plaintext.
+     */
+    private List<Listener> proxylessServers() {
+        List<Listener> listeners = new ArrayList<>();
+        for (Workload workload : snapshot.workloads().values()) {
+            if (!workload.proxyless() || !workload.ref().namespace().equals(proxy.namespace())) {
+                continue;
+            }
+            workload.ports().values().stream().sorted().distinct().forEach(port -> {
+                String name = ResourceNames.inboundListener(port);
+                var manager = EnvoyProtos.inlineConnectionManager(name, RouteBuilder.proxylessServer(port));
+                var rules = Authorization.rules(snapshot, workload, port, true);
+                if (rules.isPresent()) {
+                    manager = manager.toBuilder().addHttpFilters(0, Authorization.httpFilter(rules.get())).build();
+                }
+                FilterChain.Builder chain = FilterChain.newBuilder().setName(name)
+                        .addFilters(EnvoyProtos.networkFilter(manager));
+                if (MutualTls.servesMutualTls(snapshot, workload, port)) {
+                    chain.setName(name + "|mtls").setTransportSocket(MutualTls.proxylessDownstream());
+                }
+                listeners.add(Listener.newBuilder()
+                        .setName(ResourceNames.proxylessServerListener(workload.address(), port))
+                        .setAddress(EnvoyProtos.socketAddress(workload.address(), port))
+                        .setTrafficDirection(TrafficDirection.INBOUND)
+                        .addFilterChains(chain)
+                        .build());
+            });
+        }
+        return listeners;
     }
 
     /** Listener {@code NAME} answers a gRPC channel to {@code xds:///NAME}; each routes through RDS of its port. */

@@ -16,6 +16,7 @@ import io.envoyproxy.envoy.config.core.v3.TransportSocket;
 import io.envoyproxy.envoy.config.listener.v3.ListenerFilter;
 import io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector;
 import io.envoyproxy.envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer;
+import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.CommonTlsContext;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext;
@@ -25,7 +26,10 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMat
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.TlsParameters;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.PeerAuthentication;
 import io.meshwork.controlplane.model.TrustBundle;
+import io.meshwork.controlplane.model.Workload;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.List;
@@ -44,6 +48,10 @@ import java.util.List;
  *   <li>Inbound listeners: the TLS inspector, and filter chains matched on {@code transport_protocol}
  *       ({@code tls} with a {@code DownstreamTlsContext} that requires a client certificate,
  *       {@code raw_buffer} for plaintext where the port is PERMISSIVE or DISABLE).
+ *   <li>Proxyless gRPC (grpc-java's xDS security, gRFC A29): no SDS and no transport_socket_matches, which
+ *       grpc-java refuses; certificates come from the certificate provider instance {@value #PROXYLESS_PROVIDER}
+ *       of the client's bootstrap ({@code certificate_providers}, e.g. {@code file_watcher}), named in
+ *       {@code tls_certificate_provider_instance} and {@code ca_certificate_provider_instance}.
  * </ul>
  */
 public final class MutualTls {
@@ -61,6 +69,8 @@ public final class MutualTls {
     public static final String TLS_MODE_MESH = "istio";
     public static final String TLS_TRANSPORT_PROTOCOL = "tls";
     public static final String RAW_TRANSPORT_PROTOCOL = "raw_buffer";
+    /** The {@code certificate_providers} entry a proxyless client's bootstrap must define. */
+    public static final String PROXYLESS_PROVIDER = "default";
 
     private MutualTls() {
     }
@@ -112,6 +122,60 @@ public final class MutualTls {
                 .setRequireClientCertificate(BoolValue.of(true))
                 .build();
         return TransportSocket.newBuilder().setName(TLS_TRANSPORT_SOCKET).setTypedConfig(Any.pack(tls)).build();
+    }
+
+    /**
+     * Whether {@code workload} answers mutual TLS on {@code port}. A sidecar does unless the port's mode is
+     * DISABLE (PERMISSIVE takes both); a proxyless gRPC server only when it is STRICT, since grpc-java
+     * cannot tell TLS from plaintext on one port (no TLS inspector): PERMISSIVE serves plaintext there.
+     */
+    static boolean servesMutualTls(MeshSnapshot snapshot, Workload workload, int port) {
+        if (!snapshot.trust().enabled() || !workload.hasMeshIdentity()) {
+            return false;
+        }
+        PeerAuthentication.Mode mode = snapshot.mtlsModeOf(workload, port);
+        return workload.meshed() ? mode != PeerAuthentication.Mode.DISABLE : mode == PeerAuthentication.Mode.STRICT;
+    }
+
+    /**
+     * A proxyless client's mutual TLS to a cluster: its certificate and roots from the bootstrap's provider
+     * instance, the peer's SPIFFE ID in {@code match_subject_alt_names} (grpc-java reads that field, not the
+     * typed one; an exact match is checked against URI SANs too) and, for Envoy, in the typed field as well.
+     */
+    static TransportSocket proxylessUpstream(String sni, Collection<String> spiffeIds) {
+        CertificateValidationContext.Builder peers = CertificateValidationContext.newBuilder()
+                .setCaCertificateProviderInstance(provider(ROOT_SECRET));
+        spiffeIds.stream().sorted().distinct().forEach(id -> {
+            peers.addMatchSubjectAltNames(StringMatcher.newBuilder().setExact(id));
+            peers.addMatchTypedSubjectAltNames(SubjectAltNameMatcher.newBuilder()
+                    .setSanType(SubjectAltNameMatcher.SanType.URI)
+                    .setMatcher(StringMatcher.newBuilder().setExact(id)));
+        });
+        CommonTlsContext common = CommonTlsContext.newBuilder()
+                .setTlsCertificateProviderInstance(provider(WORKLOAD_SECRET))
+                .setCombinedValidationContext(CommonTlsContext.CombinedCertificateValidationContext.newBuilder()
+                        .setDefaultValidationContext(peers))
+                .build();
+        UpstreamTlsContext tls = UpstreamTlsContext.newBuilder().setCommonTlsContext(common).setSni(sni).build();
+        return TransportSocket.newBuilder().setName(TLS_TRANSPORT_SOCKET).setTypedConfig(Any.pack(tls)).build();
+    }
+
+    /** The server side for a proxyless gRPC server: a client certificate chaining to the provider's roots is required. */
+    static TransportSocket proxylessDownstream() {
+        DownstreamTlsContext tls = DownstreamTlsContext.newBuilder()
+                .setCommonTlsContext(CommonTlsContext.newBuilder()
+                        .setTlsCertificateProviderInstance(provider(WORKLOAD_SECRET))
+                        .setValidationContext(CertificateValidationContext.newBuilder()
+                                .setCaCertificateProviderInstance(provider(ROOT_SECRET))))
+                .setRequireClientCertificate(BoolValue.of(true))
+                .build();
+        return TransportSocket.newBuilder().setName(TLS_TRANSPORT_SOCKET).setTypedConfig(Any.pack(tls)).build();
+    }
+
+    /** The bootstrap's provider instance; the certificate names are the SDS ones, which file_watcher ignores. */
+    private static CertificateProviderPluginInstance provider(String certificateName) {
+        return CertificateProviderPluginInstance.newBuilder()
+                .setInstanceName(PROXYLESS_PROVIDER).setCertificateName(certificateName).build();
     }
 
     static ListenerFilter tlsInspector() {

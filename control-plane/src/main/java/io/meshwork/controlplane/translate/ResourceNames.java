@@ -36,6 +36,19 @@ public final class ResourceNames {
         return "inbound|" + port;
     }
 
+    /**
+     * The {@code server_listener_resource_name_template} a proxyless gRPC server's bootstrap must carry
+     * (gRFC A36's example): grpc-java's XdsServerBuilder asks for the Listener named by it with {@code %s}
+     * = the address it binds, {@code <ip>:<port>}.
+     */
+    public static final String PROXYLESS_SERVER_LISTENER_TEMPLATE = "grpc/server?xds.resource.listening_address=%s";
+
+    /** The Listener a proxyless gRPC server bound to {@code address:port} asks for. */
+    public static String proxylessServerListener(String address, int port) {
+        String host = address.contains(":") ? "[" + address + "]" : address;
+        return PROXYLESS_SERVER_LISTENER_TEMPLATE.replace("%s", host + ":" + port);
+    }
+
     /** {@code <svc>.<ns>.svc.cluster.local:<port>}: a virtual host, and a proxyless client's route config. */
     public static String serviceHostPort(ObjectRef service, int port) {
         return service.serviceFqdn() + ":" + port;

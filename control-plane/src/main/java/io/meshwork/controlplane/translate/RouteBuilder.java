@@ -1,6 +1,7 @@
 package io.meshwork.controlplane.translate;
 
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.NonForwardingAction;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
@@ -86,20 +87,30 @@ public final class RouteBuilder {
         return List.copyOf(configs);
     }
 
+    /**
+     * The route config of a proxyless gRPC server's port: every call is served where it arrived
+     * ({@code non_forwarding_action}; grpc-java fails calls on routes of any other action).
+     */
+    static RouteConfiguration proxylessServer(int port) {
+        return everyRequest(port, Route.newBuilder().setNonForwardingAction(NonForwardingAction.getDefaultInstance()));
+    }
+
     /** The route config of a meshed workload's HTTP inbound port: everything to the application on loopback. */
     static RouteConfiguration inbound(InboundPort port) {
-        String name = ResourceNames.inboundListener(port.port());
+        return everyRequest(port.port(), Route.newBuilder().setRoute(RouteAction.newBuilder()
+                .setCluster(ResourceNames.inboundCluster(port.appPort()))
+                .setTimeout(timeout(port.protocol()))));
+    }
+
+    /** {@code inbound|<port>}: one virtual host {@code *} whose one route, prefix {@code /}, does {@code action}. */
+    private static RouteConfiguration everyRequest(int port, Route.Builder action) {
+        String name = ResourceNames.inboundListener(port);
         return RouteConfiguration.newBuilder()
                 .setName(name)
                 .addVirtualHosts(VirtualHost.newBuilder()
                         .setName(name)
                         .addDomains("*")
-                        .addRoutes(Route.newBuilder()
-                                .setName("default")
-                                .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                                .setRoute(RouteAction.newBuilder()
-                                        .setCluster(ResourceNames.inboundCluster(port.appPort()))
-                                        .setTimeout(timeout(port.protocol())))))
+                        .addRoutes(action.setName("default").setMatch(RouteMatch.newBuilder().setPrefix("/"))))
                 .build();
     }
 

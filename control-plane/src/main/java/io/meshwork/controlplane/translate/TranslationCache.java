@@ -26,6 +26,8 @@ public final class TranslationCache {
 
     private final MeshSnapshot snapshot;
     private final Lazy<HashedResources<Cluster>> outboundClusters;
+    /** Differ from the sidecars' only in their TLS, so without a CA they are the same. */
+    private final Lazy<HashedResources<Cluster>> proxylessClusters;
     private final Lazy<HashedResources<ClusterLoadAssignment>> endpoints;
     private final Lazy<HashedResources<Listener>> outboundListener;
     private final Lazy<HashedResources<Secret>> secrets;
@@ -41,6 +43,8 @@ public final class TranslationCache {
     TranslationCache(MeshSnapshot snapshot) {
         this.snapshot = snapshot;
         this.outboundClusters = new Lazy<>(() -> HashedResources.of(ClusterBuilder.outbound(snapshot)));
+        this.proxylessClusters = new Lazy<>(() -> snapshot.trust().enabled()
+                ? HashedResources.of(ClusterBuilder.proxyless(snapshot)) : outboundClusters.get());
         this.endpoints = new Lazy<>(() -> HashedResources.of(new EndpointBuilder(snapshot).build()));
         this.outboundListener = new Lazy<>(() -> HashedResources.of(List.of(ListenerBuilder.outbound(snapshot))));
         this.secrets = new Lazy<>(() -> HashedResources.of(snapshot.trust().enabled()
@@ -86,7 +90,7 @@ public final class TranslationCache {
                     .computeIfAbsent(kindAndNamespace, key -> new Lazy<>(() ->
                             HashedResources.of(new ListenerBuilder(snapshot, proxy).build())))
                     .get();
-            return ProxyResources.of(outboundClusters.get(), endpoints.get(), listeners, proxyRoutes, secrets.get());
+            return ProxyResources.of(proxylessClusters.get(), endpoints.get(), listeners, proxyRoutes, secrets.get());
         }
         return ProxyResources.of(
                 outboundClusters.get().plus(new ClusterBuilder(whole, proxy).inbound()),

@@ -5,10 +5,12 @@ import io.meshwork.controlplane.model.Locality;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.PeerAuthentication;
 import io.meshwork.controlplane.model.Protocol;
 import io.meshwork.controlplane.model.ServiceEndpoint;
 import io.meshwork.controlplane.model.ServicePort;
 import io.meshwork.controlplane.model.TrafficSplit;
+import io.meshwork.controlplane.model.TrustBundle;
 import io.meshwork.controlplane.model.Workload;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -80,6 +82,16 @@ final class MeshFixture {
 
     static HttpRouteGroup.Match pathMatch(String name, String pathRegex, String... methods) {
         return new HttpRouteGroup.Match(name, pathRegex, List.of(methods), Map.of());
+    }
+
+    /** {@code plain} with {@code trust} and the PeerAuthentications {@code policies}. */
+    static MeshSnapshot withPolicies(MeshSnapshot plain, TrustBundle trust, PeerAuthentication... policies) {
+        TreeMap<ObjectRef, PeerAuthentication> byRef = new TreeMap<>();
+        for (PeerAuthentication policy : policies) {
+            byRef.put(policy.ref(), policy);
+        }
+        return new MeshSnapshot(plain.version(), plain.services(), plain.workloads(), plain.endpoints(), plain.splits(),
+                plain.routeGroups(), plain.sidecars(), byRef, new TreeMap<>(), trust);
     }
 
     static WorkloadSpec workload(String ref, String labels, String address) {

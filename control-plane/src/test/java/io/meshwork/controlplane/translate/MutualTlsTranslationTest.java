@@ -14,12 +14,10 @@ import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.DownstreamTlsCont
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext;
 import io.meshwork.controlplane.model.MeshSnapshot;
-import io.meshwork.controlplane.model.ObjectRef;
 import io.meshwork.controlplane.model.PeerAuthentication;
 import io.meshwork.controlplane.model.TrustBundle;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class MutualTlsTranslationTest {
@@ -37,12 +35,7 @@ class MutualTlsTranslationTest {
                         .meshedPort("http", 9080, 19080))
                 .workload(workload("default/legacy-1", "app=legacy", "10.0.0.3").port("http", 8080))
                 .build();
-        TreeMap<ObjectRef, PeerAuthentication> byRef = new TreeMap<>();
-        for (PeerAuthentication policy : policies) {
-            byRef.put(policy.ref(), policy);
-        }
-        return new MeshSnapshot(plain.version(), plain.services(), plain.workloads(), plain.endpoints(), plain.splits(),
-                plain.routeGroups(), plain.sidecars(), byRef, new TreeMap<>(), TRUST);
+        return MeshFixture.withPolicies(plain, TRUST, policies);
     }
 
     private static PeerAuthentication policy(String ref, Map<String, String> selector, PeerAuthentication.Mode mode,
