@@ -7,6 +7,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.FilterChainMatch;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.PeerAuthentication;
@@ -20,8 +21,8 @@ import java.util.Map;
 /**
  * Builds Listeners. A sidecar gets {@code outbound} (15001: tcp_proxy per TCP service port, else HTTP
  * with RDS) and, when its workload is meshed, {@code inbound|<port>} per port plus {@code inbound}
- * (15006) for captured traffic. A proxyless gRPC client gets api_listeners named after service ports,
- * and the server Listeners of its namespace's proxyless gRPC servers.
+ * (15006) for captured traffic. A proxyless gRPC client gets api_listeners named after service ports
+ * and, when it is a proxyless gRPC server's process, that workload's server Listeners.
  */
 public final class ListenerBuilder {
 
@@ -38,7 +39,7 @@ public final class ListenerBuilder {
     public List<Listener> build() {
         if (!proxy.isSidecar()) {
             List<Listener> listeners = new ArrayList<>(apiListeners());
-            listeners.addAll(proxylessServers());
+            listeners.addAll(proxylessServer());
             return List.copyOf(listeners);
         }
         List<Listener> listeners = new ArrayList<>();
@@ -145,56 +146,59 @@ public final class ListenerBuilder {
      */
     private List<Filter> inboundFilters(InboundPort port, Workload workload) {
         String name = ResourceNames.inboundListener(port.port());
-        var rules = Authorization.rules(snapshot, workload, port.port(), port.protocol().isHttp());
         if (port.protocol().isHttp()) {
-            var manager = EnvoyProtos.inlineConnectionManager(name, RouteBuilder.inbound(port));
-            if (rules.isPresent()) {
-                manager = manager.toBuilder().addHttpFilters(0, Authorization.httpFilter(rules.get())).build();
-            }
-            return List.of(EnvoyProtos.networkFilter(manager));
+            return List.of(EnvoyProtos.networkFilter(withAuthorization(
+                    EnvoyProtos.inlineConnectionManager(name, RouteBuilder.inbound(port)), workload, port.port())));
         }
+        var rules = Authorization.rules(snapshot, workload, port.port(), false);
         Filter tcp = EnvoyProtos.tcpProxy(name, ResourceNames.inboundCluster(port.appPort()));
         return rules.map(r -> List.of(Authorization.networkFilter(name, r), tcp)).orElse(List.of(tcp));
     }
 
     /**
-     * The Listeners of the proxyless gRPC servers of the proxy's namespace, one per port, in the form
-     * grpc-java's XdsServerBuilder takes (gRFC A36): named from {@link ResourceNames#PROXYLESS_SERVER_LISTENER_TEMPLATE},
-     * the address the server binds, no listener filters, one chain holding only an HttpConnectionManager
-     * whose routes serve calls in place (RBAC of the workload's TrafficTargets before the router). On a
-     * STRICT port the chain requires a client certificate of the mesh; else it is plaintext.
+     * The Listeners of the proxy's workload when it is a proxyless gRPC server, one per port, in the form
+     * grpc-java's XdsServerBuilder takes (gRFC A36): named from {@link ResourceNames#PROXYLESS_SERVER_LISTENER_TEMPLATE}
+     * with the address the server listens on, which grpc-java 1.85 gives as {@code 0.0.0.0:<port>} whatever
+     * it binds (so that form, and the workload's own address for servers that name it); no listener filters;
+     * one chain holding only an HttpConnectionManager whose routes serve calls in place (RBAC of the
+     * workload's TrafficTargets before the router). On a STRICT port the chain requires a mesh client
+     * certificate; else it is plaintext. None for other proxies.
      */
-    private List<Listener> proxylessServers() {
+    List<Listener> proxylessServer() {
+        Workload workload = proxy.isSidecar() ? null : proxy.workload().map(snapshot.workloads()::get).orElse(null);
+        if (workload == null || !workload.proxyless()) {
+            return List.of();
+        }
         List<Listener> listeners = new ArrayList<>();
-        for (Workload workload : snapshot.workloads().values()) {
-            if (!workload.proxyless() || !workload.ref().namespace().equals(proxy.namespace())) {
-                continue;
+        workload.ports().values().stream().sorted().distinct().forEach(port -> {
+            String name = ResourceNames.inboundListener(port);
+            FilterChain.Builder chain = FilterChain.newBuilder().setName(name)
+                    .addFilters(EnvoyProtos.networkFilter(withAuthorization(
+                            EnvoyProtos.inlineConnectionManager(name, RouteBuilder.proxylessServer(port)), workload, port)));
+            if (MutualTls.servesMutualTls(snapshot, workload, port)) {
+                chain.setName(name + "|mtls").setTransportSocket(MutualTls.proxylessDownstream());
             }
-            workload.ports().values().stream().sorted().distinct().forEach(port -> {
-                String name = ResourceNames.inboundListener(port);
-                var manager = EnvoyProtos.inlineConnectionManager(name, RouteBuilder.proxylessServer(port));
-                var rules = Authorization.rules(snapshot, workload, port, true);
-                if (rules.isPresent()) {
-                    manager = manager.toBuilder().addHttpFilters(0, Authorization.httpFilter(rules.get())).build();
-                }
-                FilterChain.Builder chain = FilterChain.newBuilder().setName(name)
-                        .addFilters(EnvoyProtos.networkFilter(manager));
-                if (MutualTls.servesMutualTls(snapshot, workload, port)) {
-                    chain.setName(name + "|mtls").setTransportSocket(MutualTls.proxylessDownstream());
-                }
+            for (String address : List.of(ANY_ADDRESS, workload.address())) {
                 listeners.add(Listener.newBuilder()
-                        .setName(ResourceNames.proxylessServerListener(workload.address(), port))
-                        .setAddress(EnvoyProtos.socketAddress(workload.address(), port))
+                        .setName(ResourceNames.proxylessServerListener(address, port))
+                        .setAddress(EnvoyProtos.socketAddress(address, port))
                         .setTrafficDirection(TrafficDirection.INBOUND)
                         .addFilterChains(chain)
                         .build());
-            });
-        }
+            }
+        });
         return listeners;
     }
 
+    /** {@code manager} with the RBAC filter of the workload's TrafficTargets on {@code port} first, when it has any. */
+    private HttpConnectionManager withAuthorization(HttpConnectionManager manager, Workload workload, int port) {
+        return Authorization.rules(snapshot, workload, port, true)
+                .map(rules -> manager.toBuilder().addHttpFilters(0, Authorization.httpFilter(rules)).build())
+                .orElse(manager);
+    }
+
     /** Listener {@code NAME} answers a gRPC channel to {@code xds:///NAME}; each routes through RDS of its port. */
-    private List<Listener> apiListeners() {
+    List<Listener> apiListeners() {
         List<Listener> listeners = new ArrayList<>();
         for (MeshService service : snapshot.services().values()) {
             for (ServicePort port : service.ports()) {

@@ -10,7 +10,8 @@ import java.util.Optional;
  * Who asks for configuration: a sidecar serving one workload, or a proxyless gRPC client. Read from
  * the xDS node metadata as ARCHITECTURE.md fixes it; {@link #groupKey()} names the snapshot it shares.
  *
- * @param workload the workload a sidecar serves; empty for a proxyless client
+ * @param workload the workload a sidecar serves, or that a proxyless gRPC server is ({@code MESH_WORKLOAD});
+ *                 empty for a proxyless client that names none
  */
 public record ProxyNode(Kind kind, Optional<ObjectRef> workload, String namespace, String serviceAccount) {
 
@@ -39,9 +40,14 @@ public record ProxyNode(Kind kind, Optional<ObjectRef> workload, String namespac
         return new ProxyNode(Kind.PROXYLESS, Optional.empty(), namespace, "");
     }
 
+    /** A proxyless gRPC process that is {@code workload}: it may serve that workload's ports (XdsServerBuilder). */
+    public static ProxyNode proxylessServer(ObjectRef workload) {
+        return new ProxyNode(Kind.PROXYLESS, Optional.of(workload), workload.namespace(), "");
+    }
+
     /**
      * Reads the node metadata contract. A node without {@code MESH_PROXY_TYPE: sidecar} is a proxyless
-     * gRPC client. A sidecar without {@code MESH_WORKLOAD} falls back to its id
+     * gRPC client, and with {@code MESH_WORKLOAD} the proxyless server of that workload. A sidecar without {@code MESH_WORKLOAD} falls back to its id
      * {@code sidecar~<workload>.<namespace>~<instance>}.
      *
      * @throws IllegalArgumentException naming the node id and the missing field
@@ -49,10 +55,11 @@ public record ProxyNode(Kind kind, Optional<ObjectRef> workload, String namespac
     public static ProxyNode fromNode(Node node) {
         Struct metadata = node.getMetadata();
         String namespace = string(metadata, NAMESPACE);
-        if (!"sidecar".equals(string(metadata, PROXY_TYPE))) {
-            return proxyless(namespace);
-        }
         String workload = string(metadata, WORKLOAD);
+        if (!"sidecar".equals(string(metadata, PROXY_TYPE))) {
+            return workload.isEmpty() ? proxyless(namespace)
+                    : proxylessServer(ObjectRef.of(namespace.isEmpty() ? DEFAULT_NAMESPACE : namespace, workload));
+        }
         if (workload.isEmpty()) {
             ObjectRef fromId = workloadFromId(node.getId()).orElseThrow(() -> new IllegalArgumentException(
                     "node " + node.getId() + ": sidecar metadata " + WORKLOAD
@@ -64,9 +71,13 @@ public record ProxyNode(Kind kind, Optional<ObjectRef> workload, String namespac
         return sidecar(ObjectRef.of(namespace, workload), string(metadata, SERVICE_ACCOUNT));
     }
 
-    /** The cache group of this proxy: {@code sidecar/<ns>/<workload>} or {@code proxyless/<ns>}. */
+    /**
+     * The cache group of this proxy: {@code sidecar/<ns>/<workload>}, {@code proxyless/<ns>/<workload>} for a
+     * proxyless server (its server Listeners are its own) or {@code proxyless/<ns>}.
+     */
     public String groupKey() {
-        return workload.map(w -> "sidecar/" + namespace + "/" + w.name()).orElse("proxyless/" + namespace);
+        String kindName = isSidecar() ? "sidecar/" : "proxyless/";
+        return workload.map(w -> kindName + namespace + "/" + w.name()).orElse(kindName + namespace);
     }
 
     public boolean isSidecar() {

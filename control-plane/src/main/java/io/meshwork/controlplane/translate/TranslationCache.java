@@ -88,8 +88,9 @@ public final class TranslationCache {
         if (!proxy.isSidecar()) {
             HashedResources<Listener> listeners = apiListeners
                     .computeIfAbsent(kindAndNamespace, key -> new Lazy<>(() ->
-                            HashedResources.of(new ListenerBuilder(snapshot, proxy).build())))
-                    .get();
+                            HashedResources.of(new ListenerBuilder(snapshot, proxy).apiListeners())))
+                    .get()
+                    .plus(new ListenerBuilder(snapshot, proxy).proxylessServer());
             return ProxyResources.of(proxylessClusters.get(), endpoints.get(), listeners, proxyRoutes, secrets.get());
         }
         return ProxyResources.of(

@@ -45,6 +45,15 @@ class ProxyNodeTest {
     }
 
     @Test
+    void aProxylessNodeNamingItsWorkloadIsThatProxylessServersProcessInAGroupOfItsOwn() {
+        ProxyNode proxy = ProxyNode.fromNode(node("greeter", "MESH_NAMESPACE", "shop", "MESH_WORKLOAD", "greeter-1"));
+
+        assertThat(proxy.kind()).isEqualTo(ProxyNode.Kind.PROXYLESS);
+        assertThat(proxy.workload()).contains(ObjectRef.of("shop", "greeter-1"));
+        assertThat(proxy.groupKey()).isEqualTo("proxyless/shop/greeter-1");
+    }
+
+    @Test
     void aSidecarWithoutWorkloadMetadataFallsBackToItsId() {
         ProxyNode proxy = ProxyNode.fromNode(node("sidecar~reviews.v1-0.shop~x", "MESH_PROXY_TYPE", "sidecar"));
 

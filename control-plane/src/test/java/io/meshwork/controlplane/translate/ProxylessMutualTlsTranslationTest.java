@@ -31,8 +31,10 @@ class ProxylessMutualTlsTranslationTest {
     private static final String REVIEWS = "outbound|9080||reviews.default.svc.cluster.local";
     private static final String LEGACY = "outbound|8080||legacy.default.svc.cluster.local";
     private static final String GREETER = "outbound|50051||greeter.default.svc.cluster.local";
-    private static final String GREETER_LISTENER = "grpc/server?xds.resource.listening_address=10.0.0.4:50051";
+    /** grpc-java 1.85's XdsServerBuilder names 0.0.0.0 whatever address it binds. */
+    private static final String GREETER_LISTENER = "grpc/server?xds.resource.listening_address=0.0.0.0:50051";
     private static final ProxyNode CLIENT = ProxyNode.proxyless("default");
+    private static final ProxyNode GREETER_SERVER = ProxyNode.proxylessServer(ref("default/greeter-1"));
 
     private static MeshSnapshot mesh(PeerAuthentication... policies) {
         MeshSnapshot plain = MeshFixture.mesh()
@@ -92,9 +94,12 @@ class ProxylessMutualTlsTranslationTest {
 
     @Test
     void aStrictProxylessServerGetsAListenerAtItsAddressRequiringAMeshClientCertificate() throws Exception {
-        Listener server = listener(Translator.translate(mesh(greeterStrict()), CLIENT), GREETER_LISTENER);
+        ProxyResources resources = Translator.translate(mesh(greeterStrict()), GREETER_SERVER);
+        Listener server = listener(resources, GREETER_LISTENER);
 
-        assertThat(server.getAddress().getSocketAddress().getAddress()).isEqualTo("10.0.0.4");
+        assertThat(listener(resources, "grpc/server?xds.resource.listening_address=10.0.0.4:50051").getFilterChainsList())
+                .isEqualTo(server.getFilterChainsList());
+        assertThat(server.getAddress().getSocketAddress().getAddress()).isEqualTo("0.0.0.0");
         assertThat(server.getAddress().getSocketAddress().getPortValue()).isEqualTo(50051);
         assertThat(server.getListenerFiltersCount()).as("grpc-java NACKs listener filters").isZero();
         assertThat(server.getFilterChainsList()).singleElement().satisfies(chain -> {
@@ -136,26 +141,31 @@ class ProxylessMutualTlsTranslationTest {
 
     @Test
     void aPermissiveProxylessServerServesPlaintextSinceGrpcJavaCannotTellTlsFromPlaintextOnOnePort() {
-        Listener server = listener(Translator.translate(mesh(), CLIENT), GREETER_LISTENER);
+        Listener server = listener(Translator.translate(mesh(), GREETER_SERVER), GREETER_LISTENER);
 
         assertThat(server.getFilterChainsList()).singleElement().satisfies(chain ->
                 assertThat(chain.hasTransportSocket()).isFalse());
     }
 
     @Test
-    void serverListenersAreThoseOfTheClientsNamespace() {
-        assertThat(Translator.translate(mesh(), CLIENT).listeners()).extracting(Listener::getName)
-                .filteredOn(name -> name.startsWith("grpc/server"))
-                .containsExactly(GREETER_LISTENER);
-        assertThat(Translator.translate(mesh(), ProxyNode.proxyless("shop")).listeners()).extracting(Listener::getName)
-                .filteredOn(name -> name.startsWith("grpc/server"))
-                .containsExactly("grpc/server?xds.resource.listening_address=10.0.0.5:50052");
+    void aProxylessProcessGetsTheServerListenersOfItsOwnWorkloadOnly() {
+        assertThat(serverListeners(CLIENT)).isEmpty();
+        assertThat(serverListeners(ProxyNode.proxylessServer(ref("shop/cart-1"))))
+                .containsExactly("grpc/server?xds.resource.listening_address=0.0.0.0:50052",
+                        "grpc/server?xds.resource.listening_address=10.0.0.5:50052");
+        assertThat(serverListeners(ProxyNode.proxylessServer(ref("default/reviews-1")))).as("a meshed workload").isEmpty();
+        assertThat(GREETER_SERVER.groupKey()).isEqualTo("proxyless/default/greeter-1");
+    }
+
+    private static List<String> serverListeners(ProxyNode proxy) {
+        return Translator.translate(mesh(), proxy).listeners().stream().map(Listener::getName)
+                .filter(name -> name.startsWith("grpc/server")).toList();
     }
 
     @Test
     void withoutACaProxylessClustersAreTheSidecarsAndServersArePlaintext() {
         MeshSnapshot plain = mesh(greeterStrict()).withTrust(TrustBundle.NONE);
-        ProxyResources resources = Translator.translate(plain, CLIENT);
+        ProxyResources resources = Translator.translate(plain, GREETER_SERVER);
 
         assertThat(resources.clusters()).isEqualTo(ClusterBuilder.outbound(plain));
         assertThat(listener(resources, GREETER_LISTENER).getFilterChains(0).hasTransportSocket()).isFalse();
@@ -163,7 +173,7 @@ class ProxylessMutualTlsTranslationTest {
 
     @Test
     void theProxylessGroupPassesValidation() {
-        assertThat(SnapshotValidator.validate(Translator.translate(mesh(greeterStrict()), CLIENT))).isEmpty();
+        assertThat(SnapshotValidator.validate(Translator.translate(mesh(greeterStrict()), GREETER_SERVER))).isEmpty();
     }
 
     private static Listener listener(ProxyResources resources, String name) {

@@ -2,7 +2,10 @@ package io.meshwork.controlplane.xds;
 
 import io.envoyproxy.envoy.config.core.v3.Node;
 
-/** Test group keys as ARCHITECTURE.md names them: {@code sidecar/<ns>/<workload>} or {@code proxyless/<ns>}. */
+/**
+ * Test group keys as ARCHITECTURE.md names them: {@code sidecar/<ns>/<workload>}, {@code proxyless/<ns>/<workload>}
+ * or {@code proxyless/<ns>}.
+ */
 public final class ContractGroupKeys implements GroupKeys {
 
     @Override
@@ -11,6 +14,7 @@ public final class ContractGroupKeys implements GroupKeys {
         if ("sidecar".equals(NodeMetadata.string(node, "MESH_PROXY_TYPE", ""))) {
             return "sidecar/" + namespace + "/" + NodeMetadata.string(node, "MESH_WORKLOAD", "");
         }
-        return "proxyless/" + namespace;
+        String workload = NodeMetadata.string(node, "MESH_WORKLOAD", "");
+        return "proxyless/" + namespace + (workload.isEmpty() ? "" : "/" + workload);
     }
 }
