@@ -28,8 +28,12 @@ public final class GrpcEcho {
     }
 
     public static Server start() throws IOException {
-        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .addService(ServerServiceDefinition.builder("echo.Echo")
+        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service()).build().start();
+    }
+
+    /** The {@code echo.Echo} service, for servers built elsewhere (grpc-java's XdsServerBuilder). */
+    public static ServerServiceDefinition service() {
+        return ServerServiceDefinition.builder("echo.Echo")
                         .addMethod(UNARY, ServerCalls.asyncUnaryCall((request, response) -> {
                             String text = new String(request, StandardCharsets.UTF_8);
                             if (text.equals("fail")) {
@@ -62,7 +66,6 @@ public final class GrpcEcho {
                             }
                             response.onCompleted();
                         }))
-                        .build())
-                .build().start();
+                        .build();
     }
 }

@@ -82,6 +82,22 @@ public final class MeshConfigFolder {
      */
     public static String meshedWorkload(String name, Map<String, String> labels, String serviceAccount,
                                         Map<String, Integer> ports, Map<String, Integer> appPorts) {
+        return workloadRunningAs(name, indented(labels, "    "), serviceAccount, ports)
+                + "  appPorts:\n" + indented(appPorts, "    ") + "\n";
+    }
+
+    /**
+     * A proxyless gRPC server (label {@code meshwork.io/proxyless: "true"}, no appPorts) on loopback at
+     * {@code port}, running as {@code serviceAccount}: it serves that port itself, as its xDS Listener says.
+     */
+    public static String proxylessWorkload(String name, Map<String, String> labels, String serviceAccount,
+                                           String portName, int port) {
+        return workloadRunningAs(name, indented(labels, "    ") + "\n    meshwork.io/proxyless: \"true\"",
+                serviceAccount, Map.of(portName, port));
+    }
+
+    private static String workloadRunningAs(String name, String labelLines, String serviceAccount,
+                                            Map<String, Integer> ports) {
         return """
                 apiVersion: meshwork.io/v1alpha1
                 kind: Workload
@@ -95,10 +111,24 @@ public final class MeshConfigFolder {
                   serviceAccount: %s
                   ports:
                 %s
-                  appPorts:
-                %s
-                """.formatted(name, indented(labels, "    "), serviceAccount, indented(ports, "    "),
-                indented(appPorts, "    "));
+                """.formatted(name, labelLines, serviceAccount, indented(ports, "    "));
+    }
+
+    /** A PeerAuthentication making the ports of the workloads labelled {@code app} STRICT. */
+    public static String strictMtls(String app) {
+        return """
+                apiVersion: meshwork.io/v1alpha1
+                kind: PeerAuthentication
+                metadata:
+                  name: %s
+                  namespace: default
+                spec:
+                  selector:
+                    matchLabels:
+                      app: %s
+                  mtls:
+                    mode: STRICT
+                """.formatted(app, app);
     }
 
     /** An SMI v1alpha4 TrafficSplit of {@code root} over backend services with integer weights. */

@@ -11,6 +11,7 @@ import io.meshwork.proxy.identity.WorkloadCertificate;
 import io.meshwork.proxy.identity.WorkloadCertificateSource;
 import io.meshwork.proxy.testing.Eventually;
 import io.meshwork.proxy.testing.FreePort;
+import io.meshwork.proxy.testing.MeshSidecar;
 import io.meshwork.proxy.testing.MeshConfigFolder;
 import io.meshwork.proxy.testing.OpenSslCommand;
 import io.meshwork.proxy.testing.RawExchange;
@@ -18,7 +19,6 @@ import io.meshwork.proxy.testing.SteadyLoad;
 import io.meshwork.proxy.testing.SwitchableCertificate;
 import io.meshwork.proxy.testing.TestBackend;
 import io.meshwork.proxy.testing.TestIdentities;
-import io.meshwork.proxy.xds.NodeIdentity;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
 import java.net.URI;
@@ -93,13 +93,7 @@ class MutualTlsTest {
 
     private SidecarProxy sidecar(String workload, String serviceAccount, WorkloadCertificateSource identity)
             throws InterruptedException {
-        SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options("127.0.0.1:" + controlPlane.xdsPort(),
-                new NodeIdentity(workload, "default", serviceAccount, "test"), "127.0.0.1", 0, 0, 0, 0, 0,
-                Duration.ofSeconds(1), 1, io.meshwork.proxy.admin.AppProbes.none(),
-                identity)).start();
-        Eventually.await(Duration.ofSeconds(15), workload + "'s first complete config",
-                () -> sidecar.configStore().hasCompleteConfig() && sidecar.listenerPort("outbound") > 0);
-        return sidecar;
+        return MeshSidecar.start(controlPlane.xdsPort(), workload, serviceAccount, identity);
     }
 
     @AfterEach
@@ -121,19 +115,7 @@ class MutualTlsTest {
 
     /** Makes reviews' port STRICT and waits until plaintext is refused there. */
     private void strict() throws InterruptedException {
-        config.write("peer-authentication.yaml", """
-                apiVersion: meshwork.io/v1alpha1
-                kind: PeerAuthentication
-                metadata:
-                  name: reviews
-                  namespace: default
-                spec:
-                  selector:
-                    matchLabels:
-                      app: reviews
-                  mtls:
-                    mode: STRICT
-                """);
+        config.write("peer-authentication.yaml", MeshConfigFolder.strictMtls("reviews"));
         Eventually.await(Duration.ofSeconds(10), "plaintext refused on the STRICT port", () -> {
             try {
                 return !RawExchange.exchange(reviewsPort, HTTP_REQUEST).startsWith("HTTP/1.1");
