@@ -131,6 +131,29 @@ public final class MeshConfigFolder {
                 """.formatted(app, app);
     }
 
+    /**
+     * An SMI TrafficTarget letting service account {@code source} call {@code destination}'s workloads (any
+     * request; append {@code rules:} under {@code spec} for fewer), named {@code <destination>-from-<source>}.
+     */
+    public static String trafficTarget(String destination, String source) {
+        return """
+                apiVersion: access.smi-spec.io/v1alpha3
+                kind: TrafficTarget
+                metadata:
+                  name: %s-from-%s
+                  namespace: default
+                spec:
+                  destination:
+                    kind: ServiceAccount
+                    name: %s
+                    namespace: default
+                  sources:
+                  - kind: ServiceAccount
+                    name: %s
+                    namespace: default
+                """.formatted(destination, source, destination, source);
+    }
+
     /** An SMI v1alpha4 TrafficSplit of {@code root} over backend services with integer weights. */
     public static String trafficSplit(String name, String root, Map<String, Integer> weights) {
         String backends = weights.entrySet().stream()

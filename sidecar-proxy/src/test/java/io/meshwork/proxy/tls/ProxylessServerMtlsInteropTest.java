@@ -26,6 +26,7 @@ import io.meshwork.controlplane.ControlPlane;
 import io.meshwork.controlplane.LocalMode;
 import io.meshwork.proxy.SidecarProxy;
 import io.meshwork.proxy.identity.WorkloadCertificateSource;
+import io.meshwork.proxy.testing.Eventually;
 import io.meshwork.proxy.testing.FreePort;
 import io.meshwork.proxy.testing.GrpcEcho;
 import io.meshwork.proxy.testing.MeshConfigFolder;
@@ -64,6 +65,7 @@ class ProxylessServerMtlsInteropTest {
     private static final TestIdentities ca = new TestIdentities("mesh root");
     private static final AtomicReference<String> peerSeen = new AtomicReference<>();
     private static int greeterPort;
+    private static MeshConfigFolder config;
     private static ControlPlane controlPlane;
     private static Server greeter;
     private static SidecarProxy productpage;
@@ -72,7 +74,7 @@ class ProxylessServerMtlsInteropTest {
     static void start() throws Exception {
         greeterPort = FreePort.pick();
         Path configDir = Files.createDirectories(dir.resolve("config"));
-        new MeshConfigFolder(configDir)
+        config = new MeshConfigFolder(configDir)
                 .write("greeter.yaml", service("greeter", 9091, "grpc", Map.of("app", "greeter")),
                         proxylessWorkload("greeter-1", Map.of("app", "greeter"), "greeter", "grpc", greeterPort))
                 .write("peer-authentication.yaml", strictMtls("greeter"));
@@ -152,13 +154,36 @@ class ProxylessServerMtlsInteropTest {
         }
     }
 
+    private static ManagedChannel throughSidecar() {
+        return NettyChannelBuilder.forAddress("127.0.0.1", productpage.listenerPort("outbound"))
+                .overrideAuthority("greeter:9091").usePlaintext().build();
+    }
+
     @Test
     void aSidecarCallsTheStrictServerOverMutualTlsInItsWorkloadsName() throws Exception {
-        ManagedChannel throughSidecar = NettyChannelBuilder.forAddress("127.0.0.1", productpage.listenerPort("outbound"))
-                .overrideAuthority("greeter:9091").usePlaintext().build();
-
-        assertThat(say(throughSidecar, "sidecar")).isEqualTo("hello sidecar");
+        assertThat(say(throughSidecar(), "sidecar")).isEqualTo("hello sidecar");
         assertThat(peerSeen.get()).isEqualTo(CALLER_ID);
+    }
+
+    @Test
+    void theServerEnforcesWhoMayCallItAsItsTrafficTargetsSay() throws Exception {
+        config.write("target.yaml", MeshConfigFolder.trafficTarget("greeter", "reviews"));
+        Eventually.await(Duration.ofSeconds(10), "productpage's calls denied", () -> callStatus() == Status.Code.PERMISSION_DENIED);
+
+        config.write("target.yaml", MeshConfigFolder.trafficTarget("greeter", "productpage"));
+        Eventually.await(Duration.ofSeconds(10), "productpage's calls allowed", () -> callStatus() == Status.Code.OK);
+    }
+
+    private static Status.Code callStatus() {
+        try {
+            say(throughSidecar(), "who");
+            return Status.Code.OK;
+        } catch (StatusRuntimeException e) {
+            return e.getStatus().getCode();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Status.Code.CANCELLED;
+        }
     }
 
     @Test

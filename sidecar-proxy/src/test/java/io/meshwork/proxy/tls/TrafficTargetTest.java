@@ -44,22 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TrafficTargetTest {
 
-    private static final String TARGET = """
-            apiVersion: access.smi-spec.io/v1alpha3
-            kind: TrafficTarget
-            metadata:
-              name: reviews-from-productpage
-              namespace: default
-            spec:
-              destination:
-                kind: ServiceAccount
-                name: reviews
-                namespace: default
-              sources:
-              - kind: ServiceAccount
-                name: productpage
-                namespace: default
-            %s""";
+    private static final String TARGET = MeshConfigFolder.trafficTarget("reviews", "productpage") + "%s";
 
     @TempDir
     Path dir;
