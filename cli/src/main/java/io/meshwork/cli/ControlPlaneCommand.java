@@ -106,7 +106,8 @@ public final class ControlPlaneCommand implements Callable<Integer> {
         controlPlane.trust(ca.trustBundle(signer));
         controlPlane.start();
         io.meshwork.controlplane.ca.CaServer caServer = new io.meshwork.controlplane.ca.CaServer(
-                new java.net.InetSocketAddress(address, caPort), signer, authenticator, controlPlane.meters()).start();
+                new java.net.InetSocketAddress(address, caPort), signer, authenticator, controlPlane.meters(),
+                controlPlane.issuedCertificates()).start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 caServer.close();

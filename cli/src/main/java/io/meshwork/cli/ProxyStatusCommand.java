@@ -44,11 +44,11 @@ final class ProxyStatusCommand implements Callable<Integer> {
             System.out.println("no proxies are connected to " + controlPlane);
             return 0;
         }
-        Table table = new Table("NAME", "WORKLOAD", "CDS", "LDS", "EDS", "RDS", "CONNECTED FOR");
+        Table table = new Table("NAME", "WORKLOAD", "CDS", "LDS", "EDS", "RDS", "CONNECTED FOR", "CERT EXPIRES");
         for (Value v : proxies) {
             Struct p = v.getStructValue();
             table.row(str(p, "id"), str(p, "namespace") + "/" + str(p, "workload"), state(p, "CDS"), state(p, "LDS"),
-                    state(p, "EDS"), state(p, "RDS"), connectedFor(str(p, "connectedAt")));
+                    state(p, "EDS"), state(p, "RDS"), connectedFor(str(p, "connectedAt")), certificateExpiry(p));
         }
         table.print(System.out);
         for (Value v : proxies) {
@@ -59,6 +59,17 @@ final class ProxyStatusCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** When the certificate the CA last issued to this proxy's workload expires; "-" without one (plaintext). */
+    private static String certificateExpiry(Struct proxy) {
+        Struct certificate = proxy.getFieldsOrDefault("certificate", Value.getDefaultInstance()).getStructValue();
+        String notAfter = str(certificate, "notAfter");
+        try {
+            return notAfter.isEmpty() ? "-" : Ages.until(java.time.Instant.parse(notAfter));
+        } catch (java.time.format.DateTimeParseException e) {
+            return notAfter;
+        }
     }
 
     private static String connectedFor(String connectedAt) {

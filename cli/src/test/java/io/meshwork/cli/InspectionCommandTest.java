@@ -23,18 +23,19 @@ class InspectionCommandTest {
 
     @Test
     void proxyConfigRejectsAnUnknownSection() {
-        CliRun run = CliRun.run("proxy-config", "frontend-1", "secrets");
+        CliRun run = CliRun.run("proxy-config", "frontend-1", "sockets");
 
         assertThat(run.exitCode()).isEqualTo(2);
-        assertThat(run.err()).contains("secrets");
+        assertThat(run.err()).contains("sockets").contains("listeners, routes, clusters, endpoints, secrets");
     }
 
     @Test
     void proxyConfigRejectsAnUnknownOutputFormat() {
-        CliRun run = CliRun.run("proxy-config", "frontend-1", "-o", "yaml", "--admin", "http://127.0.0.1:1");
+        CliRun run = CliRun.run("proxy-config", "frontend-1", "-o", "xml", "--admin", "http://127.0.0.1:1");
 
-        assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).contains("-o yaml: expected table or json");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err().lines().findFirst().orElseThrow()).isEqualTo(
+                "error: Invalid value for option '--output': expected one of [table, json, yaml] (case-sensitive) but was 'xml'");
     }
 
     @Test

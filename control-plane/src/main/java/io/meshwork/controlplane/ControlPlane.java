@@ -1,6 +1,7 @@
 package io.meshwork.controlplane;
 
 import io.meshwork.controlplane.admin.AdminServer;
+import io.meshwork.controlplane.ca.IssuedCertificates;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.TrustBundle;
 import io.meshwork.controlplane.xds.AdsServer;
@@ -25,6 +26,7 @@ public final class ControlPlane implements AutoCloseable {
     private final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AdsServer ads;
     private final AdminServer admin;
+    private final IssuedCertificates issuedCertificates = new IssuedCertificates();
     /** What sources deliver, before the CA's trust is added to it; null before the first. */
     private MeshSnapshot lastFromSource;
     private TrustBundle trust = TrustBundle.NONE;
@@ -44,7 +46,13 @@ public final class ControlPlane implements AutoCloseable {
         this.ads = new AdsServer(new InetSocketAddress(options.address(), options.xdsPort()), translation.generator(),
                 translation.groupKeys(), translation.validator(), meters);
         this.admin = new AdminServer(new InetSocketAddress(options.address(), options.adminPort()),
-                this::ready, () -> ads.proxies().proxies(), meters);
+                this::ready, () -> ads.proxies().proxies(), meters, AdminServer.DEFAULT_REQUEST_TIMEOUT,
+                AdminServer.DEFAULT_MAX_CONNECTIONS, issuedCertificates);
+    }
+
+    /** Where the CA records what it issues, so {@code /debug/proxies} shows each proxy's certificate expiry. */
+    public IssuedCertificates issuedCertificates() {
+        return issuedCertificates;
     }
 
     /** Starts the xDS server, the admin endpoint, then the source; logs one line once listening. */

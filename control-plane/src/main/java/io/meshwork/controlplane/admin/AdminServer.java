@@ -1,5 +1,6 @@
 package io.meshwork.controlplane.admin;
 
+import io.meshwork.controlplane.ca.IssuedCertificates;
 import io.meshwork.controlplane.xds.ProxyStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
@@ -70,6 +71,7 @@ public final class AdminServer implements AutoCloseable {
     private final InetSocketAddress address;
     private final BooleanSupplier ready;
     private final Supplier<List<ProxyStatus>> proxies;
+    private final IssuedCertificates certificates;
     private final PrometheusMeterRegistry meters;
     private final long requestTimeoutNanos;
     private final int maxConnections;
@@ -89,6 +91,14 @@ public final class AdminServer implements AutoCloseable {
     /** As above, with the time a request may take to arrive and the most connections open at once. */
     public AdminServer(InetSocketAddress address, BooleanSupplier ready, Supplier<List<ProxyStatus>> proxies,
                        PrometheusMeterRegistry meters, Duration requestTimeout, int maxConnections) {
+        this(address, ready, proxies, meters, requestTimeout, maxConnections, new IssuedCertificates());
+    }
+
+    /** As above; {@code certificates} says when each proxy's certificate expires in {@code /debug/proxies}. */
+    public AdminServer(InetSocketAddress address, BooleanSupplier ready, Supplier<List<ProxyStatus>> proxies,
+                       PrometheusMeterRegistry meters, Duration requestTimeout, int maxConnections,
+                       IssuedCertificates certificates) {
+        this.certificates = certificates;
         this.address = address;
         this.ready = ready;
         this.proxies = proxies;
@@ -205,7 +215,7 @@ public final class AdminServer implements AutoCloseable {
                     if (refusal != null) {
                         complete(ctx, slot, head, HttpResponseStatus.FORBIDDEN, TEXT, refusal + "\n");
                     } else {
-                        offload(ctx, slot, head, "application/json", () -> ProxiesJson.write(proxies.get()));
+                        offload(ctx, slot, head, "application/json", () -> ProxiesJson.write(proxies.get(), certificates));
                     }
                 }
                 default -> complete(ctx, slot, head, HttpResponseStatus.NOT_FOUND, TEXT, "no such path: " + path + "\n");

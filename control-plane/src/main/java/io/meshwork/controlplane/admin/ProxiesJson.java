@@ -1,5 +1,6 @@
 package io.meshwork.controlplane.admin;
 
+import io.meshwork.controlplane.ca.IssuedCertificates;
 import io.meshwork.controlplane.xds.ProxyStatus;
 import java.util.Iterator;
 import java.util.List;
@@ -11,16 +12,17 @@ final class ProxiesJson {
     private ProxiesJson() {
     }
 
-    static String write(List<ProxyStatus> proxies) {
+    /** {@code certificates}: what the CA issued, shown as each proxy's {@code certificate} (null when none). */
+    static String write(List<ProxyStatus> proxies, IssuedCertificates certificates) {
         StringBuilder json = new StringBuilder("[");
         for (int i = 0; i < proxies.size(); i++) {
             json.append(i == 0 ? "\n  " : ",\n  ");
-            proxy(json, proxies.get(i));
+            proxy(json, proxies.get(i), certificates);
         }
         return json.append(proxies.isEmpty() ? "]\n" : "\n]\n").toString();
     }
 
-    private static void proxy(StringBuilder json, ProxyStatus p) {
+    private static void proxy(StringBuilder json, ProxyStatus p, IssuedCertificates certificates) {
         json.append('{');
         field(json, "id", p.id()).append(',');
         field(json, "group", p.group()).append(',');
@@ -32,6 +34,16 @@ final class ProxiesJson {
         object(json.append("\"sent\":"), p.sent()).append(',');
         field(json, "adminAddress", p.adminAddress()).append(',');
         field(json, "metricsAddress", p.metricsAddress()).append(',');
+        json.append("\"certificate\":");
+        IssuedCertificates.Issued issued = certificates.of(p.namespace(), p.workload()).orElse(null);
+        if (issued == null) {
+            json.append("null,");
+        } else {
+            json.append('{');
+            field(json, "identity", issued.identity()).append(',');
+            field(json, "serial", issued.serial()).append(',');
+            field(json, "notAfter", issued.notAfter().toString()).append("},");
+        }
         json.append("\"lastNack\":");
         ProxyStatus.Nack nack = p.lastNack();
         if (nack == null) {

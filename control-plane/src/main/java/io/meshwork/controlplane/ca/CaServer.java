@@ -56,10 +56,18 @@ public final class CaServer implements AutoCloseable {
     private final CallerAuthenticator authenticator;
     private final MeterRegistry meters;
     private final Counter issued;
+    private final IssuedCertificates issuedCertificates;
     private Server server;
 
     public CaServer(InetSocketAddress address, WorkloadCsrSigner signer, CallerAuthenticator authenticator,
             MeterRegistry meters) {
+        this(address, signer, authenticator, meters, new IssuedCertificates());
+    }
+
+    /** {@code issuedCertificates} gets each certificate issued, by the caller's workload. */
+    public CaServer(InetSocketAddress address, WorkloadCsrSigner signer, CallerAuthenticator authenticator,
+            MeterRegistry meters, IssuedCertificates issuedCertificates) {
+        this.issuedCertificates = issuedCertificates;
         this.address = address;
         this.signer = signer;
         this.authenticator = authenticator;
@@ -110,6 +118,8 @@ public final class CaServer implements AutoCloseable {
                     Duration.ofSeconds(Math.max(0, request.validitySeconds())));
             issued.increment();
             X509Certificate leaf = chain.get(0);
+            issuedCertificates.record(caller.identity().namespace(), caller.workload(), new IssuedCertificates.Issued(
+                    caller.identity().toString(), leaf.getSerialNumber().toString(16), leaf.getNotAfter().toInstant()));
             LOG.info("CA: issued {} (workload {}, serial {}, until {})", caller.identity(), caller.workload(),
                     leaf.getSerialNumber().toString(16), leaf.getNotAfter().toInstant());
             response.onNext(new CertificateResponse(chain.stream().map(Pem::write).toList()));
