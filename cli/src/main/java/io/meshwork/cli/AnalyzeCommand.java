@@ -14,11 +14,16 @@ import picocli.CommandLine.Option;
 @Command(name = "analyze", description = "Check a config folder without serving it: every problem with file and field.")
 final class AnalyzeCommand implements Callable<Integer> {
 
-    @Option(names = "--config-dir", required = true, paramLabel = "DIR", description = "The folder to check.")
+    @Option(names = "--config-dir", paramLabel = "DIR",
+            description = "The folder to check (default: the running demo's, when `mesh demo` runs).")
     Path configDir;
 
     @Override
     public Integer call() throws Exception {
+        if (configDir == null) {
+            throw new IllegalArgumentException("--config-dir DIR: which folder to check? (no `mesh demo` is running to take "
+                    + "its folder from)");
+        }
         if (!Files.isDirectory(configDir)) {
             throw new IllegalArgumentException("config dir " + configDir + " does not exist or is not a folder");
         }
@@ -29,9 +34,14 @@ final class AnalyzeCommand implements Callable<Integer> {
         MeshSnapshot s = result.snapshot();
         int errors = result.errors().size();
         int warnings = result.problems().size() - errors;
-        System.out.printf("%s: %d services, %d workloads, %d traffic splits, %d route groups; %d errors, %d warnings%n",
-                configDir, s.services().size(), s.workloads().size(), s.splits().size(), s.routeGroups().size(), errors,
-                warnings);
+        System.out.printf("%s: %s, %s, %s, %s; %s, %s%n", configDir, count(s.services().size(), "service"),
+                count(s.workloads().size(), "workload"), count(s.splits().size(), "traffic split"),
+                count(s.routeGroups().size(), "route group"), count(errors, "error"), count(warnings, "warning"));
         return errors == 0 ? 0 : 3;
+    }
+
+    /** "1 route group", "2 route groups". */
+    private static String count(int n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
     }
 }

@@ -58,6 +58,7 @@ public final class Main implements Runnable {
     static CommandLine newCommandLine() {
         CommandLine commandLine = new CommandLine(new Main());
         commandLine.registerConverter(URI.class, new HttpUrl());
+        commandLine.setDefaultValueProvider(new DemoContext.Defaults());
         addHelpOptions(commandLine);
         commandLine.setExecutionExceptionHandler(new OneLineErrors());
         commandLine.setParameterExceptionHandler(new OneLineErrors.Usage());

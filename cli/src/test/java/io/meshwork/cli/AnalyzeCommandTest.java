@@ -20,7 +20,7 @@ class AnalyzeCommandTest {
         CliRun run = CliRun.run("analyze", "--config-dir", dir.toString());
 
         assertThat(run.exitCode()).isZero();
-        assertThat(run.out()).contains("3 services").contains("1 traffic splits").contains("0 errors");
+        assertThat(run.out()).contains("3 services").contains("1 traffic split,").contains("0 errors");
     }
 
     @Test
@@ -30,7 +30,7 @@ class AnalyzeCommandTest {
         CliRun run = CliRun.run("analyze", "--config-dir", dir.toString());
 
         assertThat(run.exitCode()).isEqualTo(3);
-        assertThat(run.out()).contains("Error").contains("mesh.yaml").contains("reviews-v9").contains("1 errors");
+        assertThat(run.out()).contains("Error").contains("mesh.yaml").contains("reviews-v9").contains("1 error,");
     }
 
     @Test

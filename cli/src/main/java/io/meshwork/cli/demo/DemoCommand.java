@@ -85,6 +85,7 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
             mesh.printWorkloads();
+            mesh.publishContext();
             showMutualTls(snapshot);
 
             DemoMesh.Sidecar frontend = mesh.sidecarOf("frontend");

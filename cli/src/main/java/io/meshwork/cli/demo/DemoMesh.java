@@ -41,6 +41,7 @@ final class DemoMesh implements AutoCloseable {
     private int xdsPort;
     private int adminPort;
     private int caPort;
+    private volatile boolean contextPublished;
 
     DemoMesh(Path config, Path logs, Printer out, LoopbackPorts ports) throws IOException {
         this.config = config;
@@ -157,6 +158,19 @@ final class DemoMesh implements AutoCloseable {
         return "spiffe://" + TRUST_DOMAIN + "/ns/" + w.ref().namespace() + "/sa/" + w.serviceAccount();
     }
 
+    /**
+     * Tells later {@code mesh} commands where this mesh is ({@link io.meshwork.cli.DemoContext}): without
+     * {@code --config-dir} and {@code --control-plane} they act on it. {@link #close()} takes it back.
+     */
+    void publishContext() throws IOException {
+        io.meshwork.cli.DemoContext.write(config, controlPlaneAdmin());
+        if (!contextPublished) {
+            // Ctrl-C ends the JVM without close(): the file goes with the processes.
+            Runtime.getRuntime().addShutdownHook(new Thread(io.meshwork.cli.DemoContext::remove, "mesh-demo-context"));
+        }
+        contextPublished = true;
+    }
+
     /** The control plane's admin URL ({@code /ready}, {@code /debug/proxies}, {@code /metrics}). */
     URI controlPlaneAdmin() {
         return URI.create("http://127.0.0.1:" + adminPort);
@@ -227,6 +241,9 @@ final class DemoMesh implements AutoCloseable {
 
     @Override
     public void close() {
+        if (contextPublished) {
+            io.meshwork.cli.DemoContext.remove();
+        }
         supervisor.close();
     }
 }

@@ -41,7 +41,11 @@ class DemoConfigTest {
     @Test
     void workloadsMoveToAnotherLoopbackBlockWhenTheirAddressIsTaken() throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
-            taken.bind(new InetSocketAddress("127.0.0.3", 9080));
+            try {
+                taken.bind(new InetSocketAddress("127.0.0.3", 9080));
+            } catch (java.net.BindException alreadyTaken) {
+                // another process holds it (another demo, say): taken all the same
+            }
             LoadResult loaded = new LocalConfigLoader().load(demoCopy());
             assertThat(loaded.errors()).isEmpty();
             List<String> addresses = loaded.snapshot().workloads().values().stream().filter(Workload::meshed)
@@ -54,6 +58,13 @@ class DemoConfigTest {
 
     @Test
     void samplesStayOnTheirReadableAddressesWhenFree() throws Exception {
+        for (String address : List.of("127.0.0.2", "127.0.0.3", "127.0.0.4")) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress(address, 9080));
+            } catch (java.net.BindException taken) {
+                org.junit.jupiter.api.Assumptions.abort(address + ":9080 is held by another process on this machine");
+            }
+        }
         DemoConfig demo = new DemoConfig(new LoopbackPorts());
         demo.plan(List.of(LOCAL));
         Path config = demo.copy(LOCAL, work.resolve("config"));
