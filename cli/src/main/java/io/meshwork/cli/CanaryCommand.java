@@ -3,15 +3,17 @@ package io.meshwork.cli;
 import io.meshwork.controlplane.canary.CanaryController;
 import io.meshwork.controlplane.canary.CanaryOutcome;
 import io.meshwork.controlplane.canary.CanaryPlan;
+import io.meshwork.controlplane.canary.CanaryState;
+import io.meshwork.controlplane.canary.SplitSnapshot;
 import io.meshwork.controlplane.canary.StepReport;
+import io.meshwork.controlplane.canary.TrafficStats;
 import io.meshwork.controlplane.source.local.TrafficSplitFiles;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,10 +24,9 @@ import picocli.CommandLine.Parameters;
         subcommands = {CanaryCommand.Promote.class, CanaryCommand.Status.class, CanaryCommand.Abort.class})
 public final class CanaryCommand {
 
-    private static final Pattern STATUS_TAG = Pattern.compile("canary=(\\S+) primary=(\\S+?):");
-
-    @Command(name = "promote", description = "Shift traffic to the canary step by step while it stays healthy; "
-            + "roll back to the primary after --threshold failed checks.")
+    @Command(name = "promote", description = "Shift the share primary and canary hold to the canary step by step "
+            + "while it stays healthy; give it back to the primary after --threshold failed checks. Nothing is written "
+            + "unless the pair has weight, no promotion runs, the config stays valid and the metrics can be read.")
     static final class Promote implements Callable<Integer> {
         @Mixin
         TrafficTarget target;
@@ -40,7 +41,8 @@ public final class CanaryCommand {
                 description = "The current version's Service (default: the backend with the most weight).")
         String primary;
 
-        @Option(names = "--steps", split = ",", paramLabel = "W", description = "Canary weights in percent, e.g. 10,25,50,100.")
+        @Option(names = "--steps", split = ",", paramLabel = "W", description = "Canary weights in percent of the share primary and canary hold together "
+                + "(other backends keep theirs), e.g. 10,25,50,100.")
         List<Integer> steps;
 
         @Option(names = "--step-weight", description = "Step size in percent, with --max-weight.")
@@ -76,7 +78,8 @@ public final class CanaryCommand {
 
         @Override
         public Integer call() throws Exception {
-            TrafficSplitFiles.Location split = target.split(service);
+            SplitFileControl control = target.control(service);
+            TrafficSplitFiles.Location split = control.location();
             requireBackend(split, canary, "--canary");
             String primaryBackend = primary != null ? primary : heaviestOtherThan(split.weights(), canary);
             requireBackend(split, primaryBackend, "--primary");
@@ -84,10 +87,21 @@ public final class CanaryCommand {
                     : CanaryPlan.linearSteps(stepWeight != null ? stepWeight : 10, maxWeight);
             CanaryPlan plan = new CanaryPlan(service, primaryBackend, canary, plannedSteps, interval, minSuccessRate,
                     maxP99, threshold);
-            CanaryController controller = new CanaryController(target.control(service),
-                    new SidecarMetrics(controlPlane, metricsUrls, target.namespace), d -> Thread.sleep(d.toMillis()));
-            System.out.printf("Promoting %s on %s: steps %s, interval %s, success rate >= %s%%, p99 <= %s, threshold %d%n",
-                    canary, service, plannedSteps, DurationConverter.format(interval), fmt(minSuccessRate),
+            // every precondition before the first write: state, pair share, config, metrics
+            SplitSnapshot start = new SplitSnapshot(split.weights(), split.status());
+            long share = CanaryController.requireStartable(plan, start);
+            for (Map<String, Long> weights : CanaryController.plannedWeights(plan, start)) {
+                control.requireValid(weights);
+            }
+            SidecarMetrics metrics = new SidecarMetrics(controlPlane, metricsUrls, target.namespace);
+            metrics.read(canary); // fails naming the control plane or the sidecars when metrics cannot be read
+            CanaryController controller = new CanaryController(control, metrics, d -> Thread.sleep(d.toMillis()));
+            System.out.printf("Promoting %s on %s: steps %s of the %d that %s and %s hold (%s at %s)%s, interval %s, "
+                            + "success rate >= %s%%, p99 <= %s, threshold %d%n",
+                    canary, service, plannedSteps, share, primaryBackend, canary, canary,
+                    plannedSteps.stream().map(w -> plan.weightsAt(start.weights(), share, w).get(canary).toString())
+                            .collect(Collectors.joining(", ")),
+                    othersKeep(start, plan), DurationConverter.format(interval), fmt(minSuccessRate),
                     DurationConverter.format(maxP99), threshold);
             CanaryOutcome outcome = controller.promote(plan, report -> System.out.println(progressLine(report, plan)));
             System.out.println(outcome.result().name().toLowerCase().replace('_', ' ') + ": " + outcome.reason());
@@ -111,13 +125,14 @@ public final class CanaryCommand {
             split.weights().forEach((b, w) -> table.row(b, Long.toString(w), SplitCommand.share(w, total)));
             System.out.println("TrafficSplit " + split.namespace() + "/" + split.name());
             table.print(System.out);
-            System.out.println("canary: " + target.files().status(split).orElse("no promotion has run"));
+            System.out.println("state: " + CanaryState.of(split.status()).title());
+            System.out.println("canary: " + (split.status() != null ? split.status() : "no promotion has run"));
             return 0;
         }
     }
 
-    @Command(name = "abort", description = "Send all of SERVICE's traffic back to the primary at once; "
-            + "a running promotion sees it and stops.")
+    @Command(name = "abort", description = "Stop a running promotion at once: the share its primary and canary hold "
+            + "goes to the primary, other backends keep theirs, and the promotion sees it and stops.")
     static final class Abort implements Callable<Integer> {
         @Mixin
         TrafficTarget target;
@@ -125,31 +140,43 @@ public final class CanaryCommand {
         @Parameters(paramLabel = "SERVICE")
         String service;
 
-        @Option(names = "--primary", paramLabel = "BACKEND", description = "The backend that takes all traffic "
-                + "(default: the primary of the last promotion).")
+        @Option(names = "--primary", paramLabel = "BACKEND", description = "The backend that takes the pair's share "
+                + "when no promotion is running (default: the running promotion's primary).")
         String primary;
+
+        @Option(names = "--canary", paramLabel = "BACKEND", description = "The backend whose weight goes to the primary "
+                + "when no promotion is running (default: the running promotion's canary, or the split's only other backend).")
+        String canary;
 
         @Override
         public Integer call() throws Exception {
-            TrafficSplitFiles.Location split = target.split(service);
-            String status = target.files().status(split).orElse("");
-            Matcher m = STATUS_TAG.matcher(status);
-            String canary = m.find() ? m.group(1) : null;
-            String primaryBackend = primary != null ? primary : m.find(0) ? m.group(2) : null;
-            if (primaryBackend == null) {
-                throw new IllegalArgumentException("no promotion of " + service + " has run; say which backend takes "
-                        + "all traffic with --primary");
+            CanaryController controller = new CanaryController(target.control(service), b -> TrafficStats.EMPTY, d -> { });
+            CanaryController.AbortOutcome outcome = controller.abort(service, primary, canary);
+            if (!outcome.wrote()) {
+                System.out.println("nothing to abort: no promotion of " + service + " is running (last: "
+                        + outcome.after().status() + "); nothing written; weights: " + outcome.after().describeWeights());
+                return 0;
             }
-            requireBackend(split, primaryBackend, "--primary");
-            if (canary == null || canary.equals(primaryBackend)) {
-                canary = heaviestOtherThan(split.weights(), primaryBackend);
-            }
-            CanaryPlan plan = new CanaryPlan(service, primaryBackend, canary, List.of(100), Duration.ofSeconds(1), 0,
-                    Duration.ofSeconds(1), 1);
-            new CanaryController(target.control(service), b -> null, d -> { }).abort(plan);
-            System.out.println("aborted: all traffic of " + service + " is on " + primaryBackend);
+            CanaryState found = outcome.found();
+            System.out.println("aborted" + (found.isPromoting() ? " the promotion of " + found.canary() + " at step "
+                    + found.step() + "/" + found.steps() : "") + " on " + service + ": the share of " + outcome.primary()
+                    + " and " + outcome.canary() + " (" + outcome.after().weight(outcome.primary()) + ") is all on "
+                    + outcome.primary() + "; weights now " + outcome.after().describeWeights()
+                    + othersKeep(outcome.after(), outcome.primary(), outcome.canary()));
             return 0;
         }
+    }
+
+    /** {@code  (reviews-v3 keeps 50, outside the promotion)}, naming every backend outside the pair, or nothing. */
+    static String othersKeep(SplitSnapshot split, String primary, String canary) {
+        String others = split.weights().entrySet().stream()
+                .filter(e -> !e.getKey().equals(primary) && !e.getKey().equals(canary))
+                .map(e -> e.getKey() + " keeps " + e.getValue()).collect(Collectors.joining(", "));
+        return others.isEmpty() ? "" : " (" + others + ", outside the promotion)";
+    }
+
+    private static String othersKeep(SplitSnapshot split, CanaryPlan plan) {
+        return othersKeep(split, plan.primary(), plan.canary());
     }
 
     static void requireBackend(TrafficSplitFiles.Location split, String backend, String option) {

@@ -39,17 +39,34 @@ public final class SidecarMetrics implements TrafficObserver {
         this.namespace = namespace;
     }
 
+    /**
+     * The backend's statistics summed over every sidecar that answers; an error when no sidecar is
+     * known or none answers, since then nothing can be checked.
+     */
     @Override
     public TrafficStats read(String backendService) throws IOException {
+        List<URI> urls = sidecars();
+        if (urls.isEmpty()) {
+            throw new IOException("no sidecar to read metrics from: the control plane at " + controlPlane
+                    + " lists none with a metrics address (or give --metrics-url)");
+        }
         TrafficStats sum = TrafficStats.EMPTY;
-        for (URI url : sidecars()) {
+        IOException firstError = null;
+        int answered = 0;
+        for (URI url : urls) {
             String text;
             try {
                 text = get(url);
             } catch (IOException e) {
+                firstError = firstError == null ? e : firstError;
                 continue; // a sidecar that went away no longer adds traffic
             }
+            answered++;
             sum = sum.plus(statsOf(PrometheusText.parse(text), backendService, namespace));
+        }
+        if (answered == 0) {
+            throw new IOException("no sidecar answered for metrics (" + urls.size() + " tried; " + urls.get(0) + ": "
+                    + reason(firstError) + ")");
         }
         return sum;
     }

@@ -1,6 +1,10 @@
 package io.meshwork.cli;
 
+import io.meshwork.controlplane.canary.CanaryState;
+import io.meshwork.controlplane.canary.SplitSnapshot;
+import io.meshwork.controlplane.canary.TrafficControl;
 import io.meshwork.controlplane.source.local.TrafficSplitFiles;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +34,9 @@ final class SplitCommand {
             long total = total(split.weights());
             split.weights().forEach((backend, weight) -> table.row(backend, Long.toString(weight), share(weight, total)));
             table.print(System.out);
-            target.files().status(split).ifPresent(s -> System.out.println("status: " + s));
+            if (split.status() != null) {
+                System.out.println("status: " + split.status());
+            }
             return 0;
         }
     }
@@ -44,28 +50,48 @@ final class SplitCommand {
         String service;
 
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "BACKEND=WEIGHT",
-                description = "Relative integer weights; backends not named keep theirs.")
+                description = "Relative integer weights; backends not named keep theirs. A canary status note "
+                        + "is removed, except a running promotion's when its primary and canary keep their weights.")
         List<String> assignments;
 
         @Override
         public Integer call() throws Exception {
             Map<String, Long> weights = parseWeights(assignments);
-            TrafficSplitFiles files = target.files();
-            TrafficSplitFiles.Location before = target.split(service);
-            SplitWriter.write(files, before, weights, null, target.configDir);
-            TrafficSplitFiles.Location after = target.split(service);
-            System.out.println("TrafficSplit " + after.namespace() + "/" + after.name() + " updated (" + after.file() + ")");
+            SplitFileControl control = target.control(service);
+            TrafficControl.Update update = set(control, weights);
+            SplitSnapshot before = update.before();
+            SplitSnapshot after = update.after();
+            TrafficSplitFiles.Location location = control.location();
+            System.out.println("TrafficSplit " + location.namespace() + "/" + location.name() + " updated ("
+                    + location.file() + ")");
             Table table = new Table("BACKEND", "BEFORE", "AFTER");
             long totalBefore = total(before.weights());
             long totalAfter = total(after.weights());
             after.weights().forEach((backend, weight) -> table.row(backend,
                     before.weights().containsKey(backend)
-                            ? before.weights().get(backend) + " (" + share(before.weights().get(backend), totalBefore) + ")"
+                            ? before.weight(backend) + " (" + share(before.weight(backend), totalBefore) + ")"
                             : "-",
                     weight + " (" + share(weight, totalAfter) + ")"));
             table.print(System.out);
+            if (before.status() != null && after.status() == null) {
+                System.out.println("canary status cleared (was: " + before.status() + ")");
+            } else if (after.status() != null) {
+                System.out.println("canary status kept, the promotion goes on: " + after.status());
+            }
             return 0;
         }
+    }
+
+    /**
+     * Sets the named backends' weights on the split as it is when the lock is held (others keep
+     * theirs); the canary note goes unless a running promotion's pair keeps its weights.
+     */
+    static TrafficControl.Update set(TrafficControl control, Map<String, Long> weights) throws IOException {
+        return control.update(now -> {
+            Map<String, Long> merged = new LinkedHashMap<>(now.weights());
+            merged.putAll(weights);
+            return new SplitSnapshot(merged, CanaryState.noteAfterManualSet(now, weights));
+        });
     }
 
     /** Parses {@code BACKEND=WEIGHT} arguments; a bad one is an error naming it. */

@@ -1,11 +1,9 @@
 package io.meshwork.cli;
 
-import io.meshwork.controlplane.canary.TrafficControl;
 import io.meshwork.controlplane.source.local.TrafficSplitFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
@@ -30,12 +28,10 @@ final class TrafficTarget {
 
     /** The default TrafficSplit of {@code service}, or a one-line error that says what is missing. */
     TrafficSplitFiles.Location split(String service) throws IOException {
-        return files().find(namespace, service).orElseThrow(() -> new IllegalArgumentException(
-                "no TrafficSplit for service \"" + service + "\" in namespace " + namespace + " under " + configDir
-                        + " (a split without matches whose spec.service is " + service + ")"));
+        return control(service).location();
     }
 
-    TrafficSplitFiles files() {
+    private void requireLocalFolder() {
         if (kubeconfig != null || context != null) {
             throw new IllegalArgumentException(
                     "Kubernetes mode is not available in this version; use --config-dir with a local config folder");
@@ -43,22 +39,11 @@ final class TrafficTarget {
         if (!Files.isDirectory(configDir)) {
             throw new IllegalArgumentException("config dir " + configDir + " does not exist or is not a folder");
         }
-        return new TrafficSplitFiles(configDir);
     }
 
-    /** Weights of {@code service}'s split, read and written through the config folder. */
-    TrafficControl control(String service) {
-        TrafficSplitFiles files = files();
-        return new TrafficControl() {
-            @Override
-            public Map<String, Long> weights() throws IOException {
-                return split(service).weights();
-            }
-
-            @Override
-            public void setWeights(Map<String, Long> weights, String status) throws IOException {
-                SplitWriter.write(files, split(service), weights, status, configDir);
-            }
-        };
+    /** {@code service}'s split, read and changed in the config folder under its lock. */
+    SplitFileControl control(String service) {
+        requireLocalFolder();
+        return new SplitFileControl(configDir, namespace, service);
     }
 }

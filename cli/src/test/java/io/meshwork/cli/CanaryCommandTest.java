@@ -24,7 +24,7 @@ class CanaryCommandTest {
         CliRun run = CliRun.run("canary", "abort", "reviews", "--config-dir", dir.toString());
 
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).contains("no promotion of reviews has run").contains("--primary");
+        assertThat(run.err()).contains("no promotion of reviews is running").contains("--primary");
     }
 
     @Test

@@ -1,15 +1,16 @@
 package io.meshwork.cli.demo;
 
+import io.meshwork.cli.SplitFileControl;
 import io.meshwork.controlplane.canary.CanaryController;
 import io.meshwork.controlplane.canary.CanaryOutcome;
 import io.meshwork.controlplane.canary.CanaryPlan;
+import io.meshwork.controlplane.canary.SplitSnapshot;
 import io.meshwork.controlplane.canary.StepReport;
 import io.meshwork.controlplane.canary.TrafficControl;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.Workload;
 import io.meshwork.controlplane.source.local.LoadResult;
 import io.meshwork.controlplane.source.local.LocalConfigLoader;
-import io.meshwork.controlplane.source.local.TrafficSplitFiles;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -179,19 +180,7 @@ public final class DemoCommand implements Callable<Integer> {
     private CanaryOutcome promote(Path config, DemoMesh.Sidecar frontend, String primary, String canary) throws Exception {
         CanaryPlan plan = new CanaryPlan("reviews", primary, canary, List.of(10, 25, 50, 100), interval, 99,
                 Duration.ofMillis(500), 2);
-        TrafficSplitFiles files = new TrafficSplitFiles(config);
-        TrafficControl control = new TrafficControl() {
-            @Override
-            public Map<String, Long> weights() throws IOException {
-                return files.find(NAMESPACE, "reviews").orElseThrow().weights();
-            }
-
-            @Override
-            public void setWeights(Map<String, Long> weights, String status) throws IOException {
-                TrafficSplitFiles.Location split = files.find(NAMESPACE, "reviews").orElseThrow();
-                TrafficSplitFiles.replaceAtomically(split.file(), files.rewrite(split, weights, status));
-            }
-        };
+        TrafficControl control = new SplitFileControl(config, NAMESPACE, "reviews");
         out.step("steps " + plan.steps() + ", interval " + interval.toSeconds() + "s, success rate >= 99%, p99 <= 500ms, threshold 2");
         CanaryOutcome outcome = new CanaryController(control, frontend.metrics(), d -> Thread.sleep(d.toMillis()))
                 .promote(plan, r -> out.step(progressLine(r, plan)));
@@ -213,11 +202,11 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private static void addBackend(Path config, String backend) throws IOException {
-        TrafficSplitFiles files = new TrafficSplitFiles(config);
-        TrafficSplitFiles.Location split = files.find(NAMESPACE, "reviews").orElseThrow();
-        Map<String, Long> weights = new LinkedHashMap<>();
-        weights.put(backend, 0L);
-        TrafficSplitFiles.replaceAtomically(split.file(), files.rewrite(split, weights, null));
+        new SplitFileControl(config, NAMESPACE, "reviews").update(now -> {
+            Map<String, Long> weights = new LinkedHashMap<>(now.weights());
+            weights.put(backend, 0L);
+            return new SplitSnapshot(weights, now.status());
+        });
     }
 
     private Path locateSamples() throws IOException {

@@ -1,20 +1,24 @@
 package io.meshwork.controlplane.canary;
 
 import io.meshwork.controlplane.canary.CanaryOutcome.Result;
+import io.meshwork.controlplane.canary.CanaryState.Phase;
 import io.meshwork.controlplane.canary.StepReport.Verdict;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
  * Walks a canary through its weight steps, checking its success rate and p99 after each interval,
  * in the manner of Flagger: a step passes when the canary served requests within the limits; a
- * failed check (including an interval in which no request reached the canary) repeats the step, and
- * {@code threshold} failed checks send all traffic back to the primary.
+ * failed check (including an interval in which no request reached the canary, or whose metrics
+ * could not be read) repeats the step, and {@code threshold} failed checks send the pair's share
+ * back to the primary. The states, what each command does in them, and how a third backend is
+ * treated are in {@link CanaryState}.
  */
 public final class CanaryController {
 
@@ -22,6 +26,10 @@ public final class CanaryController {
     @FunctionalInterface
     public interface Sleeper {
         void sleep(Duration duration) throws InterruptedException;
+    }
+
+    /** What {@link #abort} found and left: the state before, the split after, whether it wrote. */
+    public record AbortOutcome(CanaryState found, String primary, String canary, SplitSnapshot after, boolean wrote) {
     }
 
     private final TrafficControl traffic;
@@ -34,28 +42,65 @@ public final class CanaryController {
         this.sleeper = sleeper;
     }
 
+    /**
+     * Checks that a promotion of {@code plan} may start on {@code split} and returns the pair's share;
+     * an exception names what is missing. Nothing is written.
+     */
+    public static long requireStartable(CanaryPlan plan, SplitSnapshot split) {
+        CanaryState state = CanaryState.of(split.status());
+        if (state.isPromoting()) {
+            throw new IllegalStateException("a promotion of " + plan.service() + " is running (" + split.status()
+                    + "); stop it with `mesh canary abort " + plan.service() + "` first");
+        }
+        for (String backend : List.of(plan.primary(), plan.canary())) {
+            if (!split.weights().containsKey(backend)) {
+                throw new IllegalArgumentException(backend + " is not a backend of the split of " + plan.service());
+            }
+        }
+        long share = plan.pairShare(split.weights());
+        if (share == 0) {
+            throw new IllegalArgumentException(plan.primary() + " and " + plan.canary() + " have no weight in the split of "
+                    + plan.service() + " (" + split.describeWeights() + "); a promotion only moves their share: give "
+                    + plan.primary() + " a weight first with `mesh split set`");
+        }
+        return share;
+    }
+
+    /** Every weight map a promotion of {@code plan} may write on {@code split}: each step, promoted, rolled back. */
+    public static List<Map<String, Long>> plannedWeights(CanaryPlan plan, SplitSnapshot split) {
+        long share = plan.pairShare(split.weights());
+        List<Map<String, Long>> all = new ArrayList<>();
+        for (int step : plan.steps()) {
+            all.add(plan.weightsAt(split.weights(), share, step));
+        }
+        all.add(plan.weightsAt(split.weights(), share, 100));
+        all.add(plan.weightsAt(split.weights(), share, 0));
+        return all;
+    }
+
     public CanaryOutcome promote(CanaryPlan plan, Consumer<StepReport> progress) throws IOException, InterruptedException {
+        SplitSnapshot last = traffic.read();
+        long share = requireStartable(plan, last);
+        observer.read(plan.primary()); // the metrics must be readable before anything is written
+        observer.read(plan.canary());
         List<StepReport> reports = new ArrayList<>();
         int failedChecks = 0;
         List<Integer> steps = plan.steps();
         for (int i = 0; i < steps.size(); i++) {
             int weight = steps.get(i);
-            Map<String, Long> target = split(plan, weight);
-            traffic.setWeights(target, status(plan, i + 1, weight, failedChecks));
+            Optional<SplitSnapshot> moved = move(plan, last, share, weight, CanaryState.promotingNote(plan, i + 1, weight, failedChecks));
+            if (moved.isEmpty()) {
+                return stopped(plan, last, i > 0, reports);
+            }
+            last = moved.get();
             while (true) {
-                TrafficStats primaryBefore = observer.read(plan.primary());
-                TrafficStats canaryBefore = observer.read(plan.canary());
+                Measurement baseline = Measurement.take(observer, plan);
                 sleeper.sleep(plan.interval());
-                Map<String, Long> current = traffic.weights();
-                if (!sameWeights(current, target)) {
-                    return new CanaryOutcome(Result.ABORTED,
-                            "the weights of " + plan.service() + " were changed outside this promotion (now "
-                                    + current + "); stopped",
-                            reports);
+                SplitSnapshot now = traffic.read();
+                if (!owned(plan, now, last)) {
+                    return stopped(plan, last, true, reports);
                 }
-                TrafficStats primary = observer.read(plan.primary()).since(primaryBefore);
-                TrafficStats canary = observer.read(plan.canary()).since(canaryBefore);
-                StepReport report = check(plan, i + 1, weight, primary, canary, failedChecks);
+                StepReport report = baseline.reportSince(observer, plan, i + 1, weight, failedChecks);
                 failedChecks = report.failedChecks();
                 reports.add(report);
                 progress.accept(report);
@@ -63,23 +108,151 @@ public final class CanaryController {
                     break;
                 }
                 if (failedChecks >= plan.threshold()) {
-                    traffic.setWeights(split(plan, 0), tag(plan, "rolled back") + report.detail());
-                    return new CanaryOutcome(Result.ROLLED_BACK,
-                            plan.canary() + " failed " + failedChecks + " checks (last: " + report.detail()
-                                    + "); all traffic is back on " + plan.primary(),
-                            reports);
+                    String note = CanaryState.note(Phase.ROLLED_BACK, plan, report.detail());
+                    if (move(plan, last, share, 0, note).isEmpty()) {
+                        return stopped(plan, last, true, reports);
+                    }
+                    SplitSnapshot after = traffic.read();
+                    return new CanaryOutcome(Result.ROLLED_BACK, plan.canary() + " failed " + failedChecks
+                            + " checks (last: " + report.detail() + "); " + pairShare(plan, after) + " is back on "
+                            + plan.primary() + ": " + after.describeWeights(), reports);
                 }
-                traffic.setWeights(target, status(plan, i + 1, weight, failedChecks));
+                moved = move(plan, last, share, weight, CanaryState.promotingNote(plan, i + 1, weight, failedChecks));
+                if (moved.isEmpty()) {
+                    return stopped(plan, last, true, reports);
+                }
+                last = moved.get();
             }
         }
-        traffic.setWeights(split(plan, 100), tag(plan, "promoted") + plan.canary() + " takes all traffic");
-        return new CanaryOutcome(Result.PROMOTED,
-                plan.canary() + " passed every step and now takes all traffic of " + plan.service(), reports);
+        String note = CanaryState.note(Phase.PROMOTED, plan, plan.canary() + " takes the pair's share");
+        if (move(plan, last, share, 100, note).isEmpty()) {
+            return stopped(plan, last, true, reports);
+        }
+        SplitSnapshot after = traffic.read();
+        return new CanaryOutcome(Result.PROMOTED, plan.canary() + " passed every step and now takes "
+                + pairShare(plan, after) + " of " + plan.service() + ": " + after.describeWeights(), reports);
     }
 
-    /** Sends all traffic back to the primary at once. */
-    public void abort(CanaryPlan plan) throws IOException {
-        traffic.setWeights(split(plan, 0), tag(plan, "aborted") + "all traffic on " + plan.primary());
+    /** "all traffic" when the pair holds every weight, else "the pair's share (150)". */
+    private static String pairShare(CanaryPlan plan, SplitSnapshot split) {
+        long share = plan.pairShare(split.weights());
+        long total = split.weights().values().stream().mapToLong(Long::longValue).sum();
+        return share == total ? "all traffic" : "the pair's share (" + share + ")";
+    }
+
+    /**
+     * Ends a promotion at once: the pair's share goes to the primary (Flagger's and Argo Rollouts'
+     * abort), other backends keep theirs. The pair is the running promotion's, else {@code primary}
+     * and {@code canary} (canary may be null when the split has just one other backend). See
+     * {@link CanaryState} for what happens in each state.
+     */
+    public AbortOutcome abort(String service, String primary, String canary) throws IOException {
+        AbortOutcome[] outcome = {null};
+        traffic.update(now -> {
+            CanaryState state = CanaryState.of(now.status());
+            switch (state.phase()) {
+                case PROMOTED -> throw new IllegalStateException("the promotion of " + state.canary() + " on " + service
+                        + " has finished (" + now.status() + "); nothing runs to abort: move traffic back with "
+                        + "`mesh canary promote` or `mesh split set`");
+                case ROLLED_BACK, ABORTED -> {
+                    if (primary == null && canary == null) {
+                        outcome[0] = new AbortOutcome(state, state.primary(), state.canary(), now, false);
+                        return null;
+                    }
+                }
+                default -> { }
+            }
+            String p = pick(state.isPromoting() ? state.primary() : null, primary, "--primary", service);
+            if (p == null) {
+                throw new IllegalArgumentException("no promotion of " + service + " is running; say which backend "
+                        + "takes the pair's share with --primary");
+            }
+            String c = pick(state.isPromoting() ? state.canary() : null, canary, "--canary", service);
+            c = c != null ? c : onlyOtherBackend(now, p, service);
+            CanaryPlan pair = new CanaryPlan(service, p, c, List.of(100), Duration.ofSeconds(1), 0, Duration.ofSeconds(1), 1);
+            requireStartable(pair, new SplitSnapshot(now.weights(), null));
+            SplitSnapshot after = new SplitSnapshot(pair.weightsAt(now.weights(), pair.pairShare(now.weights()), 0),
+                    CanaryState.note(Phase.ABORTED, pair, "the pair's share is on " + p
+                            + (state.isPromoting() ? " (stopped at step " + state.step() + "/" + state.steps() + ")" : "")));
+            outcome[0] = new AbortOutcome(state, p, c, after, true);
+            return after;
+        });
+        return outcome[0];
+    }
+
+    private static String pick(String recorded, String given, String option, String service) {
+        if (recorded != null && given != null && !recorded.equals(given)) {
+            throw new IllegalArgumentException(option + " " + given + " is not the running promotion's (" + recorded
+                    + ") on " + service);
+        }
+        return recorded != null ? recorded : given;
+    }
+
+    private static String onlyOtherBackend(SplitSnapshot split, String primary, String service) {
+        List<String> others = split.weights().keySet().stream().filter(b -> !b.equals(primary)).toList();
+        if (others.size() != 1) {
+            throw new IllegalArgumentException("the split of " + service + " has backends " + others + " besides "
+                    + primary + "; say which is the canary with --canary");
+        }
+        return others.get(0);
+    }
+
+    /** Writes the pair at {@code canaryPercent} of its share with {@code note}, unless the pair or note changed since {@code last}. */
+    private Optional<SplitSnapshot> move(CanaryPlan plan, SplitSnapshot last, long share, int canaryPercent, String note)
+            throws IOException {
+        return traffic.update(now -> owned(plan, now, last)
+                ? new SplitSnapshot(plan.weightsAt(now.weights(), share, canaryPercent), note) : null).written();
+    }
+
+    private static boolean owned(CanaryPlan plan, SplitSnapshot now, SplitSnapshot last) {
+        return plan.samePair(now.weights(), last.weights()) && Objects.equals(now.status(), last.status());
+    }
+
+    /**
+     * The outcome after someone else changed the pair or the note: nothing of theirs is overwritten; the
+     * note says Aborted only if it is still this promotion's own.
+     */
+    private CanaryOutcome stopped(CanaryPlan plan, SplitSnapshot last, boolean noteIsOurs, List<StepReport> reports)
+            throws IOException {
+        String[] what = {""};
+        SplitSnapshot now = traffic.update(found -> {
+            List<String> changes = new ArrayList<>();
+            if (!plan.samePair(found.weights(), last.weights())) {
+                changes.add("the weights of " + plan.primary() + "/" + plan.canary() + " were changed outside this promotion ("
+                        + plan.primary() + " " + last.weight(plan.primary()) + " → " + found.weight(plan.primary()) + ", "
+                        + plan.canary() + " " + last.weight(plan.canary()) + " → " + found.weight(plan.canary()) + ")");
+            }
+            if (!Objects.equals(found.status(), last.status())) {
+                changes.add(found.status() == null ? "the status note was removed outside this promotion"
+                        : "the status note now says \"" + found.status() + "\"");
+            }
+            what[0] = String.join(" and ", changes);
+            boolean ours = noteIsOurs && Objects.equals(found.status(), last.status());
+            return ours ? new SplitSnapshot(found.weights(), CanaryState.note(Phase.ABORTED, plan, what[0])) : null;
+        }).after();
+        return new CanaryOutcome(Result.ABORTED, what[0] + "; stopped, weights left as they are: " + now.describeWeights(),
+                reports);
+    }
+
+    /** The counters of both sides at the start of an interval, or why they could not be read. */
+    private record Measurement(TrafficStats primary, TrafficStats canary, IOException error) {
+
+        static Measurement take(TrafficObserver observer, CanaryPlan plan) {
+            try {
+                return new Measurement(observer.read(plan.primary()), observer.read(plan.canary()), null);
+            } catch (IOException e) {
+                return new Measurement(null, null, e);
+            }
+        }
+
+        StepReport reportSince(TrafficObserver observer, CanaryPlan plan, int step, int weight, int failedBefore) {
+            Measurement end = error == null ? take(observer, plan) : this;
+            if (end.error != null) {
+                return new StepReport(step, plan.steps().size(), weight, 0, 0, 0, 0, Verdict.FAILED,
+                        "metrics unavailable: " + end.error.getMessage(), failedBefore + 1, plan.threshold());
+            }
+            return check(plan, step, weight, end.primary.since(primary), end.canary.since(canary), failedBefore);
+        }
     }
 
     static StepReport check(CanaryPlan plan, int step, int weight, TrafficStats primary, TrafficStats canary,
@@ -106,38 +279,6 @@ public final class CanaryController {
         int failed = verdict == Verdict.PASSED ? failedBefore : failedBefore + 1;
         return new StepReport(step, plan.steps().size(), weight, primary.requests(), canary.requests(),
                 successRate, p99, verdict, detail, failed, plan.threshold());
-    }
-
-    private static Map<String, Long> split(CanaryPlan plan, int canaryWeight) {
-        Map<String, Long> weights = new LinkedHashMap<>();
-        weights.put(plan.primary(), (long) (100 - canaryWeight));
-        weights.put(plan.canary(), (long) canaryWeight);
-        return weights;
-    }
-
-    /** Compares the weights we set with the split's, ignoring backends outside the promotion at weight 0. */
-    private static boolean sameWeights(Map<String, Long> current, Map<String, Long> target) {
-        for (Map.Entry<String, Long> e : current.entrySet()) {
-            long expected = target.getOrDefault(e.getKey(), 0L);
-            if (e.getValue() != expected) {
-                return false;
-            }
-        }
-        return target.entrySet().stream()
-                .allMatch(e -> e.getValue() == 0 || current.containsKey(e.getKey()));
-    }
-
-    /**
-     * The status note starts with the state and the two backends ({@code promoting canary=B primary=A: ...}),
-     * so that {@code mesh canary status|abort} can tell which backend is which.
-     */
-    public static String tag(CanaryPlan plan, String state) {
-        return state + " canary=" + plan.canary() + " primary=" + plan.primary() + ": ";
-    }
-
-    private static String status(CanaryPlan plan, int step, int weight, int failedChecks) {
-        return tag(plan, "promoting") + "step " + step + "/" + plan.steps().size() + " at " + weight
-                + "%, failed checks " + failedChecks + "/" + plan.threshold();
     }
 
     static String format(Duration d) {

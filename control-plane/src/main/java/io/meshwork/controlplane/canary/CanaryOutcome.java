@@ -11,11 +11,14 @@ public record CanaryOutcome(Result result, String reason, List<StepReport> repor
 
     /** The end state of a promotion. */
     public enum Result {
-        /** All traffic on the canary. */
+        /** The pair's share on the canary. */
         PROMOTED,
-        /** Too many failed checks: all traffic back on the primary. */
+        /** Too many failed checks: the pair's share back on the primary. */
         ROLLED_BACK,
-        /** Someone else changed the weights (for example {@code mesh canary abort}); the promotion stopped. */
+        /**
+         * Someone else changed the primary's or canary's weight or the status note (for example
+         * {@code mesh canary abort}); the promotion stopped without writing weights.
+         */
         ABORTED
     }
 }

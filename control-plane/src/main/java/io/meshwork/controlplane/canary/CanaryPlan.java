@@ -2,7 +2,9 @@ package io.meshwork.controlplane.canary;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How to promote a canary: the weight steps to walk, how long to watch each one, and the checks a
@@ -27,6 +29,37 @@ public record CanaryPlan(
     public CanaryPlan {
         steps = List.copyOf(steps);
         requireValid(service, primary, canary, steps, interval, minSuccessRate, maxP99, threshold);
+    }
+
+    /** The weight primary and canary hold together: the share a promotion moves between them. */
+    public long pairShare(Map<String, Long> weights) {
+        return weights.getOrDefault(primary, 0L) + weights.getOrDefault(canary, 0L);
+    }
+
+    /**
+     * {@code weights} with {@code pairShare} split between canary ({@code canaryPercent} of it, rounded,
+     * at least 1 above 0% and less than the share below 100%) and primary (the rest); every other
+     * backend keeps its weight.
+     */
+    public Map<String, Long> weightsAt(Map<String, Long> weights, long pairShare, int canaryPercent) {
+        long canaryWeight = Math.round(pairShare * canaryPercent / 100.0);
+        if (canaryPercent > 0 && canaryWeight == 0) {
+            canaryWeight = 1;
+        }
+        if (canaryPercent < 100 && canaryWeight >= pairShare && pairShare > 1) {
+            canaryWeight = pairShare - 1;
+        }
+        Map<String, Long> result = new LinkedHashMap<>(weights);
+        result.put(primary, pairShare - canaryWeight);
+        result.put(canary, canaryWeight);
+        return result;
+    }
+
+    /** Whether primary and canary have the same weights in both (other backends do not count). */
+    public boolean samePair(Map<String, Long> a, Map<String, Long> b) {
+        return a.containsKey(primary) == b.containsKey(primary) && a.containsKey(canary) == b.containsKey(canary)
+                && a.getOrDefault(primary, 0L).equals(b.getOrDefault(primary, 0L))
+                && a.getOrDefault(canary, 0L).equals(b.getOrDefault(canary, 0L));
     }
 
     /** Steps {@code stepWeight, 2*stepWeight, ...} up to {@code maxWeight} (which is always the last step). */

@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class CanaryControllerTest {
@@ -27,16 +29,23 @@ class CanaryControllerTest {
         Map<String, Long> externalChange;
         Duration slept = Duration.ZERO;
 
+        String status;
+
         @Override
-        public Map<String, Long> weights() {
-            return Map.copyOf(weights);
+        public SplitSnapshot read() {
+            return new SplitSnapshot(weights, status);
         }
 
         @Override
-        public void setWeights(Map<String, Long> newWeights, String status) {
-            weights.clear();
-            weights.putAll(newWeights);
-            statuses.add(status);
+        public Update update(UnaryOperator<SplitSnapshot> change) {
+            SplitSnapshot before = read();
+            SplitSnapshot wanted = change.apply(before);
+            if (wanted != null) {
+                weights.putAll(wanted.weights());
+                status = wanted.status();
+                statuses.add(status);
+            }
+            return new Update(before, Optional.ofNullable(wanted));
         }
 
         @Override

@@ -36,8 +36,12 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  */
 public final class TrafficSplitFiles {
 
-    /** Where a root service's default TrafficSplit (the one without matches) lives. */
-    public record Location(Path file, int documentIndex, String namespace, String name, Map<String, Long> weights) {
+    /**
+     * Where a root service's default TrafficSplit (the one without matches) lives, its weights and its
+     * canary status note (null when it has none), as read together.
+     */
+    public record Location(Path file, int documentIndex, String namespace, String name, Map<String, Long> weights,
+            String status) {
     }
 
     public static final String STATUS_ANNOTATION = "meshwork.io/canary-status";
@@ -56,16 +60,14 @@ public final class TrafficSplitFiles {
                 Node doc = documents.get(i);
                 if (isDefaultSplitOf(doc, namespace, service)) {
                     return Optional.of(new Location(file, i, namespace,
-                            scalar(doc, "metadata", "name").orElse(service), weightsOf(doc)));
+                            scalar(doc, "metadata", "name").orElse(service), weightsOf(doc), statusOf(doc).orElse(null)));
                 }
             }
         }
         return Optional.empty();
     }
 
-    /** The status note a promotion left on the split, if any. */
-    public Optional<String> status(Location location) throws IOException {
-        Node doc = compose(Files.readString(location.file())).get(location.documentIndex());
+    private static Optional<String> statusOf(Node doc) {
         return child(doc, "metadata").flatMap(m -> child(m, "annotations")).flatMap(a -> scalarValue(a, STATUS_ANNOTATION));
     }
 
@@ -75,6 +77,19 @@ public final class TrafficSplitFiles {
      * set. Nothing is written.
      */
     public String rewrite(Location location, Map<String, Long> weights, String status) throws IOException {
+        return rewrite(location, weights, status != null, status);
+    }
+
+    /**
+     * As {@link #rewrite(Location, Map, String)}, but the status note is what the split carries
+     * afterwards: {@code status} null removes it.
+     */
+    public String rewriteWithStatus(Location location, Map<String, Long> weights, String status) throws IOException {
+        return rewrite(location, weights, true, status);
+    }
+
+    private String rewrite(Location location, Map<String, Long> weights, boolean setStatus, String status)
+            throws IOException {
         List<Node> documents = compose(Files.readString(location.file()));
         Node doc = documents.get(location.documentIndex());
         MappingNode spec = (MappingNode) child(doc, "spec").orElseThrow();
@@ -85,7 +100,15 @@ public final class TrafficSplitFiles {
                 new NodeTuple(plain("service"), plain(backend)),
                 new NodeTuple(plain("weight"), intScalar(weight))))));
         put(spec, "backends", new SequenceNode(Tag.SEQ, backends, FlowStyle.BLOCK));
-        if (status != null) {
+        if (setStatus && status == null) {
+            if (child(doc, "metadata").orElse(null) instanceof MappingNode metadata
+                    && child(metadata, "annotations").orElse(null) instanceof MappingNode annotations) {
+                annotations.getValue().removeIf(t -> isKey(t, STATUS_ANNOTATION));
+                if (annotations.getValue().isEmpty()) {
+                    metadata.getValue().removeIf(t -> isKey(t, "annotations"));
+                }
+            }
+        } else if (setStatus) {
             MappingNode metadata = (MappingNode) child(doc, "metadata").orElseThrow();
             MappingNode annotations = (MappingNode) child(metadata, "annotations").orElseGet(() -> {
                 MappingNode created = mapping(new ArrayList<>());
@@ -218,6 +241,10 @@ public final class TrafficSplitFiles {
             current = next.get();
         }
         return scalarValue(current, path[path.length - 1]);
+    }
+
+    private static boolean isKey(NodeTuple tuple, String key) {
+        return tuple.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key);
     }
 
     private static void put(MappingNode mapping, String key, Node value) {

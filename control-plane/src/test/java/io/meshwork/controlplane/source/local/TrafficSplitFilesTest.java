@@ -88,7 +88,22 @@ class TrafficSplitFilesTest {
         var after = files.find("default", "reviews").orElseThrow();
         assertThat(after.weights()).containsExactly(
                 Map.entry("reviews-v1", 90L), Map.entry("reviews-v2", 10L), Map.entry("reviews-v3", 5L));
-        assertThat(files.status(after)).contains("promoting reviews-v3: step 1/4");
+        assertThat(after.status()).isEqualTo("promoting reviews-v3: step 1/4");
+    }
+
+    @Test
+    void rewriteWithoutAStatusRemovesTheNoteAndTheAnnotationsItLeftEmpty() throws IOException {
+        TrafficSplitFiles files = files();
+        var location = files.find("default", "reviews").orElseThrow();
+        TrafficSplitFiles.replaceAtomically(location.file(), files.rewrite(location, Map.of(), "rolled back: why"));
+        var noted = files.find("default", "reviews").orElseThrow();
+
+        String text = files.rewriteWithStatus(noted, Map.of("reviews-v1", 80L), null);
+        TrafficSplitFiles.replaceAtomically(location.file(), text);
+
+        assertThat(noted.status()).isEqualTo("rolled back: why");
+        assertThat(files.find("default", "reviews").orElseThrow().status()).isNull();
+        assertThat(text).doesNotContain("annotations").doesNotContain(TrafficSplitFiles.STATUS_ANNOTATION);
     }
 
     @Test

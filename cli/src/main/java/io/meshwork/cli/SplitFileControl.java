@@ -1,0 +1,81 @@
+package io.meshwork.cli;
+
+import io.meshwork.controlplane.canary.SplitSnapshot;
+import io.meshwork.controlplane.canary.TrafficControl;
+import io.meshwork.controlplane.source.local.SplitFileLock;
+import io.meshwork.controlplane.source.local.TrafficSplitFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * A service's default TrafficSplit in a local config folder, changed under the folder's
+ * {@link SplitFileLock}: each update re-reads the split, decides on what it found, checks that the
+ * folder stays valid and that the file did not change meanwhile (a writer that ignores the lock,
+ * such as an editor), and replaces the file atomically.
+ */
+public final class SplitFileControl implements TrafficControl {
+
+    private final Path configDir;
+    private final String namespace;
+    private final String service;
+    private final TrafficSplitFiles files;
+
+    public SplitFileControl(Path configDir, String namespace, String service) {
+        this.configDir = configDir;
+        this.namespace = namespace;
+        this.service = service;
+        this.files = new TrafficSplitFiles(configDir);
+    }
+
+    /** The split's location, weights and note, or a one-line error that says what is missing. */
+    public TrafficSplitFiles.Location location() throws IOException {
+        return files.find(namespace, service).orElseThrow(() -> new IllegalArgumentException(
+                "no TrafficSplit for service \"" + service + "\" in namespace " + namespace + " under " + configDir
+                        + " (a split without matches whose spec.service is " + service + ")"));
+    }
+
+    @Override
+    public SplitSnapshot read() throws IOException {
+        TrafficSplitFiles.Location location = location();
+        return new SplitSnapshot(location.weights(), location.status());
+    }
+
+    @Override
+    public Update update(UnaryOperator<SplitSnapshot> change) throws IOException {
+        return SplitFileLock.holding(configDir, () -> {
+            // read the text before parsing it, so that any change after the read shows up as a difference below
+            String original = Files.readString(location().file());
+            TrafficSplitFiles.Location location = location();
+            SplitSnapshot before = new SplitSnapshot(location.weights(), location.status());
+            SplitSnapshot wanted = change.apply(before);
+            if (wanted == null) {
+                return new Update(before, Optional.empty());
+            }
+            if (!wanted.equals(before)) {
+                String text = files.rewriteWithStatus(location, wanted.weights(), wanted.status());
+                requireValid(location, text);
+                if (!Files.readString(location.file()).equals(original)) {
+                    throw new IllegalStateException(location.file() + " changed while TrafficSplit " + namespace + "/"
+                            + location.name() + " was being updated; nothing was written, try again");
+                }
+                TrafficSplitFiles.replaceAtomically(location.file(), text);
+            }
+            return new Update(before, Optional.of(wanted));
+        });
+    }
+
+    /** Checks that the folder would be valid with the split at {@code weights}; nothing is written. */
+    public void requireValid(Map<String, Long> weights) throws IOException {
+        TrafficSplitFiles.Location location = location();
+        requireValid(location, files.rewrite(location, weights, null));
+    }
+
+    private void requireValid(TrafficSplitFiles.Location location, String text) throws IOException {
+        ConfigCheck.requireValid(configDir, location.file(), text,
+                "TrafficSplit " + location.namespace() + "/" + location.name());
+    }
+}
