@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -177,6 +179,44 @@ class MeshCliEndToEndTest {
         assertThat(weights()).containsEntry("reviews-v2", 100L).containsEntry("reviews-v3", 0L);
         // threshold failed intervals, plus one for the checks before the first step and a loaded machine
         assertThat(run.elapsed()).isLessThanOrEqualTo(INTERVAL.multipliedBy(THRESHOLD + 2));
+    }
+
+    @Test
+    @Order(3)
+    void promotionWithAThirdBackendMovesOnlyThePairAndLeavesTheThirdBackend() throws IOException {
+        Run set = cli("split", "set", "reviews", "reviews-v1=100", "reviews-v2=50", "reviews-v3=50",
+                "--config-dir", config.toString());
+        assertThat(set.out()).contains("canary status cleared (was: rolled back canary=reviews-v3");
+
+        Run run = promote("reviews-v2", "reviews-v1");
+
+        assertThat(run.code()).as(run.out()).isZero();
+        assertThat(run.out()).contains("steps [20, 50, 100] of the 150 that reviews-v1 and reviews-v2 hold (reviews-v2 at 30, 75, 150)")
+                .contains("promoted: reviews-v2 passed every step");
+        assertThat(weights()).containsEntry("reviews-v1", 0L).containsEntry("reviews-v2", 150L).containsEntry("reviews-v3", 50L);
+    }
+
+    @Test
+    @Order(4)
+    void abortDuringARunningPromotionGivesThePairsShareToThePrimaryAndTheThirdBackendKeepsItsWeight() throws Exception {
+        CompletableFuture<Run> promotion = CompletableFuture.supplyAsync(() -> promote("reviews-v1", "reviews-v2"));
+        TrafficSplitFiles files = new TrafficSplitFiles(config);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!String.valueOf(files.find("default", "reviews").orElseThrow().status()).startsWith("promoting")
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+
+        Run abort = cli("canary", "abort", "reviews", "--config-dir", config.toString());
+        Run promote = promotion.get(30, TimeUnit.SECONDS);
+
+        assertThat(abort.code()).isZero();
+        assertThat(abort.out()).contains("aborted the promotion of reviews-v1 at step 1/3 on reviews")
+                .contains("weights now reviews-v1=0 (0%), reviews-v2=150 (75%), reviews-v3=50 (25%)");
+        assertThat(promote.code()).isEqualTo(1);
+        assertThat(promote.out()).contains("aborted: the weights of reviews-v2/reviews-v1 were changed outside this promotion");
+        assertThat(weights()).containsEntry("reviews-v1", 0L).containsEntry("reviews-v2", 150L).containsEntry("reviews-v3", 50L);
+        assertThat(files.find("default", "reviews").orElseThrow().status()).startsWith("aborted canary=reviews-v1");
     }
 
     record Run(int code, String out, Duration elapsed) {
