@@ -7,6 +7,7 @@ import io.meshwork.controlplane.canary.PrometheusText;
 import io.meshwork.controlplane.canary.TrafficObserver;
 import io.meshwork.controlplane.canary.TrafficStats;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
