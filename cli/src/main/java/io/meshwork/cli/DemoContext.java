@@ -82,8 +82,8 @@ public final class DemoContext {
     }
 
     /**
-     * Defaults {@code --config-dir} and {@code --control-plane} of the commands that act on a running mesh to the
-     * running demo's, saying so once on stderr; other options keep their own defaults.
+     * Defaults {@code --config-dir} ({@code $MESH_CONFIG_DIR} first) and {@code --control-plane} of the commands that
+     * act on a running mesh to the running demo's, saying so once on stderr; other options keep their own defaults.
      */
     static final class Defaults implements CommandLine.IDefaultValueProvider {
 
@@ -99,6 +99,10 @@ public final class DemoContext {
             boolean controlPlane = option.longestName().equals("--control-plane");
             if (!configDir && !controlPlane) {
                 return null;
+            }
+            String fromEnvironment = configDir ? System.getenv("MESH_CONFIG_DIR") : null;
+            if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+                return fromEnvironment;
             }
             Optional<Demo> demo = read();
             if (demo.isEmpty()) {

@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 final class TrafficTarget {
 
     @Option(names = "--config-dir", paramLabel = "DIR",
-            description = "Local-mode config folder the control plane serves (default: ${DEFAULT-VALUE}).",
-            defaultValue = "${env:MESH_CONFIG_DIR:-samples/local}")
+            description = "Local-mode config folder the control plane serves (default: $MESH_CONFIG_DIR, else the running "
+                    + "demo's).")
     Path configDir;
 
     @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Namespace (default: ${DEFAULT-VALUE}).")
@@ -35,6 +35,10 @@ final class TrafficTarget {
         if (kubeconfig != null || context != null) {
             throw new IllegalArgumentException(
                     "Kubernetes mode is not available in this version; use --config-dir with a local config folder");
+        }
+        if (configDir == null) {
+            throw new IllegalArgumentException("--config-dir DIR: which config folder? (MESH_CONFIG_DIR is not set and no "
+                    + "`mesh demo` is running to take its folder from)");
         }
         if (!Files.isDirectory(configDir)) {
             throw new IllegalArgumentException("config dir " + configDir + " does not exist or is not a folder");

@@ -134,4 +134,52 @@ class CliConventionsTest {
         }
         assertThat(CliRun.run("completion", "fish").exitCode()).isEqualTo(2);
     }
+
+    @Test
+    void withoutAConfigFolderTheCommandsAskForOneRatherThanUseTheCheckout() {
+        for (List<String> args : List.of(List.of("split", "get", "reviews"), List.of("canary", "status", "reviews"),
+                List.of("analyze"))) {
+            CliRun run = CliRun.run(args.toArray(String[]::new));
+
+            assertThat(run.exitCode()).as("mesh %s", args).isEqualTo(1);
+            assertThat(run.err().lines()).as("mesh %s", args).singleElement().asString()
+                    .startsWith("error: --config-dir DIR: which");
+        }
+    }
+
+    @Test
+    void aRunningDemoIsWhereCommandsActWhenNoFolderIsGiven(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path config = java.nio.file.Files.createDirectories(dir.resolve("config"));
+        java.nio.file.Files.writeString(config.resolve("split.yaml"), """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: reviews, namespace: default}
+                spec: {ports: [{name: http, port: 9080}]}
+                ---
+                apiVersion: v1
+                kind: Service
+                metadata: {name: reviews-v1, namespace: default}
+                spec: {ports: [{name: http, port: 9080}]}
+                ---
+                apiVersion: split.smi-spec.io/v1alpha4
+                kind: TrafficSplit
+                metadata: {name: reviews, namespace: default}
+                spec: {service: reviews, backends: [{service: reviews-v1, weight: 100}]}
+                """);
+        String before = System.getProperty("meshwork.demo.context");
+        System.setProperty("meshwork.demo.context", dir.resolve("demo-context").toString());
+        try {
+            DemoContext.write(config, java.net.URI.create("http://127.0.0.1:1"));
+            CliRun run = CliRun.run("split", "get", "reviews");
+
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out()).contains("reviews-v1");
+            assertThat(run.err()).contains("(using the running demo's --config-dir " + config.toAbsolutePath());
+            DemoContext.remove();
+            assertThat(DemoContext.read()).isEmpty();
+        } finally {
+            System.setProperty("meshwork.demo.context", before);
+        }
+    }
 }

@@ -196,8 +196,8 @@ final class DemoMesh implements AutoCloseable {
         Sidecar frontend = sidecarOf("frontend");
         out.always("");
         out.always("try:  curl -x http://127.0.0.1:" + frontend.outboundPort() + " http://reviews:9080/");
-        out.always("      ./mesh split set reviews reviews-v1=50 reviews-v2=50 --config-dir " + config);
-        out.always("      ./mesh proxy-status --control-plane http://127.0.0.1:" + adminPort);
+        out.always("      ./mesh split set reviews reviews-v1=50 reviews-v2=50     (config: " + config + ")");
+        out.always("      ./mesh proxy-status                                       (the CLI finds this demo while it runs)");
     }
 
     private String supervisorLogs() {

@@ -41,44 +41,21 @@ class MeshCliEndToEndTest {
     @TempDir
     static Path work;
 
+    static SampleMesh sample;
     static Path config;
     static DemoMesh mesh;
-    static LoadGenerator load;
 
     @BeforeAll
     static void startMesh() throws Exception {
-        Path samples = Path.of("..", "samples");
-        Path v3 = samples.resolve("local-extra").resolve("reviews-v3.yaml");
-        LoopbackPorts ports = new LoopbackPorts();
-        DemoConfig demoConfig = new DemoConfig(ports);
-        demoConfig.plan(List.of(samples.resolve("local"), v3));
-        config = demoConfig.copy(samples.resolve("local"), work.resolve("config"));
-        demoConfig.copy(v3, config);
-        mesh = new DemoMesh(config, work.resolve("logs"), new Printer(System.out, false, false), ports);
-        mesh.startControlPlane();
-        var snapshot = new LocalConfigLoader().load(config).snapshot();
-        for (Workload w : snapshot.workloads().values()) {
-            if (w.meshed() && !w.ref().name().equals("frontend-1")) {
-                mesh.startWorkload(w, w.version().equals("v3") ? 0.2 : 0);
-            }
-        }
-        mesh.startWorkload(snapshot.workloads().get(ObjectRef.of("default", "frontend-1")), 0);
-        setWeights(Map.of("reviews-v1", 100L, "reviews-v2", 0L, "reviews-v3", 0L));
-        for (String canary : List.of("reviews-v2", "reviews-v3")) {
-            DemoMesh.warmUp(mesh.sidecarOf("frontend"), canary, 9080, 50);
-        }
-        load = new LoadGenerator(new InetSocketAddress("127.0.0.1", mesh.sidecarOf("frontend").outboundPort()),
-                URI.create("http://reviews:9080/"), 4, Duration.ofMillis(10));
-        load.start();
+        sample = SampleMesh.start(work);
+        config = sample.config();
+        mesh = sample.mesh();
     }
 
     @AfterAll
     static void stopMesh() throws Exception {
-        if (load != null) {
-            load.close();
-        }
-        if (mesh != null) {
-            mesh.close();
+        if (sample != null) {
+            sample.close();
         }
     }
 
@@ -245,12 +222,10 @@ class MeshCliEndToEndTest {
     }
 
     private static Map<String, Long> weights() throws IOException {
-        return new TrafficSplitFiles(config).find("default", "reviews").orElseThrow().weights();
+        return sample.weights();
     }
 
     private static void setWeights(Map<String, Long> weights) throws IOException {
-        TrafficSplitFiles files = new TrafficSplitFiles(config);
-        TrafficSplitFiles.Location split = files.find("default", "reviews").orElseThrow();
-        TrafficSplitFiles.replaceAtomically(split.file(), files.rewrite(split, weights, null));
+        SampleMesh.setWeights(config, weights);
     }
 }
