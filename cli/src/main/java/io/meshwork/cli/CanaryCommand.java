@@ -117,9 +117,17 @@ public final class CanaryCommand {
         @Parameters(paramLabel = "SERVICE")
         String service;
 
+        @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
+                description = "table, json or yaml; the split's fields and the promotion's state (default: ${DEFAULT-VALUE}).")
+        OutputFormat output;
+
         @Override
         public Integer call() throws Exception {
             TrafficSplitFiles.Location split = target.split(service);
+            if (output != OutputFormat.table) {
+                output.print(SplitCommand.json(split).put("state", CanaryState.of(split.status()).title()));
+                return 0;
+            }
             long total = SplitCommand.total(split.weights());
             Table table = new Table("BACKEND", "WEIGHT", "SHARE");
             split.weights().forEach((b, w) -> table.row(b, Long.toString(w), SplitCommand.share(w, total)));

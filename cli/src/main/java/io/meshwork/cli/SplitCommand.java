@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code mesh split get|set}: read and set the weights of a service's TrafficSplit. */
@@ -26,9 +27,17 @@ final class SplitCommand {
         @Parameters(paramLabel = "SERVICE", description = "The root service clients call, e.g. reviews.")
         String service;
 
+        @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
+                description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
+        OutputFormat output;
+
         @Override
         public Integer call() throws Exception {
             TrafficSplitFiles.Location split = target.split(service);
+            if (output != OutputFormat.table) {
+                output.print(json(split));
+                return 0;
+            }
             System.out.println("TrafficSplit " + split.namespace() + "/" + split.name() + " (" + split.file() + ")");
             Table table = new Table("BACKEND", "WEIGHT", "SHARE");
             long total = total(split.weights());
@@ -39,6 +48,19 @@ final class SplitCommand {
             }
             return 0;
         }
+    }
+
+    /** A split as JSON/YAML: {@code trafficSplit}, {@code file}, {@code backends} (service, weight, share), {@code status}. */
+    static tools.jackson.databind.node.ObjectNode json(TrafficSplitFiles.Location split) {
+        tools.jackson.databind.node.ObjectNode node = OutputFormat.JSON.createObjectNode();
+        node.put("trafficSplit", split.namespace() + "/" + split.name());
+        node.put("file", split.file().toString());
+        tools.jackson.databind.node.ArrayNode backends = node.putArray("backends");
+        long total = total(split.weights());
+        split.weights().forEach((backend, weight) -> backends.addObject().put("service", backend).put("weight", weight)
+                .put("share", share(weight, total)));
+        node.put("status", split.status());
+        return node;
     }
 
     @Command(name = "set", description = "Set weights, e.g. `mesh split set reviews reviews-v1=90 reviews-v2=10`.")

@@ -172,14 +172,52 @@ class CliConventionsTest {
         try {
             DemoContext.write(config, java.net.URI.create("http://127.0.0.1:1"));
             CliRun run = CliRun.run("split", "get", "reviews");
+            CliRun json = CliRun.run("split", "get", "reviews", "-o", "json");
+            CliRun yaml = CliRun.run("canary", "status", "reviews", "-o", "yaml");
 
             assertThat(run.exitCode()).as(run.err()).isZero();
             assertThat(run.out()).contains("reviews-v1");
+            var node = OutputFormat.JSON.readTree(json.out());
+            assertThat(node.path("trafficSplit").asString()).isEqualTo("default/reviews");
+            assertThat(node.path("backends").get(0).path("weight").asLong()).isEqualTo(100);
+            assertThat(yaml.out()).contains("trafficSplit: default/reviews").contains("state: Idle");
             assertThat(run.err()).contains("(using the running demo's --config-dir " + config.toAbsolutePath());
             DemoContext.remove();
             assertThat(DemoContext.read()).isEmpty();
         } finally {
             System.setProperty("meshwork.demo.context", before);
+        }
+    }
+
+    @Test
+    void aBrokenFileOrAWeightThatIsNoNumberIsOneLineNamingFileAndField(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        for (java.nio.file.Path f : java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("..", "samples", "local"))) {
+            java.nio.file.Files.copy(f, dir.resolve(f.getFileName()));
+        }
+        java.nio.file.Path split = dir.resolve("traffic-split.yaml");
+        String good = java.nio.file.Files.readString(split);
+        java.nio.file.Files.writeString(split, good.replaceFirst("weight: 100", "weight: lots"));
+
+        CliRun lots = CliRun.run("split", "get", "reviews", "--config-dir", dir.toString());
+
+        assertThat(lots.exitCode()).isEqualTo(1);
+        assertThat(lots.err().lines()).singleElement().asString().startsWith("error: traffic-split.yaml doc ")
+                .contains("TrafficSplit default/reviews: spec.backends[0].weight: \"lots\" is not a whole number");
+
+        java.nio.file.Files.writeString(split, good);
+        java.nio.file.Files.writeString(dir.resolve("broken.yaml"), "apiVersion: v1\nkind: Service\nmetadata: {name: x\n  bad: [\n");
+        for (String command : List.of("get", "set")) {
+            List<String> args = new java.util.ArrayList<>(List.of("split", command, "reviews"));
+            if (command.equals("set")) {
+                args.add("reviews-v1=50");
+            }
+            args.addAll(List.of("--config-dir", dir.toString()));
+            CliRun broken = CliRun.run(args.toArray(String[]::new));
+
+            assertThat(broken.exitCode()).as("split %s", command).isEqualTo(1);
+            assertThat(broken.err().lines()).as("split %s", command).singleElement().asString()
+                    .startsWith("error: broken.yaml doc 1 (line ").contains("not valid YAML");
         }
     }
 }

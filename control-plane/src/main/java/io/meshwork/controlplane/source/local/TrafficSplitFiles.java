@@ -55,12 +55,21 @@ public final class TrafficSplitFiles {
     /** The default TrafficSplit of {@code namespace/service}, if one exists in the folder. */
     public Optional<Location> find(String namespace, String service) throws IOException {
         for (Path file : yamlFiles()) {
-            List<Node> documents = compose(Files.readString(file));
+            List<Node> documents = compose(file);
             for (int i = 0; i < documents.size(); i++) {
                 Node doc = documents.get(i);
                 if (isDefaultSplitOf(doc, namespace, service)) {
+                    Map<String, Long> weights;
+                    try {
+                        weights = weightsOf(doc);
+                    } catch (IllegalArgumentException e) {
+                        // one line, as analyze says it: file, document, object, field
+                        throw new IOException(file.getFileName() + " doc " + (i + 1) + " (line "
+                                + (doc.getStartMark().map(m -> m.getLine() + 1).orElse(0)) + "): TrafficSplit " + namespace
+                                + "/" + scalar(doc, "metadata", "name").orElse(service) + ": " + e.getMessage());
+                    }
                     return Optional.of(new Location(file, i, namespace,
-                            scalar(doc, "metadata", "name").orElse(service), weightsOf(doc), statusOf(doc).orElse(null)));
+                            scalar(doc, "metadata", "name").orElse(service), weights, statusOf(doc).orElse(null)));
                 }
             }
         }
@@ -90,7 +99,7 @@ public final class TrafficSplitFiles {
 
     private String rewrite(Location location, Map<String, Long> weights, boolean setStatus, String status)
             throws IOException {
-        List<Node> documents = compose(Files.readString(location.file()));
+        List<Node> documents = compose(location.file());
         Node doc = documents.get(location.documentIndex());
         MappingNode spec = (MappingNode) child(doc, "spec").orElseThrow();
         Map<String, Long> merged = new LinkedHashMap<>(weightsOf(doc));
@@ -153,11 +162,13 @@ public final class TrafficSplitFiles {
         Map<String, Long> weights = new LinkedHashMap<>();
         child(doc, "spec").flatMap(s -> child(s, "backends")).ifPresent(backends -> {
             if (backends instanceof SequenceNode seq) {
-                for (Node backend : seq.getValue()) {
+                for (int i = 0; i < seq.getValue().size(); i++) {
+                    Node backend = seq.getValue().get(i);
                     Optional<String> service = scalarValue(backend, "service");
                     Optional<String> weight = scalarValue(backend, "weight");
                     if (service.isPresent()) {
-                        weights.put(service.get(), weight.map(TrafficSplitFiles::parseWeight).orElse(0L));
+                        String field = "spec.backends[" + i + "].weight";
+                        weights.put(service.get(), weight.map(w -> parseWeight(w, field)).orElse(0L));
                     }
                 }
             }
@@ -165,8 +176,11 @@ public final class TrafficSplitFiles {
         return weights;
     }
 
-    /** Integer weights as written; a v1alpha1 Quantity such as {@code 500m} is read in milli-units. */
-    static long parseWeight(String text) {
+    /**
+     * Integer weights as written; a v1alpha1 Quantity such as {@code 500m} is read in milli-units. Anything else is
+     * refused naming {@code field}: shown as 0 it would read as a backend taking no traffic.
+     */
+    static long parseWeight(String text, String field) {
         String t = text.strip();
         try {
             if (t.endsWith("m")) {
@@ -174,14 +188,23 @@ public final class TrafficSplitFiles {
             }
             return Long.parseLong(t);
         } catch (NumberFormatException e) {
-            return 0;
+            throw new IllegalArgumentException(field + ": \"" + t + "\" is not a whole number");
         }
     }
 
-    private static List<Node> compose(String yaml) {
-        LoadSettings settings = LoadSettings.builder().setParseComments(true).setLabel("config").build();
+    /** The file's YAML documents; a file that does not parse is refused in one line naming it, as analyze does. */
+    private static List<Node> compose(Path file) throws IOException {
+        LoadSettings settings = LoadSettings.builder().setParseComments(true).setLabel(file.getFileName().toString()).build();
         List<Node> documents = new ArrayList<>();
-        new Compose(settings).composeAllFromString(yaml).forEach(documents::add);
+        try {
+            new Compose(settings).composeAllFromString(Files.readString(file)).forEach(documents::add);
+        } catch (org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException e) {
+            int line = e.getProblemMark().or(e::getContextMark).map(m -> m.getLine() + 1).orElse(0);
+            throw new IOException(file.getFileName() + " doc " + (documents.size() + 1) + " (line " + line
+                    + "): not valid YAML: " + e.getProblem());
+        } catch (org.snakeyaml.engine.v2.exceptions.YamlEngineException e) {
+            throw new IOException(file.getFileName() + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+        }
         return documents;
     }
 
