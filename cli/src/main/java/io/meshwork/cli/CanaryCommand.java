@@ -45,27 +45,27 @@ public final class CanaryCommand {
                 + "(other backends keep theirs), e.g. 10,25,50,100.")
         List<Integer> steps;
 
-        @Option(names = "--step-weight", description = "Step size in percent, with --max-weight.")
+        @Option(names = "--step-weight", paramLabel = "STEP_WEIGHT", description = "Step size in percent, with --max-weight.")
         Integer stepWeight;
 
-        @Option(names = "--max-weight", defaultValue = "100", description = "Last step (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--max-weight", paramLabel = "MAX_WEIGHT", defaultValue = "100", description = "Last step (default: ${DEFAULT-VALUE}).")
         int maxWeight;
 
-        @Option(names = "--interval", defaultValue = "10s", converter = DurationConverter.class,
+        @Option(names = "--interval", paramLabel = "DURATION", defaultValue = "10s", converter = DurationConverter.class,
                 description = "How long to watch each step (default: ${DEFAULT-VALUE}).")
         Duration interval;
 
-        @Option(names = "--min-success-rate", defaultValue = "99", description = "Percent of non-5xx responses (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--min-success-rate", paramLabel = "MIN_SUCCESS_RATE", defaultValue = "99", description = "Percent of non-5xx responses (default: ${DEFAULT-VALUE}).")
         double minSuccessRate;
 
-        @Option(names = "--max-p99", defaultValue = "500ms", converter = DurationConverter.class,
+        @Option(names = "--max-p99", paramLabel = "DURATION", defaultValue = "500ms", converter = DurationConverter.class,
                 description = "Highest acceptable p99 duration (default: ${DEFAULT-VALUE}).")
         Duration maxP99;
 
-        @Option(names = "--threshold", defaultValue = "2", description = "Failed checks before rollback (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--threshold", paramLabel = "THRESHOLD", defaultValue = "2", description = "Failed checks before rollback (default: ${DEFAULT-VALUE}).")
         int threshold;
 
-        @Option(names = "--control-plane", defaultValue = "http://127.0.0.1:15014",
+        @Option(names = "--control-plane", paramLabel = "CONTROL_PLANE", defaultValue = "http://127.0.0.1:15014",
                 description = "Control plane admin URL, to find the sidecars' metrics (default: ${DEFAULT-VALUE}).")
         URI controlPlane;
 

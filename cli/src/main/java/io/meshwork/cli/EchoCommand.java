@@ -17,33 +17,33 @@ public final class EchoCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
     boolean help;
 
-    @Option(names = "--name", required = true, description = "Service name it answers with, e.g. reviews.")
+    @Option(names = "--name", paramLabel = "NAME", required = true, description = "Service name it answers with, e.g. reviews.")
     String name;
 
-    @Option(names = "--version", defaultValue = "v1", description = "Version it answers with (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--version", paramLabel = "VERSION", defaultValue = "v1", description = "Version it answers with (default: ${DEFAULT-VALUE}).")
     String version;
 
-    @Option(names = "--pod", description = "Pod (instance) name it answers with (default: NAME-VERSION-1).")
+    @Option(names = "--pod", paramLabel = "POD", description = "Pod (instance) name it answers with (default: NAME-VERSION-1).")
     String pod;
 
-    @Option(names = "--address", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--address", paramLabel = "ADDRESS", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String address;
 
-    @Option(names = "--port", defaultValue = "8080", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080", description = "Port to listen on (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--latency", defaultValue = "0ms", converter = DurationConverter.class,
+    @Option(names = "--latency", paramLabel = "DURATION", defaultValue = "0ms", converter = DurationConverter.class,
             description = "Latency added to every answer, e.g. 50ms (header x-echo-latency overrides).")
     Duration latency;
 
-    @Option(names = "--failure-rate", defaultValue = "0",
+    @Option(names = "--failure-rate", paramLabel = "FAILURE_RATE", defaultValue = "0",
             description = "Share of requests failed with 500 / gRPC UNAVAILABLE, 0..1 (header x-echo-fail overrides).")
     double failureRate;
 
-    @Option(names = "--upstream", description = "HTTP proxy for calls to --call, e.g. the sidecar's http://127.0.0.1:15001.")
+    @Option(names = "--upstream", paramLabel = "UPSTREAM", description = "HTTP proxy for calls to --call, e.g. the sidecar's http://127.0.0.1:15001.")
     URI upstream;
 
-    @Option(names = "--call", description = "Service called on each request through --upstream (sent as Host), "
+    @Option(names = "--call", paramLabel = "CALL", description = "Service called on each request through --upstream (sent as Host), "
             + "e.g. reviews; header x-echo-call overrides.")
     String call;
 

@@ -13,37 +13,37 @@ import picocli.CommandLine.Option;
         description = "Install the iptables rules that send a pod's TCP traffic through its sidecar.")
 public final class InitIptablesCommand implements Callable<Integer> {
 
-    @Option(names = "-p", defaultValue = "" + MeshNames.OUTBOUND_PORT, description = "Outbound capture port (default ${DEFAULT-VALUE}).")
+    @Option(names = "-p", paramLabel = "PORT", defaultValue = "" + MeshNames.OUTBOUND_PORT, description = "Outbound capture port (default ${DEFAULT-VALUE}).")
     int outboundPort;
 
-    @Option(names = "-z", defaultValue = "" + MeshNames.INBOUND_PORT, description = "Inbound capture port (default ${DEFAULT-VALUE}).")
+    @Option(names = "-z", paramLabel = "PORT", defaultValue = "" + MeshNames.INBOUND_PORT, description = "Inbound capture port (default ${DEFAULT-VALUE}).")
     int inboundPort;
 
-    @Option(names = "-u", defaultValue = "" + MeshNames.PROXY_UID, description = "UID whose traffic is not captured (default ${DEFAULT-VALUE}).")
+    @Option(names = "-u", paramLabel = "UID", defaultValue = "" + MeshNames.PROXY_UID, description = "UID whose traffic is not captured (default ${DEFAULT-VALUE}).")
     long uid;
 
-    @Option(names = "-g", defaultValue = "" + MeshNames.PROXY_GID, description = "GID whose traffic is not captured (default ${DEFAULT-VALUE}).")
+    @Option(names = "-g", paramLabel = "GID", defaultValue = "" + MeshNames.PROXY_GID, description = "GID whose traffic is not captured (default ${DEFAULT-VALUE}).")
     long gid;
 
-    @Option(names = "-b", defaultValue = "*", description = "Inbound ports to capture, comma-separated; * for all (default).")
+    @Option(names = "-b", paramLabel = "INBOUND_PORTS", defaultValue = "*", description = "Inbound ports to capture, comma-separated; * for all (default).")
     String inboundPorts;
 
-    @Option(names = "-d", defaultValue = "", description = "Inbound ports not to capture, comma-separated.")
+    @Option(names = "-d", paramLabel = "EXCLUDE_INBOUND_PORTS", defaultValue = "", description = "Inbound ports not to capture, comma-separated.")
     String excludeInboundPorts;
 
-    @Option(names = "-o", defaultValue = "", description = "Outbound ports not to capture, comma-separated.")
+    @Option(names = "-o", paramLabel = "EXCLUDE_OUTBOUND_PORTS", defaultValue = "", description = "Outbound ports not to capture, comma-separated.")
     String excludeOutboundPorts;
 
-    @Option(names = "-i", defaultValue = "*", description = "Outbound CIDRs to capture, comma-separated; * for all (default).")
+    @Option(names = "-i", paramLabel = "INCLUDE_CIDRS", defaultValue = "*", description = "Outbound CIDRs to capture, comma-separated; * for all (default).")
     String includeCidrs;
 
-    @Option(names = "-x", defaultValue = "", description = "Outbound CIDRs not to capture, comma-separated.")
+    @Option(names = "-x", paramLabel = "EXCLUDE_CIDRS", defaultValue = "", description = "Outbound CIDRs not to capture, comma-separated.")
     String excludeCidrs;
 
     @Option(names = "--dry-run", description = "Print the iptables-restore input instead of applying it.")
     boolean dryRun;
 
-    @Option(names = "--iptables", defaultValue = "iptables",
+    @Option(names = "--iptables", paramLabel = "IPTABLES", defaultValue = "iptables",
             description = "iptables binary prefix: iptables, iptables-legacy or iptables-nft (default ${DEFAULT-VALUE}).")
     String iptables;
 

@@ -22,46 +22,46 @@ public final class ProxyCommand implements Callable<Integer> {
             description = "The control plane's xDS (ADS) address, e.g. 127.0.0.1:15010.")
     String xds;
 
-    @Option(names = "--workload", required = true, description = "The workload this sidecar serves.")
+    @Option(names = "--workload", paramLabel = "WORKLOAD", required = true, description = "The workload this sidecar serves.")
     String workload;
 
-    @Option(names = "--namespace", required = true, description = "The workload's namespace.")
+    @Option(names = "--namespace", paramLabel = "NAMESPACE", required = true, description = "The workload's namespace.")
     String namespace;
 
-    @Option(names = "--service-account", defaultValue = "default", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--service-account", paramLabel = "SERVICE_ACCOUNT", defaultValue = "default", description = "Default: ${DEFAULT-VALUE}.")
     String serviceAccount;
 
-    @Option(names = "--instance", description = "Instance id in the xDS node id (default: host name and pid).")
+    @Option(names = "--instance", paramLabel = "INSTANCE", description = "Instance id in the xDS node id (default: host name and pid).")
     String instance;
 
-    @Option(names = "--bind-address", defaultValue = "127.0.0.1", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--bind-address", paramLabel = "BIND_ADDRESS", defaultValue = "127.0.0.1", description = "Default: ${DEFAULT-VALUE}.")
     String bindAddress;
 
-    @Option(names = "--admin-bind-address", defaultValue = SidecarProxy.LOOPBACK,
+    @Option(names = "--admin-bind-address", paramLabel = "ADMIN_BIND_ADDRESS", defaultValue = SidecarProxy.LOOPBACK,
             description = "Where the admin port (config dump, POST /drain, POST /quitquitquit) listens; health and "
                     + "metrics listen on --bind-address. Default: ${DEFAULT-VALUE}.")
     String adminBindAddress;
 
-    @Option(names = "--outbound-port", defaultValue = "15001", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--outbound-port", paramLabel = "PORT", defaultValue = "15001", description = "Default: ${DEFAULT-VALUE}.")
     int outboundPort;
 
-    @Option(names = "--inbound-port", defaultValue = "15006", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--inbound-port", paramLabel = "PORT", defaultValue = "15006", description = "Default: ${DEFAULT-VALUE}.")
     int inboundPort;
 
-    @Option(names = "--admin-port", defaultValue = "15000", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--admin-port", paramLabel = "PORT", defaultValue = "15000", description = "Default: ${DEFAULT-VALUE}.")
     int adminPort;
 
-    @Option(names = "--health-port", defaultValue = "15021", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--health-port", paramLabel = "PORT", defaultValue = "15021", description = "Default: ${DEFAULT-VALUE}.")
     int healthPort;
 
-    @Option(names = "--metrics-port", defaultValue = "15090", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--metrics-port", paramLabel = "PORT", defaultValue = "15090", description = "Default: ${DEFAULT-VALUE}.")
     int metricsPort;
 
-    @Option(names = "--drain-timeout", defaultValue = "5s",
+    @Option(names = "--drain-timeout", paramLabel = "DRAIN_TIMEOUT", defaultValue = "5s",
             description = "How long requests in flight may take after SIGTERM (e.g. 5s, 500ms). Default: ${DEFAULT-VALUE}.")
     String drainTimeout;
 
-    @Option(names = "--concurrency", defaultValue = "1",
+    @Option(names = "--concurrency", paramLabel = "CONCURRENCY", defaultValue = "1",
             description = "Event-loop threads (as Envoy's --concurrency). Default: ${DEFAULT-VALUE}.")
     int concurrency;
 

@@ -17,13 +17,13 @@ final class TrafficTarget {
                     + "demo's).")
     Path configDir;
 
-    @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Namespace (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE", defaultValue = "default", description = "Namespace (default: ${DEFAULT-VALUE}).")
     String namespace;
 
     @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Act on a cluster (Kubernetes mode).")
     Path kubeconfig;
 
-    @Option(names = "--context", description = "kubeconfig context (Kubernetes mode).")
+    @Option(names = "--context", paramLabel = "CONTEXT", description = "kubeconfig context (Kubernetes mode).")
     String context;
 
     /** The default TrafficSplit of {@code service}, or a one-line error that says what is missing. */

@@ -24,10 +24,10 @@ public final class WebhookCommand implements Callable<Integer> {
     @Option(names = "--tls-key", required = true, paramLabel = "FILE", description = "PEM private key of --tls-cert.")
     Path key;
 
-    @Option(names = "--port", defaultValue = "" + MeshNames.WEBHOOK_PORT, description = "HTTPS port (default ${DEFAULT-VALUE}).")
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "" + MeshNames.WEBHOOK_PORT, description = "HTTPS port (default ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--address", defaultValue = "0.0.0.0", description = "Address to bind (default ${DEFAULT-VALUE}).")
+    @Option(names = "--address", paramLabel = "ADDRESS", defaultValue = "0.0.0.0", description = "Address to bind (default ${DEFAULT-VALUE}).")
     String address;
 
     @Option(names = "--config", paramLabel = "FILE",
