@@ -21,7 +21,7 @@ class EchoCommandTest {
     @Test
     void missingNameIsAUsageError() {
         assertThat(run("echo", "--port", "0")).isEqualTo(2);
-        assertThat(err.toString()).contains("Missing required option: '--name=<name>'");
+        assertThat(err.toString()).contains("Missing required option: '--name=NAME'");
     }
 
     @Test
