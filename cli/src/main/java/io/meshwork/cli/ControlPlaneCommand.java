@@ -72,12 +72,14 @@ public final class ControlPlaneCommand implements Callable<Integer> {
         io.meshwork.certs.WorkloadCsrSigner signer = ca.signer(spec);
         ControlPlane controlPlane;
         io.meshwork.controlplane.ca.CallerAuthenticator authenticator;
+        io.fabric8.kubernetes.client.KubernetesClient cluster = null;
         if (source.kubernetes) {
             if (kubeconfig != null && !Files.isRegularFile(kubeconfig)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--kubeconfig " + kubeconfig + ": not a file");
             }
             io.fabric8.kubernetes.client.KubernetesClient client = io.meshwork.controlplane.KubernetesMode.client(kubeconfig, context);
             controlPlane = io.meshwork.controlplane.KubernetesMode.controlPlane(options, client);
+            cluster = client;
             // Sidecars prove who they are with their projected ServiceAccount token, reviewed by the API server.
             authenticator = new io.meshwork.controlplane.ca.TokenReviews(client, ca.trustDomain);
         } else {
@@ -103,8 +105,15 @@ public final class ControlPlaneCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "control-plane-shutdown"));
-        controlPlane.trust(ca.trustBundle(signer));
+        io.meshwork.controlplane.model.TrustBundle trust = ca.trustBundle(signer);
+        controlPlane.trust(trust);
         controlPlane.start();
+        if (cluster != null) {
+            // Sidecars trust the CA through this ConfigMap, which the injector mounts into every pod.
+            io.meshwork.controlplane.source.kubernetes.RootCertConfigMaps rootCerts =
+                    new io.meshwork.controlplane.source.kubernetes.RootCertConfigMaps(cluster, trust.pemBundle()).start();
+            Runtime.getRuntime().addShutdownHook(new Thread(rootCerts::close, "root-cert-configmaps-shutdown"));
+        }
         io.meshwork.controlplane.ca.CaServer caServer = new io.meshwork.controlplane.ca.CaServer(
                 new java.net.InetSocketAddress(address, caPort), signer, authenticator, controlPlane.meters(),
                 controlPlane.issuedCertificates()).start();

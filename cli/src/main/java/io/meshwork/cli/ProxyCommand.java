@@ -125,9 +125,38 @@ public final class ProxyCommand implements Callable<Integer> {
         if (!Files.isReadable(tokenFile)) {
             throw new IllegalArgumentException("--token-file " + tokenFile + ": cannot be read");
         }
+        awaitRootFile();
         SpiffeId identity = new SpiffeId(trustDomain, namespace, serviceAccount);
         return new CaClient(new CaClient.Options(caAddress, caRootFile, tokenFile, identity, workloadCertTtl))
                 .start(Duration.ofSeconds(30));
+    }
+
+    /**
+     * In a pod the root file is the control plane's ConfigMap, mounted optional so that pods start before it exists; the
+     * kubelet fills the mount within a minute or so of its creation. Waits that long, saying so once, then gives up
+     * with one line naming the file.
+     */
+    private void awaitRootFile() {
+        Duration wait = Duration.ofSeconds(Long.getLong("meshwork.rootFileWaitSeconds", 120));
+        long deadline = System.nanoTime() + wait.toNanos();
+        boolean said = false;
+        while (!Files.isReadable(caRootFile)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalArgumentException("--ca-root-file " + caRootFile + ": not there after "
+                        + wait.toSeconds() + "s (in a pod: is the control plane running and publishing ConfigMap "
+                        + "meshwork-ca-root-cert?)");
+            }
+            if (!said) {
+                System.err.println("waiting for " + caRootFile + " (the mesh's root certificate) ...");
+                said = true;
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + caRootFile, e);
+            }
+        }
     }
 
     /** Where others reach one of this sidecar's ports: the bind address, or the pod's IP when bound to all. */

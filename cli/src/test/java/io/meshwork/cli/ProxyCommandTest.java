@@ -46,4 +46,24 @@ class ProxyCommandTest {
                 .isEqualTo("error: --token-file needs --ca-root-file (the mesh's root-cert.pem) to trust the CA");
         assertThat(noToken.err().strip()).isEqualTo("error: --token-file " + dir.resolve("token") + ": cannot be read");
     }
+
+    @Test
+    void aRootFileNotThereYetIsWaitedForThenNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("token"), "a.b.c");
+        System.setProperty("meshwork.rootFileWaitSeconds", "1");
+        try {
+            long start = System.nanoTime();
+            CliRun run = CliRun.run("proxy", "--xds", "127.0.0.1:1", "--workload", "w", "--namespace", "default",
+                    "--token-file", dir.resolve("token").toString(), "--ca-root-file", dir.resolve("root.pem").toString());
+
+            assertThat(run.exitCode()).isEqualTo(1);
+            assertThat(run.err()).contains("waiting for " + dir.resolve("root.pem"));
+            assertThat(run.err().lines().reduce((a, b) -> b).orElseThrow()).isEqualTo("error: --ca-root-file "
+                    + dir.resolve("root.pem") + ": not there after 1s (in a pod: is the control plane running and "
+                    + "publishing ConfigMap meshwork-ca-root-cert?)");
+            assertThat(java.time.Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(java.time.Duration.ofSeconds(1));
+        } finally {
+            System.clearProperty("meshwork.rootFileWaitSeconds");
+        }
+    }
 }

@@ -27,6 +27,9 @@ public final class InjectionTemplate {
 
     static final String TOKEN_PATH = "/var/run/secrets/tokens";
     static final String ROOT_CERT_PATH = "/var/run/secrets/meshwork";
+    /** The file names inside those mounts: the token's projected path, and the root ConfigMap's key. */
+    static final String TOKEN_FILE = "meshwork-token";
+    static final String ROOT_CERT_FILE = "root-cert.pem";
     static final String TMP_VOLUME = "meshwork-tmp";
     /** Ports the kubelet and Prometheus reach directly; capturing them would loop through the proxy. */
     static final List<Integer> ALWAYS_EXCLUDED_INBOUND = List.of(MeshNames.HEALTH_PORT, MeshNames.METRICS_PORT);
@@ -142,7 +145,7 @@ public final class InjectionTemplate {
         return List.of(
                 new VolumeBuilder().withName(MeshNames.TOKEN_VOLUME).withNewProjected().addNewSource()
                         .withNewServiceAccountToken().withAudience(MeshNames.TOKEN_AUDIENCE)
-                        .withExpirationSeconds(43200L).withPath("meshwork-token").endServiceAccountToken()
+                        .withExpirationSeconds(43200L).withPath(TOKEN_FILE).endServiceAccountToken()
                         .endSource().endProjected().build(),
                 // optional: pods start (plaintext) before the control plane has written the ConfigMap.
                 new VolumeBuilder().withName(MeshNames.ROOT_CERT_VOLUME).withNewConfigMap()
@@ -165,7 +168,19 @@ public final class InjectionTemplate {
                 "--inbound-port", String.valueOf(MeshNames.INBOUND_PORT),
                 "--admin-port", String.valueOf(MeshNames.ADMIN_PORT),
                 "--health-port", String.valueOf(MeshNames.HEALTH_PORT),
-                "--metrics-port", String.valueOf(MeshNames.METRICS_PORT));
+                "--metrics-port", String.valueOf(MeshNames.METRICS_PORT),
+                // Its identity: the projected ServiceAccount token (audience meshwork-ca) proves it to the CA on
+                // 15012 of the control plane's host, which it trusts through the root certificate ConfigMap the
+                // control plane publishes in every namespace.
+                "--token-file", TOKEN_PATH + "/" + TOKEN_FILE,
+                "--ca-address", caAddress(),
+                "--ca-root-file", ROOT_CERT_PATH + "/" + ROOT_CERT_FILE);
+    }
+
+    /** The CA service: the xDS address's host, on 15012. */
+    private String caAddress() {
+        String xds = config.xdsAddress();
+        return xds.substring(0, xds.lastIndexOf(':')) + ":" + MeshNames.XDS_TLS_PORT;
     }
 
     private static Probe readiness(int periodSeconds, int failureThreshold) {

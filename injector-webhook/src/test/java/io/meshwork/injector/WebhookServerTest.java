@@ -73,6 +73,9 @@ class WebhookServerTest extends SharedWebhook {
                 "--admin-bind-address", "127.0.0.1");
         assertThat(proxy.getArgs()).containsSequence("--outbound-port", "15001", "--inbound-port", "15006",
                 "--admin-port", "15000", "--health-port", "15021", "--metrics-port", "15090");
+        assertThat(proxy.getArgs()).containsSequence("--token-file", "/var/run/secrets/tokens/meshwork-token",
+                "--ca-address", "meshwork-control-plane.meshwork-system.svc:15012",
+                "--ca-root-file", "/var/run/secrets/meshwork/root-cert.pem");
         Map<String, String> fieldPaths = new java.util.HashMap<>();
         for (EnvVar env : proxy.getEnv()) {
             if (env.getValueFrom() != null) {
