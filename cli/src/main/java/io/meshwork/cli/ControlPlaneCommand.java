@@ -116,7 +116,7 @@ public final class ControlPlaneCommand implements Callable<Integer> {
         }
         io.meshwork.controlplane.ca.CaServer caServer = new io.meshwork.controlplane.ca.CaServer(
                 new java.net.InetSocketAddress(address, caPort), signer, authenticator, controlPlane.meters(),
-                controlPlane.issuedCertificates()).start();
+                controlPlane.issuedCertificates(), controlPlane.aggregatedDiscoveryService()).start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 caServer.close();

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 public final class ProxyCommand implements Callable<Integer> {
 
     @Option(names = "--xds", required = true, paramLabel = "HOST:PORT",
-            description = "The control plane's xDS (ADS) address, e.g. 127.0.0.1:15010.")
+            description = "The control plane's xDS (ADS) address: plaintext 15010, or its CA address (15012, the same "
+                    + "as --ca-address) for xDS over TLS authenticated with --token-file, served only this workload's config.")
     String xds;
 
     @Option(names = "--workload", paramLabel = "WORKLOAD", required = true, description = "The workload this sidecar serves.")

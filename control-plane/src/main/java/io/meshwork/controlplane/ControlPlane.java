@@ -50,6 +50,11 @@ public final class ControlPlane implements AutoCloseable {
                 AdminServer.DEFAULT_MAX_CONNECTIONS, issuedCertificates);
     }
 
+    /** The ADS service, which the CA's TLS port also serves to sidecars that authenticate. */
+    public io.grpc.BindableService aggregatedDiscoveryService() {
+        return ads.aggregatedService();
+    }
+
     /** Where the CA records what it issues, so {@code /debug/proxies} shows each proxy's certificate expiry. */
     public IssuedCertificates issuedCertificates() {
         return issuedCertificates;

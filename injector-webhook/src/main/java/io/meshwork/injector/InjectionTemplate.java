@@ -156,7 +156,9 @@ public final class InjectionTemplate {
     /** The arguments of {@code mesh proxy} in the pod (the image's entry point is {@code mesh}). */
     List<String> proxyArgs() {
         return List.of("proxy",
-                "--xds", config.xdsAddress(),
+                // xDS over TLS on the CA's port, authenticated with the token below: the control plane serves
+                // this pod only its own workload's config.
+                "--xds", caAddress(),
                 "--workload", "$(POD_NAME)",
                 "--namespace", "$(POD_NAMESPACE)",
                 "--service-account", "$(SERVICE_ACCOUNT)",

@@ -68,7 +68,7 @@ class WebhookServerTest extends SharedWebhook {
         Container proxy = container(injected("pod-from-deployment.json"), "mesh-proxy");
 
         assertThat(proxy.getArgs()).containsSequence("proxy", "--xds",
-                "meshwork-control-plane.meshwork-system.svc:15010", "--workload", "$(POD_NAME)", "--namespace",
+                "meshwork-control-plane.meshwork-system.svc:15012", "--workload", "$(POD_NAME)", "--namespace",
                 "$(POD_NAMESPACE)", "--service-account", "$(SERVICE_ACCOUNT)", "--bind-address", "0.0.0.0",
                 "--admin-bind-address", "127.0.0.1");
         assertThat(proxy.getArgs()).containsSequence("--outbound-port", "15001", "--inbound-port", "15006",

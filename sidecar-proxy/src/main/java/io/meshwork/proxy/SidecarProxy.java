@@ -111,8 +111,13 @@ public final class SidecarProxy implements AutoCloseable {
         store.subscribe(clusters::update);
         store.subscribe(pools::update);
         store.subscribe(listeners::update);
-        this.ads = new AdsClient(options.xdsTarget(), options.node(), store, transport.group(),
-                transport.socketChannel());
+        // Pointed at the CA's address, the ADS stream goes over its TLS with this workload's token (an authenticated
+        // stream, served only this workload's config); else plaintext, as to 15010.
+        var authenticated = options.identity() instanceof io.meshwork.proxy.identity.CaClient ca
+                ? ca.xdsChannel(options.xdsTarget()) : java.util.Optional.<io.meshwork.proxy.identity.CaClient.AuthenticatedChannel>empty();
+        this.ads = new AdsClient(options.xdsTarget(), options.node(), store, transport.group(), transport.socketChannel(),
+                authenticated.map(io.meshwork.proxy.identity.CaClient.AuthenticatedChannel::tls).orElse(null),
+                authenticated.map(io.meshwork.proxy.identity.CaClient.AuthenticatedChannel::credentials).orElse(null));
     }
 
     public SidecarProxy start() throws InterruptedException {

@@ -78,7 +78,8 @@ final class DemoMesh implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             sidecar = new Sidecar(w, ports.next(), ports.next(), ports.next(), ports.next(), ports.next());
             var proxy = supervisor.start(name + "-proxy", proxyJvm(), List.of("proxy",
-                    "--xds", "127.0.0.1:" + xdsPort, "--workload", name, "--namespace", w.ref().namespace(),
+                    // xDS on the CA's TLS port, authenticated with the workload's token, as in a cluster
+                    "--xds", "127.0.0.1:" + caPort, "--workload", name, "--namespace", w.ref().namespace(),
                     "--service-account", w.serviceAccount(), "--bind-address", "127.0.0.1",
                     "--outbound-port", Integer.toString(sidecar.outboundPort()),
                     "--inbound-port", Integer.toString(sidecar.inboundPort()),

@@ -57,6 +57,7 @@ public final class CaServer implements AutoCloseable {
     private final MeterRegistry meters;
     private final Counter issued;
     private final IssuedCertificates issuedCertificates;
+    private final io.grpc.BindableService ads;
     private Server server;
 
     public CaServer(InetSocketAddress address, WorkloadCsrSigner signer, CallerAuthenticator authenticator,
@@ -67,6 +68,16 @@ public final class CaServer implements AutoCloseable {
     /** {@code issuedCertificates} gets each certificate issued, by the caller's workload. */
     public CaServer(InetSocketAddress address, WorkloadCsrSigner signer, CallerAuthenticator authenticator,
             MeterRegistry meters, IssuedCertificates issuedCertificates) {
+        this(address, signer, authenticator, meters, issuedCertificates, null);
+    }
+
+    /**
+     * As above; {@code ads} (the control plane's aggregated discovery service, or null) is served on the same TLS port
+     * to callers with the same credential, each only as the workload its credential names ({@link NodeIdentityCheck}).
+     */
+    public CaServer(InetSocketAddress address, WorkloadCsrSigner signer, CallerAuthenticator authenticator,
+            MeterRegistry meters, IssuedCertificates issuedCertificates, io.grpc.BindableService ads) {
+        this.ads = ads;
         this.issuedCertificates = issuedCertificates;
         this.address = address;
         this.signer = signer;
@@ -82,16 +93,24 @@ public final class CaServer implements AutoCloseable {
                 List.of("127.0.0.1"), List.of(), SERVING_CERT_TTL));
         SslContext tls = GrpcSslContexts.configure(io.netty.handler.ssl.SslContextBuilder.forServer(serving.privateKey(),
                 serving.chain().toArray(X509Certificate[]::new))).protocols("TLSv1.3", "TLSv1.2").build();
-        server = NettyServerBuilder.forAddress(address)
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(address)
                 .sslContext(tls)
                 .maxInboundMessageSize(CaProtocol.MAX_REQUEST_BYTES)
                 .maxInboundMetadataSize(16 * 1024)
                 .handshakeTimeout(10, TimeUnit.SECONDS)
-                .addService(ServerInterceptors.intercept(service(), new BearerToken()))
-                .build()
-                .start();
-        LOG.info("CA ready: gRPC over TLS on {}:{} ({}/CreateCertificate), root {}", address.getHostString(), port(),
-                CaProtocol.SERVICE, ca.root().getSubjectX500Principal());
+                .addService(ServerInterceptors.intercept(service(), new BearerToken()));
+        if (ads != null) {
+            // The last interceptor runs first: the token goes into the context, then the node is checked against it.
+            builder.addService(ServerInterceptors.intercept(ads, new NodeIdentityCheck(authenticator, TOKEN::get),
+                            new BearerToken()))
+                    .maxInboundMessageSize(64 << 20)
+                    .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                    .permitKeepAliveWithoutCalls(true);
+        }
+        server = builder.build().start();
+        LOG.info("CA ready: gRPC over TLS on {}:{} ({}/CreateCertificate{}), root {}", address.getHostString(), port(),
+                CaProtocol.SERVICE, ads != null ? ", and xDS (ADS) for authenticated sidecars" : "",
+                ca.root().getSubjectX500Principal());
         return this;
     }
 

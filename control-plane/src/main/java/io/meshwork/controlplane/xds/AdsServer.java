@@ -94,6 +94,11 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         return this;
     }
 
+    /** The aggregated discovery service, for the CA's TLS port to serve to authenticated sidecars as well. */
+    public io.grpc.BindableService aggregatedService() {
+        return discoveryServer.getAggregatedDiscoveryServiceImpl();
+    }
+
     /** The bound port (useful when started on port 0). */
     public int port() {
         Server s = server;

@@ -110,6 +110,39 @@ public final class CaClient implements WorkloadCertificateSource, AutoCloseable 
         }
     }
 
+    /**
+     * When {@code xdsTarget} is this CA's address, how the ADS stream reaches it: over the same TLS (trusting the mesh's
+     * root) with the same bearer token on every call, so the control plane serves it only this workload's config.
+     * Empty for any other target (plaintext xDS, local mode).
+     */
+    public java.util.Optional<AuthenticatedChannel> xdsChannel(String xdsTarget) {
+        if (!options.address().equals(xdsTarget)) {
+            return java.util.Optional.empty();
+        }
+        try {
+            io.netty.handler.ssl.SslContext tls = GrpcSslContexts.forClient()
+                    .trustManager(Pem.readCertificates(options.rootCertFile()).toArray(X509Certificate[]::new)).build();
+            return java.util.Optional.of(new AuthenticatedChannel(tls, new io.grpc.CallCredentials() {
+                @Override
+                public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor, MetadataApplier applier) {
+                    try {
+                        Metadata headers = new Metadata();
+                        headers.put(CaProtocol.AUTHORIZATION, "Bearer " + readToken());
+                        applier.apply(headers);
+                    } catch (RuntimeException e) {
+                        applier.fail(io.grpc.Status.UNAUTHENTICATED.withDescription(e.getMessage()));
+                    }
+                }
+            }));
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot set up TLS to " + xdsTarget + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** TLS to the control plane and the credential every call carries. */
+    public record AuthenticatedChannel(io.netty.handler.ssl.SslContext tls, io.grpc.CallCredentials credentials) {
+    }
+
     @Override
     public WorkloadCertificate current() {
         return current;

@@ -42,16 +42,30 @@ public final class AdsClient implements AutoCloseable {
     // Per type URL: how long to hold the next NACK, growing while the same type keeps being rejected.
     private final java.util.Map<String, Long> nackBackoffMs = new java.util.HashMap<>();
     private volatile boolean closed;
+    private final io.grpc.CallCredentials credentials;
 
     public AdsClient(String target, NodeIdentity node, ConfigStore store, EventLoopGroup group,
                      Class<? extends SocketChannel> channelType) {
+        this(target, node, store, group, channelType, null, null);
+    }
+
+    /** {@code tls} and {@code credentials} both null: plaintext, as to 15010; else TLS with a credential on every call. */
+    public AdsClient(String target, NodeIdentity node, ConfigStore store, EventLoopGroup group,
+                     Class<? extends SocketChannel> channelType, io.netty.handler.ssl.SslContext tls,
+                     io.grpc.CallCredentials credentials) {
+        this.credentials = credentials;
         this.target = target;
         this.state = new XdsState(node.toNode());
         this.store = store;
         this.scheduler = group;
         // The gRPC channel shares the data plane's event loops: no extra threads in a small sidecar.
-        this.channel = NettyChannelBuilder.forTarget(target)
-                .usePlaintext()
+        NettyChannelBuilder builder = NettyChannelBuilder.forTarget(target);
+        if (tls != null) {
+            builder.sslContext(tls);
+        } else {
+            builder.usePlaintext();
+        }
+        this.channel = builder
                 .eventLoopGroup(group)
                 .channelType(channelType)
                 .executor(callbacks)
@@ -66,7 +80,8 @@ public final class AdsClient implements AutoCloseable {
             return;
         }
         ResponseObserver observer = new ResponseObserver();
-        requests = AggregatedDiscoveryServiceGrpc.newStub(channel).streamAggregatedResources(observer);
+        AggregatedDiscoveryServiceGrpc.AggregatedDiscoveryServiceStub stub = AggregatedDiscoveryServiceGrpc.newStub(channel);
+        requests = (credentials == null ? stub : stub.withCallCredentials(credentials)).streamAggregatedResources(observer);
         for (DiscoveryRequest request : state.initialRequests()) {
             requests.onNext(request);
         }

@@ -33,6 +33,11 @@ public final class TestIdentities {
                 Duration.ofHours(1), Duration.ofHours(24));
     }
 
+    /** The CA that signs workload CSRs, for a real CA service in a test. */
+    public WorkloadCsrSigner signer() {
+        return signer;
+    }
+
     /** What the control plane pushes as the ROOTCA secret. */
     public TrustBundle trust() {
         return new TrustBundle(TRUST_DOMAIN, List.of(Pem.write(root.certificate())));
