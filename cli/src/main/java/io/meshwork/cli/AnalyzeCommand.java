@@ -18,6 +18,10 @@ final class AnalyzeCommand implements Callable<Integer> {
             description = "The folder to check (default: the running demo's, when `mesh demo` runs).")
     Path configDir;
 
+    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
+            description = "table, json or yaml: counts and every problem with its severity (default: ${DEFAULT-VALUE}).")
+    OutputFormat output;
+
     @Override
     public Integer call() throws Exception {
         if (configDir == null) {
@@ -28,6 +32,10 @@ final class AnalyzeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("config dir " + configDir + " does not exist or is not a folder");
         }
         LoadResult result = new LocalConfigLoader().load(configDir);
+        if (output != OutputFormat.table) {
+            output.print(json(result));
+            return result.errors().isEmpty() ? 0 : 3;
+        }
         for (ConfigProblem problem : result.problems()) {
             System.out.println((problem.severity() == ConfigProblem.Severity.ERROR ? "Error   " : "Warning ") + problem);
         }
@@ -38,6 +46,24 @@ final class AnalyzeCommand implements Callable<Integer> {
                 count(s.workloads().size(), "workload"), count(s.splits().size(), "traffic split"),
                 count(s.routeGroups().size(), "route group"), count(errors, "error"), count(warnings, "warning"));
         return errors == 0 ? 0 : 3;
+    }
+
+    private tools.jackson.databind.node.ObjectNode json(LoadResult result) {
+        MeshSnapshot s = result.snapshot();
+        tools.jackson.databind.node.ObjectNode node = OutputFormat.JSON.createObjectNode();
+        node.put("configDir", configDir.toString());
+        node.put("services", s.services().size());
+        node.put("workloads", s.workloads().size());
+        node.put("trafficSplits", s.splits().size());
+        node.put("routeGroups", s.routeGroups().size());
+        node.put("errors", result.errors().size());
+        node.put("warnings", result.problems().size() - result.errors().size());
+        tools.jackson.databind.node.ArrayNode problems = node.putArray("problems");
+        for (ConfigProblem problem : result.problems()) {
+            problems.addObject().put("severity", problem.severity() == ConfigProblem.Severity.ERROR ? "error" : "warning")
+                    .put("message", problem.toString());
+        }
+        return node;
     }
 
     /** "1 route group", "2 route groups". */

@@ -31,6 +31,13 @@ class AnalyzeCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(3);
         assertThat(run.out()).contains("Error").contains("mesh.yaml").contains("reviews-v9").contains("1 error,");
+
+        CliRun json = CliRun.run("analyze", "--config-dir", dir.toString(), "-o", "json");
+        assertThat(json.exitCode()).isEqualTo(3);
+        var node = OutputFormat.JSON.readTree(json.out());
+        assertThat(node.path("errors").asInt()).isEqualTo(1);
+        assertThat(node.path("problems").get(0).path("severity").asString()).isEqualTo("error");
+        assertThat(node.path("problems").get(0).path("message").asString()).contains("mesh.yaml").contains("reviews-v9");
     }
 
     @Test
