@@ -28,6 +28,7 @@ import picocli.CommandLine.Option;
             CertsCommand.class,
             TokenCommand.class,
             ProxyCommand.class,
+            CertAgentCommand.class,
             CompletionCommand.class,
             HelpCommand.class,
         })
