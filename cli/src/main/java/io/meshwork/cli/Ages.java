@@ -28,6 +28,18 @@ final class Ages {
         return of(Duration.between(instant, Instant.now()));
     }
 
+    /** {@code age} of an ISO-8601 timestamp; "-" when there is none, the text itself when it does not parse. */
+    static String ofTimestamp(String timestamp, java.util.function.Function<Instant, String> age) {
+        if (timestamp.isEmpty()) {
+            return "-";
+        }
+        try {
+            return age.apply(Instant.parse(timestamp));
+        } catch (java.time.format.DateTimeParseException e) {
+            return timestamp;
+        }
+    }
+
     /** How long until {@code instant}: "in 23h59m", or "expired 5m ago". */
     static String until(Instant instant) {
         Duration left = Duration.between(Instant.now(), instant);

@@ -64,20 +64,11 @@ final class ProxyStatusCommand implements Callable<Integer> {
     /** When the certificate the CA last issued to this proxy's workload expires; "-" without one (plaintext). */
     private static String certificateExpiry(Struct proxy) {
         Struct certificate = proxy.getFieldsOrDefault("certificate", Value.getDefaultInstance()).getStructValue();
-        String notAfter = str(certificate, "notAfter");
-        try {
-            return notAfter.isEmpty() ? "-" : Ages.until(java.time.Instant.parse(notAfter));
-        } catch (java.time.format.DateTimeParseException e) {
-            return notAfter;
-        }
+        return Ages.ofTimestamp(str(certificate, "notAfter"), Ages::until);
     }
 
     private static String connectedFor(String connectedAt) {
-        try {
-            return Ages.since(java.time.Instant.parse(connectedAt));
-        } catch (java.time.format.DateTimeParseException e) {
-            return connectedAt;
-        }
+        return Ages.ofTimestamp(connectedAt, Ages::since);
     }
 
     /** SYNCED when the proxy ACKed what was last sent, NACKED when its last answer to it was a rejection, else STALE. */

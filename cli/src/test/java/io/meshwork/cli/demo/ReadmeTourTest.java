@@ -2,6 +2,7 @@ package io.meshwork.cli.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshwork.cli.CliRun;
 import java.net.InetSocketAddress;
 import java.net.ProxySelector;
 import java.net.URI;
@@ -63,7 +64,7 @@ class ReadmeTourTest {
                     awaitPromoting(promotion, promotionLog);
                     continue;
                 }
-                Run run = run(mesh);
+                CliRun run = run(mesh);
                 check(mesh, run, sample);
             }
             assertThat(promotion).as("the tour promotes a canary").isNotNull();
@@ -77,9 +78,9 @@ class ReadmeTourTest {
     }
 
     /** What each step of the tour must show beyond its exit code. */
-    private static void check(List<String> mesh, Run run, SampleMesh sample) throws Exception {
+    private static void check(List<String> mesh, CliRun run, SampleMesh sample) throws Exception {
         String command = String.join(" ", mesh);
-        assertThat(run.code()).as(command + "\n" + run.out() + run.err()).isZero();
+        assertThat(run.exitCode()).as(command + "\n" + run.out() + run.err()).isZero();
         assertThat(run.out() + run.err()).as(command).doesNotContain("(null)").doesNotContain("Exception");
         switch (mesh.get(0) + " " + (mesh.size() > 1 ? mesh.get(1) : "")) {
             case "split get" -> assertThat(run.out()).contains("reviews-v1");
@@ -150,13 +151,10 @@ class ReadmeTourTest {
                 HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    record Run(int code, String out, String err) {
-    }
-
     /** {@code mesh} in-process, its output captured and then shown in the test's log. */
-    private static Run run(List<String> args) {
-        io.meshwork.cli.CliRun run = io.meshwork.cli.CliRun.run(args.toArray(String[]::new));
+    private static CliRun run(List<String> args) {
+        CliRun run = CliRun.run(args.toArray(String[]::new));
         System.out.println("$ mesh " + String.join(" ", args) + "\n" + run.out() + run.err());
-        return new Run(run.exitCode(), run.out(), run.err());
+        return run;
     }
 }
