@@ -1,13 +1,15 @@
 package io.meshwork.cli;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.meshwork.controlplane.canary.CanaryController;
 import io.meshwork.controlplane.canary.CanaryOutcome;
 import io.meshwork.controlplane.canary.CanaryPlan;
 import io.meshwork.controlplane.canary.CanaryState;
+import io.meshwork.controlplane.canary.SplitControl;
 import io.meshwork.controlplane.canary.SplitSnapshot;
 import io.meshwork.controlplane.canary.StepReport;
 import io.meshwork.controlplane.canary.TrafficStats;
-import io.meshwork.controlplane.source.local.TrafficSplitFiles;
+import io.meshwork.controlplane.canary.kubernetes.CanaryObjects;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -78,34 +80,45 @@ public final class CanaryCommand {
 
         @Override
         public Integer call() throws Exception {
-            SplitFileControl control = target.control(service);
-            TrafficSplitFiles.Location split = control.location();
-            requireBackend(split, canary, "--canary");
-            String primaryBackend = primary != null ? primary : heaviestOtherThan(split.weights(), canary);
-            requireBackend(split, primaryBackend, "--primary");
-            List<Integer> plannedSteps = steps != null ? steps
-                    : CanaryPlan.linearSteps(stepWeight != null ? stepWeight : 10, maxWeight);
-            CanaryPlan plan = new CanaryPlan(service, primaryBackend, canary, plannedSteps, interval, minSuccessRate,
-                    maxP99, threshold);
-            // every precondition before the first write: state, pair share, config, metrics
-            SplitSnapshot start = new SplitSnapshot(split.weights(), split.status());
-            long share = CanaryController.requireStartable(plan, start);
-            for (Map<String, Long> weights : CanaryController.plannedWeights(plan, start)) {
-                control.requireValid(weights);
+            try (TrafficTarget opened = target) {
+                SplitControl control = target.control(service);
+                SplitControl.Ref ref = control.ref();
+                SplitSnapshot start = control.read();
+                requireBackend(ref, start, canary, "--canary");
+                String primaryBackend = primary != null ? primary : heaviestOtherThan(start.weights(), canary);
+                requireBackend(ref, start, primaryBackend, "--primary");
+                List<Integer> plannedSteps = steps != null ? steps
+                        : CanaryPlan.linearSteps(stepWeight != null ? stepWeight : 10, maxWeight);
+                CanaryPlan plan = new CanaryPlan(service, primaryBackend, canary, plannedSteps, interval, minSuccessRate,
+                        maxP99, threshold);
+                // every precondition before the first write: state, pair share, config, metrics
+                long share = CanaryController.requireStartable(plan, start);
+                for (Map<String, Long> weights : CanaryController.plannedWeights(plan, start)) {
+                    control.requireValid(weights);
+                }
+                if (target.onCluster() && !metricsUrls.isEmpty()) {
+                    throw new IllegalArgumentException("--metrics-url is for local mode: in a cluster the control plane "
+                            + "reads the meshed pods' metrics");
+                }
+                SidecarMetrics metrics = new SidecarMetrics(controlPlane, metricsUrls, target.namespace);
+                if (!target.onCluster()) {
+                    metrics.read(canary); // fails naming the control plane or the sidecars when metrics cannot be read
+                }
+                System.out.printf("Promoting %s on %s: steps %s of the %d that %s and %s hold (%s at %s)%s, interval %s, "
+                                + "success rate >= %s%%, p99 <= %s, threshold %d%n",
+                        canary, service, plannedSteps, share, primaryBackend, canary, canary,
+                        plannedSteps.stream().map(w -> plan.weightsAt(start.weights(), share, w).get(canary).toString())
+                                .collect(Collectors.joining(", ")),
+                        othersKeep(start, plan), DurationConverter.format(interval), fmt(minSuccessRate),
+                        DurationConverter.format(maxP99), threshold);
+                if (target.onCluster()) {
+                    return ClusterCanary.promote(target, plan, System.out);
+                }
+                CanaryController controller = new CanaryController(control, metrics, d -> Thread.sleep(d.toMillis()));
+                CanaryOutcome outcome = controller.promote(plan, report -> System.out.println(progressLine(report, plan)));
+                System.out.println(outcome.result().name().toLowerCase().replace('_', ' ') + ": " + outcome.reason());
+                return outcome.result() == CanaryOutcome.Result.PROMOTED ? 0 : 1;
             }
-            SidecarMetrics metrics = new SidecarMetrics(controlPlane, metricsUrls, target.namespace);
-            metrics.read(canary); // fails naming the control plane or the sidecars when metrics cannot be read
-            CanaryController controller = new CanaryController(control, metrics, d -> Thread.sleep(d.toMillis()));
-            System.out.printf("Promoting %s on %s: steps %s of the %d that %s and %s hold (%s at %s)%s, interval %s, "
-                            + "success rate >= %s%%, p99 <= %s, threshold %d%n",
-                    canary, service, plannedSteps, share, primaryBackend, canary, canary,
-                    plannedSteps.stream().map(w -> plan.weightsAt(start.weights(), share, w).get(canary).toString())
-                            .collect(Collectors.joining(", ")),
-                    othersKeep(start, plan), DurationConverter.format(interval), fmt(minSuccessRate),
-                    DurationConverter.format(maxP99), threshold);
-            CanaryOutcome outcome = controller.promote(plan, report -> System.out.println(progressLine(report, plan)));
-            System.out.println(outcome.result().name().toLowerCase().replace('_', ' ') + ": " + outcome.reason());
-            return outcome.result() == CanaryOutcome.Result.PROMOTED ? 0 : 1;
         }
     }
 
@@ -123,19 +136,34 @@ public final class CanaryCommand {
 
         @Override
         public Integer call() throws Exception {
-            TrafficSplitFiles.Location split = target.split(service);
-            if (output != OutputFormat.table) {
-                output.print(SplitCommand.json(split).put("state", CanaryState.of(split.status()).title()));
+            try (TrafficTarget opened = target) {
+                SplitControl control = target.control(service);
+                SplitControl.Ref ref = control.ref();
+                SplitSnapshot split = control.read();
+                GenericKubernetesResource canaryObject = target.onCluster()
+                        ? CanaryObjects.canaries(target.client()).inNamespace(target.namespace).withName(service).get() : null;
+                if (output != OutputFormat.table) {
+                    var json = SplitCommand.json(ref, split).put("state", CanaryState.of(split.status()).title());
+                    if (canaryObject != null) {
+                        json.set("canaryObject", OutputFormat.JSON.valueToTree(Map.of("name", canaryObject.getMetadata().getName(),
+                                "status", CanaryObjects.status(canaryObject))));
+                    }
+                    output.print(json);
+                    return 0;
+                }
+                long total = SplitCommand.total(split.weights());
+                Table table = new Table("BACKEND", "WEIGHT", "SHARE");
+                split.weights().forEach((b, w) -> table.row(b, Long.toString(w), SplitCommand.share(w, total)));
+                System.out.println(ref.title());
+                table.print(System.out);
+                System.out.println("state: " + CanaryState.of(split.status()).title());
+                System.out.println("canary: " + (split.status() != null ? split.status() : "no promotion has run"));
+                if (target.onCluster()) {
+                    System.out.println("object: " + (canaryObject == null ? "no Canary " + target.namespace + "/" + service
+                            : CanaryObjects.title(canaryObject) + ": " + ClusterCanary.describe(canaryObject)));
+                }
                 return 0;
             }
-            long total = SplitCommand.total(split.weights());
-            Table table = new Table("BACKEND", "WEIGHT", "SHARE");
-            split.weights().forEach((b, w) -> table.row(b, Long.toString(w), SplitCommand.share(w, total)));
-            System.out.println("TrafficSplit " + split.namespace() + "/" + split.name());
-            table.print(System.out);
-            System.out.println("state: " + CanaryState.of(split.status()).title());
-            System.out.println("canary: " + (split.status() != null ? split.status() : "no promotion has run"));
-            return 0;
         }
     }
 
@@ -158,8 +186,11 @@ public final class CanaryCommand {
 
         @Override
         public Integer call() throws Exception {
-            CanaryController controller = new CanaryController(target.control(service), b -> TrafficStats.EMPTY, d -> { });
-            CanaryController.AbortOutcome outcome = controller.abort(service, primary, canary);
+            CanaryController.AbortOutcome outcome;
+            try (TrafficTarget opened = target) {
+                CanaryController controller = new CanaryController(target.control(service), b -> TrafficStats.EMPTY, d -> { });
+                outcome = controller.abort(service, primary, canary);
+            }
             if (!outcome.wrote()) {
                 System.out.println("nothing to abort: no promotion of " + service + " is running (last: "
                         + outcome.after().status() + "); nothing written; weights: " + outcome.after().describeWeights());
@@ -171,6 +202,10 @@ public final class CanaryCommand {
                     + " and " + outcome.canary() + " (" + outcome.after().weight(outcome.primary()) + ") is all on "
                     + outcome.primary() + "; weights now " + outcome.after().describeWeights()
                     + othersKeep(outcome.after(), outcome.primary(), outcome.canary()));
+            if (target.onCluster() && found.isPromoting()) {
+                System.out.println("the control plane's run of Canary " + target.namespace + "/" + service
+                        + " sees this at its next check, stops and records Aborted");
+            }
             return 0;
         }
     }
@@ -187,10 +222,10 @@ public final class CanaryCommand {
         return othersKeep(split, plan.primary(), plan.canary());
     }
 
-    static void requireBackend(TrafficSplitFiles.Location split, String backend, String option) {
+    static void requireBackend(SplitControl.Ref ref, SplitSnapshot split, String backend, String option) {
         if (!split.weights().containsKey(backend)) {
-            throw new IllegalArgumentException(option + " " + backend + " is not a backend of TrafficSplit "
-                    + split.namespace() + "/" + split.name() + " (backends: " + String.join(", ", split.weights().keySet()) + ")");
+            throw new IllegalArgumentException(option + " " + backend + " is not a backend of " + ref.title()
+                    + " (backends: " + String.join(", ", split.weights().keySet()) + ")");
         }
     }
 

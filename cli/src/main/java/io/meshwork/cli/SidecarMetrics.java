@@ -3,21 +3,16 @@ package io.meshwork.cli;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
-import io.meshwork.controlplane.canary.PrometheusText;
+import io.meshwork.controlplane.canary.SidecarScrape;
 import io.meshwork.controlplane.canary.TrafficObserver;
 import io.meshwork.controlplane.canary.TrafficStats;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * Reads a backend's request statistics from the sidecars' Prometheus endpoints (15090
@@ -27,9 +22,7 @@ import java.util.TreeMap;
  */
 public final class SidecarMetrics implements TrafficObserver {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(2);
-
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
+    private final HttpClient http = SidecarScrape.newClient();
     private final URI controlPlane;
     private final List<URI> fixedUrls;
     private final String namespace;
@@ -51,50 +44,7 @@ public final class SidecarMetrics implements TrafficObserver {
             throw new IOException("no sidecar to read metrics from: the control plane at " + controlPlane
                     + " lists none with a metrics address (or give --metrics-url)");
         }
-        TrafficStats sum = TrafficStats.EMPTY;
-        IOException firstError = null;
-        int answered = 0;
-        for (URI url : urls) {
-            String text;
-            try {
-                text = get(url);
-            } catch (IOException e) {
-                firstError = firstError == null ? e : firstError;
-                continue; // a sidecar that went away no longer adds traffic
-            }
-            answered++;
-            sum = sum.plus(statsOf(PrometheusText.parse(text), backendService, namespace));
-        }
-        if (answered == 0) {
-            throw new IOException("no sidecar answered for metrics (" + urls.size() + " tried; " + urls.get(0) + ": "
-                    + reason(firstError) + ")");
-        }
-        return sum;
-    }
-
-    /** Sums one backend's samples from one sidecar's metrics. */
-    static TrafficStats statsOf(List<PrometheusText.Sample> samples, String backend, String namespace) {
-        Set<String> names = Set.of(backend, backend + "." + namespace, backend + "." + namespace + ".svc.cluster.local");
-        long requests = 0;
-        long successes = 0;
-        TreeMap<Double, Long> buckets = new TreeMap<>();
-        for (PrometheusText.Sample s : samples) {
-            if (!names.contains(s.label("destination_service")) || "destination".equals(s.label("reporter"))) {
-                continue;
-            }
-            if (s.name().equals("mesh_requests_total")) {
-                long count = (long) s.value();
-                requests += count;
-                if (!s.label("response_code").startsWith("5")) {
-                    successes += count;
-                }
-            } else if (s.name().equals("mesh_request_duration_milliseconds_bucket")) {
-                String le = s.label("le");
-                double bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
-                buckets.merge(bound, (long) s.value(), Long::sum);
-            }
-        }
-        return new TrafficStats(requests, successes, buckets);
+        return SidecarScrape.sum(http, urls, backendService, namespace);
     }
 
     private List<URI> sidecars() throws IOException {
@@ -129,34 +79,12 @@ public final class SidecarMetrics implements TrafficObserver {
         return root.getFieldsOrDefault("proxies", Value.getDefaultInstance()).getListValue().getValuesList();
     }
 
-    /** What went wrong with a connection, in words: the JDK's HTTP client leaves the message of a refused connection null. */
+    /** What went wrong with a connection, in words. */
     static String reason(IOException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.ConnectException) {
-                return t.getMessage() == null ? "connection refused" : t.getMessage();
-            }
-            if (t instanceof java.net.http.HttpTimeoutException) {
-                return "no answer within " + TIMEOUT.toSeconds() + "s";
-            }
-        }
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    }
-
-    private String get(URI url) throws IOException {
-        return get(http, url);
+        return SidecarScrape.reason(e);
     }
 
     static String get(HttpClient http, URI url) throws IOException {
-        try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(url).timeout(TIMEOUT).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IOException(url + " answered " + response.statusCode());
-            }
-            return response.body();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while reading " + url, e);
-        }
+        return SidecarScrape.get(http, url);
     }
 }

@@ -1,9 +1,9 @@
 package io.meshwork.cli;
 
 import io.meshwork.controlplane.canary.CanaryState;
+import io.meshwork.controlplane.canary.SplitControl;
 import io.meshwork.controlplane.canary.SplitSnapshot;
 import io.meshwork.controlplane.canary.TrafficControl;
-import io.meshwork.controlplane.source.local.TrafficSplitFiles;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,28 +33,39 @@ final class SplitCommand {
 
         @Override
         public Integer call() throws Exception {
-            TrafficSplitFiles.Location split = target.split(service);
-            if (output != OutputFormat.table) {
-                output.print(json(split));
+            try (TrafficTarget opened = target) {
+                SplitControl control = target.control(service);
+                SplitControl.Ref ref = control.ref();
+                SplitSnapshot split = control.read();
+                if (output != OutputFormat.table) {
+                    output.print(json(ref, split));
+                    return 0;
+                }
+                System.out.println(ref.title() + " (" + ref.where() + ")");
+                Table table = new Table("BACKEND", "WEIGHT", "SHARE");
+                long total = total(split.weights());
+                split.weights().forEach((backend, weight) -> table.row(backend, Long.toString(weight), share(weight, total)));
+                table.print(System.out);
+                if (split.status() != null) {
+                    System.out.println("status: " + split.status());
+                }
                 return 0;
             }
-            System.out.println("TrafficSplit " + split.namespace() + "/" + split.name() + " (" + split.file() + ")");
-            Table table = new Table("BACKEND", "WEIGHT", "SHARE");
-            long total = total(split.weights());
-            split.weights().forEach((backend, weight) -> table.row(backend, Long.toString(weight), share(weight, total)));
-            table.print(System.out);
-            if (split.status() != null) {
-                System.out.println("status: " + split.status());
-            }
-            return 0;
         }
     }
 
-    /** A split as JSON/YAML: {@code trafficSplit}, {@code file}, {@code backends} (service, weight, share), {@code status}. */
-    static tools.jackson.databind.node.ObjectNode json(TrafficSplitFiles.Location split) {
+    /**
+     * A split as JSON/YAML: {@code trafficSplit}, {@code file} (local mode) or {@code cluster}, {@code backends}
+     * (service, weight, share), {@code status}.
+     */
+    static tools.jackson.databind.node.ObjectNode json(SplitControl.Ref ref, SplitSnapshot split) {
         tools.jackson.databind.node.ObjectNode node = OutputFormat.JSON.createObjectNode();
-        node.put("trafficSplit", split.namespace() + "/" + split.name());
-        node.put("file", split.file().toString());
+        node.put("trafficSplit", ref.namespace() + "/" + ref.name());
+        if (ref.file() != null) {
+            node.put("file", ref.file().toString());
+        } else {
+            node.put("cluster", ref.cluster());
+        }
         tools.jackson.databind.node.ArrayNode backends = node.putArray("backends");
         long total = total(split.weights());
         split.weights().forEach((backend, weight) -> backends.addObject().put("service", backend).put("weight", weight)
@@ -79,28 +90,29 @@ final class SplitCommand {
         @Override
         public Integer call() throws Exception {
             Map<String, Long> weights = parseWeights(assignments);
-            SplitFileControl control = target.control(service);
-            TrafficControl.Update update = set(control, weights);
-            SplitSnapshot before = update.before();
-            SplitSnapshot after = update.after();
-            TrafficSplitFiles.Location location = control.location();
-            System.out.println("TrafficSplit " + location.namespace() + "/" + location.name() + " updated ("
-                    + location.file() + ")");
-            Table table = new Table("BACKEND", "BEFORE", "AFTER");
-            long totalBefore = total(before.weights());
-            long totalAfter = total(after.weights());
-            after.weights().forEach((backend, weight) -> table.row(backend,
-                    before.weights().containsKey(backend)
-                            ? before.weight(backend) + " (" + share(before.weight(backend), totalBefore) + ")"
-                            : "-",
-                    weight + " (" + share(weight, totalAfter) + ")"));
-            table.print(System.out);
-            if (before.status() != null && after.status() == null) {
-                System.out.println("canary status cleared (was: " + before.status() + ")");
-            } else if (after.status() != null) {
-                System.out.println("canary status kept, the promotion goes on: " + after.status());
+            try (TrafficTarget opened = target) {
+                SplitControl control = target.control(service);
+                TrafficControl.Update update = set(control, weights);
+                SplitSnapshot before = update.before();
+                SplitSnapshot after = update.after();
+                SplitControl.Ref ref = control.ref();
+                System.out.println(ref.title() + " updated (" + ref.where() + ")");
+                Table table = new Table("BACKEND", "BEFORE", "AFTER");
+                long totalBefore = total(before.weights());
+                long totalAfter = total(after.weights());
+                after.weights().forEach((backend, weight) -> table.row(backend,
+                        before.weights().containsKey(backend)
+                                ? before.weight(backend) + " (" + share(before.weight(backend), totalBefore) + ")"
+                                : "-",
+                        weight + " (" + share(weight, totalAfter) + ")"));
+                table.print(System.out);
+                if (before.status() != null && after.status() == null) {
+                    System.out.println("canary status cleared (was: " + before.status() + ")");
+                } else if (after.status() != null) {
+                    System.out.println("canary status kept, the promotion goes on: " + after.status());
+                }
+                return 0;
             }
-            return 0;
         }
     }
 

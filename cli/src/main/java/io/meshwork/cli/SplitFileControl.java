@@ -1,7 +1,7 @@
 package io.meshwork.cli;
 
 import io.meshwork.controlplane.canary.SplitSnapshot;
-import io.meshwork.controlplane.canary.TrafficControl;
+import io.meshwork.controlplane.canary.SplitControl;
 import io.meshwork.controlplane.source.local.SplitFileLock;
 import io.meshwork.controlplane.source.local.TrafficSplitFiles;
 import java.io.IOException;
@@ -17,7 +17,7 @@ import java.util.function.UnaryOperator;
  * folder stays valid and that the file did not change meanwhile (a writer that ignores the lock,
  * such as an editor), and replaces the file atomically.
  */
-public final class SplitFileControl implements TrafficControl {
+public final class SplitFileControl implements SplitControl {
 
     private final Path configDir;
     private final String namespace;
@@ -36,6 +36,12 @@ public final class SplitFileControl implements TrafficControl {
         return files.find(namespace, service).orElseThrow(() -> new IllegalArgumentException(
                 "no TrafficSplit for service \"" + service + "\" in namespace " + namespace + " under " + configDir
                         + " (a split without matches whose spec.service is " + service + ")"));
+    }
+
+    @Override
+    public Ref ref() throws IOException {
+        TrafficSplitFiles.Location location = location();
+        return new Ref(location.namespace(), location.name(), location.file(), null);
     }
 
     @Override
@@ -69,6 +75,7 @@ public final class SplitFileControl implements TrafficControl {
     }
 
     /** Checks that the folder would be valid with the split at {@code weights}; nothing is written. */
+    @Override
     public void requireValid(Map<String, Long> weights) throws IOException {
         TrafficSplitFiles.Location location = location();
         requireValid(location, files.rewrite(location, weights, null));

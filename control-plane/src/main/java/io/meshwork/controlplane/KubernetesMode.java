@@ -3,6 +3,7 @@ package io.meshwork.controlplane;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.meshwork.controlplane.canary.kubernetes.CanaryOperator;
 import io.meshwork.controlplane.source.kubernetes.KubernetesSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,9 +58,14 @@ public final class KubernetesMode {
         return controlPlane(options, client, LeaderElection.fromEnvironment());
     }
 
-    /** As above, writing Events only while it holds the Lease of {@code election}. */
+    /**
+     * As above, writing Events and running {@code Canary} objects ({@link CanaryOperator}) only while it
+     * holds the Lease of {@code election}.
+     */
     public static ControlPlane controlPlane(ControlPlane.Options options, KubernetesClient client, LeaderElection election) {
         KubernetesSource source = KubernetesSource.follower(client);
+        CanaryOperator canaries = new CanaryOperator(client, source::pods, d -> Thread.sleep(d.toMillis()),
+                election.identity());
         ExecutorService electing = Executors.newSingleThreadExecutor(r -> {
             Thread thread = new Thread(r, "meshwork-leader-election");
             thread.setDaemon(true);
@@ -74,13 +80,15 @@ public final class KubernetesMode {
                 .withReleaseOnCancel(true)
                 .withLeaderCallbacks(new LeaderCallbacks(
                         () -> {
-                            LOG.info("leading as {} (Lease {}/{}): recording Events", election.identity(),
-                                    election.namespace(), election.lease());
+                            LOG.info("leading as {} (Lease {}/{}): recording Events, running Canaries",
+                                    election.identity(), election.namespace(), election.lease());
                             source.leading(true);
+                            canaries.leading(true);
                         },
                         () -> {
                             LOG.info("no longer leading as {}", election.identity());
                             source.leading(false);
+                            canaries.leading(false);
                         },
                         leader -> LOG.info("leader is {}", leader)))
                 .build();
@@ -91,6 +99,7 @@ public final class KubernetesMode {
             public void start(java.util.function.Consumer<io.meshwork.controlplane.model.MeshSnapshot> snapshots,
                               Runnable configErrors) throws Exception {
                 source.start(snapshots, configErrors);
+                canaries.start();
                 leadership = new LeaderElector(client, config, electing).start();
             }
 
@@ -106,6 +115,7 @@ public final class KubernetesMode {
                         leadership.cancel(true); // releases the Lease, so another replica leads at once
                     }
                     electing.shutdownNow();
+                    canaries.close();
                     source.close();
                 }
             }

@@ -83,14 +83,36 @@ public final class CanaryController {
         long share = requireStartable(plan, last);
         observer.read(plan.primary()); // the metrics must be readable before anything is written
         observer.read(plan.canary());
+        return walk(plan, progress, last, share, 0, 0, false);
+    }
+
+    /**
+     * Takes over a promotion of {@code plan} that another process started and left running (a control
+     * plane that lost its leadership): the split's note must be this pair's Promoting note; the walk goes
+     * on at the step and with the failed checks the note records, from the weights as they are.
+     */
+    public CanaryOutcome resume(CanaryPlan plan, Consumer<StepReport> progress) throws IOException, InterruptedException {
+        SplitSnapshot last = traffic.read();
+        CanaryState state = CanaryState.of(last.status());
+        if (!state.isPromoting() || !plan.canary().equals(state.canary()) || !plan.primary().equals(state.primary())
+                || state.steps() != plan.steps().size()) {
+            throw new IllegalStateException("the split of " + plan.service() + " does not record this promotion of "
+                    + plan.canary() + " running (" + (last.status() == null ? "no note" : last.status()) + ")");
+        }
+        return walk(plan, progress, last, plan.pairShare(last.weights()), state.step() - 1, state.failedChecks(), true);
+    }
+
+    private CanaryOutcome walk(CanaryPlan plan, Consumer<StepReport> progress, SplitSnapshot start, long share,
+            int firstStep, int failedBefore, boolean noteIsOurs) throws IOException, InterruptedException {
+        SplitSnapshot last = start;
         List<StepReport> reports = new ArrayList<>();
-        int failedChecks = 0;
+        int failedChecks = failedBefore;
         List<Integer> steps = plan.steps();
-        for (int i = 0; i < steps.size(); i++) {
+        for (int i = firstStep; i < steps.size(); i++) {
             int weight = steps.get(i);
             Optional<SplitSnapshot> moved = move(plan, last, share, weight, CanaryState.promotingNote(plan, i + 1, weight, failedChecks));
             if (moved.isEmpty()) {
-                return stopped(plan, last, i > 0, reports);
+                return stopped(plan, last, i > firstStep || noteIsOurs, reports);
             }
             last = moved.get();
             while (true) {
@@ -264,7 +286,7 @@ public final class CanaryController {
         String detail;
         if (canary.requests() == 0) {
             verdict = Verdict.NO_TRAFFIC;
-            detail = "no requests reached " + plan.canary() + " in " + format(plan.interval())
+            detail = "no requests reached " + plan.canary() + " in " + io.meshwork.controlplane.model.Durations.format(plan.interval())
                     + "; the step is not counted as passed";
         } else if (successRate < plan.minSuccessRate()) {
             verdict = Verdict.FAILED;
@@ -279,9 +301,5 @@ public final class CanaryController {
         int failed = verdict == Verdict.PASSED ? failedBefore : failedBefore + 1;
         return new StepReport(step, plan.steps().size(), weight, primary.requests(), canary.requests(),
                 successRate, p99, verdict, detail, failed, plan.threshold());
-    }
-
-    static String format(Duration d) {
-        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
     }
 }

@@ -85,6 +85,7 @@ public record CanaryState(Phase phase, String canary, String primary, int step, 
     private static final Pattern NOTE = Pattern.compile(
             "(promoting|promoted|rolled back|aborted) canary=(\\S+) primary=(\\S+?): (.*)", Pattern.DOTALL);
     private static final Pattern STEP = Pattern.compile("^step (\\d+)/(\\d+)");
+    private static final Pattern FAILED = Pattern.compile("failed checks (\\d+)/\\d+$");
 
     /** The state a note records; no note, or one this class did not write, is Idle. */
     public static CanaryState of(String note) {
@@ -113,6 +114,12 @@ public record CanaryState(Phase phase, String canary, String primary, int step, 
     public static String promotingNote(CanaryPlan plan, int step, int weight, int failedChecks) {
         return note(Phase.PROMOTING, plan, "step " + step + "/" + plan.steps().size() + " at " + weight
                 + "% of the pair, failed checks " + failedChecks + "/" + plan.threshold());
+    }
+
+    /** The failed checks a Promoting note records ({@code failed checks 1/2}), else 0. */
+    public int failedChecks() {
+        Matcher m = FAILED.matcher(detail);
+        return isPromoting() && m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     public boolean isPromoting() {

@@ -142,8 +142,13 @@ public final class InstallManifests {
                 rule("specs.smi-spec.io", List.of("httproutegroups"), "list", "watch"),
                 rule("access.smi-spec.io", List.of("traffictargets"), "list", "watch"),
                 rule("meshwork.io", List.of("workloads", "peerauthentications"), "list", "watch"),
-                // Written: the canary controller steps split weights.
-                rule("split.smi-spec.io", List.of("trafficsplits"), "get", "list", "watch", "update", "patch"),
+                // Written: the canary controller steps split weights (read, then update with the
+                // resourceVersion read), checking that each backend is a Service.
+                rule("split.smi-spec.io", List.of("trafficsplits"), "list", "watch", "update"),
+                rule("", List.of("services"), "get"),
+                // Canary objects: the leader runs them and records their status.
+                rule("meshwork.io", List.of("canaries"), "get", "list", "watch"),
+                rule("meshwork.io", List.of("canaries/status"), "patch"),
                 // Written: the root certificate ConfigMap in every meshed namespace.
                 rule("", List.of("configmaps"), "get", "list", "watch", "create", "update", "patch"),
                 // Written: why a TrafficSplit or HTTPRouteGroup is not applied (reason InvalidConfig).

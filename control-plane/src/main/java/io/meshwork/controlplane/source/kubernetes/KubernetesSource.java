@@ -174,6 +174,12 @@ public final class KubernetesSource implements MeshSnapshotSource {
         return informer;
     }
 
+    /** The cluster's pods as the informer holds them (empty before {@link #start}). */
+    public List<Pod> pods() {
+        SharedIndexInformer<Pod> informer = pods;
+        return informer == null ? List.of() : informer.getStore().list();
+    }
+
     /**
      * Whether this replica is the one that writes (Events): every replica serves xDS, only the leader
      * records. Becoming the leader rebuilds at once, so the problems standing now get their Events.

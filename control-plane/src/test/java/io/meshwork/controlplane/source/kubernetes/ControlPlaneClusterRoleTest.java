@@ -38,9 +38,8 @@ class ControlPlaneClusterRoleTest {
      */
     private static final Set<String> GRANTED_FOR_OTHER_DUTIES = Set.of(
             "authentication.k8s.io tokenreviews create",        // the CA reviews sidecars' ServiceAccount tokens
-            "split.smi-spec.io trafficsplits get",              // the canary controller steps weights: read,
-            "split.smi-spec.io trafficsplits update",           // then write with the resourceVersion read
-            "split.smi-spec.io trafficsplits patch",
+            "split.smi-spec.io trafficsplits update",           // a Canary's steps: the split written with the resourceVersion read
+            "services get",                                     // ... after checking each backend is a Service
             "configmaps get", "configmaps list", "configmaps watch", // the root-certificate ConfigMap per meshed namespace
             "configmaps create", "configmaps update", "configmaps patch",
             "namespaces list", "namespaces watch",              // injection and revision labels
@@ -60,6 +59,12 @@ class ControlPlaneClusterRoleTest {
             GenericKubernetesResource broken = split("reviews", 50, 50);
             backends(broken).get(1).put("service", "reviews-v3");
             api.trafficSplits().resource(broken).create();
+            // A Canary the leader takes up and records as Failed (reviews-v2 is no longer a backend of the split).
+            io.meshwork.controlplane.canary.kubernetes.CanaryObjects.canaries(setup).resource(
+                    io.meshwork.controlplane.canary.kubernetes.CanaryObjects.object("default",
+                            new io.meshwork.controlplane.canary.CanaryPlan("reviews", "reviews-v1", "reviews-v2",
+                                    java.util.List.of(50, 100), Duration.ofSeconds(1), 99, Duration.ofMillis(500), 2)))
+                    .create();
 
             KubernetesClient client = new KubernetesClientBuilder()
                     .withConfig(new ConfigBuilder(setup.getConfiguration()).withUserAgent(AGENT).build()).build();
@@ -68,6 +73,10 @@ class ControlPlaneClusterRoleTest {
                 // The invalid split makes it write an Event; then every kind it reads has been listed and watched.
                 Eventually.await(Duration.ofSeconds(10), "an InvalidConfig Event",
                         () -> !setup.v1().events().inNamespace("default").list().getItems().isEmpty());
+                Eventually.await(Duration.ofSeconds(10), "the Canary's status recorded as Failed",
+                        () -> "Failed".equals(io.meshwork.controlplane.canary.kubernetes.CanaryObjects.phase(
+                                io.meshwork.controlplane.canary.kubernetes.CanaryObjects.canaries(setup)
+                                        .inNamespace("default").withName("reviews").get())));
             }
 
             Set<String> used = new TreeSet<>();
@@ -75,7 +84,8 @@ class ControlPlaneClusterRoleTest {
             Set<String> granted = grantedByInstall();
 
             assertThat(used).as("calls the control plane made").contains("discovery.k8s.io endpointslices watch",
-                    "events create", "split.smi-spec.io trafficsplits list");
+                    "events create", "split.smi-spec.io trafficsplits list",
+                    "meshwork.io canaries watch", "meshwork.io canaries/status patch");
             assertThat(granted).as("the ClusterRole of mesh install").containsAll(used);
             Set<String> unused = new TreeSet<>(granted);
             unused.removeAll(used);
@@ -99,7 +109,7 @@ class ControlPlaneClusterRoleTest {
         if (parts.length > at + 1 && parts[at].equals("namespaces")) {
             at += 2;
         }
-        String resource = parts[at];
+        String resource = parts.length > at + 2 ? parts[at] + "/" + parts[at + 2] : parts[at]; // a subresource: canaries/status
         boolean named = parts.length > at + 1;
         boolean watch = uri.getQuery() != null && uri.getQuery().contains("watch=true");
         String verb = switch (request.method()) {

@@ -1,0 +1,87 @@
+package io.meshwork.controlplane.canary.kubernetes;
+
+import static io.meshwork.controlplane.source.kubernetes.MockApiServer.backends;
+import static io.meshwork.controlplane.source.kubernetes.MockApiServer.service;
+import static io.meshwork.controlplane.source.kubernetes.MockApiServer.split;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.meshwork.controlplane.canary.SplitSnapshot;
+import io.meshwork.controlplane.source.kubernetes.MockApiServer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The default TrafficSplit of a service in a cluster (fabric8's mock API server, CRUD mode), read and written. */
+class ClusterSplitControlTest {
+
+    private MockApiServer api;
+    private ClusterSplitControl control;
+
+    @BeforeEach
+    void cluster() {
+        api = new MockApiServer();
+        api.client().services().resource(service("reviews-v1", Map.of("app", "reviews"), 9080)).create();
+        api.client().services().resource(service("reviews-v2", Map.of("app", "reviews"), 9080)).create();
+        api.trafficSplits().resource(split("reviews", 100, 0)).create();
+        control = new ClusterSplitControl(api.client(), "mock", "default", "reviews");
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+    }
+
+    @Test
+    void aWriterInBetweenMakesTheUpdateStartAgainFromTheirVersionAndNothingIsLost() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        var update = control.update(now -> {
+            if (calls.incrementAndGet() == 1) {
+                // another writer (kubectl, a second CLI) changes the split after this update read it
+                GenericKubernetesResource theirs = api.trafficSplits().inNamespace("default").withName("reviews").get();
+                backends(theirs).get(0).put("weight", 70);
+                api.trafficSplits().resource(theirs).update();
+            }
+            Map<String, Long> weights = new LinkedHashMap<>(now.weights());
+            weights.put("reviews-v2", 30L);
+            return new SplitSnapshot(weights, "note " + calls.get());
+        });
+
+        assertThat(calls).as("the change was decided again on the other writer's version").hasValue(2);
+        assertThat(update.before().weights()).containsEntry("reviews-v1", 70L);
+        SplitSnapshot now = control.read();
+        assertThat(now.weights()).containsEntry("reviews-v1", 70L).containsEntry("reviews-v2", 30L);
+        assertThat(now.status()).isEqualTo("note 2");
+        assertThat(control.ref().title()).isEqualTo("TrafficSplit default/reviews");
+        assertThat(control.ref().where()).isEqualTo("cluster mock");
+    }
+
+    @Test
+    void aBackendThatIsNoServiceIsRefusedNamingTheFieldAndNothingIsWritten() throws Exception {
+        assertThatThrownBy(() -> control.update(now -> new SplitSnapshot(Map.of("reviews-v1", 50L, "reviews-v3", 50L), null)))
+                .hasMessage("TrafficSplit default/reviews: spec.backends[2].service: reviews-v3 is not a Service in namespace default");
+        assertThatThrownBy(() -> control.requireValid(Map.of("reviews-v1", 0L, "reviews-v2", 0L)))
+                .hasMessage("TrafficSplit default/reviews: spec.backends: every weight would be 0");
+        assertThat(control.read().weights()).containsEntry("reviews-v1", 100L).containsEntry("reviews-v2", 0L);
+    }
+
+    @Test
+    void noSplitTwoDefaultSplitsAndQuantityWeightsAreClearErrors() throws Exception {
+        assertThatThrownBy(() -> new ClusterSplitControl(api.client(), "mock", "default", "ratings").read())
+                .hasMessageStartingWith("no TrafficSplit for service \"ratings\" in namespace default of cluster mock");
+
+        GenericKubernetesResource quantity = split("reviews-q", 1, 1);
+        backends(quantity).get(0).put("weight", "500m");
+        api.trafficSplits().resource(quantity).create();
+        assertThatThrownBy(() -> control.read()).hasMessageContaining("are all default splits of reviews");
+
+        api.trafficSplits().inNamespace("default").withName("reviews").delete();
+        assertThatThrownBy(() -> control.read())
+                .hasMessage("TrafficSplit default/reviews-q: spec.backends[0].weight: 500m is not an integer; "
+                        + "mesh split and mesh canary write integer weights");
+    }
+}
