@@ -12,7 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import io.fabric8.kubernetes.client.LocalPortForward;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -32,7 +34,8 @@ final class ProxyConfigCommand implements Callable<Integer> {
             Section.routes, ".RoutesConfigDump", Section.clusters, ".ClustersConfigDump",
             Section.endpoints, ".EndpointsConfigDump", Section.secrets, ".SecretsConfigDump");
 
-    @Parameters(index = "0", paramLabel = "WORKLOAD", description = "The workload whose sidecar to ask, e.g. frontend-1.")
+    @Parameters(index = "0", paramLabel = "WORKLOAD", description = "The workload whose sidecar to ask, e.g. frontend-1 "
+            + "(with --kubeconfig: the pod).")
     String workload;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "SECTION", defaultValue = "all",
@@ -54,10 +57,23 @@ final class ProxyConfigCommand implements Callable<Integer> {
     @Option(names = "--admin", paramLabel = "URL", description = "The sidecar's admin URL, instead of asking the control plane.")
     URI admin;
 
+    @Mixin
+    KubeOptions kube;
+
     @Override
     public Integer call() throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        URI adminUrl = admin != null ? admin : findAdmin(http);
+        if (admin == null && kube.onCluster()) {
+            // the pod's sidecar admin port listens on the pod's loopback: reach it through the API server's port-forward
+            try (KubeOptions opened = kube;
+                 LocalPortForward forward = kube.forward(namespace, workload, io.meshwork.injector.MeshNames.ADMIN_PORT)) {
+                return show(http, KubeOptions.url(forward));
+            }
+        }
+        return show(http, admin != null ? admin : findAdmin(http));
+    }
+
+    private int show(HttpClient http, URI adminUrl) throws Exception {
         if (output != OutputFormat.table) {
             JsonNode dump = OutputFormat.JSON.readTree(read(http, adminUrl, "/config_dump"));
             output.print(section == Section.all ? dump : dumpSection(dump, section));

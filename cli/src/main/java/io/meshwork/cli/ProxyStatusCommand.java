@@ -5,10 +5,15 @@ import com.google.protobuf.Value;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.LocalPortForward;
+import io.meshwork.controlplane.ControlPlane;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -25,23 +30,53 @@ final class ProxyStatusCommand implements Callable<Integer> {
             "RDS", "type.googleapis.com/envoy.config.route.v3.RouteConfiguration");
 
     @Option(names = "--control-plane", defaultValue = "http://127.0.0.1:15014", paramLabel = "URL",
-            description = "Control plane admin URL (default: ${DEFAULT-VALUE}).")
+            description = "Control plane admin URL (default: ${DEFAULT-VALUE}); with --kubeconfig, every control plane pod "
+                    + "is asked through a port-forward.")
     URI controlPlane;
 
     @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT",
             description = "table, json or yaml; json and yaml are the control plane's /debug/proxies (default: ${DEFAULT-VALUE}).")
     OutputFormat output;
 
+    @Mixin
+    KubeOptions kube;
+
     @Override
     public Integer call() throws Exception {
+        try (KubeOptions opened = kube) {
+            return show();
+        }
+    }
+
+    private int show() throws Exception {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        List<String> answers = new ArrayList<>();
+        String where;
+        if (kube.onCluster()) {
+            // every replica serves the proxies connected to it: ask each, through the API server's port-forward
+            List<Pod> replicas = kube.controlPlanePods();
+            for (Pod replica : replicas) {
+                try (LocalPortForward forward = kube.forward(replica.getMetadata().getNamespace(), replica.getMetadata().getName(),
+                        ControlPlane.Options.DEFAULT_ADMIN_PORT)) {
+                    answers.add(SidecarMetrics.proxiesJson(KubeOptions.url(forward), http));
+                }
+            }
+            where = "the control plane in cluster " + kube.clusterName() + " (" + replicas.size() + " replica"
+                    + (replicas.size() == 1 ? ")" : "s)");
+        } else {
+            answers.add(SidecarMetrics.proxiesJson(controlPlane, http));
+            where = controlPlane.toString();
+        }
         if (output != OutputFormat.table) {
-            output.print(SidecarMetrics.proxiesJson(controlPlane, http));
+            output.print(answers.size() == 1 ? answers.get(0) : merged(answers).toString());
             return 0;
         }
-        List<Value> proxies = SidecarMetrics.proxies(controlPlane, http);
+        List<Value> proxies = new ArrayList<>();
+        for (String answer : answers) {
+            proxies.addAll(SidecarMetrics.proxies(answer));
+        }
         if (proxies.isEmpty()) {
-            System.out.println("no proxies are connected to " + controlPlane);
+            System.out.println("no proxies are connected to " + where);
             return 0;
         }
         Table table = new Table("NAME", "WORKLOAD", "CDS", "LDS", "EDS", "RDS", "CONNECTED FOR", "CERT EXPIRES");
@@ -59,6 +94,16 @@ final class ProxyStatusCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The proxies of several replicas' answers, as one JSON array. */
+    private static tools.jackson.databind.node.ArrayNode merged(List<String> answers) {
+        tools.jackson.databind.node.ArrayNode all = OutputFormat.JSON.createArrayNode();
+        for (String answer : answers) {
+            tools.jackson.databind.JsonNode node = OutputFormat.JSON.readTree(answer);
+            (node.isArray() ? node : node.path("proxies")).forEach(all::add);
+        }
+        return all;
     }
 
     /** When the certificate the CA last issued to this proxy's workload expires; "-" without one (plaintext). */

@@ -73,7 +73,11 @@ public final class SidecarMetrics implements TrafficObserver {
 
     /** The entries of the control plane's {@code /debug/proxies}. */
     static List<Value> proxies(URI controlPlane, HttpClient http) throws IOException {
-        String json = proxiesJson(controlPlane, http);
+        return proxies(proxiesJson(controlPlane, http));
+    }
+
+    /** The entries of a {@code /debug/proxies} answer. */
+    static List<Value> proxies(String json) throws IOException {
         Struct.Builder root = Struct.newBuilder();
         JsonFormat.parser().merge(json.strip().startsWith("[") ? "{\"proxies\":" + json + "}" : json, root);
         return root.getFieldsOrDefault("proxies", Value.getDefaultInstance()).getListValue().getValuesList();

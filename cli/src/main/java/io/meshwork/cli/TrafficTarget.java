@@ -1,12 +1,12 @@
 package io.meshwork.cli;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.meshwork.controlplane.KubernetesMode;
 import io.meshwork.controlplane.canary.SplitControl;
 import io.meshwork.controlplane.canary.kubernetes.ClusterSplitControl;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -24,19 +24,12 @@ final class TrafficTarget implements AutoCloseable {
     @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE", defaultValue = "default", description = "Namespace (default: ${DEFAULT-VALUE}).")
     String namespace;
 
-    @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Act on the cluster of this kubeconfig (Kubernetes "
-            + "mode) instead of a config folder.")
-    Path kubeconfig;
-
-    @Option(names = "--context", paramLabel = "CONTEXT", description = "kubeconfig context (Kubernetes mode; default: the "
-            + "file's current context; alone, it picks from $KUBECONFIG or ~/.kube/config).")
-    String context;
-
-    private KubernetesClient client;
+    @Mixin
+    KubeOptions kube;
 
     /** Whether the commands act on a cluster. */
     boolean onCluster() {
-        return kubeconfig != null || context != null;
+        return kube.onCluster();
     }
 
     /** {@code service}'s default TrafficSplit: in the cluster, or in the config folder under its lock. */
@@ -54,31 +47,16 @@ final class TrafficTarget implements AutoCloseable {
         return new SplitFileControl(configDir, namespace, service);
     }
 
-    /** The cluster's client (Kubernetes mode only). */
     KubernetesClient client() throws IOException {
-        if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
-            throw new IllegalArgumentException("--kubeconfig " + kubeconfig + ": no such readable file");
-        }
-        if (client == null) {
-            client = KubernetesMode.client(kubeconfig, context);
-        }
-        return client;
+        return kube.client();
     }
 
-    /** How the cluster is named in messages: the context, else the API server's URL. */
     String clusterName() throws IOException {
-        if (context != null) {
-            return context;
-        }
-        var current = client().getConfiguration().getCurrentContext();
-        return current != null ? current.getName() : client().getMasterUrl().toString();
+        return kube.clusterName();
     }
 
     @Override
     public void close() {
-        if (client != null) {
-            client.close();
-            client = null;
-        }
+        kube.close();
     }
 }

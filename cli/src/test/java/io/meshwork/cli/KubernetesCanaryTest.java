@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -53,14 +52,14 @@ class KubernetesCanaryTest {
     @TempDir
     Path dir;
 
+    private final PortForwardRelay api = new PortForwardRelay();
     private KubernetesMockServer server;
     private KubernetesClient client;
     private final List<HttpServer> backends = new ArrayList<>();
 
     @BeforeEach
     void cluster() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(),
-                false);
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), api, false);
         server.init(InetAddress.getLoopbackAddress(), 0);
         client = server.createClient();
     }
@@ -125,8 +124,52 @@ class KubernetesCanaryTest {
         assertThat(missingFile.err()).contains("--kubeconfig").contains("no such readable file");
     }
 
+    @Test
+    void proxyStatusAndProxyConfigReachTheClusterThroughPortForwards() throws Exception {
+        withMesh(200, (controlPlane, sidecar) -> {
+            client.pods().resource(new PodBuilder().withMetadata(new ObjectMetaBuilder(meta("meshwork-control-plane-0"))
+                            .withNamespace("meshwork-system").addToLabels("app", "meshwork-control-plane").build())
+                    .withNewStatus().withPodIP("127.0.0.1").withPhase("Running").endStatus().build()).create();
+            api.route("meshwork-system", "meshwork-control-plane-0", 15014, controlPlane.adminPort());
+            api.route("default", "frontend-0", 15000, sidecar.adminPort());
+
+            CliRun status = CliRun.run("proxy-status", "--kubeconfig", kubeconfig().toString());
+            assertThat(status.exitCode()).as(status.out() + status.err()).isZero();
+            assertThat(status.out()).containsPattern("frontend-0.*default/frontend-0 +SYNCED +SYNCED +SYNCED +SYNCED");
+
+            CliRun listeners = CliRun.run("proxy-config", "frontend-0", "listeners", "--kubeconfig", kubeconfig().toString());
+            assertThat(listeners.exitCode()).as(listeners.out() + listeners.err()).isZero();
+            assertThat(listeners.out()).contains("LISTENER").contains("outbound");
+
+            CliRun dump = CliRun.run("proxy-config", "frontend-0", "clusters", "-o", "json", "--kubeconfig",
+                    kubeconfig().toString());
+            assertThat(dump.out()).contains("ClustersConfigDump").contains("outbound|9080||reviews-v2.default.svc.cluster.local");
+
+            CliRun noPod = CliRun.run("proxy-config", "frontend-9", "--kubeconfig", kubeconfig().toString());
+            assertThat(noPod.err()).contains("no pod default/frontend-9 in cluster mock");
+            return null;
+        });
+    }
+
+    /** What a test does with the running mesh. */
+    private interface MeshTest<T> {
+        T run(ControlPlane controlPlane, SidecarProxy sidecar) throws Exception;
+    }
+
     /** The mesh, a control plane, a sidecar under load, then {@code mesh canary promote --kubeconfig} with {@code flags}. */
     private CliRun promoteWith(int canaryStatus, String... flags) throws Exception {
+        return withMesh(canaryStatus, (controlPlane, sidecar) -> {
+            List<String> args = new ArrayList<>(List.of("canary", "promote", "reviews", "--canary", "reviews-v2",
+                    "--kubeconfig", kubeconfig().toString()));
+            args.addAll(List.of(flags));
+            CliRun run = CliRun.run(args.toArray(String[]::new));
+            System.out.print(run.out()); // the report a user sees
+            return run;
+        });
+    }
+
+    /** Services, pods and the split in the cluster, the Kubernetes-mode control plane, the frontend's sidecar under load. */
+    private <T> T withMesh(int canaryStatus, MeshTest<T> test) throws Exception {
         setUpServicesAndSplit(canaryStatus);
         try (ControlPlane controlPlane = KubernetesMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0),
                 server.createClient(), new KubernetesMode.LeaderElection("meshwork-system", "meshwork-control-plane",
@@ -147,12 +190,7 @@ class KubernetesCanaryTest {
             try (LoadGenerator load = new LoadGenerator(new InetSocketAddress("127.0.0.1", sidecar.listenerPort("outbound")),
                     URI.create("http://reviews:9080/"), 4, Duration.ofMillis(5))) {
                 load.start();
-                List<String> args = new ArrayList<>(List.of("canary", "promote", "reviews", "--canary", "reviews-v2",
-                        "--kubeconfig", kubeconfig().toString()));
-                args.addAll(List.of(flags));
-                CliRun run = CliRun.run(args.toArray(String[]::new));
-                System.out.print(run.out()); // the report a user sees
-                return run;
+                return test.run(controlPlane, sidecar);
             }
         }
     }

@@ -1,0 +1,92 @@
+package io.meshwork.cli;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.LocalPortForward;
+import io.meshwork.controlplane.KubernetesMode;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --kubeconfig}/{@code --context}: commands that act on a cluster (Kubernetes mode) instead of a
+ * local mesh. Reaches what listens inside pods (the control plane's admin port, a sidecar's admin port)
+ * through the API server's port-forward, as istioctl does. Close it when done.
+ */
+final class KubeOptions implements AutoCloseable {
+
+    /** Where {@code mesh install} puts the control plane, and the label of its pods. */
+    static final String SYSTEM_NAMESPACE = io.meshwork.injector.MeshNames.SYSTEM_NAMESPACE;
+    static final String CONTROL_PLANE_LABEL = "meshwork-control-plane";
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Act on the cluster of this kubeconfig (Kubernetes "
+            + "mode) instead of a local mesh.")
+    Path kubeconfig;
+
+    @Option(names = "--context", paramLabel = "CONTEXT", description = "kubeconfig context (Kubernetes mode; default: the "
+            + "file's current context; alone, it picks from $KUBECONFIG or ~/.kube/config).")
+    String context;
+
+    private KubernetesClient client;
+
+    /** Whether the command acts on a cluster. */
+    boolean onCluster() {
+        return kubeconfig != null || context != null;
+    }
+
+    /** The cluster's client. */
+    KubernetesClient client() throws IOException {
+        if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
+            throw new IllegalArgumentException("--kubeconfig " + kubeconfig + ": no such readable file");
+        }
+        if (client == null) {
+            client = KubernetesMode.client(kubeconfig, context);
+        }
+        return client;
+    }
+
+    /** How the cluster is named in messages: the context, else the API server's URL. */
+    String clusterName() throws IOException {
+        if (context != null) {
+            return context;
+        }
+        var current = client().getConfiguration().getCurrentContext();
+        return current != null ? current.getName() : client().getMasterUrl().toString();
+    }
+
+    /** A local port forwarded to {@code port} of pod {@code namespace/pod}; close it when done. */
+    LocalPortForward forward(String namespace, String pod, int port) throws IOException {
+        if (client().pods().inNamespace(namespace).withName(pod).get() == null) {
+            throw new IllegalArgumentException("no pod " + namespace + "/" + pod + " in cluster " + clusterName());
+        }
+        return client().pods().inNamespace(namespace).withName(pod).portForward(port);
+    }
+
+    /** The URL of a forwarded port. */
+    static URI url(LocalPortForward forward) {
+        return URI.create("http://127.0.0.1:" + forward.getLocalPort());
+    }
+
+    /** The running control plane pods ({@code mesh install}'s), each serving the proxies connected to it. */
+    List<Pod> controlPlanePods() throws IOException {
+        List<Pod> pods = client().pods().inNamespace(SYSTEM_NAMESPACE).withLabel("app", CONTROL_PLANE_LABEL).list().getItems()
+                .stream().filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())).toList();
+        if (pods.isEmpty()) {
+            throw new IllegalArgumentException("no running control plane pod (label app=" + CONTROL_PLANE_LABEL + ") in "
+                    + "namespace " + SYSTEM_NAMESPACE + " of cluster " + clusterName() + "; is Meshwork installed "
+                    + "(mesh install | kubectl apply -f -)?");
+        }
+        return pods;
+    }
+
+    @Override
+    public void close() {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+}

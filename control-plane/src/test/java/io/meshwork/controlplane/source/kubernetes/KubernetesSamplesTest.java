@@ -1,0 +1,81 @@
+package io.meshwork.controlplane.source.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshwork.controlplane.canary.CanaryPlan;
+import io.meshwork.controlplane.canary.kubernetes.CanaryObjects;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.xds.Eventually;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The objects of {@code samples/kubernetes}, which the README's "On a cluster" walkthrough applies,
+ * created in fabric8's mock API server as {@code kubectl apply} would create them: the Kubernetes
+ * source reads them without a problem, routes reviews by both splits, and the Canary sample is a
+ * plan the control plane can run.
+ */
+class KubernetesSamplesTest {
+
+    private static final Path SAMPLES = Path.of("..", "samples", "kubernetes");
+    private static final Map<String, KubernetesSource.CustomKind> CUSTOM = Map.of(
+            "TrafficSplit", KubernetesSource.TRAFFIC_SPLIT, "HTTPRouteGroup", KubernetesSource.HTTP_ROUTE_GROUP,
+            "Canary", CanaryObjects.CANARY);
+
+    @Test
+    void theSamplesAreServedWithoutAProblemAndTheCanaryIsARunnablePlan() throws Exception {
+        try (MockApiServer api = new MockApiServer(); Stream<Path> files = Files.list(SAMPLES)) {
+            KubernetesClient client = api.client();
+            List<Path> yamls = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+            assertThat(yamls).extracting(f -> f.getFileName().toString()).contains("canary.yaml", "traffic-split.yaml");
+            GenericKubernetesResource canary = null;
+            for (Path file : yamls) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    for (HasMetadata object : asList(client.getKubernetesSerialization().unmarshal(in))) {
+                        if (object instanceof GenericKubernetesResource generic) {
+                            KubernetesSource.CustomKind kind = CUSTOM.get(generic.getKind());
+                            assertThat(kind).as(file + ": a kind the control plane reads: " + generic.getKind()).isNotNull();
+                            GenericKubernetesResource created = client.genericKubernetesResources(kind.context())
+                                    .resource(generic).create();
+                            canary = kind == CanaryObjects.CANARY ? created : canary;
+                        } else {
+                            client.resource(object).create();
+                        }
+                    }
+                }
+            }
+
+            AtomicReference<MeshSnapshot> latest = new AtomicReference<>();
+            AtomicInteger problems = new AtomicInteger();
+            try (KubernetesSource source = new KubernetesSource(client)) {
+                source.start(latest::set, problems::incrementAndGet);
+                Eventually.await(Duration.ofSeconds(5), "both splits of reviews", () -> latest.get() != null
+                        && latest.get().splits().size() == 2);
+            }
+            assertThat(problems).as("config errors in samples/kubernetes").hasValue(0);
+            assertThat(latest.get().services()).containsKey(ObjectRef.of("meshwork-demo", "reviews"));
+
+            CanaryPlan plan = CanaryObjects.plan(canary);
+            assertThat(plan.steps()).containsExactly(10, 25, 50, 100);
+            assertThat(plan.primary()).isEqualTo("reviews-v1");
+            assertThat(plan.interval()).isEqualTo(Duration.ofSeconds(30));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<HasMetadata> asList(Object unmarshalled) {
+        return unmarshalled instanceof List<?> list ? (List<HasMetadata>) list : List.of((HasMetadata) unmarshalled);
+    }
+}
