@@ -4,6 +4,7 @@ import io.meshwork.controlplane.ControlPlane;
 import io.meshwork.controlplane.source.local.ConfigInputLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -70,16 +71,19 @@ public final class ControlPlaneCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ControlPlane.Options options = new ControlPlane.Options(address, xdsPort, adminPort);
         io.meshwork.certs.WorkloadCsrSigner signer = ca.signer(spec);
+        io.meshwork.controlplane.model.TrustBundle trust = ca.trustBundle(signer);
+        io.meshwork.controlplane.source.kubernetes.RootCertConfigMaps rootCerts = null;
         ControlPlane controlPlane;
         io.meshwork.controlplane.ca.CallerAuthenticator authenticator;
-        io.fabric8.kubernetes.client.KubernetesClient cluster = null;
         if (source.kubernetes) {
             if (kubeconfig != null && !Files.isRegularFile(kubeconfig)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--kubeconfig " + kubeconfig + ": not a file");
             }
             io.fabric8.kubernetes.client.KubernetesClient client = io.meshwork.controlplane.KubernetesMode.client(kubeconfig, context);
-            controlPlane = io.meshwork.controlplane.KubernetesMode.controlPlane(options, client);
-            cluster = client;
+            // Sidecars trust the CA through this ConfigMap, which the injector mounts into every pod; the leader writes it.
+            rootCerts = io.meshwork.controlplane.source.kubernetes.RootCertConfigMaps.follower(client, trust.pemBundle()).start();
+            controlPlane = io.meshwork.controlplane.KubernetesMode.controlPlane(options, client,
+                    io.meshwork.controlplane.KubernetesMode.LeaderElection.fromEnvironment(), List.of(rootCerts::leading));
             // Sidecars prove who they are with their projected ServiceAccount token, reviewed by the API server.
             authenticator = new io.meshwork.controlplane.ca.TokenReviews(client, ca.trustDomain);
         } else {
@@ -105,13 +109,9 @@ public final class ControlPlaneCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "control-plane-shutdown"));
-        io.meshwork.controlplane.model.TrustBundle trust = ca.trustBundle(signer);
         controlPlane.trust(trust);
         controlPlane.start();
-        if (cluster != null) {
-            // Sidecars trust the CA through this ConfigMap, which the injector mounts into every pod.
-            io.meshwork.controlplane.source.kubernetes.RootCertConfigMaps rootCerts =
-                    new io.meshwork.controlplane.source.kubernetes.RootCertConfigMaps(cluster, trust.pemBundle()).start();
+        if (rootCerts != null) {
             Runtime.getRuntime().addShutdownHook(new Thread(rootCerts::close, "root-cert-configmaps-shutdown"));
         }
         io.meshwork.controlplane.ca.CaServer caServer = new io.meshwork.controlplane.ca.CaServer(

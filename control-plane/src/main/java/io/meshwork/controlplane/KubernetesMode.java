@@ -10,9 +10,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
 import java.util.concurrent.Executors;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
@@ -63,6 +65,15 @@ public final class KubernetesMode {
      * holds the Lease of {@code election}.
      */
     public static ControlPlane controlPlane(ControlPlane.Options options, KubernetesClient client, LeaderElection election) {
+        return controlPlane(options, client, election, List.of());
+    }
+
+    /**
+     * As above, also telling each of {@code leaderDuties} when this replica starts and stops leading (for
+     * example the root certificate ConfigMaps, which only the leader writes).
+     */
+    public static ControlPlane controlPlane(ControlPlane.Options options, KubernetesClient client, LeaderElection election,
+                                            List<Consumer<Boolean>> leaderDuties) {
         KubernetesSource source = KubernetesSource.follower(client);
         CanaryOperator canaries = new CanaryOperator(client, source::pods, d -> Thread.sleep(d.toMillis()),
                 election.identity());
@@ -80,15 +91,17 @@ public final class KubernetesMode {
                 .withReleaseOnCancel(true)
                 .withLeaderCallbacks(new LeaderCallbacks(
                         () -> {
-                            LOG.info("leading as {} (Lease {}/{}): recording Events, running Canaries",
+                            LOG.info("leading as {} (Lease {}/{}): recording Events, running Canaries, writing root ConfigMaps",
                                     election.identity(), election.namespace(), election.lease());
                             source.leading(true);
                             canaries.leading(true);
+                            leaderDuties.forEach(duty -> duty.accept(true));
                         },
                         () -> {
                             LOG.info("no longer leading as {}", election.identity());
                             source.leading(false);
                             canaries.leading(false);
+                            leaderDuties.forEach(duty -> duty.accept(false));
                         },
                         leader -> LOG.info("leader is {}", leader)))
                 .build();

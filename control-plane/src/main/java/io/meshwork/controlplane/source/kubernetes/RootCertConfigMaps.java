@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * every namespace, as Istio publishes {@code istio-ca-root-cert}: the injector mounts it into each sidecar, which
  * trusts the CA on 15012 through it. A namespace created later gets it at once; a new bundle (a root rotation) is
  * written to all; a ConfigMap someone edits or deletes is put back when its namespace next changes or the bundle does.
- * Every replica writes the same content, so no leadership is needed.
+ * Only the control plane's leader writes ({@link #follower} and {@link #leading}); becoming leader writes every
+ * namespace that lacks the current bundle.
  */
 public final class RootCertConfigMaps implements AutoCloseable {
 
@@ -29,11 +30,28 @@ public final class RootCertConfigMaps implements AutoCloseable {
 
     private final KubernetesClient client;
     private volatile String rootsPem;
+    private volatile boolean leading = true;
     private SharedIndexInformer<Namespace> namespaces;
 
+    /** A publisher that writes from the start (one replica, or tests). */
     public RootCertConfigMaps(KubernetesClient client, String rootsPem) {
         this.client = client;
         this.rootsPem = Objects.requireNonNull(rootsPem);
+    }
+
+    /** As the constructor, writing nothing until {@link #leading(boolean) leading(true)}. */
+    public static RootCertConfigMaps follower(KubernetesClient client, String rootsPem) {
+        RootCertConfigMaps publisher = new RootCertConfigMaps(client, rootsPem);
+        publisher.leading = false;
+        return publisher;
+    }
+
+    /** Whether this replica writes; becoming leader brings every namespace up to date at once. */
+    public void leading(boolean leading) {
+        this.leading = leading;
+        if (leading) {
+            update(rootsPem);
+        }
     }
 
     /** Writes the ConfigMap into every namespace there is, and into each one created from now on. */
@@ -62,12 +80,16 @@ public final class RootCertConfigMaps implements AutoCloseable {
     /** A new bundle (old and new roots during a rotation): written to every namespace. */
     public void update(String newRootsPem) {
         rootsPem = Objects.requireNonNull(newRootsPem);
+        SharedIndexInformer<Namespace> namespaces = this.namespaces;
         if (namespaces != null) {
             namespaces.getStore().list().forEach(ns -> publish(ns.getMetadata().getName()));
         }
     }
 
     private void publish(String namespace) {
+        if (!leading) {
+            return;
+        }
         ConfigMap wanted = new ConfigMapBuilder().withNewMetadata().withName(NAME).withNamespace(namespace)
                 .addToLabels("app.kubernetes.io/managed-by", "meshwork").endMetadata()
                 .addToData(KEY, rootsPem).build();

@@ -40,6 +40,32 @@ class RootCertConfigMapsTest {
         }
     }
 
+    @Test
+    void onlyTheLeaderWritesAndBecomingLeaderWritesEveryNamespace() throws Exception {
+        try (MockApiServer api = new MockApiServer()) {
+            KubernetesClient client = api.client();
+            client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build()).create();
+            try (RootCertConfigMaps follower = RootCertConfigMaps.follower(client, OLD_ROOT).start()) {
+                client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("payments").endMetadata().build())
+                        .create();
+                Thread.sleep(500); // time enough for a publisher that wrongly writes to have written
+                assertThat(api.requests()).as("ConfigMap calls of a replica that does not lead")
+                        .noneMatch(r -> r.path().contains("/configmaps"));
+
+                follower.leading(true);
+                awaitRoots(client, "shop", OLD_ROOT);
+                awaitRoots(client, "payments", OLD_ROOT);
+
+                follower.leading(false);
+                follower.update(OLD_ROOT + NEW_ROOT);
+                Thread.sleep(500);
+                assertThat(client.configMaps().inNamespace("shop").withName(RootCertConfigMaps.NAME).get().getData())
+                        .as("a bundle change seen while not leading is the leader's to write").containsEntry(
+                                RootCertConfigMaps.KEY, OLD_ROOT);
+            }
+        }
+    }
+
     private static void awaitRoots(KubernetesClient client, String namespace, String pem) throws InterruptedException {
         Supplier<String> current = () -> {
             ConfigMap map = client.configMaps().inNamespace(namespace).withName(RootCertConfigMaps.NAME).get();
