@@ -41,6 +41,23 @@ public final class ControlPlaneCommand implements Callable<Integer> {
     @Option(names = "--context", paramLabel = "CONTEXT", description = "Kubeconfig context for --kubernetes (default: its current one).")
     String context;
 
+    @Option(names = "--cluster", paramLabel = "NAME", description = "This cluster's name in a multi-cluster mesh, stamped "
+            + "on its endpoints (with --kubernetes).")
+    String cluster;
+
+    @Option(names = "--remote-kubeconfig", paramLabel = "NAME=FILE", description = "Another cluster of the mesh whose "
+            + "Services and endpoints join this one's (repeatable; with --kubernetes).")
+    List<String> remoteKubeconfigs = new java.util.ArrayList<>();
+
+    @Option(names = "--multicluster", description = "Also take remote clusters from kubeconfig Secrets labelled "
+            + "meshwork.io/multicluster=true in the control plane's namespace, added and dropped while running (with "
+            + "--kubernetes).")
+    boolean multicluster;
+
+    @Option(names = "--remote-stale-after", paramLabel = "DURATION", defaultValue = "5m", converter = DurationConverter.class,
+            description = "How long a remote cluster that stops answering keeps its last endpoints (default: ${DEFAULT-VALUE}).")
+    java.time.Duration remoteStaleAfter;
+
     @Option(names = "--xds-port", defaultValue = "15010", paramLabel = "PORT", description = "xDS (ADS) gRPC port (default: ${DEFAULT-VALUE}).")
     int xdsPort;
 
@@ -82,14 +99,17 @@ public final class ControlPlaneCommand implements Callable<Integer> {
             io.fabric8.kubernetes.client.KubernetesClient client = io.meshwork.controlplane.KubernetesMode.client(kubeconfig, context);
             // Sidecars trust the CA through this ConfigMap, which the injector mounts into every pod; the leader writes it.
             rootCerts = io.meshwork.controlplane.source.kubernetes.RootCertConfigMaps.follower(client, trust.pemBundle()).start();
-            controlPlane = io.meshwork.controlplane.KubernetesMode.controlPlane(options, client,
-                    io.meshwork.controlplane.KubernetesMode.LeaderElection.fromEnvironment(), List.of(rootCerts::leading));
+            io.meshwork.controlplane.KubernetesMode.LeaderElection election =
+                    io.meshwork.controlplane.KubernetesMode.LeaderElection.fromEnvironment();
+            controlPlane = io.meshwork.controlplane.KubernetesMode.controlPlane(options, client, election,
+                    List.of(rootCerts::leading), cluster, remoteClusters(client, election.namespace()));
             // Sidecars prove who they are with their projected ServiceAccount token, reviewed by the API server.
             authenticator = new io.meshwork.controlplane.ca.TokenReviews(client, ca.trustDomain);
         } else {
-            if (kubeconfig != null || context != null) {
-                throw new CommandLine.ParameterException(spec.commandLine(),
-                        (kubeconfig != null ? "--kubeconfig" : "--context") + ": only with --kubernetes");
+            if (kubeconfig != null || context != null || cluster != null || !remoteKubeconfigs.isEmpty() || multicluster) {
+                throw new CommandLine.ParameterException(spec.commandLine(), (kubeconfig != null ? "--kubeconfig"
+                        : context != null ? "--context" : cluster != null ? "--cluster"
+                        : multicluster ? "--multicluster" : "--remote-kubeconfig") + ": only with --kubernetes");
             }
             if (!Files.isDirectory(source.configDir)) {
                 throw new CommandLine.ParameterException(spec.commandLine(),
@@ -126,6 +146,34 @@ public final class ControlPlaneCommand implements Callable<Integer> {
         }, "ca-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    /** The remote clusters of --remote-kubeconfig and, with --multicluster, of the Secrets; null for one cluster. */
+    private io.meshwork.controlplane.source.kubernetes.RemoteClusters remoteClusters(
+            io.fabric8.kubernetes.client.KubernetesClient local, String namespace) throws java.io.IOException {
+        if (remoteKubeconfigs.isEmpty() && !multicluster) {
+            return null;
+        }
+        if (cluster == null || cluster.isBlank()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--cluster NAME: a multi-cluster control plane needs its cluster's name");
+        }
+        var remotes = new io.meshwork.controlplane.source.kubernetes.RemoteClusters(cluster, remoteStaleAfter);
+        for (String remote : remoteKubeconfigs) {
+            int eq = remote.indexOf('=');
+            Path file = eq > 0 ? Path.of(remote.substring(eq + 1)) : null;
+            if (file == null || !Files.isRegularFile(file)) {
+                remotes.close();
+                throw new CommandLine.ParameterException(spec.commandLine(), "--remote-kubeconfig " + remote
+                        + ": expected NAME=FILE with an existing kubeconfig file");
+            }
+            remotes.add(remote.substring(0, eq), io.meshwork.controlplane.KubernetesMode.client(file, null),
+                    "--remote-kubeconfig " + file);
+        }
+        if (multicluster) {
+            remotes.watchSecrets(local, namespace);
+        }
+        return remotes;
     }
 
     /** "8MiB", "512KiB", "1048576": bytes. */

@@ -50,6 +50,11 @@ public final class ControlPlane implements AutoCloseable {
                 AdminServer.DEFAULT_MAX_CONNECTIONS, issuedCertificates);
     }
 
+    /** What the admin endpoint's {@code /debug/clusters} answers (a multi-cluster control plane's remotes). */
+    public void debugClusters(java.util.function.Supplier<String> json) {
+        admin.debugClusters(json);
+    }
+
     /** The ADS service, which the CA's TLS port also serves to sidecars that authenticate. */
     public io.grpc.BindableService aggregatedDiscoveryService() {
         return ads.aggregatedService();

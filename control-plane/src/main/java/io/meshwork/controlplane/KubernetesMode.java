@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.meshwork.controlplane.canary.kubernetes.CanaryOperator;
 import io.meshwork.controlplane.source.kubernetes.KubernetesSource;
+import io.meshwork.controlplane.source.kubernetes.RemoteClusters;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -74,7 +75,16 @@ public final class KubernetesMode {
      */
     public static ControlPlane controlPlane(ControlPlane.Options options, KubernetesClient client, LeaderElection election,
                                             List<Consumer<Boolean>> leaderDuties) {
-        KubernetesSource source = KubernetesSource.follower(client);
+        return controlPlane(options, client, election, leaderDuties, "", null);
+    }
+
+    /**
+     * As above, as cluster {@code cluster} of a multi-cluster mesh whose other clusters' Services and endpoints
+     * {@code remotes} reads (null: one cluster); {@code /debug/clusters} shows the remotes' state.
+     */
+    public static ControlPlane controlPlane(ControlPlane.Options options, KubernetesClient client, LeaderElection election,
+                                            List<Consumer<Boolean>> leaderDuties, String cluster, RemoteClusters remotes) {
+        KubernetesSource source = KubernetesSource.follower(client).withClusters(cluster, remotes);
         CanaryOperator canaries = new CanaryOperator(client, source::pods, d -> Thread.sleep(d.toMillis()),
                 election.identity());
         ExecutorService electing = Executors.newSingleThreadExecutor(r -> {
@@ -133,7 +143,11 @@ public final class KubernetesMode {
                 }
             }
         };
-        return new ControlPlane(options, closingClient, LocalMode.translation());
+        ControlPlane controlPlane = new ControlPlane(options, closingClient, LocalMode.translation());
+        if (remotes != null) {
+            controlPlane.debugClusters(remotes::statusJson);
+        }
+        return controlPlane;
     }
 
     /**

@@ -45,7 +45,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The control plane's admin endpoint (15014): {@code /ready}, {@code /debug/proxies} (JSON) and
+ * The control plane's admin endpoint (15014): {@code /ready}, {@code /debug/proxies} and {@code /debug/clusters} (JSON) and
  * {@code /metrics} (Prometheus text), on Netty.
  *
  * <p>No client can hold it: each connection must deliver a whole request within the request timeout
@@ -79,6 +79,7 @@ public final class AdminServer implements AutoCloseable {
     private EventLoopGroup loop;
     private ExecutorService workers;
     private Channel server;
+    private volatile Supplier<String> clusters = () -> "[]";
 
     /**
      * @param ready whether the control plane is ready to serve (first config loaded, xDS listening)
@@ -105,6 +106,14 @@ public final class AdminServer implements AutoCloseable {
         this.meters = meters;
         this.requestTimeoutNanos = requestTimeout.toNanos();
         this.maxConnections = maxConnections;
+    }
+
+    /**
+     * What {@code /debug/clusters} answers (JSON; the remote clusters of a multi-cluster control plane and
+     * their state); without it, {@code []}.
+     */
+    public void debugClusters(Supplier<String> json) {
+        this.clusters = json;
     }
 
     public AdminServer start() throws InterruptedException {
@@ -216,6 +225,14 @@ public final class AdminServer implements AutoCloseable {
                         complete(ctx, slot, head, HttpResponseStatus.FORBIDDEN, TEXT, refusal + "\n");
                     } else {
                         offload(ctx, slot, head, "application/json", () -> ProxiesJson.write(proxies.get(), certificates));
+                    }
+                }
+                case "/debug/clusters" -> {
+                    String refusal = DebugAccess.refusal((InetSocketAddress) ctx.channel().remoteAddress(), request.headers());
+                    if (refusal != null) {
+                        complete(ctx, slot, head, HttpResponseStatus.FORBIDDEN, TEXT, refusal + "\n");
+                    } else {
+                        offload(ctx, slot, head, "application/json", clusters);
                     }
                 }
                 default -> complete(ctx, slot, head, HttpResponseStatus.NOT_FOUND, TEXT, "no such path: " + path + "\n");

@@ -6,8 +6,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
-/** Writes {@code /debug/proxies}: a JSON array with one object per connected proxy. */
-final class ProxiesJson {
+/** Writes {@code /debug/proxies}: a JSON array with one object per connected proxy; and JSON strings for the other debug pages. */
+public final class ProxiesJson {
 
     private ProxiesJson() {
     }
@@ -77,7 +77,7 @@ final class ProxiesJson {
     }
 
     /** A JSON string literal (RFC 8259 escaping). */
-    static StringBuilder string(StringBuilder json, String value) {
+    public static StringBuilder string(StringBuilder json, String value) {
         json.append('"');
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.meshwork.controlplane.MeshSnapshotSource;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.source.local.ConfigProblem;
+import io.meshwork.controlplane.source.local.EndpointSource;
 import io.meshwork.controlplane.source.local.LoadResult;
 import io.meshwork.controlplane.source.local.LocalConfigLoader;
 import java.time.Duration;
@@ -72,6 +73,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
     private final List<SharedIndexInformer<?>> allInformers = new ArrayList<>();
     private final InvalidConfigEvents events;
     private final ObjectDocuments documents;
+    private SharedIndexInformer<io.fabric8.kubernetes.api.model.Service> services;
     private SharedIndexInformer<Pod> pods;
     private SharedIndexInformer<EndpointSlice> slices;
     private SharedIndexInformer<Node> nodes;
@@ -86,6 +88,8 @@ public final class KubernetesSource implements MeshSnapshotSource {
     private volatile boolean closed;
     private volatile boolean leading = true;
     private Thread thread;
+    private String cluster = "";
+    private RemoteClusters remotes;
 
     public KubernetesSource(KubernetesClient client) {
         this(client, DEFAULT_QUIET, DEFAULT_MAX_DELAY);
@@ -104,6 +108,16 @@ public final class KubernetesSource implements MeshSnapshotSource {
         KubernetesSource source = new KubernetesSource(client);
         source.leading = false;
         return source;
+    }
+
+    /**
+     * This cluster's name (stamped on its endpoints), and the other clusters whose Services and endpoints
+     * join the mesh (multi-cluster); call before {@link #start}. The source closes {@code remotes} with itself.
+     */
+    public KubernetesSource withClusters(String cluster, RemoteClusters remotes) {
+        this.cluster = cluster == null ? "" : cluster;
+        this.remotes = remotes;
+        return this;
     }
 
     /**
@@ -130,11 +144,16 @@ public final class KubernetesSource implements MeshSnapshotSource {
                 changed();
             }
         };
-        loader = new LocalConfigLoader((services, workloadObjects) ->
-                new SliceEndpoints(pods.getStore().list(), slices.getStore().list(), nodes.getStore().list())
-                        .resolve(services, workloadObjects));
+        EndpointSource local = (meshServices, workloadObjects) ->
+                new SliceEndpoints(pods.getStore().list(), slices.getStore().list(), nodes.getStore().list(), cluster, false)
+                        .resolve(meshServices, workloadObjects);
+        if (remotes != null) {
+            remotes.onChange(this::changed);
+        }
+        loader = new LocalConfigLoader(remotes == null ? local : remotes.merged(local));
         // The core kinds exist in every cluster: wait for their first list.
-        configInformers.add(started(client.services().inAnyNamespace().runnableInformer(0), onChange, true));
+        services = started(client.services().inAnyNamespace().runnableInformer(0), onChange, true);
+        configInformers.add(services);
         pods = started(client.pods().inAnyNamespace().runnableInformer(0), onChange, true);
         slices = started(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0), onChange, true);
         nodes = started(client.nodes().runnableInformer(0), onChange, true);
@@ -240,6 +259,17 @@ public final class KubernetesSource implements MeshSnapshotSource {
                     texts.put(name, documents.text(object));
                 }
             }
+            if (remotes != null) {
+                // A Service only another cluster has joins the mesh as if it were here (its endpoints are theirs).
+                Set<String> here = new java.util.HashSet<>();
+                services.getStore().list().forEach(svc -> here.add(svc.getMetadata().getNamespace() + "/"
+                        + svc.getMetadata().getName()));
+                for (io.fabric8.kubernetes.api.model.Service remote : remotes.servicesOnlyRemote(here)) {
+                    String name = ObjectDocuments.documentName(remote);
+                    objects.put(name, remote);
+                    texts.put(name, documents.text(remote));
+                }
+            }
             documents.retainOnly(objects.values());
             result = loader.load(texts);
         } catch (RuntimeException e) {
@@ -297,6 +327,9 @@ public final class KubernetesSource implements MeshSnapshotSource {
             notifyAll();
         }
         allInformers.forEach(SharedIndexInformer::stop);
+        if (remotes != null) {
+            remotes.close();
+        }
         if (thread != null) {
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(2));

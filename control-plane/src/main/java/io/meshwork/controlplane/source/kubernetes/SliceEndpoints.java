@@ -40,10 +40,24 @@ final class SliceEndpoints implements EndpointSource {
     private final Collection<Pod> pods;
     private final Collection<EndpointSlice> slices;
     private final Map<String, Locality> nodeLocality = new HashMap<>();
+    private final String cluster;
+    private final boolean qualify;
 
     SliceEndpoints(Collection<Pod> pods, Collection<EndpointSlice> slices, Collection<Node> nodes) {
+        this(pods, slices, nodes, "", false);
+    }
+
+    /**
+     * @param cluster the cluster these objects are from, stamped on its workloads
+     * @param qualify whether workloads are named {@code <pod>@<cluster>}: another cluster's pods, whose names may
+     *                be the same as this cluster's
+     */
+    SliceEndpoints(Collection<Pod> pods, Collection<EndpointSlice> slices, Collection<Node> nodes, String cluster,
+                   boolean qualify) {
         this.pods = pods;
         this.slices = slices;
+        this.cluster = cluster;
+        this.qualify = qualify;
         for (Node node : nodes) {
             Map<String, String> labels = labels(node.getMetadata().getLabels());
             nodeLocality.put(node.getMetadata().getName(),
@@ -93,7 +107,7 @@ final class SliceEndpoints implements EndpointSource {
             if (ip == null || ip.isEmpty()) {
                 continue;
             }
-            ObjectRef ref = ObjectRef.of(pod.getMetadata().getNamespace(), pod.getMetadata().getName());
+            ObjectRef ref = qualified(ObjectRef.of(pod.getMetadata().getNamespace(), pod.getMetadata().getName()));
             Listed entry = listed.get(ref);
             Map<String, Integer> ports = entry == null ? Map.of() : entry.ports;
             boolean meshed = pod.getMetadata().getAnnotations() != null
@@ -101,10 +115,10 @@ final class SliceEndpoints implements EndpointSource {
             String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
             workloads.put(ref, new Workload(ref, labels(pod.getMetadata().getLabels()), ip, ports,
                     meshed ? ports : Map.of(), pod.getSpec() == null ? "" : pod.getSpec().getServiceAccountName(),
-                    locality(node, entry == null ? null : entry.zone), "", entry == null || entry.ready));
+                    locality(node, entry == null ? null : entry.zone), cluster, entry == null || entry.ready));
         }
         listed.forEach((ref, entry) -> workloads.computeIfAbsent(ref, r -> new Workload(r, Map.of(), entry.address,
-                entry.ports, Map.of(), "", locality(entry.node, entry.zone), "", entry.ready)));
+                entry.ports, Map.of(), "", locality(entry.node, entry.zone), cluster, entry.ready)));
 
         Map<ObjectRef, List<ServiceEndpoint>> endpoints = new TreeMap<>();
         StringBuilder versionText = new StringBuilder();
@@ -146,12 +160,18 @@ final class SliceEndpoints implements EndpointSource {
                 && !Boolean.TRUE.equals(endpoint.getConditions().getTerminating());
     }
 
-    private static ObjectRef workloadRef(String sliceNamespace, Endpoint endpoint) {
+    private ObjectRef workloadRef(String sliceNamespace, Endpoint endpoint) {
         ObjectReference target = endpoint.getTargetRef();
         if (target != null && "Pod".equals(target.getKind()) && target.getName() != null) {
-            return ObjectRef.of(target.getNamespace() != null ? target.getNamespace() : sliceNamespace, target.getName());
+            return qualified(ObjectRef.of(target.getNamespace() != null ? target.getNamespace() : sliceNamespace,
+                    target.getName()));
         }
-        return ObjectRef.of(sliceNamespace, "endpoint-" + endpoint.getAddresses().get(0).replace(':', '-'));
+        return qualified(ObjectRef.of(sliceNamespace, "endpoint-" + endpoint.getAddresses().get(0).replace(':', '-')));
+    }
+
+    /** {@code ns/pod@cluster} for another cluster's pods: '@' is in no Kubernetes name, so it cannot collide. */
+    private ObjectRef qualified(ObjectRef ref) {
+        return qualify ? ObjectRef.of(ref.namespace(), ref.name() + "@" + cluster) : ref;
     }
 
     private Locality locality(String node, String zone) {
