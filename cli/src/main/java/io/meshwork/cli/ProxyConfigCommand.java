@@ -193,14 +193,15 @@ final class ProxyConfigCommand implements Callable<Integer> {
     }
 
     private static void endpoints(Struct dump) {
-        Table table = new Table("ENDPOINT", "STATUS", "WORKLOAD", "VERSION", "CLUSTER");
+        Table table = new Table("ENDPOINT", "STATUS", "WORKLOAD", "VERSION", "LOCALITY", "K8S CLUSTER", "CLUSTER");
         for (Value c : list(dump, "clusters")) {
             Struct cluster = c.getStructValue();
             for (Value e : list(cluster, "endpoints")) {
                 Struct endpoint = e.getStructValue();
                 table.row(str(endpoint, "address"),
                         endpoint.getFieldsOrDefault("healthy", Value.getDefaultInstance()).getBoolValue() ? "HEALTHY" : "UNHEALTHY",
-                        orDash(str(endpoint, "workload")), orDash(str(endpoint, "version")), str(cluster, "name"));
+                        orDash(str(endpoint, "workload")), orDash(str(endpoint, "version")), orDash(str(endpoint, "locality")),
+                        orDash(str(endpoint, "mesh_cluster")), str(cluster, "name"));
             }
         }
         print("Endpoints", table);

@@ -101,6 +101,9 @@ public final class EndpointBuilder {
         metadata.put("version", workload.version());
         metadata.put("serviceAccount", workload.serviceAccount());
         metadata.put("meshed", workload.meshed());
+        if (!workload.cluster().isEmpty()) {
+            metadata.put("cluster", workload.cluster()); // multi-cluster: which cluster it runs in
+        }
         return EnvoyProtos.meshMetadata(metadata);
     }
 }

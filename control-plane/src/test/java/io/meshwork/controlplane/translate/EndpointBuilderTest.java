@@ -41,6 +41,21 @@ class EndpointBuilderTest {
     }
 
     @Test
+    void anEndpointOfAnotherClusterNamesItsClusterAndOneOfASingleClusterMeshNone() {
+        MeshSnapshot mesh = MeshFixture.mesh()
+                .service("default/reviews", "app=reviews", http(9080))
+                .workload(workload("default/r-1", "app=reviews", "10.0.0.1").port("http", 9080))
+                .workload(workload("default/r-2@east", "app=reviews", "10.2.0.1").port("http", 9080).cluster("east"))
+                .build();
+
+        List<LbEndpoint> endpoints = only(mesh).getEndpoints(0).getLbEndpointsList();
+
+        assertThat(endpoints).extracting(e -> e.getMetadata().getFilterMetadataOrThrow("meshwork.io").getFieldsMap()
+                .getOrDefault("cluster", Value.newBuilder().setStringValue("(none)").build()).getStringValue())
+                .containsExactly("(none)", "east");
+    }
+
+    @Test
     void endpointsWithoutLocalityStillGetANonZeroWeight() {
         MeshSnapshot mesh = MeshFixture.mesh()
                 .service("default/reviews", "app=reviews", http(9080))

@@ -189,8 +189,16 @@ final class MeshFixture {
             return this;
         }
 
+        private String cluster = "";
+
         WorkloadSpec locality(String region, String zone) {
             locality = new Locality(region, zone);
+            return this;
+        }
+
+        /** The Kubernetes cluster it runs in (multi-cluster). */
+        WorkloadSpec cluster(String name) {
+            cluster = name;
             return this;
         }
 
@@ -205,7 +213,7 @@ final class MeshFixture {
         }
 
         Workload build() {
-            return new Workload(ref, labels, address, ports, appPorts, serviceAccount, locality, "", ready);
+            return new Workload(ref, labels, address, ports, appPorts, serviceAccount, locality, cluster, ready);
         }
     }
 }

@@ -51,7 +51,8 @@ public final class ConfigSummary {
             List<Object> endpoints = new ArrayList<>();
             for (EndpointConfig endpoint : cluster.endpoints()) {
                 endpoints.add(map("address", endpoint.hostPort(), "healthy", endpoint.healthy(),
-                        "workload", endpoint.workload(), "version", endpoint.version()));
+                        "workload", endpoint.workload(), "version", endpoint.version(), "locality", endpoint.locality(),
+                        "mesh_cluster", endpoint.meshCluster()));
             }
             clusters.add(map("name", cluster.name(), "service", cluster.service(), "lb_policy", cluster.lbPolicy(),
                     "connect_timeout_ms", cluster.connectTimeout().toMillis(), "http2", cluster.http2(),

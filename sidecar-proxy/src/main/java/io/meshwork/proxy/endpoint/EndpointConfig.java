@@ -9,21 +9,27 @@ import java.util.Map;
  *
  * @param socketMatch its {@code envoy.transport_socket_match} metadata, which picks the cluster's transport socket
  * @param tls the mutual TLS to use toward it (from the transport socket picked), null for plaintext
+ * @param locality {@code region/zone} of its locality, empty when unknown
+ * @param meshCluster the Kubernetes cluster it runs in (multi-cluster), empty when the mesh has one
  */
 public record EndpointConfig(String host, int port, boolean healthy, String workload, String namespace,
-                             String version, Map<String, String> socketMatch, UpstreamTls tls) {
+                             String version, Map<String, String> socketMatch, UpstreamTls tls, String locality,
+                             String meshCluster) {
 
     public EndpointConfig {
         socketMatch = Map.copyOf(socketMatch);
+        locality = locality == null ? "" : locality;
+        meshCluster = meshCluster == null ? "" : meshCluster;
     }
 
     /** A plaintext endpoint. */
     public EndpointConfig(String host, int port, boolean healthy, String workload, String namespace, String version) {
-        this(host, port, healthy, workload, namespace, version, Map.of(), null);
+        this(host, port, healthy, workload, namespace, version, Map.of(), null, "", "");
     }
 
     public EndpointConfig withTls(UpstreamTls newTls) {
-        return new EndpointConfig(host, port, healthy, workload, namespace, version, socketMatch, newTls);
+        return new EndpointConfig(host, port, healthy, workload, namespace, version, socketMatch, newTls, locality,
+                meshCluster);
     }
 
     public InetSocketAddress address() {

@@ -408,10 +408,13 @@ public final class ResourceConverter {
                 HealthStatus health = lb.getHealthStatus();
                 boolean healthy = health == HealthStatus.HEALTHY || health == HealthStatus.UNKNOWN;
                 Struct meta = meshMetadata(lb.getMetadata());
+                String place = locality.getLocality().getRegion().isEmpty() && locality.getLocality().getZone().isEmpty()
+                        ? "" : locality.getLocality().getRegion() + "/" + locality.getLocality().getZone();
                 endpoints.add(new EndpointConfig(address.getAddress(), address.getPortValue(), healthy,
                         string(meta, "workload", "unknown"), string(meta, "namespace", "unknown"),
                         string(meta, "version", "unknown"), strings(lb.getMetadata().getFilterMetadataOrDefault(
-                                TRANSPORT_SOCKET_MATCH, Struct.getDefaultInstance())), null));
+                                TRANSPORT_SOCKET_MATCH, Struct.getDefaultInstance())), null, place,
+                        string(meta, "cluster", "")));
             }
         }
         return endpoints;
