@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /**
  * Converts a Kubernetes Quantity (a {@code split.smi-spec.io/v1alpha1} weight such as {@code 500m},
  * {@code 1} or {@code 0.25}) to an integer weight in milli-units: {@code 500m} → 500, {@code 1} → 1000.
- * All weights of a v1alpha1 split are converted the same way, so their ratios are kept.
+ * All weights of a split that has one are converted the same way, so their ratios are kept.
  */
 final class QuantityWeight {
 

@@ -10,10 +10,16 @@ import org.snakeyaml.engine.v2.nodes.ScalarNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
- * Reads an SMI TrafficSplit (v1alpha1 to v1alpha4). Weights are non-negative integers
- * (v1alpha1 Quantities become milli-units, see {@link QuantityWeight}); at least one must be
- * above zero and their sum must fit Envoy's 32-bit total weight. References to other objects are
- * checked later, by {@link TrafficSplitReferences}.
+ * Reads an SMI TrafficSplit (v1alpha1 to v1alpha4). Weights are non-negative integers; a split with
+ * a weight written as a Quantity ({@code 500m}, {@code "1"}, {@code 0.5}: v1alpha1's form) has all its
+ * weights read as Quantities in milli-units (see {@link QuantityWeight}). At least one must be above
+ * zero and their sum must fit Envoy's 32-bit total weight. References to other objects are checked
+ * later, by {@link TrafficSplitReferences}.
+ *
+ * <p>The weights' form decides, not the apiVersion: a cluster hands out an object written at
+ * v1alpha1 at whatever version a reader asks for with only its apiVersion rewritten (the CRDs'
+ * conversion is None), so a {@code 500m} arrives labelled v1alpha4. An all-integer split means the
+ * same read either way (the ratios are what route).
  */
 final class TrafficSplitParser implements KindParser<TrafficSplit> {
 
@@ -28,13 +34,14 @@ final class TrafficSplitParser implements KindParser<TrafficSplit> {
 
     @Override
     public TrafficSplit parse(ObjectRef ref, String apiVersion, YamlObject document, YamlObject metadata) {
-        boolean quantityWeights = apiVersion.endsWith("/v1alpha1");
         YamlObject spec = document.requiredObject("spec");
         String service = spec.requiredString("service");
         List<YamlObject> items = spec.objectList("backends");
         if (items.isEmpty()) {
             throw spec.error("backends", "at least one backend is required");
         }
+        boolean quantityWeights = items.stream().anyMatch(item ->
+                item.optionalScalar("weight").filter(weight -> !Tag.INT.equals(weight.getTag())).isPresent());
         List<TrafficSplit.Backend> backends = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         long total = 0;
@@ -64,11 +71,9 @@ final class TrafficSplitParser implements KindParser<TrafficSplit> {
         return new TrafficSplit(ref, service, backends, matches);
     }
 
+    /** Only called when every weight present is a YAML integer. */
     private static long integerWeight(YamlObject item) {
         ScalarNode scalar = item.optionalScalar("weight").orElseThrow(() -> item.error("weight", "is required"));
-        if (!Tag.INT.equals(scalar.getTag())) {
-            throw item.error("weight", "must be a non-negative integer, not \"" + scalar.getValue() + "\"");
-        }
         long weight;
         try {
             weight = Long.parseLong(scalar.getValue());
@@ -83,7 +88,7 @@ final class TrafficSplitParser implements KindParser<TrafficSplit> {
 
     private static long quantityWeight(YamlObject item) {
         String text = item.optionalScalar("weight").orElseThrow(() -> item.error("weight", "is required")).getValue();
-        return QuantityWeight.toMilli(text).orElseThrow(() -> item.error("weight",
-                "\"" + text + "\" is not a non-negative Quantity with a whole number of milli-units (e.g. 500m or 1)"));
+        return QuantityWeight.toMilli(text).orElseThrow(() -> item.error("weight", "must be a non-negative integer or a "
+                + "Quantity of whole milli-units such as 500m (v1alpha1's form), not \"" + text + "\""));
     }
 }

@@ -53,6 +53,32 @@ class TrafficSplitValidationTest {
     }
 
     @Test
+    void readsQuantityWeightsWhateverTheApiVersionSays() {
+        // A split written at v1alpha1 is handed out by a cluster at v1alpha4 with only its apiVersion rewritten.
+        LoadResult result = load(split("reviews", "reviews", "reviews-v1", "900m", "reviews-v2", "\"100m\""));
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.snapshot().splits().get(REVIEWS_SPLIT).backends()).extracting(TrafficSplit.Backend::weight)
+                .containsExactly(900L, 100L);
+    }
+
+    @Test
+    void oneQuantityWeightMakesTheIntegerWeightsOfItsSplitWholeUnits() {
+        LoadResult result = load(split("reviews", "reviews", "reviews-v1", 1, "reviews-v2", "500m"));
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.snapshot().splits().get(REVIEWS_SPLIT).backends()).extracting(TrafficSplit.Backend::weight)
+                .containsExactly(1000L, 500L);
+    }
+
+    @Test
+    void integerWeightsAreReadAsWrittenAtEveryVersion() {
+        LoadResult result = load(split("reviews", "reviews", "reviews-v1", 1, "reviews-v2", 3)
+                .replace("v1alpha4", "v1alpha1"));
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.snapshot().splits().get(REVIEWS_SPLIT).backends()).extracting(TrafficSplit.Backend::weight)
+                .containsExactly(1L, 3L);
+    }
+
+    @Test
     void rejectsBackendThatIsNotAServiceInTheNamespace() {
         LoadResult result = load(split("reviews", "reviews", "reviews-v1", 90, "reviews-v3", 10));
         assertThat(result.errors()).singleElement().hasToString("split.yaml doc 1 (line 10): TrafficSplit default/reviews: "
@@ -93,7 +119,11 @@ class TrafficSplitValidationTest {
     @Test
     void rejectsWeightThatIsNotAnInteger() {
         assertThat(load(split("reviews", "reviews", "reviews-v1", "50%", "reviews-v2", 10)).errors()).singleElement()
-                .satisfies(p -> assertThat(p.message()).isEqualTo("must be a non-negative integer, not \"50%\""));
+                .satisfies(p -> {
+                    assertThat(p.field()).isEqualTo("spec.backends[0].weight");
+                    assertThat(p.message()).isEqualTo("must be a non-negative integer or a Quantity of whole milli-units "
+                            + "such as 500m (v1alpha1's form), not \"50%\"");
+                });
     }
 
     @Test
