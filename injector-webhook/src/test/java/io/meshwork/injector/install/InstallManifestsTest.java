@@ -47,6 +47,7 @@ class InstallManifestsTest {
         assertThat(DEFAULT).isNotEmpty().noneMatch(o -> o instanceof GenericKubernetesResource);
         assertThat(DEFAULT).extracting(HasMetadata::getKind).containsExactly("Namespace",
                 "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
+                "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
                 "CustomResourceDefinition", "ServiceAccount", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
                 "Role", "RoleBinding", "Secret", "Secret", "ConfigMap", "ConfigMap", "Deployment", "Service",
                 "Deployment", "Service", "MutatingWebhookConfiguration");
@@ -132,18 +133,48 @@ class InstallManifestsTest {
     }
 
     @Test
-    void trafficSplitIsServedAtV1alpha2ToV1alpha4WithOneStorageVersion() {
-        CustomResourceDefinition split = DEFAULT.stream().filter(o -> o instanceof CustomResourceDefinition)
-                .map(CustomResourceDefinition.class::cast)
-                .filter(c -> c.getMetadata().getName().equals("trafficsplits.split.smi-spec.io")).findFirst().orElseThrow();
+    void crdsOfEveryKindTheControlPlaneReadsComeBeforeAnythingElseButTheNamespace() {
+        assertThat(DEFAULT.subList(1, 8)).extracting(o -> o.getMetadata().getName()).containsExactly(
+                "trafficsplits.split.smi-spec.io", "httproutegroups.specs.smi-spec.io", "traffictargets.access.smi-spec.io",
+                "peerauthentications.meshwork.io", "workloads.meshwork.io", "sidecars.meshwork.io", "canaries.meshwork.io");
+    }
 
-        assertThat(split.getSpec().getVersions()).extracting(CustomResourceDefinitionVersion::getName)
-                .containsExactly("v1alpha2", "v1alpha3", "v1alpha4");
-        assertThat(split.getSpec().getVersions()).allMatch(CustomResourceDefinitionVersion::getServed)
-                .filteredOn(CustomResourceDefinitionVersion::getStorage).extracting(CustomResourceDefinitionVersion::getName)
-                .containsExactly("v1alpha4");
-        assertThat(split.getSpec().getVersions().get(2).getSchema().getOpenAPIV3Schema().getProperties().get("spec")
-                .getProperties()).containsKeys("service", "backends", "matches");
+    @Test
+    void smiKindsAreServedAtEveryVersionSideBySideWithConversionNone() {
+        assertThat(versions("trafficsplits.split.smi-spec.io")).containsExactly("v1alpha1", "v1alpha2", "v1alpha3", "v1alpha4");
+        assertThat(versions("httproutegroups.specs.smi-spec.io")).containsExactly("v1alpha1", "v1alpha2", "v1alpha3", "v1alpha4");
+        assertThat(versions("traffictargets.access.smi-spec.io")).containsExactly("v1alpha2", "v1alpha3");
+        for (String name : List.of("trafficsplits.split.smi-spec.io", "httproutegroups.specs.smi-spec.io",
+                "traffictargets.access.smi-spec.io")) {
+            CustomResourceDefinition crd = crd(name);
+            assertThat(crd.getSpec().getConversion().getStrategy()).as(name).isEqualTo("None");
+            assertThat(crd.getSpec().getVersions()).as(name).allMatch(CustomResourceDefinitionVersion::getServed)
+                    .filteredOn(CustomResourceDefinitionVersion::getStorage).hasSize(1);
+        }
+    }
+
+    @Test
+    void canaryIsNamespacedWithAStatusSubresourceAndItsStateInKubectlGet() {
+        CustomResourceDefinition canary = crd("canaries.meshwork.io");
+        CustomResourceDefinitionVersion v1alpha1 = canary.getSpec().getVersions().get(0);
+
+        assertThat(canary.getSpec().getScope()).isEqualTo("Namespaced");
+        assertThat(canary.getSpec().getNames().getPlural()).isEqualTo("canaries");
+        assertThat(v1alpha1.getSubresources().getStatus()).isNotNull();
+        assertThat(v1alpha1.getAdditionalPrinterColumns()).extracting(c -> c.getName() + " " + c.getJsonPath())
+                .containsExactly("Service .spec.service", "Phase .status.phase", "Weight .status.canaryWeight",
+                        "Age .metadata.creationTimestamp");
+        var spec = v1alpha1.getSchema().getOpenAPIV3Schema().getProperties().get("spec");
+        assertThat(spec.getRequired()).containsExactly("service", "primary", "canary", "steps");
+        assertThat(spec.getProperties().get("interval").getDefault().asString()).isEqualTo("10s");
+        assertThat(spec.getProperties().get("maxP99").getDefault().asString()).isEqualTo("500ms");
+        assertThat(spec.getProperties().get("minSuccessRate").getDefault().asInt()).isEqualTo(99);
+        assertThat(spec.getProperties().get("threshold").getDefault().asInt()).isEqualTo(2);
+        // Printed as YAML and read back: the condition statuses stay strings, not booleans.
+        var status = v1alpha1.getSchema().getOpenAPIV3Schema().getProperties().get("status").getProperties()
+                .get("conditions").getItems().getSchema().getProperties().get("status");
+        assertThat(status.getEnum()).extracting(e -> e.isString() ? e.asString() : "not a string: " + e)
+                .containsExactly("True", "False", "Unknown");
     }
 
     @Test
@@ -221,6 +252,14 @@ class InstallManifestsTest {
             }
         }
         return objects;
+    }
+
+    private static CustomResourceDefinition crd(String name) {
+        return named(DEFAULT, CustomResourceDefinition.class, name);
+    }
+
+    private static List<String> versions(String crd) {
+        return crd(crd).getSpec().getVersions().stream().map(CustomResourceDefinitionVersion::getName).toList();
     }
 
     private static <T extends HasMetadata> T one(List<HasMetadata> objects, Class<T> type) {

@@ -33,6 +33,16 @@ public enum ConfigKind {
         return kindName;
     }
 
+    /** The API group, empty for the core API. */
+    public String group() {
+        return group;
+    }
+
+    /** Every apiVersion read for this kind, as {@code group/version}. */
+    public Set<String> apiVersions() {
+        return apiVersions;
+    }
+
     boolean accepts(String apiVersion) {
         return apiVersions.contains(apiVersion);
     }
