@@ -47,7 +47,12 @@ public final class KubernetesSource implements MeshSnapshotSource {
     /** How long start() waits for a custom resource's first list (its CRD may be missing) before going on without it. */
     private static final Duration CUSTOM_RESOURCE_SYNC = Duration.ofSeconds(10);
 
-    /** The custom resources read, at the version asked for (the API server converts stored objects to it). */
+    /**
+     * The custom resources read, at one version each. Their CRDs' conversion is None: an object written at
+     * any served version (a v1alpha1 TrafficSplit, say) is served at this one with only apiVersion rewritten,
+     * its fields kept because every version's schema carries the others' (mesh install's {@code crds.yaml});
+     * the parsers read the older shapes by their content, as they do in a folder.
+     */
     public record CustomKind(String group, String version, String kind, String plural) {
         /** Named in full, so no API discovery is needed to find the plural. */
         public ResourceDefinitionContext context() {
