@@ -68,8 +68,11 @@ public final class KubernetesSource implements MeshSnapshotSource {
             "peerauthentications");
     public static final CustomKind TRAFFIC_TARGET = new CustomKind("access.smi-spec.io", "v1alpha3", "TrafficTarget",
             "traffictargets");
+    /** Workloads that are no pods (VMs), selected by Services' selectors as Istio's WorkloadEntry. */
+    public static final CustomKind WORKLOAD = new CustomKind("meshwork.io", "v1alpha1", "Workload", "workloads");
+    public static final CustomKind SIDECAR = new CustomKind("meshwork.io", "v1alpha1", "Sidecar", "sidecars");
     static final List<CustomKind> CUSTOM_KINDS = List.of(TRAFFIC_SPLIT, HTTP_ROUTE_GROUP, PEER_AUTHENTICATION,
-            TRAFFIC_TARGET);
+            TRAFFIC_TARGET, WORKLOAD, SIDECAR);
 
     private final KubernetesClient client;
     private final long quietNanos;
@@ -173,7 +176,8 @@ public final class KubernetesSource implements MeshSnapshotSource {
         thread = new Thread(this::debounce, "meshwork-kubernetes-source");
         thread.setDaemon(true);
         thread.start();
-        LOG.info("watching Kubernetes at {} (Services, Pods, EndpointSlices, Nodes, TrafficSplits, HTTPRouteGroups, PeerAuthentications, TrafficTargets)",
+        LOG.info("watching Kubernetes at {} (Services, Pods, EndpointSlices, Nodes, TrafficSplits, HTTPRouteGroups, "
+                        + "PeerAuthentications, TrafficTargets, Workloads, Sidecars)",
                 client.getMasterUrl());
     }
 

@@ -12,6 +12,7 @@ import io.meshwork.controlplane.model.ObjectRef;
 import io.meshwork.controlplane.model.ServiceEndpoint;
 import io.meshwork.controlplane.model.ServicePort;
 import io.meshwork.controlplane.model.Workload;
+import io.meshwork.controlplane.source.local.EndpointResolver;
 import io.meshwork.controlplane.source.local.EndpointSource;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -120,6 +121,8 @@ final class SliceEndpoints implements EndpointSource {
         listed.forEach((ref, entry) -> workloads.computeIfAbsent(ref, r -> new Workload(r, Map.of(), entry.address,
                 entry.ports, Map.of(), "", locality(entry.node, entry.zone), cluster, entry.ready)));
 
+        Map<ObjectRef, List<ServiceEndpoint>> fromObjects = workloadObjects.isEmpty() ? Map.of()
+                : EndpointResolver.resolve(services, workloadObjects.values());
         Map<ObjectRef, List<ServiceEndpoint>> endpoints = new TreeMap<>();
         StringBuilder versionText = new StringBuilder();
         for (MeshService service : services) {
@@ -140,6 +143,8 @@ final class SliceEndpoints implements EndpointSource {
                     }
                 }
             }
+            // Workload objects (VMs) that the Service's selector picks, as in a folder.
+            ofService.addAll(fromObjects.getOrDefault(service.ref(), List.of()));
             ofService.sort(Comparator.comparingInt(ServiceEndpoint::servicePort)
                     .thenComparing(e -> e.workload().ref()).thenComparing(ServiceEndpoint::address));
             for (ServiceEndpoint e : ofService) {

@@ -22,13 +22,13 @@ import java.util.TreeMap;
  * {@code targetPort}: a name is looked up in the workload's {@code ports} (a workload without it is
  * skipped for that port); a number is used as is; when absent, the service port.
  */
-final class EndpointResolver {
+public final class EndpointResolver {
 
     private EndpointResolver() {
     }
 
     /** Endpoints of every service, ordered by service port and then workload. */
-    static Map<ObjectRef, List<ServiceEndpoint>> resolve(Collection<MeshService> services, Collection<Workload> workloads) {
+    public static Map<ObjectRef, List<ServiceEndpoint>> resolve(Collection<MeshService> services, Collection<Workload> workloads) {
         // Indexed by (namespace, label, value): scanning every workload for every service is quadratic,
         // seconds at 1,000 services x 10 workloads.
         Map<Label, List<Workload>> byLabel = new HashMap<>();

@@ -43,8 +43,7 @@ class ControlPlaneClusterRoleTest {
             "configmaps get", "configmaps list", "configmaps watch", // the root-certificate ConfigMap per meshed namespace
             "configmaps create", "configmaps update", "configmaps patch",
             "namespaces list", "namespaces watch",              // injection and revision labels
-            "access.smi-spec.io traffictargets list", "access.smi-spec.io traffictargets watch", // SMI access policy
-            "meshwork.io workloads list", "meshwork.io workloads watch"); // VMs and other non-pod workloads
+            "access.smi-spec.io traffictargets list", "access.smi-spec.io traffictargets watch"); // SMI access policy
 
     @Test
     void everyCallIsGrantedByTheInstalledClusterRoleAndNothingElseIs() throws Exception {

@@ -98,6 +98,26 @@ class KubernetesSourceTest {
     }
 
     @Test
+    void aWorkloadObjectIsAnEndpointOfTheServicesThatSelectItAsInAFolder() throws Exception {
+        startSource();
+
+        client.genericKubernetesResources(KubernetesSource.WORKLOAD.context()).resource(
+                new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                        .withApiVersion("meshwork.io/v1alpha1").withKind("Workload")
+                        .withNewMetadata().withName("reviews-vm-1").withNamespace("default")
+                        .addToLabels("app", "reviews").addToLabels("version", "v1").endMetadata()
+                        .addToAdditionalProperties("spec", Map.of("address", "10.9.0.1", "ports", Map.of("grpc", 9080),
+                                "serviceAccount", "reviews"))
+                        .build()).create();
+
+        MeshSnapshot snapshot = awaitSnapshot("the VM among reviews-v1's endpoints",
+                s -> s.endpointsOf(ObjectRef.of("default", "reviews-v1")).size() == 2);
+        assertThat(snapshot.endpointsOf(ObjectRef.of("default", "reviews-v1"))).extracting(ServiceEndpoint::address)
+                .containsExactlyInAnyOrder("10.0.0.1", "10.9.0.1");
+        assertThat(configErrors).hasValue(0);
+    }
+
+    @Test
     void createdUpdatedAndDeletedObjectsShowUpWithinOneSecond() throws Exception {
         startSource();
 
