@@ -44,6 +44,15 @@ final class KubeOptions implements AutoCloseable {
         }
         if (client == null) {
             client = KubernetesMode.client(kubeconfig, context);
+            var current = client.getConfiguration().getCurrentContext();
+            if (context != null && (current == null || !context.equals(current.getName()))) {
+                List<String> known = client.getConfiguration().getContexts() == null ? List.of()
+                        : client.getConfiguration().getContexts().stream().map(c -> c.getName()).toList();
+                close();
+                throw new IllegalArgumentException("--context " + context + ": no such context in "
+                        + (kubeconfig != null ? kubeconfig : "$KUBECONFIG or ~/.kube/config")
+                        + (known.isEmpty() ? " (it has none)" : " (contexts: " + String.join(", ", known) + ")"));
+            }
         }
         return client;
     }

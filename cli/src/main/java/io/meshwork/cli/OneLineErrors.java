@@ -19,7 +19,9 @@ final class OneLineErrors implements IExecutionExceptionHandler {
         if (verbose) {
             ex.printStackTrace(commandLine.getErr());
         }
-        String message = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+        String message = ex instanceof io.fabric8.kubernetes.client.KubernetesClientException k
+                ? "the cluster's API server: " + io.meshwork.controlplane.source.kubernetes.ApiErrors.reason(k)
+                : ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
         commandLine.getErr().println("error: " + message);
         commandLine.getErr().flush();
         return ex instanceof CommandLine.ParameterException ? 2 : 1;

@@ -111,10 +111,10 @@ class KubernetesCanaryTest {
                         "steps", 2, "canaryWeight", 50, "failedChecks", 0))
                 .build()).create();
 
-        CliRun refused = CliRun.run("canary", "promote", "reviews", "--canary", "reviews-v2", "--kubeconfig",
+        CliRun running = CliRun.run("canary", "promote", "reviews", "--canary", "reviews-v2", "--kubeconfig",
                 kubeconfig().toString());
-        assertThat(refused.exitCode()).isNotZero();
-        assertThat(refused.err()).contains("Canary default/reviews is running").contains("mesh canary abort reviews");
+        assertThat(running.exitCode()).isNotZero();
+        assertThat(running.err()).contains("Canary default/reviews is running").contains("mesh canary abort reviews");
 
         CliRun unknown = CliRun.run("canary", "promote", "reviews", "--canary", "reviews-v9", "--kubeconfig",
                 kubeconfig().toString());
@@ -122,6 +122,15 @@ class KubernetesCanaryTest {
 
         CliRun missingFile = CliRun.run("split", "get", "reviews", "--kubeconfig", dir.resolve("nope").toString());
         assertThat(missingFile.err()).contains("--kubeconfig").contains("no such readable file");
+
+        CliRun noContext = CliRun.run("split", "get", "reviews", "--kubeconfig", kubeconfig().toString(), "--context", "prod");
+        assertThat(noContext.err()).contains("--context prod: no such context in").contains("(contexts: mock)");
+
+        Path down = dir.resolve("down");
+        Files.writeString(down, Files.readString(kubeconfig()).replace(":" + server.getPort() + "\"", ":1\""));
+        CliRun refused = CliRun.run("proxy-status", "--kubeconfig", down.toString());
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err().strip()).isEqualTo("error: the cluster's API server: cannot connect (connection refused)");
     }
 
     @Test

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshwork.controlplane.canary.SplitControl;
 import io.meshwork.controlplane.canary.SplitSnapshot;
+import io.meshwork.controlplane.source.kubernetes.ApiErrors;
 import io.meshwork.controlplane.source.kubernetes.KubernetesSource;
 import io.meshwork.controlplane.source.local.TrafficSplitFiles;
 import java.io.IOException;
@@ -72,7 +73,7 @@ public final class ClusterSplitControl implements SplitControl {
                 return new Update(before, Optional.of(wanted));
             } catch (KubernetesClientException e) {
                 if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
-                    throw new IOException("cannot update " + title(split) + " in " + where() + ": " + e.getMessage(), e);
+                    throw new IOException("cannot update " + title(split) + " in " + where() + ": " + ApiErrors.reason(e), e);
                 }
                 if (attempt == ATTEMPTS) {
                     throw new IllegalStateException(title(split) + " changed under each of " + ATTEMPTS
@@ -132,8 +133,8 @@ public final class ClusterSplitControl implements SplitControl {
             all = client.genericKubernetesResources(KubernetesSource.TRAFFIC_SPLIT.context()).inNamespace(namespace)
                     .list().getItems();
         } catch (KubernetesClientException e) {
-            throw new IOException("cannot list TrafficSplits in namespace " + namespace + " of " + where() + ": "
-                    + e.getMessage(), e);
+            throw new IOException("cannot list TrafficSplits in namespace " + namespace + " of " + where() + " ("
+                    + client.getMasterUrl() + "): " + ApiErrors.reason(e), e);
         }
         List<GenericKubernetesResource> defaults = all.stream().filter(this::isDefaultSplitOfService).toList();
         if (defaults.isEmpty()) {
