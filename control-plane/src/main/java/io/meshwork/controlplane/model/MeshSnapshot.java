@@ -15,6 +15,7 @@ import java.util.SortedMap;
  * @param sidecars the Sidecar resources: which services the sidecars of some workloads can reach
  * @param peerAuthentications which connections meshed workloads accept (mTLS modes)
  * @param trafficTargets who may call the workloads of a service account (SMI access control)
+ * @param policies the resilience policies (MeshTimeout, MeshRetry) aimed at services
  * @param trust the CA's trust domain and roots; {@link TrustBundle#NONE} without a CA (no TLS)
  */
 public record MeshSnapshot(
@@ -27,7 +28,18 @@ public record MeshSnapshot(
         SortedMap<ObjectRef, SidecarScope> sidecars,
         SortedMap<ObjectRef, PeerAuthentication> peerAuthentications,
         SortedMap<ObjectRef, TrafficTarget> trafficTargets,
+        Policies policies,
         TrustBundle trust) {
+
+    /** A snapshot without resilience policies. */
+    public MeshSnapshot(String version, SortedMap<ObjectRef, MeshService> services, SortedMap<ObjectRef, Workload> workloads,
+                        SortedMap<ObjectRef, List<ServiceEndpoint>> endpoints, SortedMap<ObjectRef, TrafficSplit> splits,
+                        SortedMap<ObjectRef, HttpRouteGroup> routeGroups, SortedMap<ObjectRef, SidecarScope> sidecars,
+                        SortedMap<ObjectRef, PeerAuthentication> peerAuthentications,
+                        SortedMap<ObjectRef, TrafficTarget> trafficTargets, TrustBundle trust) {
+        this(version, services, workloads, endpoints, splits, routeGroups, sidecars, peerAuthentications, trafficTargets,
+                Policies.NONE, trust);
+    }
 
     /** A snapshot without security policies or trust: plaintext everywhere. */
     public MeshSnapshot(String version, SortedMap<ObjectRef, MeshService> services, SortedMap<ObjectRef, Workload> workloads,
@@ -55,13 +67,14 @@ public record MeshSnapshot(
         sidecars = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(sidecars));
         peerAuthentications = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(peerAuthentications));
         trafficTargets = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(trafficTargets));
+        policies = policies == null ? Policies.NONE : policies;
         trust = trust == null ? TrustBundle.NONE : trust;
     }
 
     /** This snapshot with the CA's trust: what sources deliver gets it from the control plane before translation. */
     public MeshSnapshot withTrust(TrustBundle newTrust) {
         return newTrust.equals(trust) ? this : new MeshSnapshot(version, services, workloads, endpoints, splits,
-                routeGroups, sidecars, peerAuthentications, trafficTargets, newTrust);
+                routeGroups, sidecars, peerAuthentications, trafficTargets, policies, newTrust);
     }
 
     /**

@@ -62,6 +62,7 @@ final class SidecarScoping {
             }
         });
         return new MeshSnapshot(snapshot.version() + "/" + scope.ref(), services, snapshot.workloads(), endpoints, splits,
-                snapshot.routeGroups(), snapshot.sidecars(), snapshot.peerAuthentications(), snapshot.trafficTargets(), snapshot.trust());
+                snapshot.routeGroups(), snapshot.sidecars(), snapshot.peerAuthentications(), snapshot.trafficTargets(),
+                snapshot.policies(), snapshot.trust());
     }
 }

@@ -71,8 +71,10 @@ public final class KubernetesSource implements MeshSnapshotSource {
     /** Workloads that are no pods (VMs), selected by Services' selectors as Istio's WorkloadEntry. */
     public static final CustomKind WORKLOAD = new CustomKind("meshwork.io", "v1alpha1", "Workload", "workloads");
     public static final CustomKind SIDECAR = new CustomKind("meshwork.io", "v1alpha1", "Sidecar", "sidecars");
+    public static final CustomKind MESH_TIMEOUT = new CustomKind("meshwork.io", "v1alpha1", "MeshTimeout", "meshtimeouts");
+    public static final CustomKind MESH_RETRY = new CustomKind("meshwork.io", "v1alpha1", "MeshRetry", "meshretries");
     static final List<CustomKind> CUSTOM_KINDS = List.of(TRAFFIC_SPLIT, HTTP_ROUTE_GROUP, PEER_AUTHENTICATION,
-            TRAFFIC_TARGET, WORKLOAD, SIDECAR);
+            TRAFFIC_TARGET, WORKLOAD, SIDECAR, MESH_TIMEOUT, MESH_RETRY);
 
     private final KubernetesClient client;
     private final long quietNanos;

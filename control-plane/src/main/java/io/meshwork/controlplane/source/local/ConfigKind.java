@@ -9,6 +9,8 @@ public enum ConfigKind {
     WORKLOAD("Workload", "meshwork.io", Set.of("meshwork.io/v1alpha1")),
     SIDECAR("Sidecar", "meshwork.io", Set.of("meshwork.io/v1alpha1")),
     PEER_AUTHENTICATION("PeerAuthentication", "meshwork.io", Set.of("meshwork.io/v1alpha1")),
+    MESH_TIMEOUT("MeshTimeout", "meshwork.io", Set.of("meshwork.io/v1alpha1")),
+    MESH_RETRY("MeshRetry", "meshwork.io", Set.of("meshwork.io/v1alpha1")),
     TRAFFIC_TARGET("TrafficTarget", "access.smi-spec.io", Set.of(
             "access.smi-spec.io/v1alpha2", "access.smi-spec.io/v1alpha3")),
     TRAFFIC_SPLIT("TrafficSplit", "split.smi-spec.io", Set.of(

@@ -25,6 +25,8 @@ final class DocumentParser {
             ConfigKind.WORKLOAD, new WorkloadParser(),
             ConfigKind.SIDECAR, new SidecarParser(),
             ConfigKind.PEER_AUTHENTICATION, new PeerAuthenticationParser(),
+            ConfigKind.MESH_TIMEOUT, new MeshTimeoutParser(),
+            ConfigKind.MESH_RETRY, new MeshRetryParser(),
             ConfigKind.TRAFFIC_TARGET, new TrafficTargetParser(),
             ConfigKind.TRAFFIC_SPLIT, new TrafficSplitParser(),
             ConfigKind.HTTP_ROUTE_GROUP, new HttpRouteGroupParser());

@@ -1,10 +1,13 @@
 package io.meshwork.controlplane.source.local;
 
 import io.meshwork.controlplane.model.HttpRouteGroup;
+import io.meshwork.controlplane.model.MeshRetry;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.MeshTimeout;
 import io.meshwork.controlplane.model.ObjectRef;
 import io.meshwork.controlplane.model.PeerAuthentication;
+import io.meshwork.controlplane.model.Policies;
 import io.meshwork.controlplane.model.SidecarScope;
 import io.meshwork.controlplane.model.TrafficTarget;
 import io.meshwork.controlplane.model.TrustBundle;
@@ -142,6 +145,7 @@ public final class LocalConfigLoader {
         lastGood = accepted;
         MeshSnapshot snapshot = snapshot(accepted.values());
         problems.addAll(AccessWarnings.of(accepted.values(), snapshot));
+        problems.addAll(PolicyWarnings.of(accepted.values(), snapshot));
         problems.sort(Comparator.comparing(ConfigProblem::file).thenComparingInt(ConfigProblem::documentIndex)
                 .thenComparingInt(ConfigProblem::line));
         return new LoadResult(snapshot, problems);
@@ -218,13 +222,15 @@ public final class LocalConfigLoader {
                 ConfigObject.valuesOf(objects, ConfigKind.PEER_AUTHENTICATION, PeerAuthentication.class);
         Map<ObjectRef, TrafficTarget> trafficTargets =
                 ConfigObject.valuesOf(objects, ConfigKind.TRAFFIC_TARGET, TrafficTarget.class);
+        Policies policies = new Policies(new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_TIMEOUT, MeshTimeout.class)),
+                new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_RETRY, MeshRetry.class)));
         EndpointSource.Resolved resolved = endpointSource.resolve(services.values(),
                 ConfigObject.valuesOf(objects, ConfigKind.WORKLOAD, Workload.class));
         String version = SnapshotVersion.of(services.values(), resolved.workloads().values(), splits.values(),
-                groups.values(), sidecars.values(), peerAuthentications.values(), trafficTargets.values(),
+                groups.values(), sidecars.values(), peerAuthentications.values(), trafficTargets.values(), policies,
                 resolved.versionText());
         return new MeshSnapshot(version, new TreeMap<>(services), new TreeMap<>(resolved.workloads()),
                 new TreeMap<>(resolved.endpoints()), new TreeMap<>(splits), new TreeMap<>(groups), new TreeMap<>(sidecars),
-                new TreeMap<>(peerAuthentications), new TreeMap<>(trafficTargets), TrustBundle.NONE);
+                new TreeMap<>(peerAuthentications), new TreeMap<>(trafficTargets), policies, TrustBundle.NONE);
     }
 }

@@ -3,6 +3,7 @@ package io.meshwork.controlplane.source.local;
 import io.meshwork.controlplane.model.HttpRouteGroup;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.PeerAuthentication;
+import io.meshwork.controlplane.model.Policies;
 import io.meshwork.controlplane.model.TrafficTarget;
 import io.meshwork.controlplane.model.ServicePort;
 import io.meshwork.controlplane.model.SidecarScope;
@@ -32,7 +33,7 @@ final class SnapshotVersion {
     static String of(Collection<MeshService> services, Collection<Workload> workloads,
                      Collection<TrafficSplit> splits, Collection<HttpRouteGroup> routeGroups,
                      Collection<SidecarScope> sidecars, Collection<PeerAuthentication> peerAuthentications,
-                     Collection<TrafficTarget> trafficTargets, String endpointsText) {
+                     Collection<TrafficTarget> trafficTargets, Policies policies, String endpointsText) {
         SnapshotVersion v = new SnapshotVersion();
         if (!endpointsText.isEmpty()) {
             v.field("endpoints", endpointsText);
@@ -68,6 +69,9 @@ final class SnapshotVersion {
             v.field("traffictarget", t.ref()).field("", t.destination()).field("", t.port()).field("", t.sources());
             t.rules().forEach(r -> v.field("rule", r.kind()).field("", r.name()).field("", r.matchNames()));
         }
+        // Records of durations, lists and numbers: their text is canonical.
+        policies.timeouts().values().forEach(t -> v.field("meshtimeout", t));
+        policies.retries().values().forEach(r -> v.field("meshretry", r));
         return v.digest();
     }
 

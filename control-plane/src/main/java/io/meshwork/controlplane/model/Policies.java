@@ -1,0 +1,51 @@
+package io.meshwork.controlplane.model;
+
+import java.util.Collections;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * The resilience policies of a snapshot, by namespace/name. For a Service port the policy of each kind that
+ * names that port wins over one naming the whole Service; among equals, the first by namespace/name.
+ */
+public record Policies(SortedMap<ObjectRef, MeshTimeout> timeouts, SortedMap<ObjectRef, MeshRetry> retries) {
+
+    public static final Policies NONE = new Policies(new TreeMap<>(), new TreeMap<>());
+
+    public Policies {
+        timeouts = Collections.unmodifiableSortedMap(new TreeMap<>(timeouts));
+        retries = Collections.unmodifiableSortedMap(new TreeMap<>(retries));
+    }
+
+    public boolean isEmpty() {
+        return timeouts.isEmpty() && retries.isEmpty();
+    }
+
+    /** The MeshTimeout that governs calls to {@code port} of {@code service}. */
+    public Optional<MeshTimeout> timeoutFor(ObjectRef service, int port) {
+        return governing(timeouts, service, port);
+    }
+
+    /** The MeshRetry that governs calls to {@code port} of {@code service}. */
+    public Optional<MeshRetry> retryFor(ObjectRef service, int port) {
+        return governing(retries, service, port);
+    }
+
+    private static <P extends TargetedPolicy> Optional<P> governing(SortedMap<ObjectRef, P> policies, ObjectRef service,
+                                                                    int port) {
+        if (policies.isEmpty()) {
+            return Optional.empty();
+        }
+        P wholeService = null;
+        for (P policy : policies.values()) {
+            if (policy.target().covers(service, port)) {
+                if (policy.target().port() != null) {
+                    return Optional.of(policy);
+                }
+                wholeService = wholeService == null ? policy : wholeService;
+            }
+        }
+        return Optional.ofNullable(wholeService);
+    }
+}

@@ -1,0 +1,177 @@
+package io.meshwork.controlplane.source.local;
+
+import static io.meshwork.controlplane.source.local.Manifests.docs;
+import static io.meshwork.controlplane.source.local.Manifests.files;
+import static io.meshwork.controlplane.source.local.Manifests.service;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshwork.controlplane.model.MeshRetry;
+import io.meshwork.controlplane.model.MeshTimeout;
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.PolicyTarget;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** MeshTimeout and MeshRetry (meshwork.io/v1alpha1) in local mode: what is read, what is refused, what is warned. */
+class ResiliencePolicyValidationTest {
+
+    private static final ObjectRef PAY = ObjectRef.of("shop", "pay");
+
+    private static LoadResult load(String... documents) {
+        return new LocalConfigLoader().load(Map.of("policies.yaml", docs(documents)));
+    }
+
+    private static String payService() {
+        return service("pay", "pay", null, 8080).replace("  name: pay\n", "  name: pay\n  namespace: shop\n");
+    }
+
+    private static String retry(String spec) {
+        return """
+                apiVersion: meshwork.io/v1alpha1
+                kind: MeshRetry
+                metadata: {name: pay, namespace: shop}
+                spec:
+                  targetRef: {kind: Service, name: pay}
+                """ + spec.indent(2);
+    }
+
+    private static String timeout(String spec) {
+        return """
+                apiVersion: meshwork.io/v1alpha1
+                kind: MeshTimeout
+                metadata: {name: pay, namespace: shop}
+                spec:
+                  targetRef: {kind: Service, name: pay, port: 8080}
+                """ + spec.indent(2);
+    }
+
+    @Test
+    void aMeshRetryIsReadWithEveryField() {
+        LoadResult result = load(payService(), retry("""
+                attempts: 3
+                retryOn: [5xx, reset, retriable-status-codes, unavailable]
+                retriableStatusCodes: [409]
+                perTryTimeout: 500ms
+                backoff: {baseInterval: 25ms, maxInterval: 1.5s}
+                budget: {percent: 20, minRetriesPerSecond: 10}
+                """));
+
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.snapshot().policies().retries()).containsExactly(Map.entry(PAY, new MeshRetry(PAY,
+                new PolicyTarget(PAY, null), 3, List.of("5xx", "reset", "retriable-status-codes", "unavailable"),
+                List.of(409), Duration.ofMillis(500),
+                new MeshRetry.Backoff(Duration.ofMillis(25), Duration.ofMillis(1500)), new MeshRetry.Budget(20, 10))));
+    }
+
+    @Test
+    void aMeshRetryWithoutFieldsTakesIstiosDefaults() {
+        MeshRetry retry = load(payService(), retry("")).snapshot().policies().retries().get(PAY);
+
+        assertThat(retry.attempts()).isEqualTo(2);
+        assertThat(retry.retryOn()).containsExactly("connect-failure", "cancelled", "unavailable");
+        assertThat(retry.backoff()).isEqualTo(MeshRetry.Backoff.DEFAULT);
+        assertThat(retry.perTryTimeout()).isNull();
+        assertThat(retry.budget()).isNull();
+    }
+
+    @Test
+    void aMeshTimeoutIsReadWithItsPort() {
+        LoadResult result = load(payService(), timeout("""
+                request: 2s
+                perTry: 250ms
+                idle: 1m30s
+                connect: 100ms
+                """));
+
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.snapshot().policies().timeouts().get(PAY)).isEqualTo(new MeshTimeout(PAY,
+                new PolicyTarget(PAY, 8080), Duration.ofSeconds(2), Duration.ofMillis(250), Duration.ofSeconds(90),
+                Duration.ofMillis(100)));
+        assertThat(result.snapshot().policies().timeoutFor(PAY, 8080)).isPresent();
+        assertThat(result.snapshot().policies().timeoutFor(PAY, 9090)).isEmpty();
+    }
+
+    @Test
+    void aBadDurationIsRefusedNamingFileDocumentAndField() {
+        LoadResult result = load(payService(), timeout("request: 2 seconds\n"));
+
+        assertThat(result.errors()).singleElement().asString().isEqualTo("policies.yaml doc 2 (line 18): MeshTimeout "
+                + "shop/pay: spec.request: \"2 seconds\" is not a duration (a number with a unit ms, s, m or h: 250ms, "
+                + "2s, 1m30s)");
+        assertThat(result.snapshot().policies().timeouts()).isEmpty();
+    }
+
+    @Test
+    void anUnknownRetryConditionIsRefusedNamingTheChoices() {
+        assertThat(load(retry("retryOn: [5xx, 503]\n")).errors()).singleElement().asString()
+                .contains("MeshRetry shop/pay: spec.retryOn: \"503\" (item 1) is not a retry condition (5xx, "
+                        + "gateway-error, reset, connect-failure, retriable-status-codes, cancelled, unavailable, "
+                        + "resource-exhausted, deadline-exceeded)");
+    }
+
+    @Test
+    void inconsistentOrOutOfRangeFieldsAreRefused() {
+        assertThat(load(retry("retryOn: [retriable-status-codes]\n")).errors()).singleElement().asString()
+                .contains("spec.retriableStatusCodes: is required with retryOn retriable-status-codes");
+        assertThat(load(retry("retriableStatusCodes: [503]\n")).errors()).singleElement().asString()
+                .contains("spec.retriableStatusCodes: is set, but retryOn does not name retriable-status-codes");
+        assertThat(load(retry("attempts: 0\n")).errors()).singleElement().asString()
+                .contains("spec.attempts: 0 is not in 1..10");
+        assertThat(load(retry("budget: {percent: 150}\n")).errors()).singleElement().asString()
+                .contains("spec.budget.percent: \"150\" is not a percentage in (0, 100]");
+        assertThat(load(retry("backoff: {baseInterval: 1s, maxInterval: 100ms}\n")).errors()).singleElement()
+                .asString().contains("spec.backoff.maxInterval: is shorter than baseInterval (1000 ms)");
+        assertThat(load(retry("perTryTimeout: 0s\n")).errors()).singleElement().asString()
+                .contains("spec.perTryTimeout: must be more than 0");
+        assertThat(load(timeout("")).errors()).singleElement().asString()
+                .contains("spec.request: a MeshTimeout sets at least one of request, perTry, idle, connect");
+        assertThat(load(timeout("request: 1s\nperTry: 2s\n")).errors()).singleElement().asString()
+                .contains("spec.perTry: is longer than request (1000 ms)");
+    }
+
+    @Test
+    void aTargetThatIsNotAServiceIsRefused() {
+        assertThat(load(retry("").replace("kind: Service, name: pay", "kind: Deployment, name: pay")).errors())
+                .singleElement().asString()
+                .contains("spec.targetRef.kind: \"Deployment\" is not a kind a policy can target (Service)");
+    }
+
+    @Test
+    void aPolicyNamingAMissingServiceOrPortIsAcceptedWithAWarning() {
+        LoadResult missing = load(retry(""));
+        assertThat(missing.errors()).isEmpty();
+        assertThat(missing.problems()).singleElement().asString().isEqualTo("policies.yaml doc 1 (line 5): MeshRetry "
+                + "shop/pay: spec.targetRef.name: \"pay\" is not a Service in namespace shop: this MeshRetry applies to "
+                + "nothing");
+
+        LoadResult wrongPort = load(payService(), timeout("request: 1s\n").replace("port: 8080", "port: 9999"));
+        assertThat(wrongPort.problems()).singleElement().asString()
+                .contains("spec.targetRef.port: Service pay has no port 9999: this MeshTimeout applies to nothing");
+    }
+
+    @Test
+    void aBrokenEditKeepsTheLastAcceptedPolicy() {
+        LocalConfigLoader loader = new LocalConfigLoader();
+        Map<String, String> files = files("svc.yaml", payService(), "retry.yaml", retry("attempts: 3\n"));
+        loader.load(files);
+        files.put("retry.yaml", retry("attempts: many\n"));
+
+        LoadResult result = loader.load(files);
+
+        assertThat(result.errors()).singleElement().asString().contains("spec.attempts: must be an integer, not "
+                + "\"many\"; still serving the last accepted version of MeshRetry shop/pay");
+        assertThat(result.snapshot().policies().retries().get(PAY).attempts()).isEqualTo(3);
+    }
+
+    @Test
+    void aPortPolicyWinsOverAWholeServicePolicy() {
+        String whole = retry("attempts: 1\n").replace("name: pay, namespace", "name: all, namespace");
+        String port = retry("attempts: 4\n").replace("name: pay}", "name: pay, port: 8080}");
+        var policies = load(payService(), whole, port).snapshot().policies();
+
+        assertThat(policies.retryFor(PAY, 8080).orElseThrow().attempts()).isEqualTo(4);
+        assertThat(policies.retryFor(PAY, 9090).orElseThrow().attempts()).isEqualTo(1);
+    }
+}
