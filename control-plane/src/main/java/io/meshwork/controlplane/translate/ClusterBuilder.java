@@ -63,7 +63,8 @@ public final class ClusterBuilder {
         for (MeshService service : snapshot.services().values()) {
             List<String> peers = snapshot.trust().enabled() ? peerIdentities(snapshot, service) : List.of();
             for (ServicePort port : service.ports()) {
-                Cluster.Builder cluster = outbound(service, port);
+                Cluster.Builder cluster = ResiliencePolicies.cluster(outbound(service, port), snapshot.policies(),
+                        service.ref(), port);
                 String sni = "outbound_." + port.port() + "_._." + service.ref().serviceFqdn();
                 if (!snapshot.trust().enabled()) {
                     clusters.add(cluster.build());

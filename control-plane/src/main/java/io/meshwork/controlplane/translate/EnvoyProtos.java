@@ -45,6 +45,10 @@ final class EnvoyProtos {
         return Duration.newBuilder().setSeconds(seconds).build();
     }
 
+    static Duration duration(java.time.Duration duration) {
+        return Duration.newBuilder().setSeconds(duration.getSeconds()).setNanos(duration.getNano()).build();
+    }
+
     static UInt32Value uint32(long value) {
         return UInt32Value.of((int) value);
     }

@@ -148,7 +148,7 @@ public final class RouteBuilder {
             if (split.matches().isEmpty()) {
                 continue;
             }
-            RouteAction.Builder action = splitAction(split, port);
+            RouteAction.Builder action = policed(splitAction(split, port), service, port);
             for (TrafficSplit.RouteGroupMatch groupMatch : split.matches()) {
                 if (groupMatch.kind() != null && !groupMatch.kind().isEmpty() && !"HTTPRouteGroup".equals(groupMatch.kind())) {
                     continue; // TCPRoute and others do not select HTTP requests
@@ -182,8 +182,16 @@ public final class RouteBuilder {
         return Route.newBuilder()
                 .setName("default")
                 .setMatch(RouteMatch.newBuilder().setPrefix("/"))
-                .setRoute(action)
+                .setRoute(policed(action, service, port))
                 .build();
+    }
+
+    /**
+     * The action with the MeshTimeout and MeshRetry of calls to {@code port} of {@code service}: the Service
+     * the client called, whichever backends a TrafficSplit sends the call to (as Istio's VirtualService retries).
+     */
+    private RouteAction.Builder policed(RouteAction.Builder action, MeshService service, ServicePort port) {
+        return ResiliencePolicies.route(action, snapshot.policies(), service.ref(), port);
     }
 
     /**

@@ -1,0 +1,101 @@
+package io.meshwork.controlplane.translate;
+
+import com.google.protobuf.Any;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.type.v3.Percent;
+import io.meshwork.controlplane.model.MeshRetry;
+import io.meshwork.controlplane.model.MeshTimeout;
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.Policies;
+import io.meshwork.controlplane.model.Protocol;
+import io.meshwork.controlplane.model.ServicePort;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * MeshTimeout and MeshRetry in Envoy's own fields. On the routes to a Service port: {@code timeout} (request),
+ * {@code idle_timeout} (idle), {@code max_stream_duration} on gRPC ports (what grpc-java reads as the deadline, gRFC
+ * A31) and {@code retry_policy} (gRFC A44 reads {@code retry_on}'s gRPC codes, {@code num_retries} and
+ * {@code retry_back_off}). On its clusters: {@code connect_timeout} (connect) and {@code circuit_breakers.thresholds}'
+ * {@code retry_budget}. Without a policy nothing is added, so the output stays as before.
+ */
+final class ResiliencePolicies {
+
+    static final String PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts";
+    /** As Istio: how often to pick again when the host picked is one already tried. */
+    static final int HOST_SELECTION_ATTEMPTS = 5;
+
+    private ResiliencePolicies() {
+    }
+
+    /** {@code action} (which already has the default timeout) with the policies of calls to {@code port} of {@code service}. */
+    static RouteAction.Builder route(RouteAction.Builder action, Policies policies, ObjectRef service, ServicePort port) {
+        if (policies.isEmpty()) {
+            return action;
+        }
+        Optional<MeshTimeout> timeout = policies.timeoutFor(service, port.port());
+        Optional<MeshRetry> retry = policies.retryFor(service, port.port());
+        Duration request = timeout.map(MeshTimeout::request).orElse(null);
+        Duration perTry = retry.map(MeshRetry::perTryTimeout)
+                .or(() -> timeout.map(MeshTimeout::perTry)).orElse(null);
+        if (retry.isEmpty() && perTry != null) {
+            // A try timeout without retries is the request's: the one try must end by then.
+            Duration current = request != null ? request : toJava(action.getTimeout());
+            request = current.isZero() || perTry.compareTo(current) < 0 ? perTry : current;
+        }
+        if (request != null) {
+            action.setTimeout(EnvoyProtos.duration(request));
+            if (port.protocol() == Protocol.GRPC) {
+                action.setMaxStreamDuration(RouteAction.MaxStreamDuration.newBuilder()
+                        .setMaxStreamDuration(EnvoyProtos.duration(request)));
+            }
+        }
+        timeout.map(MeshTimeout::idle).ifPresent(idle -> action.setIdleTimeout(EnvoyProtos.duration(idle)));
+        retry.ifPresent(r -> action.setRetryPolicy(retryPolicy(r, perTry)));
+        return action;
+    }
+
+    private static RetryPolicy retryPolicy(MeshRetry retry, Duration perTry) {
+        RetryPolicy.Builder policy = RetryPolicy.newBuilder()
+                .setRetryOn(String.join(",", retry.retryOn()))
+                .setNumRetries(EnvoyProtos.uint32(retry.attempts()))
+                .setRetryBackOff(RetryPolicy.RetryBackOff.newBuilder()
+                        .setBaseInterval(EnvoyProtos.duration(retry.backoff().baseInterval()))
+                        .setMaxInterval(EnvoyProtos.duration(retry.backoff().maxInterval())))
+                // A retry goes to another endpoint when there is one.
+                .addRetryHostPredicate(RetryPolicy.RetryHostPredicate.newBuilder()
+                        .setName(PREVIOUS_HOSTS)
+                        .setTypedConfig(Any.pack(PreviousHostsPredicate.getDefaultInstance())))
+                .setHostSelectionRetryMaxAttempts(HOST_SELECTION_ATTEMPTS);
+        retry.retriableStatusCodes().forEach(policy::addRetriableStatusCodes);
+        if (perTry != null) {
+            policy.setPerTryTimeout(EnvoyProtos.duration(perTry));
+        }
+        return policy.build();
+    }
+
+    /** {@code cluster} with the connect timeout and retry budget of the policies that target {@code port} of {@code service}. */
+    static Cluster.Builder cluster(Cluster.Builder cluster, Policies policies, ObjectRef service, ServicePort port) {
+        if (policies.isEmpty()) {
+            return cluster;
+        }
+        policies.timeoutFor(service, port.port()).map(MeshTimeout::connect)
+                .ifPresent(connect -> cluster.setConnectTimeout(EnvoyProtos.duration(connect)));
+        policies.retryFor(service, port.port()).map(MeshRetry::budget).ifPresent(budget -> cluster.setCircuitBreakers(
+                CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
+                        .setPriority(RoutingPriority.DEFAULT)
+                        .setRetryBudget(CircuitBreakers.Thresholds.RetryBudget.newBuilder()
+                                .setBudgetPercent(Percent.newBuilder().setValue(budget.percent()))
+                                .setMinRetryConcurrency(EnvoyProtos.uint32(budget.minRetriesPerSecond()))))));
+        return cluster;
+    }
+
+    private static Duration toJava(com.google.protobuf.Duration duration) {
+        return Duration.ofSeconds(duration.getSeconds(), duration.getNanos());
+    }
+}

@@ -1,0 +1,197 @@
+package io.meshwork.controlplane.translate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.util.Durations;
+import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
+import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.source.local.LoadResult;
+import io.meshwork.controlplane.source.local.LocalConfigLoader;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** MeshTimeout and MeshRetry, from YAML as users write it, in Envoy's fields on routes and clusters. */
+class ResiliencePolicyTranslationTest {
+
+    private static final String PAY_CLUSTER = "outbound|8080||pay.shop.svc.cluster.local";
+    private static final String LEDGER_CLUSTER = "outbound|9090||ledger.shop.svc.cluster.local";
+    private static final ProxyNode CLIENT = ProxyNode.sidecar(ObjectRef.of("shop", "cart-1"), "cart");
+
+    private static final String SERVICES = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: pay, namespace: shop}
+            spec:
+              selector: {app: pay}
+              ports: [{name: http, port: 8080, appProtocol: http}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: ledger, namespace: shop}
+            spec:
+              selector: {app: ledger}
+              ports: [{name: grpc, port: 9090, appProtocol: grpc}]
+            """;
+
+    private static final String PAY_RETRY = """
+            apiVersion: meshwork.io/v1alpha1
+            kind: MeshRetry
+            metadata: {name: pay, namespace: shop}
+            spec:
+              targetRef: {kind: Service, name: pay}
+              attempts: 3
+              retryOn: [5xx, reset, connect-failure, retriable-status-codes]
+              retriableStatusCodes: [409]
+              perTryTimeout: 500ms
+              backoff: {baseInterval: 25ms, maxInterval: 250ms}
+              budget: {percent: 20, minRetriesPerSecond: 10}
+            """;
+
+    private static final String PAY_TIMEOUT = """
+            apiVersion: meshwork.io/v1alpha1
+            kind: MeshTimeout
+            metadata: {name: pay, namespace: shop}
+            spec:
+              targetRef: {kind: Service, name: pay}
+              request: 2s
+              idle: 30s
+              connect: 250ms
+            """;
+
+    private static MeshSnapshot load(String... files) {
+        Map<String, String> byName = new HashMap<>();
+        for (int i = 0; i < files.length; i++) {
+            byName.put("f" + i + ".yaml", files[i]);
+        }
+        LoadResult result = new LocalConfigLoader().load(byName);
+        assertThat(result.problems()).as("problems loading the test YAML").isEmpty();
+        return result.snapshot();
+    }
+
+    private static RouteAction routeTo(ProxyResources resources, String virtualHost) {
+        RouteConfiguration outbound = resources.routes().get(0);
+        VirtualHost host = outbound.getVirtualHostsList().stream().filter(v -> v.getName().equals(virtualHost))
+                .findFirst().orElseThrow();
+        return host.getRoutesList().get(host.getRoutesCount() - 1).getRoute();
+    }
+
+    private static Cluster cluster(ProxyResources resources, String name) {
+        return resources.clusters().stream().filter(c -> c.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aMeshRetryBecomesTheRoutesRetryPolicyAndTheClustersRetryBudget() {
+        ProxyResources resources = Translator.translate(load(SERVICES, PAY_RETRY), CLIENT);
+
+        RetryPolicy retry = routeTo(resources, "pay.shop.svc.cluster.local:8080").getRetryPolicy();
+        assertThat(retry.getRetryOn()).isEqualTo("5xx,reset,connect-failure,retriable-status-codes");
+        assertThat(retry.getNumRetries().getValue()).isEqualTo(3);
+        assertThat(retry.getRetriableStatusCodesList()).containsExactly(409);
+        assertThat(retry.getPerTryTimeout()).isEqualTo(Durations.fromMillis(500));
+        assertThat(retry.getRetryBackOff().getBaseInterval()).isEqualTo(Durations.fromMillis(25));
+        assertThat(retry.getRetryBackOff().getMaxInterval()).isEqualTo(Durations.fromMillis(250));
+        assertThat(retry.getRetryHostPredicateList()).singleElement().satisfies(p -> {
+            assertThat(p.getName()).isEqualTo("envoy.retry_host_predicates.previous_hosts");
+            assertThat(p.getTypedConfig().is(PreviousHostsPredicate.class)).isTrue();
+        });
+        assertThat(retry.getHostSelectionRetryMaxAttempts()).isEqualTo(5);
+
+        CircuitBreakers.Thresholds thresholds = cluster(resources, PAY_CLUSTER).getCircuitBreakers().getThresholds(0);
+        assertThat(thresholds.getPriority()).isEqualTo(RoutingPriority.DEFAULT);
+        assertThat(thresholds.getRetryBudget().getBudgetPercent().getValue()).isEqualTo(20.0);
+        assertThat(thresholds.getRetryBudget().getMinRetryConcurrency().getValue()).isEqualTo(10);
+        assertThat(cluster(resources, LEDGER_CLUSTER).hasCircuitBreakers()).isFalse();
+        assertThat(routeTo(resources, "ledger.shop.svc.cluster.local:9090").hasRetryPolicy()).isFalse();
+    }
+
+    @Test
+    void aMeshTimeoutSetsTheRouteTimeoutIdleTimeoutAndConnectTimeout() {
+        ProxyResources resources = Translator.translate(load(SERVICES, PAY_TIMEOUT), CLIENT);
+
+        RouteAction pay = routeTo(resources, "pay.shop.svc.cluster.local:8080");
+        assertThat(pay.getTimeout()).isEqualTo(Durations.fromSeconds(2));
+        assertThat(pay.getIdleTimeout()).isEqualTo(Durations.fromSeconds(30));
+        assertThat(pay.hasRetryPolicy()).isFalse();
+        assertThat(cluster(resources, PAY_CLUSTER).getConnectTimeout()).isEqualTo(Durations.fromMillis(250));
+        assertThat(cluster(resources, LEDGER_CLUSTER).getConnectTimeout()).isEqualTo(Durations.fromSeconds(1));
+    }
+
+    @Test
+    void onAGrpcPortTheRequestTimeoutIsAlsoTheMaxStreamDurationGrpcJavaReads() {
+        String ledgerTimeout = PAY_TIMEOUT.replace("name: pay}", "name: ledger}").replace("{name: pay,", "{name: ledger,");
+        RouteAction ledger = routeTo(Translator.translate(load(SERVICES, ledgerTimeout), CLIENT),
+                "ledger.shop.svc.cluster.local:9090");
+
+        assertThat(ledger.getTimeout()).isEqualTo(Durations.fromSeconds(2));
+        assertThat(ledger.getMaxStreamDuration().getMaxStreamDuration()).isEqualTo(Durations.fromSeconds(2));
+    }
+
+    @Test
+    void aPerTryTimeoutWithoutRetriesCutsTheOneTry() {
+        String perTryOnly = PAY_TIMEOUT.replace("  request: 2s\n", "  perTry: 300ms\n");
+        RouteAction pay = routeTo(Translator.translate(load(SERVICES, perTryOnly), CLIENT),
+                "pay.shop.svc.cluster.local:8080");
+
+        assertThat(pay.getTimeout()).isEqualTo(Durations.fromMillis(300));
+        assertThat(pay.hasRetryPolicy()).isFalse();
+    }
+
+    @Test
+    void routesOfATrafficSplitGetThePoliciesOfTheServiceTheClientCalled() {
+        String split = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: pay-v2, namespace: shop}
+                spec:
+                  selector: {app: pay, version: v2}
+                  ports: [{name: http, port: 8080, appProtocol: http}]
+                ---
+                apiVersion: split.smi-spec.io/v1alpha4
+                kind: TrafficSplit
+                metadata: {name: pay, namespace: shop}
+                spec:
+                  service: pay
+                  backends: [{service: pay, weight: 90}, {service: pay-v2, weight: 10}]
+                """;
+        ProxyResources resources = Translator.translate(load(SERVICES, split, PAY_RETRY), CLIENT);
+
+        RouteAction pay = routeTo(resources, "pay.shop.svc.cluster.local:8080");
+        assertThat(pay.hasWeightedClusters()).isTrue();
+        assertThat(pay.getRetryPolicy().getNumRetries().getValue()).isEqualTo(3);
+        assertThat(SnapshotValidator.validate(resources)).isEmpty();
+    }
+
+    @Test
+    void proxylessClientsGetTheSameRetryPolicy() {
+        ProxyResources resources = Translator.translate(load(SERVICES, PAY_RETRY), ProxyNode.proxyless("shop"));
+
+        RouteConfiguration pay = resources.routes().stream()
+                .filter(r -> r.getName().equals("pay.shop.svc.cluster.local:8080")).findFirst().orElseThrow();
+        Route route = pay.getVirtualHosts(0).getRoutes(0);
+        assertThat(route.getRoute().getRetryPolicy().getNumRetries().getValue()).isEqualTo(3);
+    }
+
+    @Test
+    void withoutPoliciesTheOutputIsExactlyAsWithoutTheKinds() {
+        MeshSnapshot plain = load(SERVICES);
+        // A policy for a port pay does not have: accepted with a warning, and it changes nothing.
+        MeshSnapshot withUnrelatedPolicy = new LocalConfigLoader().load(Map.of("a.yaml", SERVICES,
+                "b.yaml", PAY_RETRY.replace("name: pay}", "name: pay, port: 7777}"))).snapshot();
+        assertThat(withUnrelatedPolicy.policies().retries()).hasSize(1);
+
+        assertThat(List.of(Translator.translate(withUnrelatedPolicy, CLIENT).routes(),
+                Translator.translate(withUnrelatedPolicy, CLIENT).clusters()))
+                .isEqualTo(List.of(Translator.translate(plain, CLIENT).routes(), Translator.translate(plain, CLIENT).clusters()));
+    }
+}
