@@ -79,7 +79,7 @@ public final class SidecarProxy implements AutoCloseable {
     private final Options options;
     private final Transport transport;
     private final ConfigStore store = new ConfigStore();
-    private final ClusterManager clusters = new ClusterManager();
+    private final ClusterManager clusters;
     private final Drain drain = new Drain();
     private final MeshMetrics metrics;
     private final TlsContexts tls;
@@ -101,6 +101,7 @@ public final class SidecarProxy implements AutoCloseable {
         this.options = options;
         this.transport = Transport.create(options.threads());
         this.metrics = new MeshMetrics(options.node().workload());
+        this.clusters = new ClusterManager(metrics::retryBudget);
         this.tls = new TlsContexts(options.identity());
         UpstreamPools pools = new UpstreamPools(transport.socketChannel(), tls);
         this.services = new ProxyServices(clusters, pools, metrics, drain, transport, tls);
@@ -166,7 +167,8 @@ public final class SidecarProxy implements AutoCloseable {
                     + "control_plane_connected " + (store.controlPlaneConnected() ? 1 : 0) + "\n"
                     + "config_complete " + (store.hasCompleteConfig() ? 1 : 0) + "\n"
                     + "draining " + (drain.draining() ? 1 : 0) + "\n"
-                    + listeners.connectionStats());
+                    + listeners.connectionStats()
+                    + retryStats());
             case "/ready" -> ready();
             case "/drain" -> post ? startDrain() : Reply.text(405, "use POST /drain\n");
             case "/quitquitquit" -> {
@@ -180,6 +182,16 @@ public final class SidecarProxy implements AutoCloseable {
             }
             default -> Reply.text(404, "admin paths: /config_dump /config_summary /stats /ready POST /drain POST /quitquitquit\n");
         };
+    }
+
+    /** Envoy's names: {@code cluster.<name>.upstream_rq_retry}, {@code ..._retry_overflow} (budget exhausted). */
+    private String retryStats() {
+        StringBuilder stats = new StringBuilder();
+        clusters.retryBudgets().forEach((cluster, budget) -> stats
+                .append("cluster.").append(cluster).append(".upstream_rq_retry ").append(budget.retries()).append('\n')
+                .append("cluster.").append(cluster).append(".upstream_rq_retry_overflow ").append(budget.overflows())
+                .append('\n'));
+        return stats.toString();
     }
 
     private Reply ready() {

@@ -90,6 +90,19 @@ public final class MeshMetrics {
                 .register(registry)).increment();
     }
 
+    /**
+     * Publishes a cluster's retry counters: {@code mesh_upstream_retries_total} (retries started) and
+     * {@code mesh_upstream_retry_overflow_total} (retries the budget refused), by cluster and destination service.
+     */
+    public void retryBudget(io.meshwork.proxy.cluster.ClusterConfig cluster, io.meshwork.proxy.cluster.RetryBudget budget) {
+        String[] tags = {"source_workload", sourceWorkload, "cluster_name", cluster.name(),
+                "destination_service", cluster.service()};
+        io.micrometer.core.instrument.FunctionCounter.builder("mesh.upstream.retries", budget,
+                io.meshwork.proxy.cluster.RetryBudget::retries).tags(tags).register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("mesh.upstream.retry.overflow", budget,
+                io.meshwork.proxy.cluster.RetryBudget::overflows).tags(tags).register(registry);
+    }
+
     public long totalRequests() {
         return totalRequests.sum();
     }

@@ -20,6 +20,37 @@ public final class ClusterManager {
     }
 
     private volatile View view = new View(ProxyConfig.EMPTY, Map.of(), Map.of());
+    /** By cluster name, made on a cluster's first retry and kept across configs. */
+    private final java.util.concurrent.ConcurrentHashMap<String, RetryBudget> retryBudgets =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.function.BiConsumer<ClusterConfig, RetryBudget> newBudget;
+
+    public ClusterManager() {
+        this((cluster, budget) -> { });
+    }
+
+    /** {@code newBudget} hears of each retry budget made (to publish its counters). */
+    public ClusterManager(java.util.function.BiConsumer<ClusterConfig, RetryBudget> newBudget) {
+        this.newBudget = newBudget;
+    }
+
+    /** The retry budget of {@code cluster}, made on first use. */
+    public RetryBudget retryBudget(ClusterConfig cluster) {
+        RetryBudget budget = retryBudgets.get(cluster.name());
+        if (budget != null) {
+            return budget;
+        }
+        return retryBudgets.computeIfAbsent(cluster.name(), name -> {
+            RetryBudget made = new RetryBudget();
+            newBudget.accept(cluster, made);
+            return made;
+        });
+    }
+
+    /** Every retry budget made so far, by cluster name (for the admin's stats). */
+    public Map<String, RetryBudget> retryBudgets() {
+        return new java.util.TreeMap<>(retryBudgets);
+    }
 
     /** Swaps in a config; synchronized because each view's counters are carried over from the previous one. */
     public synchronized void update(ProxyConfig config) {

@@ -53,6 +53,18 @@ public final class LoadBalancer {
         return healthy.get(Math.floorMod(next.getAndIncrement(), size));
     }
 
+    /**
+     * The requests in flight to this cluster's healthy endpoints (each endpoint's count covers every cluster naming
+     * it). Sums the counters: for retry budgets, read once per retry, not per request.
+     */
+    public int activeRequests() {
+        int sum = 0;
+        for (AtomicInteger counter : counters.values()) {
+            sum += counter.get();
+        }
+        return sum;
+    }
+
     /** The in-flight request count of an endpoint this balancer picked (incremented and decremented by the proxy). */
     public AtomicInteger counter(EndpointConfig endpoint) {
         AtomicInteger counter = counters.get(endpoint);

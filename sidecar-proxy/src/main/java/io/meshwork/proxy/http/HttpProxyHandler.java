@@ -15,6 +15,8 @@ import io.meshwork.proxy.route.Route;
 import io.meshwork.proxy.route.RouteTable;
 import io.meshwork.proxy.route.Router;
 import io.meshwork.proxy.route.VirtualHost;
+import io.meshwork.proxy.route.retry.RetryAttempts;
+import io.meshwork.proxy.route.retry.RetryPolicy;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.meshwork.proxy.filter.FilterContext;
@@ -73,7 +75,8 @@ import org.slf4j.LoggerFactory;
  * ({@link LoopFlusher}; an HTTP/2 stream's flush is its connection's), and writes nobody waits for use
  * the void promise: a small exchange costs one write syscall each way and no futures.
  */
-public final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements UpstreamListener {
+public final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements UpstreamListener,
+        RetryAttempts.Exchange {
 
     private static final Logger LOG = LoggerFactory.getLogger(HttpProxyHandler.class);
     private static final AsciiString STREAM_ID = HttpConversionUtil.ExtensionHeaderNames.STREAM_ID.text();
@@ -118,6 +121,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     /** The connection's timeouts (null in tests that build a pipeline by hand). */
     private HttpConnectionTimeouts connectionTimeouts;
     /** stream_idle_timeout: an exchange with no byte either way for this long ends (0: never). */
+    private long connectionStreamIdleNanos;
+    /** The exchange's: the connection's, or its route's idle_timeout. */
     private long streamIdleNanos;
     private long lastActivityNanos;
     private boolean requestDone;
@@ -136,6 +141,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private ClusterConfig poolCluster;
     private Channel upstream;
     private boolean retried;
+    /** The tries of an exchange whose route has a retry policy (null: one try). */
+    private RetryAttempts retry;
     private boolean responseStarted;
     private boolean skipInformationalEnd;
     private boolean upstreamKeepAlive;
@@ -173,7 +180,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         this.ctx = ctx;
         Channel connection = http2Downstream ? ctx.channel().parent() : ctx.channel();
         connectionTimeouts = connection.pipeline().get(HttpConnectionTimeouts.class);
-        streamIdleNanos = connectionTimeouts == null ? 0 : connectionTimeouts.policy().streamIdleTimeout().toNanos();
+        connectionStreamIdleNanos = connectionTimeouts == null ? 0
+                : connectionTimeouts.policy().streamIdleTimeout().toNanos();
+        streamIdleNanos = connectionStreamIdleNanos;
     }
 
     /**
@@ -317,6 +326,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         requestDone = false;
         requestBodyBytes = 0;
+        streamIdleNanos = connectionStreamIdleNanos;
         retried = false;
         responseStarted = false;
         skipInformationalEnd = false;
@@ -461,9 +471,76 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         activeCount = balancer.counter(endpoint);
         activeCount.incrementAndGet();
+        if (route.idleTimeout() != null) {
+            streamIdleNanos = route.idleTimeout().toNanos();
+        }
+        if (route.retryPolicy() != null) {
+            retry = new RetryAttempts(route.retryPolicy(), services.clusters().retryBudget(balancer.cluster()),
+                    balancer.cluster().retryLimit(), ctx.executor(), this);
+        }
         prepareUpstreamHeaders(headers);
         armTimeout(route.timeout().toMillis());
+        startTry();
+    }
+
+    private void startTry() {
         connect(false);
+        if (retry != null) {
+            retry.tryStarted(endpoint);
+        }
+    }
+
+    /**
+     * A try failed without a response: true when the route's retry policy sends the request again (after the
+     * backoff, {@link #retryNow()}); the failed try's late callbacks then find another generation.
+     */
+    private boolean retryAfter(RetryPolicy.Failure failure) {
+        return retry != null && retryScheduled(retry.policy().retries(failure));
+    }
+
+    private boolean retryScheduled(boolean retriable) {
+        if (!retry.retryAfter(retriable, requestDone, balancer.activeRequests())) {
+            return false;
+        }
+        generation++;
+        return true;
+    }
+
+    @Override
+    public void retryNow() {
+        if (!inExchange || retry == null) {
+            return;
+        }
+        EndpointConfig next = retry.pick(balancer);
+        if (next == null) {
+            reply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream for service "
+                    + balancer.cluster().service() + " (cluster " + balancer.cluster().name() + ") to retry on");
+            return;
+        }
+        if (next != endpoint) {
+            activeCount.decrementAndGet();
+            endpoint = next;
+            activeCount = balancer.counter(next);
+            activeCount.incrementAndGet();
+        }
+        retried = false;
+        status = 0;
+        skipInformationalEnd = false;
+        startTry();
+    }
+
+    @Override
+    public void tryTimedOut() {
+        if (!inExchange || responseStarted) {
+            return;
+        }
+        releaseUpstream(false);
+        if (retryAfter(RetryPolicy.Failure.PER_TRY_TIMEOUT)) {
+            return;
+        }
+        keepAlive = keepAlive && requestDone;
+        reply(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream per-try timeout for service " + balancer.cluster().service()
+                + " after " + retry.policy().perTryTimeout().toMillis() + " ms (" + retry.retries() + " retries)");
     }
 
     /** The SPIFFE ID that this request's connection proved with mutual TLS, or null (plaintext, or outbound). */
@@ -645,6 +722,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                 connect(true);
                 return;
             }
+            if (retryAfter(RetryPolicy.Failure.CONNECT_FAILURE)) {
+                return;
+            }
             reply(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream connect error for service "
                     + balancer.cluster().service() + " (" + endpoint.hostPort() + "): "
                     + acquired.cause().getMessage());
@@ -652,20 +732,34 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         upstream = acquired.getNow();
         upstream.pipeline().get(UpstreamHandler.class).listener(this);
-        if (bodyless || (retried && requestDone && pending.isEmpty() && requestBodyBytes == 0)) {
+        boolean policyRetry = retry != null && retry.retries() > 0;
+        if (bodyless || ((retried || policyRetry) && requestDone && pending.isEmpty() && requestBodyBytes == 0)) {
             // Headers and end as one message: the encoder makes one buffer of it (an HTTP/2 stream, one frame).
             upstream.write(new DefaultFullHttpRequest(request.protocolVersion(), request.method(), request.uri(),
                     Unpooled.EMPTY_BUFFER, request.headers(), EmptyHttpHeaders.INSTANCE), upstream.voidPromise());
         } else {
             upstream.write(request, upstream.voidPromise());
+            if (policyRetry) {
+                for (HttpContent part : retry.body().replay()) {
+                    upstream.write(part, upstream.voidPromise());
+                }
+            }
         }
         HttpContent content;
         while ((content = pending.poll()) != null) {
-            upstream.write(content, upstream.voidPromise());
+            writeBody(content);
         }
         flushUpstream();
         upstream.read();
         readMoreRequest();
+    }
+
+    /** Sends a part of the request body upstream, keeping a view of it first when the request may be retried. */
+    private void writeBody(HttpContent content) {
+        if (retry != null) {
+            retry.body().keep(content);
+        }
+        upstream.write(content, upstream.voidPromise());
     }
 
     /**
@@ -725,7 +819,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             pending.add(content);
             return;
         }
-        upstream.write(content, upstream.voidPromise());
+        writeBody(content);
         flushUpstream();
         readMoreRequest();
     }
@@ -763,6 +857,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                 skipInformationalEnd = !(msg instanceof LastHttpContent);
                 ReferenceCountUtil.release(msg);
                 upstream.read();
+                return;
+            }
+            if (retry != null && retryScheduled(retry.policy().retries(code, response.headers()))) {
+                // Not for the client: a whole response leaves its connection reusable, else the rest is not read.
+                boolean reusable = msg instanceof LastHttpContent && requestDone && HttpUtil.isKeepAlive(response);
+                ReferenceCountUtil.release(msg);
+                releaseUpstream(reusable);
                 return;
             }
             responseStarted = true;
@@ -882,6 +983,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
      */
     private void end(Object last, boolean abort) {
         deadlineNanos = 0;
+        if (retry != null) {
+            retry.close();
+            retry = null;
+        }
         if (activeCount != null) {
             activeCount.decrementAndGet();
             activeCount = null;
@@ -980,6 +1085,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             return;
         }
         if (!responseStarted) {
+            if (retryAfter(RetryPolicy.Failure.RESET)) {
+                return;
+            }
             reply(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream connection to service "
                     + balancer.cluster().service() + " (" + endpoint.hostPort() + ") closed before a response");
             return;

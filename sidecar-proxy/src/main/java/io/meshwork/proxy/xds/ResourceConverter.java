@@ -280,7 +280,11 @@ public final class ResourceConverter {
         if (timeout.isNegative()) {
             throw new InvalidResourceException(where + ".route.timeout is negative");
         }
-        return new Route(new RouteMatch(kind, path, regex, headers), clusters, timeout);
+        io.meshwork.proxy.route.retry.RetryPolicy retry = action.hasRetryPolicy()
+                ? RetrySettings.retryPolicy(action.getRetryPolicy(), where + ".route") : null;
+        Duration idle = action.hasIdleTimeout()
+                ? ConnectionPolicies.duration(action.getIdleTimeout(), where + ".route.idle_timeout") : null;
+        return new Route(new RouteMatch(kind, path, regex, headers), clusters, timeout, retry, idle);
     }
 
     @SuppressWarnings("deprecation")
@@ -372,7 +376,8 @@ public final class ResourceConverter {
                     throw new InvalidResourceException(where + "eds_cluster_config.eds_config is not ads");
                 }
                 yield new ClusterConfig(cluster.getName(), policy, connectTimeout, http2, service, serviceName,
-                        List.of(), socketMatches, defaultTls, UpstreamConnectionSettings.of(cluster, where));
+                        List.of(), socketMatches, defaultTls, UpstreamConnectionSettings.of(cluster, where),
+                        RetrySettings.retryLimit(cluster, where));
             }
             case STATIC -> new ClusterConfig(cluster.getName(), policy, connectTimeout, http2, service, null,
                     List.of(), socketMatches, defaultTls, UpstreamConnectionSettings.of(cluster, where)).withEndpoints(endpoints(cluster.getLoadAssignment(),
