@@ -483,11 +483,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         startTry();
     }
 
+    /** A try: its per-try timer first, since connecting may fail at once and schedule the retry's backoff. */
     private void startTry() {
-        connect(false);
         if (retry != null) {
             retry.tryStarted(endpoint);
         }
+        connect(false);
     }
 
     /**
