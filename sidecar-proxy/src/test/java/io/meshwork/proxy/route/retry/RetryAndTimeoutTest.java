@@ -4,11 +4,22 @@ import static io.meshwork.proxy.testing.MeshConfigFolder.service;
 import static io.meshwork.proxy.testing.MeshConfigFolder.workload;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCalls;
 import io.meshwork.controlplane.ControlPlane;
 import io.meshwork.controlplane.LocalMode;
+import io.meshwork.proxy.testing.GrpcEcho;
 import io.meshwork.proxy.testing.MeshConfigFolder;
 import io.meshwork.proxy.testing.ScriptedBackend;
 import io.meshwork.proxy.testing.SidecarHarness;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,6 +32,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -64,8 +76,11 @@ class RetryAndTimeoutTest {
         for (int i = 0; i < backends.size(); i++) {
             documents.add(workload("pay-" + i, Map.of("app", "pay"), "http", backends.get(i).port()));
         }
-        new MeshConfigFolder(configDir).write("mesh.yaml", documents.toArray(String[]::new))
-                .write("policies.yaml", policies);
+        startMesh(documents, policies);
+    }
+
+    private void startMesh(List<String> mesh, String... policies) throws Exception {
+        new MeshConfigFolder(configDir).write("mesh.yaml", mesh.toArray(String[]::new)).write("policies.yaml", policies);
         controlPlane = LocalMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), configDir).start();
         harness = new SidecarHarness("127.0.0.1:" + controlPlane.xdsPort());
     }
@@ -228,6 +243,42 @@ class RetryAndTimeoutTest {
         }
         assertThat(hanging.requests()).as("tries cut on the hanging endpoint").isGreaterThan(0);
         assertThat(healthy.requests()).isEqualTo(6);
+    }
+
+    @Test
+    void unavailableFromAGrpcServerIsRetriedByTheSidecar() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        // Odd calls fail with UNAVAILABLE (a trailers-only response: grpc-status in the headers), even calls answer.
+        Server flaky = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
+                ServerServiceDefinition.builder("echo.Echo").addMethod(GrpcEcho.UNARY,
+                        ServerCalls.asyncUnaryCall((request, response) -> {
+                            if (calls.incrementAndGet() % 2 == 1) {
+                                response.onError(Status.UNAVAILABLE.withDescription("odd call").asRuntimeException());
+                            } else {
+                                response.onNext(request);
+                                response.onCompleted();
+                            }
+                        })).build()).build().start();
+        ManagedChannel channel = null;
+        try {
+            startMesh(List.of(service("ledger", 9090, "grpc", Map.of("app", "ledger")),
+                    workload("ledger-0", Map.of("app", "ledger"), "grpc", flaky.getPort())),
+                    retry("attempts: 1\nretryOn: [unavailable]\n").replace("name: pay}", "name: ledger}"));
+            channel = NettyChannelBuilder.forAddress("127.0.0.1", harness.outboundPort())
+                    .overrideAuthority("ledger:9090").usePlaintext().build();
+
+            for (int i = 0; i < 20; i++) {
+                byte[] reply = ClientCalls.blockingUnaryCall(channel, GrpcEcho.UNARY,
+                        CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), new byte[] {(byte) i});
+                assertThat(reply).containsExactly((byte) i);
+            }
+            assertThat(calls.get()).as("each call tried twice: UNAVAILABLE, then the answer").isEqualTo(40);
+        } finally {
+            if (channel != null) {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+            flaky.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     @Test
