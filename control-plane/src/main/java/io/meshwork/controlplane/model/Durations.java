@@ -1,40 +1,69 @@
 package io.meshwork.controlplane.model;
 
+import java.math.BigDecimal;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Durations as people write them in config and on the command line: {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}. */
+/**
+ * Durations as people write them in config and on the command line: a number with a unit, or several
+ * ({@code 250ms}, {@code 2s}, {@code 1.5s}, {@code 1m30s}, {@code 1h}), as Go and Kubernetes write them.
+ */
 public final class Durations {
+
+    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
+    private static final BigDecimal MAX_MILLIS = BigDecimal.valueOf(Duration.ofDays(365).toMillis());
 
     private Durations() {
     }
 
     /**
-     * {@code 500ms}, {@code 10s}, {@code 2m}, {@code 1h}, plain seconds ({@code 5}), or ISO-8601 ({@code PT1M});
-     * anything else is an {@link IllegalArgumentException} saying what a duration looks like.
+     * A duration with units ({@code 250ms}, {@code 1m30s}, {@code 1.5s}); anything else, one finer than a
+     * millisecond or longer than a year is an {@link IllegalArgumentException} saying so. What config files and
+     * the CRDs accept.
      */
+    public static Duration parseWithUnits(String value) {
+        String text = value.strip();
+        Matcher part = PART.matcher(text);
+        BigDecimal millis = BigDecimal.ZERO;
+        int end = 0;
+        while (part.find() && part.start() == end) {
+            BigDecimal amount = new BigDecimal(part.group(1));
+            millis = millis.add(amount.multiply(BigDecimal.valueOf(switch (part.group(2)) {
+                case "ms" -> 1L;
+                case "s" -> 1_000L;
+                case "m" -> 60_000L;
+                default -> 3_600_000L;
+            })));
+            end = part.end();
+        }
+        if (end == 0 || end != text.length()) {
+            throw new IllegalArgumentException("\"" + text + "\" is not a duration (a number with a unit ms, s, m or h: "
+                    + "250ms, 2s, 1m30s)");
+        }
+        if (millis.stripTrailingZeros().scale() > 0) {
+            throw new IllegalArgumentException("\"" + text + "\" is finer than a millisecond");
+        }
+        if (millis.compareTo(MAX_MILLIS) > 0) {
+            throw new IllegalArgumentException("\"" + text + "\" is longer than a year");
+        }
+        return Duration.ofMillis(millis.longValueExact());
+    }
+
+    /** As {@link #parseWithUnits}, and on the command line also plain seconds ({@code 5}) and ISO-8601 ({@code PT1M}). */
     public static Duration parse(String value) {
         String v = value.strip();
         try {
             if (v.startsWith("P") || v.startsWith("p")) {
                 return Duration.parse(v);
             }
-            if (v.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-            }
-            char unit = v.charAt(v.length() - 1);
-            if (Character.isDigit(unit)) {
+            if (!v.isEmpty() && v.chars().allMatch(Character::isDigit)) {
                 return Duration.ofSeconds(Long.parseLong(v));
             }
-            long amount = Long.parseLong(v.substring(0, v.length() - 1));
-            return switch (unit) {
-                case 's' -> Duration.ofSeconds(amount);
-                case 'm' -> Duration.ofMinutes(amount);
-                case 'h' -> Duration.ofHours(amount);
-                default -> throw new IllegalArgumentException();
-            };
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("\"" + value + "\" is not a duration like 500ms, 10s, 2m");
         }
+        return parseWithUnits(v);
     }
 
     /** {@code 10s} for whole seconds, else {@code 250ms}. */

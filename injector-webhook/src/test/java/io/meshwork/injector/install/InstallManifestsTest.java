@@ -48,7 +48,8 @@ class InstallManifestsTest {
         assertThat(DEFAULT).extracting(HasMetadata::getKind).containsExactly("Namespace",
                 "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
                 "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
-                "CustomResourceDefinition", "ServiceAccount", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
+                "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
+                "ServiceAccount", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
                 "Role", "RoleBinding", "Secret", "Secret", "ConfigMap", "ConfigMap", "Deployment", "Service",
                 "Deployment", "Service", "MutatingWebhookConfiguration");
         assertThat(DEFAULT.get(0).getMetadata().getName()).isEqualTo("meshwork-system");

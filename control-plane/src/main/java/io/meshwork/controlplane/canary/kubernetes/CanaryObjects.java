@@ -165,7 +165,7 @@ public final class CanaryObjects {
     private static Duration duration(Map<String, Object> spec, String field, String fallback, String title) {
         Object value = spec.getOrDefault(field, fallback);
         try {
-            return Durations.parse(String.valueOf(value));
+            return Durations.parseWithUnits(String.valueOf(value));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(title + ": spec." + field + ": " + e.getMessage());
         }

@@ -21,10 +21,6 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  */
 final class YamlObject {
 
-    private static final java.util.regex.Pattern DURATION_PART =
-            java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
-    private static final java.math.BigDecimal MAX_DURATION_MILLIS = java.math.BigDecimal.valueOf(365L * 24 * 3_600_000);
-
     private final String path;
     private final int line;
     private final Map<String, Node> fields = new LinkedHashMap<>();
@@ -127,30 +123,11 @@ final class YamlObject {
      */
     Optional<java.time.Duration> optionalDuration(String key) {
         return value(key).map(node -> {
-            String text = scalar(key, node).getValue().strip();
-            java.util.regex.Matcher part = DURATION_PART.matcher(text);
-            java.math.BigDecimal millis = java.math.BigDecimal.ZERO;
-            int end = 0;
-            while (part.find() && part.start() == end) {
-                java.math.BigDecimal amount = new java.math.BigDecimal(part.group(1));
-                millis = millis.add(amount.multiply(java.math.BigDecimal.valueOf(switch (part.group(2)) {
-                    case "ms" -> 1L;
-                    case "s" -> 1_000L;
-                    case "m" -> 60_000L;
-                    default -> 3_600_000L;
-                })));
-                end = part.end();
+            try {
+                return io.meshwork.controlplane.model.Durations.parseWithUnits(scalar(key, node).getValue());
+            } catch (IllegalArgumentException e) {
+                throw error(key, e.getMessage());
             }
-            if (end == 0 || end != text.length()) {
-                throw error(key, "\"" + text + "\" is not a duration (a number with a unit ms, s, m or h: 250ms, 2s, 1m30s)");
-            }
-            if (millis.stripTrailingZeros().scale() > 0) {
-                throw error(key, "\"" + text + "\" is finer than a millisecond");
-            }
-            if (millis.compareTo(MAX_DURATION_MILLIS) > 0) {
-                throw error(key, "\"" + text + "\" is longer than a year");
-            }
-            return java.time.Duration.ofMillis(millis.longValueExact());
         });
     }
 

@@ -86,7 +86,8 @@ class CanaryOperatorTest {
                 Eventually.await(Duration.ofSeconds(10), "Failed", () -> "Failed".equals(CanaryObjects.phase(canary(setup))));
             }
             assertThat(CanaryObjects.status(canary(setup)).get("message"))
-                    .isEqualTo("Canary default/reviews: spec.interval: \"soon\" is not a duration like 500ms, 10s, 2m");
+                    .isEqualTo("Canary default/reviews: spec.interval: \"soon\" is not a duration (a number with a unit ms, s, m or h: "
+                            + "250ms, 2s, 1m30s)");
             assertThat(note(api)).isNull();
         }
     }

@@ -50,7 +50,7 @@ class InstalledCrdsTest {
             }
         }
 
-        assertThat(CRDS.definitions()).hasSize(7);
+        assertThat(CRDS.definitions()).hasSize(9);
         assertThat(problems).isEmpty();
     }
 
