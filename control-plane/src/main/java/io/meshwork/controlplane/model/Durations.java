@@ -23,6 +23,10 @@ public final class Durations {
      * the CRDs accept.
      */
     public static Duration parseWithUnits(String value) {
+        return units(value, MAX_MILLIS);
+    }
+
+    private static Duration units(String value, BigDecimal maxMillis) {
         String text = value.strip();
         Matcher part = PART.matcher(text);
         BigDecimal millis = BigDecimal.ZERO;
@@ -44,13 +48,16 @@ public final class Durations {
         if (millis.stripTrailingZeros().scale() > 0) {
             throw new IllegalArgumentException("\"" + text + "\" is finer than a millisecond");
         }
-        if (millis.compareTo(MAX_MILLIS) > 0) {
+        if (millis.compareTo(maxMillis) > 0) {
             throw new IllegalArgumentException("\"" + text + "\" is longer than a year");
         }
         return Duration.ofMillis(millis.longValueExact());
     }
 
-    /** As {@link #parseWithUnits}, and on the command line also plain seconds ({@code 5}) and ISO-8601 ({@code PT1M}). */
+    /**
+     * As {@link #parseWithUnits} without its one-year bound (a certificate's validity is years), and on the
+     * command line also plain seconds ({@code 5}) and ISO-8601 ({@code PT1M}).
+     */
     public static Duration parse(String value) {
         String v = value.strip();
         try {
@@ -63,7 +70,7 @@ public final class Durations {
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("\"" + value + "\" is not a duration like 500ms, 10s, 2m");
         }
-        return parseWithUnits(v);
+        return units(v, BigDecimal.valueOf(Long.MAX_VALUE));
     }
 
     /** {@code 10s} for whole seconds, else {@code 250ms}. */
