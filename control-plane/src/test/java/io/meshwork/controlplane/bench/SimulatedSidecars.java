@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * N simulated proxies for the push benchmarks: raw ADS streams on loopback ({@link AdsTestClient}),
  * one channel and one node each, subscribed to CDS, EDS, LDS and RDS, ACKing every response. A
- * {@link Round} waits until every one of them has ACKed a new version of one type.
+ * {@link Round} waits until every one of them has ACKed a new version of one type, and counts the
+ * responses of every type they got meanwhile.
  */
 final class SimulatedSidecars implements AutoCloseable {
 
@@ -67,6 +68,11 @@ final class SimulatedSidecars implements AutoCloseable {
         return streams.size();
     }
 
+    /** CDS, EDS, LDS or RDS: the short name of one of {@link #TYPES}. */
+    static String shortName(String typeUrl) {
+        return List.of("CDS", "EDS", "LDS", "RDS").get(TYPES.indexOf(typeUrl));
+    }
+
     /** Starts a round: from now on, the first ACK of a {@code typeUrl} version other than each client's current one counts. */
     Round expectChange(String typeUrl) {
         Round next = new Round(typeUrl, acked.stream().map(v -> v.getOrDefault(typeUrl, "")).toList());
@@ -80,15 +86,19 @@ final class SimulatedSidecars implements AutoCloseable {
         private final List<String> before;
         private final long[] ackNanos;
         private final CountDownLatch done;
+        /** Type URL → responses of that type, all clients together, since the round started. */
+        private final Map<String, Integer> responses = new java.util.LinkedHashMap<>();
 
         private Round(String typeUrl, List<String> before) {
             this.typeUrl = typeUrl;
             this.before = before;
             this.ackNanos = new long[before.size()];
             this.done = new CountDownLatch(before.size());
+            TYPES.forEach(type -> responses.put(type, 0));
         }
 
         private synchronized void acked(int client, String type, String version) {
+            responses.merge(type, 1, Integer::sum);
             if (type.equals(typeUrl) && ackNanos[client] == 0 && !version.equals(before.get(client))) {
                 ackNanos[client] = System.nanoTime();
                 done.countDown();
@@ -104,6 +114,11 @@ final class SimulatedSidecars implements AutoCloseable {
             synchronized (this) {
                 return ackNanos.clone();
             }
+        }
+
+        /** Type URL → how many responses of that type all clients got (and ACKed) since the round started. */
+        synchronized Map<String, Integer> responses() {
+            return Map.copyOf(responses);
         }
     }
 
