@@ -52,6 +52,12 @@ final class ChildControlPlane implements AutoCloseable {
         return Long.parseLong(expect("heap")[1]);
     }
 
+    /** CPU time the child has used so far, all its threads, in nanoseconds: what a change costs whatever the load. */
+    long cpuNanos() {
+        return process.toHandle().info().totalCpuDuration()
+                .orElseThrow(() -> new IllegalStateException("no CPU time for process " + process.pid())).toNanos();
+    }
+
     /** {@code mesh_controlplane_push_latency_seconds} sum (seconds) and count, from the admin endpoint. */
     double[] pushLatency() throws IOException, InterruptedException {
         return new double[] {admin.metric("mesh_controlplane_push_latency_seconds_sum"),

@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  */
 final class PushRounds {
 
-    /** After the last ACK of a round, how long responses of other types still count for it. */
+    /** After the last ACK of a round, how long responses of other types (and the control plane's CPU) still count for it. */
     private static final Duration SETTLE = Duration.ofSeconds(1);
 
     /** Readies round {@code round}'s change off the clock and returns the write that starts it. */
@@ -35,8 +35,8 @@ final class PushRounds {
     }
 
     /** The measured rounds (warm-up left out). */
-    record Summary(List<Double> allAckedMillis, List<Double> perSidecarMillis, List<String> loads,
-                   Map<String, Integer> responses, int clients) {
+    record Summary(List<Double> allAckedMillis, List<Double> perSidecarMillis, List<Double> cpuMillis,
+                   List<String> loads, Map<String, Integer> responses, int clients) {
 
         /** All-ACKed p50 and max, per-sidecar p50 and p99, responses per type and per sidecar, loads. */
         String describe() {
@@ -46,10 +46,11 @@ final class PushRounds {
                             e.getValue() / (double) Math.max(1, rounds * clients)))
                     .collect(Collectors.joining(", "));
             return ("all ACKed: p50 %.0f ms, max %.0f ms over %d rounds; per-sidecar ACK p50 %.0f ms, p99 %.0f ms; "
-                    + "responses per sidecar per round: %s; load average (1 min) at the rounds: %s").formatted(
+                    + "control plane CPU per change p50 %.0f ms (max %.0f); responses per sidecar per round: %s; "
+                    + "load average (1 min) at the rounds: %s").formatted(
                     BenchFigures.median(allAckedMillis), BenchFigures.max(allAckedMillis), rounds,
                     BenchFigures.percentile(perSidecarMillis, 50), BenchFigures.percentile(perSidecarMillis, 99),
-                    perType, String.join(", ", loads));
+                    BenchFigures.median(cpuMillis), BenchFigures.max(cpuMillis), perType, String.join(", ", loads));
         }
     }
 
@@ -102,6 +103,8 @@ final class PushRounds {
      */
     static Connected connect(ChildControlPlane controlPlane, int clients, int services,
                              BiFunction<Integer, Integer, Node> sidecarOf) throws Exception {
+        // A source may still be rebuilding for events that came in as it started (the informers'): not measured.
+        Thread.sleep(2 * SETTLE.toMillis());
         long heapConfigOnly = controlPlane.heap();
         List<Node> nodes = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
@@ -122,6 +125,7 @@ final class PushRounds {
         int clients = sidecars.size();
         List<Double> allAcked = new ArrayList<>();
         List<Double> perSidecar = new ArrayList<>();
+        List<Double> cpu = new ArrayList<>();
         List<String> loads = new ArrayList<>();
         Map<String, Integer> responses = new LinkedHashMap<>();
         SimulatedSidecars.TYPES.forEach(type -> responses.put(type, 0));
@@ -129,6 +133,7 @@ final class PushRounds {
             Write write = change.prepare(round);
             SimulatedSidecars.Round pushed = sidecars.expectChange(typeUrl);
             double[] pushBefore = controlPlane.pushLatency();
+            long cpuBefore = controlPlane.cpuNanos();
             long start = System.nanoTime();
             write.run();
             long[] ackNanos = pushed.await(roundTimeout);
@@ -142,25 +147,28 @@ final class PushRounds {
                 pushAfter = controlPlane.pushLatency();
             }
             Thread.sleep(SETTLE.toMillis());
+            double cpuMillis = (controlPlane.cpuNanos() - cpuBefore) / 1e6;
             Map<String, Integer> got = pushed.responses();
             // The server's own histogram: from the new MeshSnapshot (after debounce and reload) to each ACK.
             double serverMean = (pushAfter[0] - pushBefore[0]) / Math.max(1, pushAfter[1] - pushBefore[1]) * 1e3;
             System.out.printf("  round %d%s: all %d ACKed %.0f ms after %s; server push latency (snapshot -> ACK) "
-                            + "mean %.0f ms over %.0f ACKs; responses in the round: %s (load average %s)%n",
+                            + "mean %.0f ms over %.0f ACKs; control plane CPU %.0f ms; responses in the round: %s "
+                            + "(load average %s)%n",
                     round, round < 0 ? " (warm-up)" : "", clients, (end - start) / 1e6, written, serverMean,
-                    pushAfter[1] - pushBefore[1], SimulatedSidecars.TYPES.stream()
+                    pushAfter[1] - pushBefore[1], cpuMillis, SimulatedSidecars.TYPES.stream()
                             .map(t -> SimulatedSidecars.shortName(t) + " " + got.get(t))
                             .collect(Collectors.joining(", ")), load);
             if (round < 0) {
                 continue;
             }
             allAcked.add((end - start) / 1e6);
+            cpu.add(cpuMillis);
             loads.add(load);
             for (long t : ackNanos) {
                 perSidecar.add((t - start) / 1e6);
             }
             got.forEach((type, count) -> responses.merge(type, count, Integer::sum));
         }
-        return new Summary(allAcked, perSidecar, loads, responses, clients);
+        return new Summary(allAcked, perSidecar, cpu, loads, responses, clients);
     }
 }
