@@ -55,6 +55,8 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     /** Per group, the problems last logged, so that a config that stays broken is reported once. */
     private final Map<String, List<String>> reportedProblems = new HashMap<>();
     private MeshSnapshot current;
+    /** Wraps the resources of the current mesh snapshot's groups for the library, each shared resource once. */
+    private SharedSnapshots snapshots = new SharedSnapshots();
     /** The latest mesh snapshot that every connected group accepted: what a newcomer gets while the current one is rejected. */
     private MeshSnapshot lastGood;
     /** The largest xDS request accepted: 64 MiB, as the sidecar's client accepts for responses. */
@@ -139,6 +141,7 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     public synchronized void accept(MeshSnapshot snapshot) {
         long arrivalNanos = System.nanoTime();
         current = snapshot;
+        snapshots = new SharedSnapshots();
         hasConfig = true;
         Map<String, Node> groups = registry.groups();
         Map<GroupResources.TypeVersions, Validated> validated = new ConcurrentHashMap<>();
@@ -219,8 +222,8 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
     }
 
     /**
-     * Regenerates and validates one group; touches no state of the server but {@code validated}, so
-     * groups may be generated in parallel.
+     * Regenerates and validates one group; touches no state of the server but {@code validated} and the
+     * thread-safe {@code snapshots}, so groups may be generated in parallel.
      *
      * @param validated the groups already validated for this mesh snapshot, by versions: a group
      *     with the same resources shares their Snapshot, so it is built and checked once and the
@@ -239,7 +242,7 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
                 problems.addAll(validator.problems(group, resources));
                 problems.addAll(ReferenceGuard.problems(resources));
                 if (problems.isEmpty()) {
-                    snapshot = toSnapshot(resources);
+                    snapshot = snapshots.create(resources);
                     validated.put(resources.versions(), new Validated(resources, snapshot));
                 }
             }
@@ -294,12 +297,6 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
             LOG.error("generated config rejected for {} group(s) ({}); each keeps its last good config, if any: {}",
                     groups.size(), names, String.join("; ", problems));
         });
-    }
-
-    private static Snapshot toSnapshot(GroupResources r) {
-        GroupResources.TypeVersions v = r.versions();
-        return Snapshot.create(r.clusters(), v.clusters(), r.endpoints(), v.endpoints(), r.listeners(), v.listeners(),
-                r.routes(), v.routes(), r.secrets(), v.secrets());
     }
 
     /** Type URL → new version, for each type whose version differs from {@code previous}. */
