@@ -134,6 +134,7 @@ final class PushRounds {
             SimulatedSidecars.Round pushed = sidecars.expectChange(typeUrl);
             double[] pushBefore = controlPlane.pushLatency();
             long cpuBefore = controlPlane.cpuNanos();
+            long harnessCpuBefore = harnessCpuNanos();
             long start = System.nanoTime();
             write.run();
             long[] ackNanos = pushed.await(roundTimeout);
@@ -148,14 +149,15 @@ final class PushRounds {
             }
             Thread.sleep(SETTLE.toMillis());
             double cpuMillis = (controlPlane.cpuNanos() - cpuBefore) / 1e6;
+            double harnessCpuMillis = (harnessCpuNanos() - harnessCpuBefore) / 1e6;
             Map<String, Integer> got = pushed.responses();
             // The server's own histogram: from the new MeshSnapshot (after debounce and reload) to each ACK.
             double serverMean = (pushAfter[0] - pushBefore[0]) / Math.max(1, pushAfter[1] - pushBefore[1]) * 1e3;
             System.out.printf("  round %d%s: all %d ACKed %.0f ms after %s; server push latency (snapshot -> ACK) "
-                            + "mean %.0f ms over %.0f ACKs; control plane CPU %.0f ms; responses in the round: %s "
-                            + "(load average %s)%n",
+                            + "mean %.0f ms over %.0f ACKs; CPU: control plane %.0f ms, this harness (clients, API server) "
+                            + "%.0f ms; responses in the round: %s (load average %s)%n",
                     round, round < 0 ? " (warm-up)" : "", clients, (end - start) / 1e6, written, serverMean,
-                    pushAfter[1] - pushBefore[1], cpuMillis, SimulatedSidecars.TYPES.stream()
+                    pushAfter[1] - pushBefore[1], cpuMillis, harnessCpuMillis, SimulatedSidecars.TYPES.stream()
                             .map(t -> SimulatedSidecars.shortName(t) + " " + got.get(t))
                             .collect(Collectors.joining(", ")), load);
             if (round < 0) {
@@ -170,5 +172,9 @@ final class PushRounds {
             got.forEach((type, count) -> responses.merge(type, count, Integer::sum));
         }
         return new Summary(allAcked, perSidecar, cpu, loads, responses, clients);
+    }
+
+    private static long harnessCpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
     }
 }
