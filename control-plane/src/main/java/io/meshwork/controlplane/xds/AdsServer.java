@@ -71,10 +71,11 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         this.generator = generator;
         this.validator = validator;
         this.metrics = new XdsMetrics(meters, this::connectedProxies);
-        this.cache = new StreamAwareCache(groupKeys::groupOf);
+        SharedResourceSerializer serializer = new SharedResourceSerializer();
+        this.cache = new StreamAwareCache(groupKeys::groupOf, serializer::nameOf);
         this.registry = new ProxyRegistry(groupKeys, this::ensureGroup, metrics, Clock.systemUTC());
         this.discoveryServer = new V3DiscoveryServer(List.of(registry, cache), cache, new DefaultExecutorGroup(),
-                new SharedResourceSerializer());
+                serializer);
     }
 
     /** Starts listening; returns once the port is bound. */

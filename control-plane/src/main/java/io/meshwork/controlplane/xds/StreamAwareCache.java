@@ -1,10 +1,10 @@
 package io.meshwork.controlplane.xds;
 
+import com.google.protobuf.Any;
 import io.envoyproxy.controlplane.cache.DeltaResponse;
 import io.envoyproxy.controlplane.cache.DeltaWatch;
 import io.envoyproxy.controlplane.cache.DeltaXdsRequest;
 import io.envoyproxy.controlplane.cache.NodeGroup;
-import io.envoyproxy.controlplane.cache.Resources;
 import io.envoyproxy.controlplane.cache.Response;
 import io.envoyproxy.controlplane.cache.Watch;
 import io.envoyproxy.controlplane.cache.XdsRequest;
@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -46,9 +47,12 @@ final class StreamAwareCache extends SimpleCache<String> implements DiscoverySer
 
     private final Map<Long, Stream> streams = new ConcurrentHashMap<>();
     private final ThreadLocal<Pending> pending = new ThreadLocal<>();
+    private final Function<Any, String> resourceNames;
 
-    StreamAwareCache(NodeGroup<String> groups) {
+    /** @param resourceNames the name of a resource as sent ({@link SharedResourceSerializer#nameOf}) */
+    StreamAwareCache(NodeGroup<String> groups, Function<Any, String> resourceNames) {
         super(groups);
+        this.resourceNames = resourceNames;
     }
 
     @Override
@@ -73,7 +77,7 @@ final class StreamAwareCache extends SimpleCache<String> implements DiscoverySer
         Stream stream = streams.get(streamId);
         if (stream != null) {
             stream.latestSent.put(response.getTypeUrl(), new Sent(response.getNonce(), response.getVersionInfo(),
-                    response.getResourcesList().stream().map(Resources::getResourceName).collect(Collectors.toSet())));
+                    response.getResourcesList().stream().map(resourceNames).collect(Collectors.toSet())));
         }
     }
 

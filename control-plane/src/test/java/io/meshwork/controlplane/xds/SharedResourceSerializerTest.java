@@ -35,4 +35,16 @@ class SharedResourceSerializerTest {
 
         assertThat(serializer.serialize(changed, Resources.ApiVersion.V3)).isEqualTo(Any.pack(changed));
     }
+
+    @Test
+    void namesWhatItPacked() {
+        Any packed = serializer.serialize(ROUTES, Resources.ApiVersion.V3);
+
+        assertThat(serializer.nameOf(packed)).isEqualTo("outbound");
+    }
+
+    @Test
+    void namesWhatItDidNotPackByUnpackingIt() {
+        assertThat(serializer.nameOf(Any.pack(ROUTES))).isEqualTo("outbound");
+    }
 }
