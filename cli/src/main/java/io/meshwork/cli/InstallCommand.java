@@ -38,13 +38,22 @@ public final class InstallCommand implements Callable<Integer> {
     @Option(names = "--webhook-key", paramLabel = "FILE", description = "PEM private key of --webhook-cert.")
     Path webhookKey;
 
+    @Option(names = "--cluster", paramLabel = "NAME", description = "This cluster's name in a multi-cluster mesh (stamped "
+            + "on its endpoints).")
+    String cluster;
+
+    @Option(names = "--multicluster", description = "Join a multi-cluster mesh: the control plane reads the other clusters "
+            + "named by the kubeconfig Secrets of `mesh create-remote-secret`, and a read-only account (meshwork-reader) "
+            + "lets theirs read this one. Needs --cluster.")
+    boolean multicluster;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write; stdout when absent.")
     Path output;
 
     @Override
     public Integer call() throws IOException {
         String yaml = new InstallManifests(new InstallOptions(revision, kubernetesVersion, hub, tag,
-                read(webhookCa), read(webhookCert), read(webhookKey))).yaml();
+                read(webhookCa), read(webhookCert), read(webhookKey), cluster, multicluster)).yaml();
         if (output == null) {
             System.out.print(yaml);
         } else {

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
             io.meshwork.cli.demo.DemoCommand.class,
             ControlPlaneCommand.class,
             ProxyStatusCommand.class,
+            CreateRemoteSecretCommand.class,
             ProxyConfigCommand.class,
             WebhookCommand.class,
             InitIptablesCommand.class,

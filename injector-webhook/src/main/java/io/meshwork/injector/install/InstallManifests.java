@@ -95,6 +95,9 @@ public final class InstallManifests {
                 // the webhook never calls the API server
                 .withAutomountServiceAccountToken(false).build());
         objects.addAll(controlPlaneRbac());
+        if (options.multicluster()) {
+            objects.addAll(remoteReader());
+        }
         objects.add(new io.fabric8.kubernetes.api.model.SecretBuilder()
                 .withMetadata(meta(options.named(WEBHOOK_TLS_SECRET), NS))
                 .withType("kubernetes.io/tls")
@@ -164,12 +167,48 @@ public final class InstallManifests {
                         .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", name)
                         .addNewSubject().withKind("ServiceAccount").withName(name).withNamespace(NS).endSubject()
                         .build(),
-                // The CA key is a Secret: readable in meshwork-system only, and only that one.
-                new RoleBuilder().withMetadata(meta(name, NS)).addToRules(new PolicyRuleBuilder()
-                        .withApiGroups("").withResources("secrets").withResourceNames(MESH_CA_SECRET)
-                        .withVerbs("get", "watch").build()).build(),
+                // The CA key is a Secret: readable in meshwork-system only, and only that one; with --multicluster
+                // also the remote clusters' kubeconfig Secrets there (a label selector cannot be a grant).
+                options.multicluster()
+                        ? new RoleBuilder().withMetadata(meta(name, NS)).addToRules(new PolicyRuleBuilder()
+                                .withApiGroups("").withResources("secrets").withResourceNames(MESH_CA_SECRET)
+                                .withVerbs("get", "watch").build(), new PolicyRuleBuilder()
+                                .withApiGroups("").withResources("secrets").withVerbs("list", "watch").build()).build()
+                        : new RoleBuilder().withMetadata(meta(name, NS)).addToRules(new PolicyRuleBuilder()
+                                .withApiGroups("").withResources("secrets").withResourceNames(MESH_CA_SECRET)
+                                .withVerbs("get", "watch").build()).build(),
                 new RoleBindingBuilder().withMetadata(meta(name, NS))
                         .withNewRoleRef("rbac.authorization.k8s.io", "Role", name)
+                        .addNewSubject().withKind("ServiceAccount").withName(name).withNamespace(NS).endSubject()
+                        .build());
+    }
+
+    private List<String> controlPlaneArgs() {
+        List<String> args = new ArrayList<>(List.of("control-plane", "--kubernetes", "--address", "0.0.0.0",
+                "--xds-port", String.valueOf(MeshNames.XDS_PLAINTEXT_PORT),
+                "--admin-port", String.valueOf(MeshNames.MONITORING_PORT)));
+        if (options.cluster() != null) {
+            args.addAll(List.of("--cluster", options.cluster()));
+        }
+        if (options.multicluster()) {
+            args.add("--multicluster");
+        }
+        return args;
+    }
+
+    /**
+     * What the other clusters' control planes read here with the token of {@code mesh create-remote-secret}: a
+     * ServiceAccount and read-only access to Services, Pods, Nodes and EndpointSlices (as Istio's reader account).
+     */
+    private List<HasMetadata> remoteReader() {
+        String name = InstallOptions.READER;
+        return List.of(
+                new ServiceAccountBuilder().withMetadata(meta(name, NS)).build(),
+                new ClusterRoleBuilder().withMetadata(meta(name, null)).withRules(
+                        rule("", List.of("services", "pods", "nodes"), "list", "watch"),
+                        rule("discovery.k8s.io", List.of("endpointslices"), "list", "watch")).build(),
+                new ClusterRoleBindingBuilder().withMetadata(meta(name, null))
+                        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", name)
                         .addNewSubject().withKind("ServiceAccount").withName(name).withNamespace(NS).endSubject()
                         .build());
     }
@@ -180,9 +219,7 @@ public final class InstallManifests {
                 .withName("control-plane")
                 .withImage(options.image("control-plane"))
                 // All interfaces: the sidecars of every pod dial it through its Service.
-                .withArgs("control-plane", "--kubernetes", "--address", "0.0.0.0",
-                        "--xds-port", String.valueOf(MeshNames.XDS_PLAINTEXT_PORT),
-                        "--admin-port", String.valueOf(MeshNames.MONITORING_PORT))
+                .withArgs(controlPlaneArgs())
                 .withPorts(containerPort("grpc-xds", MeshNames.XDS_PLAINTEXT_PORT),
                         containerPort("https-xds", MeshNames.XDS_TLS_PORT),
                         containerPort("http-monitoring", MeshNames.MONITORING_PORT))

@@ -14,9 +14,27 @@ public record InstallOptions(
         String tag,
         String webhookCaPem,
         String webhookCertPem,
-        String webhookKeyPem) {
+        String webhookKeyPem,
+        String cluster,
+        boolean multicluster) {
+
+    /** The cluster's name in a multi-cluster mesh (with --multicluster), and its remote-reader account. */
+    public static final String READER = "meshwork-reader";
+
+    /** One cluster. */
+    public InstallOptions(String revision, String kubernetesVersion, String hub, String tag, String webhookCaPem,
+                          String webhookCertPem, String webhookKeyPem) {
+        this(revision, kubernetesVersion, hub, tag, webhookCaPem, webhookCertPem, webhookKeyPem, null, false);
+    }
 
     public InstallOptions {
+        if (multicluster && (cluster == null || cluster.isBlank())) {
+            throw new IllegalArgumentException("--multicluster needs --cluster NAME: every cluster of the mesh has its own name");
+        }
+        if (cluster != null && !cluster.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+            throw new IllegalArgumentException("--cluster \"" + cluster
+                    + "\" must be a DNS label: lower-case letters, digits and '-', at most 63 characters");
+        }
         if (revision != null && !revision.isEmpty() && !revision.matches("[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?")) {
             throw new IllegalArgumentException("--revision \"" + revision
                     + "\" must be a DNS label: lower-case letters, digits and '-', at most 32 characters");
