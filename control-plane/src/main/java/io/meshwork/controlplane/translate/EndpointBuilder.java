@@ -37,9 +37,36 @@ public final class EndpointBuilder {
     /** The same with the auto mTLS mark, for endpoints that take mutual TLS. */
     private final Map<ObjectRef, Metadata> mtlsMetadataByWorkload = new HashMap<>();
 
-    /** Endpoints do not depend on who asks (locality-aware priorities would change that). */
+    /** Whose view the priorities are: null for none (every locality at priority 0). */
+    private final Workload client;
+
+    /** Endpoints that do not depend on who asks: every locality at priority 0. */
     public EndpointBuilder(MeshSnapshot snapshot) {
+        this(snapshot, null);
+    }
+
+    /**
+     * Endpoints as {@code client} sees them (a multi-cluster mesh): its own cluster's endpoints in its zone first,
+     * then in its region, then the rest of its cluster, then other clusters, as Envoy locality priorities (0
+     * first, contiguous per assignment: a rank no endpoint has takes no level). The sidecar sends a level's
+     * share on as its health falls (Envoy's overprovisioning), so traffic fails over without a failed request.
+     */
+    public EndpointBuilder(MeshSnapshot snapshot, Workload client) {
         this.snapshot = snapshot;
+        this.client = client;
+    }
+
+    /** 0 same cluster and zone, 1 same cluster and region, 2 same cluster, 3 another cluster. */
+    private int rank(Workload endpoint) {
+        if (!endpoint.cluster().equals(client.cluster())) {
+            return 3;
+        }
+        io.meshwork.controlplane.model.Locality mine = client.locality();
+        io.meshwork.controlplane.model.Locality theirs = endpoint.locality();
+        if (!mine.region().equals(theirs.region())) {
+            return 2;
+        }
+        return mine.zone().equals(theirs.zone()) ? 0 : 1;
     }
 
     public List<ClusterLoadAssignment> build() {
@@ -53,23 +80,30 @@ public final class EndpointBuilder {
     }
 
     private ClusterLoadAssignment assignment(MeshService service, ServicePort port) {
-        Map<io.meshwork.controlplane.model.Locality, List<ServiceEndpoint>> byLocality = new TreeMap<>(BY_LOCALITY);
+        // by priority rank (the client's view; all 0 without one), then locality
+        Map<Integer, Map<io.meshwork.controlplane.model.Locality, List<ServiceEndpoint>>> byRank = new TreeMap<>();
         snapshot.endpointsOf(service.ref()).stream()
                 .filter(endpoint -> endpoint.servicePort() == port.port())
                 .sorted(Comparator.comparing((ServiceEndpoint e) -> e.workload().ref()))
-                .forEach(endpoint -> byLocality
+                .forEach(endpoint -> byRank
+                        .computeIfAbsent(client == null ? 0 : rank(endpoint.workload()), r -> new TreeMap<>(BY_LOCALITY))
                         .computeIfAbsent(endpoint.workload().locality(), l -> new ArrayList<>())
                         .add(endpoint));
         ClusterLoadAssignment.Builder assignment = ClusterLoadAssignment.newBuilder()
                 .setClusterName(ResourceNames.outboundCluster(service.ref(), port.port()));
-        byLocality.forEach((locality, endpoints) -> {
-            // grpc-java ignores a locality of weight 0 ("No usable endpoint"), so every locality weighs 1.
-            LocalityLbEndpoints.Builder group = LocalityLbEndpoints.newBuilder()
-                    .setLocality(Locality.newBuilder().setRegion(locality.region()).setZone(locality.zone()))
-                    .setLoadBalancingWeight(EnvoyProtos.uint32(1));
-            endpoints.forEach(endpoint -> group.addLbEndpoints(lbEndpoint(endpoint)));
-            assignment.addEndpoints(group);
-        });
+        int priority = 0;
+        for (Map<io.meshwork.controlplane.model.Locality, List<ServiceEndpoint>> byLocality : byRank.values()) {
+            int level = priority++;
+            byLocality.forEach((locality, endpoints) -> {
+                // grpc-java ignores a locality of weight 0 ("No usable endpoint"), so every locality weighs 1.
+                LocalityLbEndpoints.Builder group = LocalityLbEndpoints.newBuilder()
+                        .setLocality(Locality.newBuilder().setRegion(locality.region()).setZone(locality.zone()))
+                        .setLoadBalancingWeight(EnvoyProtos.uint32(1))
+                        .setPriority(level);
+                endpoints.forEach(endpoint -> group.addLbEndpoints(lbEndpoint(endpoint)));
+                assignment.addEndpoints(group);
+            });
+        }
         return assignment.build();
     }
 

@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.transport_sockets.tls.v3.Secret;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.model.Workload;
 import io.meshwork.controlplane.model.SidecarScope;
 import java.util.List;
 import java.util.Optional;
@@ -37,6 +38,11 @@ public final class TranslationCache {
     /** Shared by the route builders of all namespaces: most virtual hosts look the same from each. */
     private final ConcurrentMap<RouteBuilder.VirtualHostKey, VirtualHost> virtualHosts = new ConcurrentHashMap<>();
     private final SnapshotValidator.Memo validated = new SnapshotValidator.Memo();
+    /** Whether the mesh spans several clusters: then each client sees endpoints by its own locality's priorities. */
+    private final Lazy<Boolean> multiCluster;
+    /** In a multi-cluster mesh, by the client's cluster and locality: the endpoints with that client's priorities. */
+    private final ConcurrentMap<List<Object>, Lazy<HashedResources<ClusterLoadAssignment>>> endpointsByPlace =
+            new ConcurrentHashMap<>();
     /** By Sidecar resource: the translation of the part of the mesh it lets its sidecars reach. */
     private final ConcurrentMap<ObjectRef, TranslationCache> scoped = new ConcurrentHashMap<>();
 
@@ -46,6 +52,8 @@ public final class TranslationCache {
         this.proxylessClusters = new Lazy<>(() -> snapshot.trust().enabled()
                 ? HashedResources.of(ClusterBuilder.proxyless(snapshot)) : outboundClusters.get());
         this.endpoints = new Lazy<>(() -> HashedResources.of(new EndpointBuilder(snapshot).build()));
+        this.multiCluster = new Lazy<>(() -> snapshot.workloads().values().stream().map(Workload::cluster)
+                .filter(c -> !c.isEmpty()).distinct().count() > 1);
         this.outboundListener = new Lazy<>(() -> HashedResources.of(List.of(ListenerBuilder.outbound(snapshot))));
         this.secrets = new Lazy<>(() -> HashedResources.of(snapshot.trust().enabled()
                 ? List.of(MutualTls.rootSecret(snapshot.trust())) : List.of()));
@@ -91,13 +99,27 @@ public final class TranslationCache {
                             HashedResources.of(new ListenerBuilder(snapshot, proxy).apiListeners())))
                     .get()
                     .plus(new ListenerBuilder(snapshot, proxy).proxylessServer());
-            return ProxyResources.of(proxylessClusters.get(), endpoints.get(), listeners, proxyRoutes, secrets.get());
+            return ProxyResources.of(proxylessClusters.get(), endpointsFor(proxy, whole), listeners, proxyRoutes,
+                    secrets.get());
         }
         return ProxyResources.of(
                 outboundClusters.get().plus(new ClusterBuilder(whole, proxy).inbound()),
-                endpoints.get(),
+                endpointsFor(proxy, whole),
                 outboundListener.get().plus(new ListenerBuilder(whole, proxy).inbound()),
                 proxyRoutes, secrets.get());
+    }
+
+    /**
+     * The endpoints {@code proxy} gets: the shared ones, or in a multi-cluster mesh those with the priorities of
+     * its workload's cluster and locality (shared by every client at that place).
+     */
+    private HashedResources<ClusterLoadAssignment> endpointsFor(ProxyNode proxy, MeshSnapshot whole) {
+        Workload client = proxy.workload().map(ref -> whole.workloads().get(ref)).orElse(null);
+        if (client == null || !multiCluster.get()) {
+            return endpoints.get();
+        }
+        return endpointsByPlace.computeIfAbsent(List.of(client.cluster(), client.locality()), place ->
+                new Lazy<>(() -> HashedResources.of(new EndpointBuilder(snapshot, client).build()))).get();
     }
 
     /** Computed once, on first use; other threads asking meanwhile wait for it instead of repeating it. */

@@ -56,6 +56,32 @@ class EndpointBuilderTest {
     }
 
     @Test
+    void aClientSeesItsZoneFirstThenItsRegionThenOtherClustersAtContiguousPriorities() {
+        MeshSnapshot mesh = MeshFixture.mesh()
+                .service("default/reviews", "app=reviews", http(9080))
+                .workload(workload("default/frontend-0", "app=frontend", "10.0.0.9").port("http", 8080)
+                        .locality("eu", "eu-a").cluster("west"))
+                .workload(workload("default/r-1", "app=reviews", "10.0.0.1").port("http", 9080).locality("eu", "eu-a")
+                        .cluster("west"))
+                .workload(workload("default/r-2", "app=reviews", "10.0.0.2").port("http", 9080).locality("eu", "eu-b")
+                        .cluster("west"))
+                .workload(workload("default/r-3@east", "app=reviews", "10.2.0.3").port("http", 9080).locality("us", "us-a")
+                        .cluster("east"))
+                .build();
+        io.meshwork.controlplane.model.Workload client = mesh.workloads().get(
+                io.meshwork.controlplane.model.ObjectRef.of("default", "frontend-0"));
+
+        List<ClusterLoadAssignment> assignments = new EndpointBuilder(mesh, client).build();
+        ClusterLoadAssignment reviews = assignments.stream().filter(a -> a.getClusterName().contains("reviews"))
+                .findFirst().orElseThrow();
+
+        assertThat(reviews.getEndpointsList()).extracting(l -> l.getLocality().getZone() + " P" + l.getPriority())
+                .containsExactly("eu-a P0", "eu-b P1", "us-a P2"); // no rank 2 endpoint: other clusters take level 2
+        assertThat(only(mesh).getEndpointsList()).as("without a client, every locality at priority 0")
+                .extracting(LocalityLbEndpoints::getPriority).containsOnly(0);
+    }
+
+    @Test
     void endpointsWithoutLocalityStillGetANonZeroWeight() {
         MeshSnapshot mesh = MeshFixture.mesh()
                 .service("default/reviews", "app=reviews", http(9080))

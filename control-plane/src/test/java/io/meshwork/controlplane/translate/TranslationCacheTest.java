@@ -138,4 +138,32 @@ class TranslationCacheTest {
     void theCacheTranslatesTheSnapshotItWasMadeFor() {
         assertThat(cache.snapshot()).isSameAs(MESH);
     }
+
+    @Test
+    void inAMultiClusterMeshEachPlaceGetsItsOwnPrioritiesAndOneClusterKeepsSharedEndpoints() {
+        MeshSnapshot multi = MeshFixture.mesh()
+                .service("default/reviews", "app=reviews", MeshFixture.http(9080))
+                .workload(MeshFixture.workload("default/west-client", "app=client", "10.0.0.9").locality("eu", "eu-a")
+                        .cluster("west"))
+                .workload(MeshFixture.workload("default/east-client@east", "app=client", "10.2.0.9").locality("us", "us-a")
+                        .cluster("east"))
+                .workload(MeshFixture.workload("default/r-1", "app=reviews", "10.0.0.1").port("http", 9080)
+                        .locality("eu", "eu-a").cluster("west"))
+                .workload(MeshFixture.workload("default/r-2@east", "app=reviews", "10.2.0.2").port("http", 9080)
+                        .locality("us", "us-a").cluster("east"))
+                .build();
+        TranslationCache translation = Translator.forSnapshot(multi);
+
+        var west = translation.translate(ProxyNode.sidecar(ref("default/west-client"), "client")).endpoints();
+        var east = translation.translate(ProxyNode.sidecar(ref("default/east-client@east"), "client")).endpoints();
+
+        assertThat(priorities(west)).containsExactly("eu-a P0", "us-a P1");
+        assertThat(priorities(east)).containsExactly("us-a P0", "eu-a P1");
+        assertThat(priorities(cache.translate(FRONTEND_1).endpoints())).as("one cluster: no priorities").allMatch(p -> p.endsWith("P0"));
+    }
+
+    private static List<String> priorities(List<io.envoyproxy.envoy.config.endpoint.v3.ClusterLoadAssignment> endpoints) {
+        return endpoints.stream().flatMap(a -> a.getEndpointsList().stream())
+                .map(l -> l.getLocality().getZone() + " P" + l.getPriority()).toList();
+    }
 }

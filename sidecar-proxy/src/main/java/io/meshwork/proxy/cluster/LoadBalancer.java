@@ -1,22 +1,32 @@
 package io.meshwork.proxy.cluster;
 
 import io.meshwork.proxy.endpoint.EndpointConfig;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Picks a healthy endpoint of a cluster: round robin, or least request by the power of two
- * choices. One instance per cluster per config; the in-flight counts it reads belong to the
+ * choices; with localities at several priorities, first a level as Envoy weighs them (health ×
+ * overprovisioning, spilling to the next level), then an endpoint in it. One instance per cluster per config; the in-flight counts it reads belong to the
  * {@link ClusterManager}, which carries them across configs.
  */
 public final class LoadBalancer {
 
+    /** Envoy's overprovisioning factor: a level at 72% health (1/1.4) still takes all of its traffic. */
+    static final double OVERPROVISIONING = 1.4;
+
     private final ClusterConfig cluster;
     private final List<EndpointConfig> healthy;
+    /** With more than one priority level: the healthy endpoints of each level and its share of requests (cumulative). */
+    private final List<List<EndpointConfig>> levels;
+    private final double[] cumulativeLoad;
+    private final AtomicInteger[] nextInLevel;
     /** The shared counters of this cluster's endpoints, looked up once per config instead of per request. */
     private final Map<EndpointConfig, AtomicInteger> counters = new IdentityHashMap<>();
     private final AtomicInteger next = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
@@ -29,6 +39,55 @@ public final class LoadBalancer {
             counters.put(endpoint, Objects.requireNonNull(inFlight.get(endpoint.hostPort()),
                     () -> "cluster " + cluster.name() + ": no in-flight counter for endpoint " + endpoint.hostPort()));
         }
+        TreeMap<Integer, List<EndpointConfig>> all = new TreeMap<>();
+        cluster.endpoints().forEach(e -> all.computeIfAbsent(e.priority(), p -> new ArrayList<>()).add(e));
+        if (all.size() <= 1) {
+            levels = List.of();
+            cumulativeLoad = new double[0];
+            nextInLevel = new AtomicInteger[0];
+        } else {
+            levels = all.values().stream().map(l -> l.stream().filter(EndpointConfig::healthy).toList()).toList();
+            double[] loads = priorityLoads(all.values().stream().mapToDouble(l ->
+                    (double) l.stream().filter(EndpointConfig::healthy).count() / l.size()).toArray());
+            cumulativeLoad = new double[loads.length];
+            double sum = 0;
+            for (int i = 0; i < loads.length; i++) {
+                sum += loads[i];
+                cumulativeLoad[i] = sum;
+            }
+            nextInLevel = new AtomicInteger[levels.size()];
+            for (int i = 0; i < nextInLevel.length; i++) {
+                nextInLevel[i] = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
+            }
+        }
+    }
+
+    /**
+     * Envoy's priority load: each level's health is its healthy share × {@link #OVERPROVISIONING} (at most 100%);
+     * level 0 takes its health, each next level what is left up to its own; when the levels' health adds up to
+     * less than 100% the loads are scaled up to 100% (no traffic is dropped while any endpoint is healthy).
+     *
+     * @param healthyShares per level (0 first), its healthy endpoints / all its endpoints
+     * @return per level, its share of requests (0..1); all 0 when no endpoint is healthy
+     */
+    static double[] priorityLoads(double[] healthyShares) {
+        double[] health = new double[healthyShares.length];
+        double total = 0;
+        for (int i = 0; i < health.length; i++) {
+            health[i] = Math.min(1.0, healthyShares[i] * OVERPROVISIONING);
+            total += health[i];
+        }
+        double[] loads = new double[health.length];
+        if (total == 0) {
+            return loads;
+        }
+        double normalized = Math.min(1.0, total);
+        double left = 1.0;
+        for (int i = 0; i < health.length; i++) {
+            loads[i] = Math.max(0, Math.min(left, health[i] / normalized));
+            left -= loads[i];
+        }
+        return loads;
     }
 
     public ClusterConfig cluster() {
@@ -37,6 +96,24 @@ public final class LoadBalancer {
 
     /** A healthy endpoint, or null when the cluster has none. */
     public EndpointConfig pick() {
+        if (!levels.isEmpty()) {
+            return pickByPriority();
+        }
+        return pick(healthy, next);
+    }
+
+    /** A level by the priority loads, then an endpoint in it. */
+    private EndpointConfig pickByPriority() {
+        double r = ThreadLocalRandom.current().nextDouble() * cumulativeLoad[cumulativeLoad.length - 1];
+        for (int i = 0; i < cumulativeLoad.length; i++) {
+            if (r < cumulativeLoad[i] && !levels.get(i).isEmpty()) {
+                return pick(levels.get(i), nextInLevel[i]);
+            }
+        }
+        return pick(healthy, next); // no level has load (nothing healthy) or rounding: any healthy endpoint
+    }
+
+    private EndpointConfig pick(List<EndpointConfig> healthy, AtomicInteger next) {
         int size = healthy.size();
         if (size == 0) {
             return null;

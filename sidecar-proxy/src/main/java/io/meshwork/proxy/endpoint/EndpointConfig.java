@@ -11,10 +11,11 @@ import java.util.Map;
  * @param tls the mutual TLS to use toward it (from the transport socket picked), null for plaintext
  * @param locality {@code region/zone} of its locality, empty when unknown
  * @param meshCluster the Kubernetes cluster it runs in (multi-cluster), empty when the mesh has one
+ * @param priority its locality's priority (0 first; higher levels take traffic as the lower ones lose health)
  */
 public record EndpointConfig(String host, int port, boolean healthy, String workload, String namespace,
                              String version, Map<String, String> socketMatch, UpstreamTls tls, String locality,
-                             String meshCluster) {
+                             String meshCluster, int priority) {
 
     public EndpointConfig {
         socketMatch = Map.copyOf(socketMatch);
@@ -24,12 +25,18 @@ public record EndpointConfig(String host, int port, boolean healthy, String work
 
     /** A plaintext endpoint. */
     public EndpointConfig(String host, int port, boolean healthy, String workload, String namespace, String version) {
-        this(host, port, healthy, workload, namespace, version, Map.of(), null, "", "");
+        this(host, port, healthy, workload, namespace, version, Map.of(), null, "", "", 0);
+    }
+
+    /** This endpoint at priority {@code level}. */
+    public EndpointConfig withPriority(int level) {
+        return new EndpointConfig(host, port, healthy, workload, namespace, version, socketMatch, tls, locality,
+                meshCluster, level);
     }
 
     public EndpointConfig withTls(UpstreamTls newTls) {
         return new EndpointConfig(host, port, healthy, workload, namespace, version, socketMatch, newTls, locality,
-                meshCluster);
+                meshCluster, priority);
     }
 
     public InetSocketAddress address() {

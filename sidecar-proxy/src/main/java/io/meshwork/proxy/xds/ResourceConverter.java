@@ -419,7 +419,7 @@ public final class ResourceConverter {
                         string(meta, "workload", "unknown"), string(meta, "namespace", "unknown"),
                         string(meta, "version", "unknown"), strings(lb.getMetadata().getFilterMetadataOrDefault(
                                 TRANSPORT_SOCKET_MATCH, Struct.getDefaultInstance())), null, place,
-                        string(meta, "cluster", "")));
+                        string(meta, "cluster", ""), locality.getPriority()));
             }
         }
         return endpoints;

@@ -62,4 +62,64 @@ class LoadBalancerTest {
         assertThat(balancer.counter(A)).isSameAs(inFlight.get(A.hostPort()));
         assertThat(balancer.counter(B)).isSameAs(inFlight.get(B.hostPort()));
     }
+
+    @Test
+    void priorityLoadsFollowEnvoysOverprovisioningAndNormalization() {
+        // all of level 0 healthy: it takes everything
+        assertThat(LoadBalancer.priorityLoads(new double[] {1.0, 1.0})).containsExactly(1.0, 0.0);
+        // 3 of 4 healthy: 75% x 1.4 > 100%, still everything on level 0
+        assertThat(LoadBalancer.priorityLoads(new double[] {0.75, 1.0})).containsExactly(1.0, 0.0);
+        // half healthy: 70% stays local, 30% spills to level 1 (Envoy's documented example)
+        assertThat(LoadBalancer.priorityLoads(new double[] {0.5, 1.0})).containsExactly(new double[] {0.7, 0.3}, offset());
+        // both levels a quarter healthy (35% each): normalized to 50/50, nothing dropped
+        assertThat(LoadBalancer.priorityLoads(new double[] {0.25, 0.25})).containsExactly(new double[] {0.5, 0.5}, offset());
+        // nothing healthy anywhere
+        assertThat(LoadBalancer.priorityLoads(new double[] {0, 0})).containsExactly(0.0, 0.0);
+    }
+
+    @Test
+    void aHalfHealthyLocalLevelKeepsItsShareAndTheRestFailsOver() {
+        List<EndpointConfig> local = List.of(endpoint(1, 0, true), endpoint(2, 0, true), endpoint(3, 0, false),
+                endpoint(4, 0, false));
+        List<EndpointConfig> remote = List.of(endpoint(5, 1, true), endpoint(6, 1, true));
+        Map<String, AtomicInteger> counters = new HashMap<>();
+        java.util.stream.Stream.concat(local.stream(), remote.stream()).forEach(e -> counters.put(e.hostPort(), new AtomicInteger()));
+        List<EndpointConfig> all = new java.util.ArrayList<>(local);
+        all.addAll(remote);
+        LoadBalancer balancer = new LoadBalancer(cluster(ClusterConfig.LbPolicy.ROUND_ROBIN, all), counters);
+
+        int picks = 20_000;
+        int toRemote = 0;
+        for (int i = 0; i < picks; i++) {
+            EndpointConfig picked = balancer.pick();
+            assertThat(picked.healthy()).isTrue();
+            toRemote += picked.priority();
+        }
+        assertThat(toRemote / (double) picks).as("share failed over to priority 1").isCloseTo(0.30, offsetOf(0.02));
+
+        // the local level gone entirely: everything to the remote one
+        LoadBalancer localDown = new LoadBalancer(cluster(ClusterConfig.LbPolicy.ROUND_ROBIN, List.of(endpoint(1, 0, false),
+                endpoint(5, 1, true))), counters);
+        for (int i = 0; i < 100; i++) {
+            assertThat(localDown.pick().priority()).isEqualTo(1);
+        }
+        // local healthy again: nothing leaves it
+        LoadBalancer back = new LoadBalancer(cluster(ClusterConfig.LbPolicy.LEAST_REQUEST, List.of(endpoint(1, 0, true),
+                endpoint(5, 1, true))), counters);
+        for (int i = 0; i < 100; i++) {
+            assertThat(back.pick().priority()).isZero();
+        }
+    }
+
+    private static EndpointConfig endpoint(int n, int priority, boolean healthy) {
+        return new EndpointConfig("127.0.1." + n, 80, healthy, "w" + n, "ns", "v1").withPriority(priority);
+    }
+
+    private static org.assertj.core.data.Offset<Double> offset() {
+        return offsetOf(1e-9);
+    }
+
+    private static org.assertj.core.data.Offset<Double> offsetOf(double value) {
+        return org.assertj.core.data.Offset.offset(value);
+    }
 }
