@@ -2,7 +2,6 @@ package io.meshwork.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -34,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -55,7 +53,7 @@ class KubernetesCanaryTest {
     private final PortForwardRelay api = new PortForwardRelay();
     private KubernetesMockServer server;
     private KubernetesClient client;
-    private final List<HttpServer> backends = new ArrayList<>();
+    private final List<PodBackend> backends = new ArrayList<>();
 
     @BeforeEach
     void cluster() {
@@ -66,7 +64,7 @@ class KubernetesCanaryTest {
 
     @AfterEach
     void stop() {
-        backends.forEach(b -> b.stop(0));
+        backends.forEach(PodBackend::close);
         client.close();
         server.destroy();
     }
@@ -264,17 +262,9 @@ class KubernetesCanaryTest {
 
     /** An HTTP backend on loopback answering every request with {@code status}; returns its port. */
     private int backend(int status) throws Exception {
-        HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-        byte[] body = ("{\"status\":" + status + "}").getBytes(StandardCharsets.UTF_8);
-        http.createContext("/", exchange -> {
-            exchange.sendResponseHeaders(status, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        http.setExecutor(Executors.newFixedThreadPool(4));
-        http.start();
-        backends.add(http);
-        return http.getAddress().getPort();
+        PodBackend pod = new PodBackend("reviews", "v" + status, status);
+        backends.add(pod);
+        return pod.port();
     }
 
     private void service(String name, Map<String, String> selector) {

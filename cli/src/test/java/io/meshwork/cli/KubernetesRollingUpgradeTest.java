@@ -2,7 +2,6 @@ package io.meshwork.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -22,7 +21,6 @@ import io.meshwork.proxy.xds.NodeIdentity;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,38 +38,6 @@ import org.junit.jupiter.api.Test;
  * its process stops). No request may fail; each step's convergence time is printed.
  */
 class KubernetesRollingUpgradeTest {
-
-    /** One pod: an HTTP backend on loopback that counts what it answers. */
-    private static final class PodBackend implements AutoCloseable {
-        final String name;
-        final HttpServer server;
-        final AtomicLong requests = new AtomicLong();
-        final AtomicLong lastRequestNanos = new AtomicLong();
-
-        PodBackend(String name, String version) throws Exception {
-            this.name = name;
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-            byte[] body = ("{\"pod\":\"" + name + "\",\"version\":\"" + version + "\"}").getBytes(StandardCharsets.UTF_8);
-            server.createContext("/", exchange -> {
-                requests.incrementAndGet();
-                lastRequestNanos.set(System.nanoTime());
-                exchange.sendResponseHeaders(200, body.length);
-                exchange.getResponseBody().write(body);
-                exchange.close();
-            });
-            server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4));
-            server.start();
-        }
-
-        int port() {
-            return server.getAddress().getPort();
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
-        }
-    }
 
     private record Conditions(boolean ready, boolean terminating) {
     }

@@ -2,7 +2,6 @@ package io.meshwork.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -22,13 +21,10 @@ import io.meshwork.proxy.xds.NodeIdentity;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,41 +36,13 @@ import org.junit.jupiter.api.Test;
  */
 class MultiClusterFailoverTest {
 
-    /** A pod's HTTP server on loopback, counting what it answers. */
-    private static final class Pod implements AutoCloseable {
-        final HttpServer server;
-        final AtomicLong requests = new AtomicLong();
-
-        Pod(String name) throws Exception {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64);
-            byte[] body = ("{\"pod\":\"" + name + "\"}").getBytes(StandardCharsets.UTF_8);
-            server.createContext("/", exchange -> {
-                requests.incrementAndGet();
-                exchange.sendResponseHeaders(200, body.length);
-                exchange.getResponseBody().write(body);
-                exchange.close();
-            });
-            server.setExecutor(Executors.newFixedThreadPool(4));
-            server.start();
-        }
-
-        int port() {
-            return server.getAddress().getPort();
-        }
-
-        @Override
-        public void close() {
-            server.stop(0);
-        }
-    }
-
     @Test
     void westsClientFailsOverToEastWhenItsZoneGoesAndComesBack() throws Exception {
         KubernetesMockServer west = mock();
         KubernetesMockServer east = mock();
         KubernetesClient w = west.createClient();
         KubernetesClient e = east.createClient();
-        try (Pod westPod = new Pod("reviews-west-0"); Pod eastPod = new Pod("reviews-east-0")) {
+        try (PodBackend westPod = new PodBackend("reviews-west-0", "v1"); PodBackend eastPod = new PodBackend("reviews-east-0", "v1")) {
             node(w, "node-w", "eu", "eu-a");
             node(e, "node-e", "us", "us-a");
             for (KubernetesClient c : List.of(w, e)) {
@@ -138,7 +106,7 @@ class MultiClusterFailoverTest {
     }
 
     /** Sends requests through the sidecar until {@code pod} has answered one: routing works. */
-    private static void awaitRouted(int outboundPort, Pod pod) throws Exception {
+    private static void awaitRouted(int outboundPort, PodBackend pod) throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
                 .proxy(java.net.ProxySelector.of(new InetSocketAddress("127.0.0.1", outboundPort))).build();
         java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(URI.create("http://reviews:9080/"))
@@ -155,7 +123,7 @@ class MultiClusterFailoverTest {
     }
 
     /** Ms from {@code start} until {@code to} takes every request for 500 ms and {@code from} none. */
-    private static long awaitOnlyTo(Pod to, Pod from, long start) throws InterruptedException {
+    private static long awaitOnlyTo(PodBackend to, PodBackend from, long start) throws InterruptedException {
         long deadline = start + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             long fromBefore = from.requests.get();
