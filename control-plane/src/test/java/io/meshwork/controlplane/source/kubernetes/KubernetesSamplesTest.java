@@ -74,6 +74,40 @@ class KubernetesSamplesTest {
         }
     }
 
+    @Test
+    void theMulticlusterSamplesMakeOneMeshWhoseSplitReachesTheCanaryInTheOtherCluster() throws Exception {
+        try (MockApiServer west = new MockApiServer(); MockApiServer east = new MockApiServer()) {
+            apply(west.client(), Path.of("..", "samples", "multicluster", "west.yaml"));
+            apply(east.client(), Path.of("..", "samples", "multicluster", "east.yaml"));
+            AtomicReference<MeshSnapshot> latest = new AtomicReference<>();
+            AtomicInteger problems = new AtomicInteger();
+            RemoteClusters remotes = new RemoteClusters("west", RemoteClusters.DEFAULT_STALE_AFTER);
+            remotes.add("east", east.newClient(), "test");
+            // east read before the first snapshot: else west's split names a Service no cluster has yet, for a moment
+            Eventually.await(Duration.ofSeconds(5), "east synced", () -> remotes.status().get(0).state().equals("synced"));
+            try (KubernetesSource source = new KubernetesSource(west.newClient()).withClusters("west", remotes)) {
+                source.start(latest::set, problems::incrementAndGet);
+                Eventually.await(Duration.ofSeconds(5), "west's split, with reviews-v2 from east",
+                        () -> latest.get() != null && latest.get().splits().size() == 1);
+            }
+            assertThat(latest.get().services()).containsKey(ObjectRef.of("meshwork-demo", "reviews-v2"));
+            assertThat(problems).hasValue(0);
+        }
+    }
+
+    /** Creates every object of {@code file} as {@code kubectl apply} would. */
+    private static void apply(KubernetesClient client, Path file) throws Exception {
+        try (InputStream in = Files.newInputStream(file)) {
+            for (HasMetadata object : asList(client.getKubernetesSerialization().unmarshal(in))) {
+                if (object instanceof GenericKubernetesResource generic) {
+                    client.genericKubernetesResources(CUSTOM.get(generic.getKind()).context()).resource(generic).create();
+                } else {
+                    client.resource(object).create();
+                }
+            }
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private static List<HasMetadata> asList(Object unmarshalled) {
         return unmarshalled instanceof List<?> list ? (List<HasMetadata>) list : List.of((HasMetadata) unmarshalled);

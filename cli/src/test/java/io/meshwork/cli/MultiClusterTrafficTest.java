@@ -31,10 +31,11 @@ import org.junit.jupiter.api.Test;
  * Locality-aware failover across two clusters through a real sidecar under load: west (this control
  * plane's cluster, zone eu-a) and east (a remote cluster, us-a) both run reviews; the frontend in west
  * sends everything to west's pod while it is ready, all of it to east's when west's turns not ready, and
- * comes back when it is ready again. fabric8's mock API servers (CRUD mode) are the clusters; real HTTP
- * servers stand for the pods. The failed-request count and each move's time are printed.
+ * comes back when it is ready again; a canary that runs only in east takes its TrafficSplit share of west's
+ * requests. fabric8's mock API servers (CRUD mode) are the clusters; real HTTP servers stand for the pods.
+ * The failed-request counts, each move's time and the share are printed.
  */
-class MultiClusterFailoverTest {
+class MultiClusterTrafficTest {
 
     @Test
     void westsClientFailsOverToEastWhenItsZoneGoesAndComesBack() throws Exception {
@@ -46,8 +47,7 @@ class MultiClusterFailoverTest {
             node(w, "node-w", "eu", "eu-a");
             node(e, "node-e", "us", "us-a");
             for (KubernetesClient c : List.of(w, e)) {
-                c.services().resource(new ServiceBuilder().withMetadata(meta("reviews")).withNewSpec().addToSelector("app", "reviews")
-                        .addNewPort().withName("http").withPort(9080).endPort().endSpec().build()).create();
+                service(c, "reviews", java.util.Map.of("app", "reviews"));
             }
             pod(w, "frontend-0", "node-w", "frontend");
             pod(w, "reviews-west-0", "node-w", "reviews");
@@ -105,6 +105,83 @@ class MultiClusterFailoverTest {
         }
     }
 
+    @Test
+    void aCanaryLivingOnlyInEastGetsItsShareOfWestsClients() throws Exception {
+        KubernetesMockServer west = mock();
+        KubernetesMockServer east = mock();
+        KubernetesClient w = west.createClient();
+        KubernetesClient e = east.createClient();
+        try (PodBackend v1 = new PodBackend("reviews-v1-0", "v1"); PodBackend v2 = new PodBackend("reviews-v2-0", "v2")) {
+            node(w, "node-w", "eu", "eu-a");
+            node(e, "node-e", "us", "us-a");
+            service(w, "reviews", java.util.Map.of("app", "reviews"));
+            service(w, "reviews-v1", java.util.Map.of("app", "reviews", "version", "v1"));
+            service(e, "reviews-v2", java.util.Map.of("app", "reviews", "version", "v2")); // only east has v2
+            pod(w, "frontend-0", "node-w", "frontend");
+            pod(w, "reviews-v1-0", "node-w", "reviews");
+            pod(e, "reviews-v2-0", "node-e", "reviews");
+            slice(w, "reviews-a", "reviews", "reviews-v1-0", v1.port(), true);
+            slice(w, "reviews-v1-a", "reviews-v1", "reviews-v1-0", v1.port(), true);
+            slice(e, "reviews-v2-a", "reviews-v2", "reviews-v2-0", v2.port(), true);
+            java.util.Map<String, Object> spec = new java.util.LinkedHashMap<>();
+            spec.put("service", "reviews");
+            spec.put("backends", List.of(java.util.Map.of("service", "reviews-v1", "weight", 90),
+                    java.util.Map.of("service", "reviews-v2", "weight", 10)));
+            w.genericKubernetesResources(io.meshwork.controlplane.source.kubernetes.KubernetesSource.TRAFFIC_SPLIT.context())
+                    .resource(new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                            .withApiVersion("split.smi-spec.io/v1alpha4").withKind("TrafficSplit").withMetadata(meta("reviews"))
+                            .addToAdditionalProperties("spec", spec).build()).create();
+
+            RemoteClusters remotes = new RemoteClusters("west", RemoteClusters.DEFAULT_STALE_AFTER);
+            remotes.add("east", east.createClient(), "test");
+            try (ControlPlane controlPlane = KubernetesMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0),
+                    west.createClient(), new KubernetesMode.LeaderElection("meshwork-system", "meshwork-control-plane",
+                            "cp-west", Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2)), List.of(),
+                    "west", remotes).start();
+                 SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options("127.0.0.1:" + controlPlane.xdsPort(),
+                         new NodeIdentity("frontend-0", "default", "frontend", "frontend-0"), "127.0.0.1", 0, 0, 0, 0, 0,
+                         Duration.ofSeconds(5), 1)).start()) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (sidecar.listenerPort("outbound") < 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(20);
+                }
+                awaitRouted(sidecar.listenerPort("outbound"), v2);
+                long v1Before = v1.requests.get();
+                long v2Before = v2.requests.get();
+                int requests = 2000;
+                LoadGenerator load = new LoadGenerator(new InetSocketAddress("127.0.0.1", sidecar.listenerPort("outbound")),
+                        URI.create("http://reviews:9080/"), 8, Duration.ZERO);
+                load.start();
+                try {
+                    long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (load.total() < requests && System.nanoTime() < until) {
+                        Thread.sleep(20);
+                    }
+                } finally {
+                    load.close();
+                }
+                long failed = load.failures();
+                double share = 100.0 * (v2.requests.get() - v2Before) / ((v1.requests.get() - v1Before) + (v2.requests.get() - v2Before));
+                System.out.printf("canary only in east: %.1f%% of %d requests from west's client (split 10%%), %d failed%n",
+                        share, load.total(), failed);
+                assertThat(load.total()).isGreaterThanOrEqualTo(requests);
+                assertThat(failed).isZero();
+                assertThat(share).as("east's canary share of west's traffic, percent").isCloseTo(10.0,
+                        org.assertj.core.data.Offset.offset(3.0));
+            }
+        } finally {
+            w.close();
+            e.close();
+            west.destroy();
+            east.destroy();
+        }
+    }
+
+    private static void service(KubernetesClient client, String name, java.util.Map<String, String> selector) {
+        client.services().resource(new ServiceBuilder().withMetadata(meta(name)).withNewSpec().withSelector(selector)
+                .addNewPort().withName("http").withPort(9080).endPort().endSpec().build()).create();
+    }
+
     /** Sends requests through the sidecar until {@code pod} has answered one: routing works. */
     private static void awaitRouted(int outboundPort, PodBackend pod) throws Exception {
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
@@ -150,8 +227,12 @@ class MultiClusterFailoverTest {
     }
 
     private static void slice(KubernetesClient client, String name, String pod, int port, boolean ready) {
+        slice(client, name, "reviews", pod, port, ready);
+    }
+
+    private static void slice(KubernetesClient client, String name, String service, String pod, int port, boolean ready) {
         client.discovery().v1().endpointSlices().resource(new EndpointSliceBuilder()
-                .withMetadata(new ObjectMetaBuilder(meta(name)).addToLabels("kubernetes.io/service-name", "reviews").build())
+                .withMetadata(new ObjectMetaBuilder(meta(name)).addToLabels("kubernetes.io/service-name", service).build())
                 .withAddressType("IPv4").addNewPort().withName("http").withPort(port).endPort()
                 .addNewEndpoint().withAddresses("127.0.0.1").withNewConditions().withReady(ready).withServing(true)
                 .withTerminating(!ready).endConditions()
