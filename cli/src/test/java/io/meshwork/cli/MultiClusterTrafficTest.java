@@ -55,19 +55,8 @@ class MultiClusterTrafficTest {
             slice(w, "reviews-w", "reviews-west-0", westPod.port(), true);
             slice(e, "reviews-e", "reviews-east-0", eastPod.port(), true);
 
-            RemoteClusters remotes = new RemoteClusters("west", RemoteClusters.DEFAULT_STALE_AFTER);
-            remotes.add("east", east.createClient(), "test");
-            try (ControlPlane controlPlane = KubernetesMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0),
-                    west.createClient(), new KubernetesMode.LeaderElection("meshwork-system", "meshwork-control-plane",
-                            "cp-west", Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2)), List.of(),
-                    "west", remotes).start();
-                 SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options("127.0.0.1:" + controlPlane.xdsPort(),
-                         new NodeIdentity("frontend-0", "default", "frontend", "frontend-0"), "127.0.0.1", 0, 0, 0, 0, 0,
-                         Duration.ofSeconds(5), 1)).start()) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (sidecar.listenerPort("outbound") < 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
+            try (WestMesh mesh = WestMesh.start(west, east)) {
+                SidecarProxy sidecar = mesh.sidecar();
                 awaitRouted(sidecar.listenerPort("outbound"), westPod);
                 LoadGenerator load = new LoadGenerator(new InetSocketAddress("127.0.0.1", sidecar.listenerPort("outbound")),
                         URI.create("http://reviews:9080/"), 4, Duration.ofMillis(5));
@@ -132,19 +121,8 @@ class MultiClusterTrafficTest {
                             .withApiVersion("split.smi-spec.io/v1alpha4").withKind("TrafficSplit").withMetadata(meta("reviews"))
                             .addToAdditionalProperties("spec", spec).build()).create();
 
-            RemoteClusters remotes = new RemoteClusters("west", RemoteClusters.DEFAULT_STALE_AFTER);
-            remotes.add("east", east.createClient(), "test");
-            try (ControlPlane controlPlane = KubernetesMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0),
-                    west.createClient(), new KubernetesMode.LeaderElection("meshwork-system", "meshwork-control-plane",
-                            "cp-west", Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2)), List.of(),
-                    "west", remotes).start();
-                 SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options("127.0.0.1:" + controlPlane.xdsPort(),
-                         new NodeIdentity("frontend-0", "default", "frontend", "frontend-0"), "127.0.0.1", 0, 0, 0, 0, 0,
-                         Duration.ofSeconds(5), 1)).start()) {
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-                while (sidecar.listenerPort("outbound") < 0 && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
-                }
+            try (WestMesh mesh = WestMesh.start(west, east)) {
+                SidecarProxy sidecar = mesh.sidecar();
                 awaitRouted(sidecar.listenerPort("outbound"), v2);
                 long v1Before = v1.requests.get();
                 long v2Before = v2.requests.get();
@@ -174,6 +152,34 @@ class MultiClusterTrafficTest {
             e.close();
             west.destroy();
             east.destroy();
+        }
+    }
+
+    /** West's Kubernetes-mode control plane reading east too, and the real sidecar of west's frontend-0, configured. */
+    private record WestMesh(ControlPlane controlPlane, SidecarProxy sidecar) implements AutoCloseable {
+
+        static WestMesh start(KubernetesMockServer west, KubernetesMockServer east) throws Exception {
+            RemoteClusters remotes = new RemoteClusters("west", RemoteClusters.DEFAULT_STALE_AFTER);
+            remotes.add("east", east.createClient(), "test");
+            ControlPlane controlPlane = KubernetesMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0),
+                    west.createClient(), new KubernetesMode.LeaderElection("meshwork-system", "meshwork-control-plane",
+                            "cp-west", Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2)), List.of(),
+                    "west", remotes).start();
+            SidecarProxy sidecar = new SidecarProxy(new SidecarProxy.Options("127.0.0.1:" + controlPlane.xdsPort(),
+                    new NodeIdentity("frontend-0", "default", "frontend", "frontend-0"), "127.0.0.1", 0, 0, 0, 0, 0,
+                    Duration.ofSeconds(5), 1)).start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (sidecar.listenerPort("outbound") < 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20); // the outbound listener is bound once the first config arrives
+            }
+            return new WestMesh(controlPlane, sidecar);
+        }
+
+        @Override
+        public void close() throws Exception {
+            try (controlPlane) {
+                sidecar.close();
+            }
         }
     }
 
