@@ -96,12 +96,14 @@ public final class CanaryCommand {
                 for (Map<String, Long> weights : CanaryController.plannedWeights(plan, start)) {
                     control.requireValid(weights);
                 }
-                if (target.onCluster() && !metricsUrls.isEmpty()) {
+                if (target.kube.onCluster() && !metricsUrls.isEmpty()) {
                     throw new IllegalArgumentException("--metrics-url is for local mode: in a cluster the control plane "
                             + "reads the meshed pods' metrics");
                 }
-                SidecarMetrics metrics = new SidecarMetrics(controlPlane, metricsUrls, target.namespace);
-                if (!target.onCluster()) {
+                // on a cluster the control plane's leader reads the pods' metrics; here they must be readable before any write
+                SidecarMetrics metrics = target.kube.onCluster() ? null
+                        : new SidecarMetrics(controlPlane, metricsUrls, target.namespace);
+                if (metrics != null) {
                     metrics.read(canary); // fails naming the control plane or the sidecars when metrics cannot be read
                 }
                 System.out.printf("Promoting %s on %s: steps %s of the %d that %s and %s hold (%s at %s)%s, interval %s, "
@@ -111,7 +113,7 @@ public final class CanaryCommand {
                                 .collect(Collectors.joining(", ")),
                         othersKeep(start, plan), DurationConverter.format(interval), fmt(minSuccessRate),
                         DurationConverter.format(maxP99), threshold);
-                if (target.onCluster()) {
+                if (target.kube.onCluster()) {
                     return ClusterCanary.promote(target, plan, System.out);
                 }
                 CanaryController controller = new CanaryController(control, metrics, d -> Thread.sleep(d.toMillis()));
@@ -140,8 +142,8 @@ public final class CanaryCommand {
                 SplitControl control = target.control(service);
                 SplitControl.Ref ref = control.ref();
                 SplitSnapshot split = control.read();
-                GenericKubernetesResource canaryObject = target.onCluster()
-                        ? CanaryObjects.canaries(target.client()).inNamespace(target.namespace).withName(service).get() : null;
+                GenericKubernetesResource canaryObject = target.kube.onCluster()
+                        ? CanaryObjects.canaries(target.kube.client()).inNamespace(target.namespace).withName(service).get() : null;
                 if (output != OutputFormat.table) {
                     var json = SplitCommand.json(ref, split).put("state", CanaryState.of(split.status()).title());
                     if (canaryObject != null) {
@@ -158,7 +160,7 @@ public final class CanaryCommand {
                 table.print(System.out);
                 System.out.println("state: " + CanaryState.of(split.status()).title());
                 System.out.println("canary: " + (split.status() != null ? split.status() : "no promotion has run"));
-                if (target.onCluster()) {
+                if (target.kube.onCluster()) {
                     System.out.println("object: " + (canaryObject == null ? "no Canary " + target.namespace + "/" + service
                             : CanaryObjects.title(canaryObject) + ": " + ClusterCanary.describe(canaryObject)));
                 }
@@ -202,7 +204,7 @@ public final class CanaryCommand {
                     + " and " + outcome.canary() + " (" + outcome.after().weight(outcome.primary()) + ") is all on "
                     + outcome.primary() + "; weights now " + outcome.after().describeWeights()
                     + othersKeep(outcome.after(), outcome.primary(), outcome.canary()));
-            if (target.onCluster() && found.isPromoting()) {
+            if (target.kube.onCluster() && found.isPromoting()) {
                 System.out.println("the control plane's run of Canary " + target.namespace + "/" + service
                         + " sees this at its next check, stops and records Aborted");
             }

@@ -32,7 +32,7 @@ final class ClusterCanary {
      * refused), then follows it until it ends: 0 when promoted, 1 otherwise.
      */
     static int promote(TrafficTarget target, CanaryPlan plan, PrintStream out) throws IOException, InterruptedException {
-        var canaries = CanaryObjects.canaries(target.client()).inNamespace(target.namespace);
+        var canaries = CanaryObjects.canaries(target.kube.client()).inNamespace(target.namespace);
         String title = "Canary " + target.namespace + "/" + plan.service();
         GenericKubernetesResource existing = canaries.withName(plan.service()).get();
         if (existing != null) {
@@ -46,7 +46,7 @@ final class ClusterCanary {
             awaitGone(canaries, plan.service());
         }
         GenericKubernetesResource created = canaries.resource(CanaryObjects.object(target.namespace, plan)).create();
-        out.println(title + " created in cluster " + target.clusterName() + ": the control plane's leader runs the "
+        out.println(title + " created in cluster " + target.kube.clusterName() + ": the control plane's leader runs the "
                 + "promotion; this command follows its status (Ctrl-C stops following, not the promotion)");
         return follow(canaries, created, plan, out);
     }

@@ -1,6 +1,5 @@
 package io.meshwork.cli;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshwork.controlplane.canary.SplitControl;
 import io.meshwork.controlplane.canary.kubernetes.ClusterSplitControl;
 import java.io.IOException;
@@ -27,15 +26,10 @@ final class TrafficTarget implements AutoCloseable {
     @Mixin
     KubeOptions kube;
 
-    /** Whether the commands act on a cluster. */
-    boolean onCluster() {
-        return kube.onCluster();
-    }
-
     /** {@code service}'s default TrafficSplit: in the cluster, or in the config folder under its lock. */
     SplitControl control(String service) throws IOException {
-        if (onCluster()) {
-            return new ClusterSplitControl(client(), clusterName(), namespace, service);
+        if (kube.onCluster()) {
+            return new ClusterSplitControl(kube.client(), kube.clusterName(), namespace, service);
         }
         if (configDir == null) {
             throw new IllegalArgumentException("--config-dir DIR: which config folder? (MESH_CONFIG_DIR is not set and no "
@@ -45,14 +39,6 @@ final class TrafficTarget implements AutoCloseable {
             throw new IllegalArgumentException("config dir " + configDir + " does not exist or is not a folder");
         }
         return new SplitFileControl(configDir, namespace, service);
-    }
-
-    KubernetesClient client() throws IOException {
-        return kube.client();
-    }
-
-    String clusterName() throws IOException {
-        return kube.clusterName();
     }
 
     @Override
