@@ -104,10 +104,20 @@ public final class CaDirectory {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }
-        writeFile(dir.resolve(CA_CERT), ca.certificatePem(), false);
-        writeFile(dir.resolve(CA_KEY), ca.privateKeyPem(), true);
-        writeFile(dir.resolve(CERT_CHAIN), pem(ca.chain()), false);
-        writeFile(dir.resolve(ROOT_CERT), Pem.write(ca.root()), false);
+        files(ca).forEach((name, content) -> writeFile(dir.resolve(name), content, name.equals(CA_KEY)));
+    }
+
+    /**
+     * The four files of {@code ca} by name, as a folder or a Kubernetes Secret ({@code mesh install}) holds them:
+     * its certificate and key, the chain from it to the root, and the root.
+     */
+    public static java.util.Map<String, String> files(CertificateAuthority ca) {
+        java.util.Map<String, String> files = new java.util.LinkedHashMap<>();
+        files.put(CA_CERT, ca.certificatePem());
+        files.put(CA_KEY, ca.privateKeyPem());
+        files.put(CERT_CHAIN, pem(ca.chain()));
+        files.put(ROOT_CERT, Pem.write(ca.root()));
+        return files;
     }
 
     /** Reads the root that {@code mesh certs root} wrote ({@code root-cert.pem} and {@code root-key.pem}). */

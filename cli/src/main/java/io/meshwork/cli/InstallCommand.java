@@ -1,5 +1,7 @@
 package io.meshwork.cli;
 
+import io.meshwork.certs.CaDirectory;
+import io.meshwork.certs.CertificateAuthority;
 import io.meshwork.injector.install.InstallManifests;
 import io.meshwork.injector.install.InstallOptions;
 import java.io.IOException;
@@ -7,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -47,13 +50,32 @@ public final class InstallCommand implements Callable<Integer> {
             + "lets theirs read this one. Needs --cluster.")
     boolean multicluster;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--ca-dir", paramLabel = "DIR", description = "The CA folder the control plane signs workload "
+            + "certificates with (Istio's cacerts names, from mesh certs intermediate). Every cluster of a multi-cluster "
+            + "mesh needs an intermediate of the same root for mTLS between clusters. Without it: a new self-signed root.")
+    Path caDir;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write; stdout when absent.")
     Path output;
 
     @Override
     public Integer call() throws IOException {
+        CertificateAuthority meshCa = null;
+        if (caDir != null) {
+            try {
+                meshCa = CaDirectory.load(caDir);
+            } catch (RuntimeException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--ca-dir: " + e.getMessage());
+            }
+        } else if (multicluster) {
+            System.err.println("warning: --multicluster without --ca-dir: this cluster gets a root of its own, so mTLS "
+                    + "with the other clusters fails; give each cluster an intermediate of one root (mesh certs intermediate)");
+        }
         String yaml = new InstallManifests(new InstallOptions(revision, kubernetesVersion, hub, tag,
-                read(webhookCa), read(webhookCert), read(webhookKey), cluster, multicluster)).yaml();
+                read(webhookCa), read(webhookCert), read(webhookKey), cluster, multicluster, meshCa)).yaml();
         if (output == null) {
             System.out.print(yaml);
         } else {

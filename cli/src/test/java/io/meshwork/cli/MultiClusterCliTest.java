@@ -13,16 +13,12 @@ import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ObjectRef;
 import io.meshwork.controlplane.source.kubernetes.KubernetesSource;
 import io.meshwork.controlplane.source.kubernetes.RemoteClusters;
 import java.io.ByteArrayInputStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,8 +51,8 @@ class MultiClusterCliTest {
 
     @BeforeEach
     void clusters() {
-        west = mock();
-        east = mock();
+        west = TestCluster.mockServer();
+        east = TestCluster.mockServer();
         westClient = west.createClient();
         eastClient = east.createClient();
     }
@@ -131,6 +127,54 @@ class MultiClusterCliTest {
         assertThat(CliRun.run("install", "--multicluster").err()).contains("--multicluster needs --cluster NAME");
     }
 
+    @Test
+    void installWithAClustersIntermediateSignsWithItAndPublishesTheSharedRoot() throws Exception {
+        Path root = dir.resolve("root");
+        Path eastCa = dir.resolve("east-ca");
+        assertThat(CliRun.run("certs", "root", "--out", root.toString()).exitCode()).isZero();
+        assertThat(CliRun.run("certs", "intermediate", "--root", root.toString(), "--cluster", "east", "--out",
+                eastCa.toString()).exitCode()).isZero();
+
+        CliRun install = CliRun.run("install", "--cluster", "east", "--multicluster", "--ca-dir", eastCa.toString());
+        assertThat(install.exitCode()).as(install.err()).isZero();
+        assertThat(install.err()).doesNotContain("warning");
+        List<HasMetadata> objects = eastClient.load(new ByteArrayInputStream(install.out().getBytes(StandardCharsets.UTF_8)))
+                .items();
+        io.fabric8.kubernetes.api.model.Container controlPlane = objects.stream().filter(o -> o instanceof Deployment d
+                && d.getMetadata().getName().equals("meshwork-control-plane")).map(Deployment.class::cast).findFirst()
+                .orElseThrow().getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(controlPlane.getArgs()).containsSubsequence("--ca-dir", "/etc/meshwork/ca");
+        assertThat(controlPlane.getVolumeMounts()).anySatisfy(m -> assertThat(m.getMountPath()).isEqualTo("/etc/meshwork/ca"));
+
+        // The Secret, mounted as the control plane's --ca-dir, loads as east's intermediate under the shared root.
+        Path mounted = Files.createDirectories(dir.resolve("mounted"));
+        Secret ca = objects.stream().filter(o -> o instanceof Secret s && s.getMetadata().getName().equals("meshwork-ca"))
+                .map(Secret.class::cast).findFirst().orElseThrow();
+        ca.getStringData().forEach((file, content) -> write(mounted.resolve(file), content));
+        io.meshwork.certs.CertificateAuthority loaded = io.meshwork.certs.CaDirectory.load(mounted);
+        assertThat(loaded.certificate()).isEqualTo(io.meshwork.certs.CaDirectory.load(eastCa).certificate());
+        assertThat(loaded.root()).isEqualTo(io.meshwork.certs.Pem.readCertificates(root.resolve("root-cert.pem")).get(0));
+        io.fabric8.kubernetes.api.model.ConfigMap rootCert = objects.stream()
+                .filter(o -> o instanceof io.fabric8.kubernetes.api.model.ConfigMap c
+                        && c.getMetadata().getName().equals("meshwork-ca-root-cert"))
+                .map(io.fabric8.kubernetes.api.model.ConfigMap.class::cast).findFirst().orElseThrow();
+        assertThat(rootCert.getData().get("root-cert.pem")).isEqualTo(Files.readString(root.resolve("root-cert.pem")));
+
+        assertThat(CliRun.run("install", "--cluster", "east", "--multicluster").err())
+                .contains("warning: --multicluster without --ca-dir");
+        CliRun missing = CliRun.run("install", "--ca-dir", dir.resolve("nowhere").toString());
+        assertThat(missing.exitCode()).isNotZero();
+        assertThat(missing.err()).startsWith("error: --ca-dir: " + dir.resolve("nowhere").resolve("ca-cert.pem") + ": missing");
+    }
+
+    private static void write(Path file, String content) {
+        try {
+            Files.writeString(file, content, StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** What east's token controller does: a service-account-token Secret gets its token and CA. */
     private static SharedIndexInformer<Secret> fillTokens(KubernetesClient client) {
         return client.secrets().inAnyNamespace().inform(new ResourceEventHandler<>() {
@@ -175,12 +219,5 @@ class MultiClusterCliTest {
                 current-context: c
                 """.formatted(cluster.getPort()), StandardCharsets.UTF_8);
         return file;
-    }
-
-    private static KubernetesMockServer mock() {
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
-        return server;
     }
 }

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** One pod of a test cluster: an HTTP server on loopback answering {@code status} and counting what it answers. */
 final class PodBackend implements AutoCloseable {
@@ -13,6 +14,8 @@ final class PodBackend implements AutoCloseable {
     final String name;
     final AtomicLong requests = new AtomicLong();
     final AtomicLong lastRequestNanos = new AtomicLong();
+    /** The {@code x-forwarded-client-cert} of the last request (a sidecar in front says who called over mTLS). */
+    final AtomicReference<String> lastClientCert = new AtomicReference<>();
     private final HttpServer server;
     private final ExecutorService threads = Executors.newFixedThreadPool(4);
 
@@ -23,6 +26,7 @@ final class PodBackend implements AutoCloseable {
         server.createContext("/", exchange -> {
             requests.incrementAndGet();
             lastRequestNanos.set(System.nanoTime());
+            lastClientCert.set(exchange.getRequestHeaders().getFirst("x-forwarded-client-cert"));
             exchange.sendResponseHeaders(status, body.length);
             exchange.getResponseBody().write(body);
             exchange.close();

@@ -47,23 +47,27 @@ public final class EndpointBuilder {
 
     /**
      * Endpoints as {@code client} sees them (a multi-cluster mesh): its own cluster's endpoints in its zone first,
-     * then in its region, then the rest of its cluster, then other clusters, as Envoy locality priorities (0
-     * first, contiguous per assignment: a rank no endpoint has takes no level). The sidecar sends a level's
-     * share on as its health falls (Envoy's overprovisioning), so traffic fails over without a failed request.
+     * then in its region, then the rest of its cluster, then other clusters in its region, then the others, as
+     * Envoy locality priorities (0 first, contiguous per assignment: a rank no endpoint has takes no level). The
+     * sidecar sends a level's share on as its health falls (Envoy's overprovisioning), so traffic fails over without a failed request.
      */
     public EndpointBuilder(MeshSnapshot snapshot, Workload client) {
         this.snapshot = snapshot;
         this.client = client;
     }
 
-    /** 0 same cluster and zone, 1 same cluster and region, 2 same cluster, 3 another cluster. */
+    /**
+     * 0 same cluster and zone, 1 same cluster and region, 2 same cluster, 3 another cluster in the same region,
+     * 4 another cluster elsewhere.
+     */
     private int rank(Workload endpoint) {
-        if (!endpoint.cluster().equals(client.cluster())) {
-            return 3;
-        }
         io.meshwork.controlplane.model.Locality mine = client.locality();
         io.meshwork.controlplane.model.Locality theirs = endpoint.locality();
-        if (!mine.region().equals(theirs.region())) {
+        boolean sameRegion = mine.region().equals(theirs.region());
+        if (!endpoint.cluster().equals(client.cluster())) {
+            return sameRegion ? 3 : 4;
+        }
+        if (!sameRegion) {
             return 2;
         }
         return mine.zone().equals(theirs.zone()) ? 0 : 1;

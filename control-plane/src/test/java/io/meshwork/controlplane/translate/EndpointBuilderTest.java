@@ -56,7 +56,7 @@ class EndpointBuilderTest {
     }
 
     @Test
-    void aClientSeesItsZoneFirstThenItsRegionThenOtherClustersAtContiguousPriorities() {
+    void aClientSeesItsZoneThenItsRegionThenOtherClustersInItsRegionThenTheRestAtContiguousPriorities() {
         MeshSnapshot mesh = MeshFixture.mesh()
                 .service("default/reviews", "app=reviews", http(9080))
                 .workload(workload("default/frontend-0", "app=frontend", "10.0.0.9").port("http", 8080)
@@ -67,6 +67,8 @@ class EndpointBuilderTest {
                         .cluster("west"))
                 .workload(workload("default/r-3@east", "app=reviews", "10.2.0.3").port("http", 9080).locality("us", "us-a")
                         .cluster("east"))
+                .workload(workload("default/r-4@north", "app=reviews", "10.3.0.4").port("http", 9080).locality("eu", "eu-c")
+                        .cluster("north"))
                 .build();
         io.meshwork.controlplane.model.Workload client = mesh.workloads().get(
                 io.meshwork.controlplane.model.ObjectRef.of("default", "frontend-0"));
@@ -76,7 +78,8 @@ class EndpointBuilderTest {
                 .findFirst().orElseThrow();
 
         assertThat(reviews.getEndpointsList()).extracting(l -> l.getLocality().getZone() + " P" + l.getPriority())
-                .containsExactly("eu-a P0", "eu-b P1", "us-a P2"); // no rank 2 endpoint: other clusters take level 2
+                // no rank 2 endpoint (west elsewhere): north, in west's region, takes level 2 and east level 3
+                .containsExactly("eu-a P0", "eu-b P1", "eu-c P2", "us-a P3");
         assertThat(only(mesh).getEndpointsList()).as("without a client, every locality at priority 0")
                 .extracting(LocalityLbEndpoints::getPriority).containsOnly(0);
     }

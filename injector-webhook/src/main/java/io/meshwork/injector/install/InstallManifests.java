@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.meshwork.certs.CaDirectory;
 import io.meshwork.certs.CertificateAuthority;
 import io.meshwork.certs.IssuedCertificate;
 import io.meshwork.certs.LeafRequest;
@@ -63,6 +64,8 @@ public final class InstallManifests {
     static final String WEBHOOK = "meshwork-webhook";
     static final String WEBHOOK_TLS_SECRET = "meshwork-webhook-tls";
     static final String MESH_CA_SECRET = "meshwork-ca";
+    /** Where the control plane's container mounts {@link #MESH_CA_SECRET}, its {@code --ca-dir}. */
+    static final String CA_DIR = "/etc/meshwork/ca";
     static final String INJECTOR_CONFIGMAP = "meshwork-injector";
     private static final Duration TEN_YEARS = Duration.ofDays(3650);
     private static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -84,7 +87,8 @@ public final class InstallManifests {
     /** Every object, in the order {@code kubectl apply} needs them (namespace and CRDs first). */
     public List<JsonNode> documents() {
         WebhookCertificate webhookCertificate = webhookCertificate();
-        CertificateAuthority meshCa = CertificateAuthority.createSelfSigned("meshwork root CA", TEN_YEARS);
+        CertificateAuthority meshCa = options.meshCa() != null ? options.meshCa()
+                : CertificateAuthority.createSelfSigned("meshwork root CA", TEN_YEARS);
 
         List<JsonNode> documents = new ArrayList<>();
         documents.add(tree(new NamespaceBuilder().withMetadata(meta(NS, null)).build()));
@@ -105,16 +109,14 @@ public final class InstallManifests {
                 .addToStringData("tls.key", webhookCertificate.keyPem())
                 .addToStringData("ca.crt", webhookCertificate.caPem())
                 .build());
-        // The mesh's root CA, for the control plane's CA (workload certificates) to sign with.
+        // The CA folder the control plane signs workload certificates with (--ca-dir CA_DIR): Istio's cacerts files.
         objects.add(new io.fabric8.kubernetes.api.model.SecretBuilder()
                 .withMetadata(meta(MESH_CA_SECRET, NS))
-                .addToStringData("ca-cert.pem", meshCa.certificatePem())
-                .addToStringData("ca-key.pem", meshCa.privateKeyPem())
-                .addToStringData("root-cert.pem", meshCa.certificatePem())
+                .withStringData(CaDirectory.files(meshCa))
                 .build());
         objects.add(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
                 .withMetadata(meta(MeshNames.ROOT_CERT_CONFIGMAP, NS))
-                .addToData("root-cert.pem", meshCa.certificatePem())
+                .addToData(CaDirectory.ROOT_CERT, Pem.write(meshCa.root()))
                 .build());
         objects.add(new io.fabric8.kubernetes.api.model.ConfigMapBuilder()
                 .withMetadata(meta(options.named(INJECTOR_CONFIGMAP), NS))
@@ -186,7 +188,7 @@ public final class InstallManifests {
     private List<String> controlPlaneArgs() {
         List<String> args = new ArrayList<>(List.of("control-plane", "--kubernetes", "--address", "0.0.0.0",
                 "--xds-port", String.valueOf(MeshNames.XDS_PLAINTEXT_PORT),
-                "--admin-port", String.valueOf(MeshNames.MONITORING_PORT)));
+                "--admin-port", String.valueOf(MeshNames.MONITORING_PORT), "--ca-dir", CA_DIR));
         if (options.cluster() != null) {
             args.addAll(List.of("--cluster", options.cluster()));
         }
@@ -226,7 +228,7 @@ public final class InstallManifests {
                 .withNewReadinessProbe().withNewHttpGet().withPath("/ready")
                     .withPort(new IntOrString(MeshNames.MONITORING_PORT)).endHttpGet()
                     .withPeriodSeconds(3).endReadinessProbe()
-                .addNewVolumeMount().withName("ca").withMountPath("/etc/meshwork/ca").withReadOnly(true).endVolumeMount(),
+                .addNewVolumeMount().withName("ca").withMountPath(CA_DIR).withReadOnly(true).endVolumeMount(),
                 "500m", "1Gi", "2", "2Gi");
         return deployment(name, 1, container, new VolumeBuilder().withName("ca").withNewSecret()
                 .withSecretName(MESH_CA_SECRET).endSecret().build());

@@ -1,11 +1,14 @@
 package io.meshwork.injector.install;
 
+import io.meshwork.certs.CertificateAuthority;
 import io.meshwork.injector.InjectorConfig;
 
 /**
  * What {@code mesh install} varies: the revision (a suffix that lets two control planes run side
  * by side), the cluster's Kubernetes version, where the images come from, and the webhook's
- * serving certificate (PEM; all null to have one generated).
+ * serving certificate (PEM; all null to have one generated), the cluster's name in a multi-cluster mesh, and the
+ * CA its control plane signs workload certificates with ({@code meshCa}, from {@code --ca-dir}: in a multi-cluster
+ * mesh an intermediate of the root every cluster shares; null to have a self-signed root generated).
  */
 public record InstallOptions(
         String revision,
@@ -16,7 +19,8 @@ public record InstallOptions(
         String webhookCertPem,
         String webhookKeyPem,
         String cluster,
-        boolean multicluster) {
+        boolean multicluster,
+        CertificateAuthority meshCa) {
 
     /** The cluster's name in a multi-cluster mesh (with --multicluster), and its remote-reader account. */
     public static final String READER = "meshwork-reader";
@@ -24,7 +28,7 @@ public record InstallOptions(
     /** One cluster. */
     public InstallOptions(String revision, String kubernetesVersion, String hub, String tag, String webhookCaPem,
                           String webhookCertPem, String webhookKeyPem) {
-        this(revision, kubernetesVersion, hub, tag, webhookCaPem, webhookCertPem, webhookKeyPem, null, false);
+        this(revision, kubernetesVersion, hub, tag, webhookCaPem, webhookCertPem, webhookKeyPem, null, false, null);
     }
 
     public InstallOptions {

@@ -38,12 +38,13 @@ final class MtlsHandshake extends ChannelInboundHandlerAdapter {
                 ctx.channel().attr(TlsContexts.PEER_IDENTITY).set(peer);
                 verified.accept(ctx, peer);
                 ctx.read();
+                ctx.pipeline().remove(this);
             } else {
+                // Stays in the pipeline: the SslHandler's exception for this failure comes next, and ends here.
                 LOG.debug("listener {}: mTLS handshake from {} refused: {}", listener, ctx.channel().remoteAddress(),
                         done.cause().getMessage());
                 ctx.close();
             }
-            ctx.pipeline().remove(this);
         }
         super.userEventTriggered(ctx, evt);
     }

@@ -1,5 +1,8 @@
 package io.meshwork.proxy.tls;
 
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslCertificateException;
+import io.netty.internal.tcnative.CertificateVerifier;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
@@ -59,6 +62,19 @@ final class MeshTrustManager extends X509ExtendedTrustManager {
         return null;
     }
 
+    /**
+     * A chain that leads to none of the roots. With BoringSSL the error code makes the peer's alert {@code unknown_ca},
+     * as OpenSSL and Envoy send, rather than the {@code internal_error} of an unspecified failure; the JDK's engine
+     * sends {@code certificate_unknown} for any CertificateException.
+     */
+    private static CertificateException unknownCa(String message, Exception cause) {
+        CertificateException untrusted = OpenSsl.isAvailable()
+                ? new OpenSslCertificateException(message, CertificateVerifier.X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY)
+                : new CertificateException(message);
+        untrusted.initCause(cause);
+        return untrusted;
+    }
+
     private void check(X509Certificate[] chain, String usage, String peer) throws CertificateException {
         if (chain == null || chain.length == 0) {
             throw new CertificateException(peer + " presented no certificate");
@@ -78,8 +94,8 @@ final class MeshTrustManager extends X509ExtendedTrustManager {
             CertPathValidator.getInstance("PKIX").validate(
                     CertificateFactory.getInstance("X.509").generateCertPath(path), parameters);
         } catch (GeneralSecurityException e) {
-            throw new CertificateException(peer + " certificate " + chain[0].getSubjectX500Principal()
-                    + " is not trusted: " + e.getMessage(), e);
+            throw unknownCa(peer + " certificate " + chain[0].getSubjectX500Principal() + " is not trusted: "
+                    + e.getMessage(), e);
         }
         X509Certificate leaf = chain[0];
         List<String> usages = leaf.getExtendedKeyUsage();
