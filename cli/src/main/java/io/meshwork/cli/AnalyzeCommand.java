@@ -1,18 +1,36 @@
 package io.meshwork.cli;
 
 import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.source.kubernetes.KubernetesSource;
+import io.meshwork.controlplane.source.kubernetes.RemoteClusters;
 import io.meshwork.controlplane.source.local.ConfigProblem;
 import io.meshwork.controlplane.source.local.LoadResult;
 import io.meshwork.controlplane.source.local.LocalConfigLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code mesh analyze}: validates a local config folder without serving it, as {@code istioctl analyze}. */
-@Command(name = "analyze", description = "Check a config folder without serving it: every problem with file and field.")
+/**
+ * {@code mesh analyze}: validates a local config folder without serving it, or, with {@code --kubeconfig}, a
+ * cluster's objects as its control plane reads them (with the remote clusters of its multi-cluster Secrets), as
+ * {@code istioctl analyze} does.
+ */
+@Command(name = "analyze", description = "Check a config folder, or a cluster (--kubeconfig/--context) with the remote "
+        + "clusters its Secrets name, without serving it: every problem with its object and field.")
 final class AnalyzeCommand implements Callable<Integer> {
+
+    /** How long the remote clusters may take to list what they hold. */
+    private static final Duration REMOTE_SYNC = Duration.ofSeconds(20);
+
+    @Mixin
+    KubeOptions kube;
 
     @Option(names = "--config-dir", paramLabel = "DIR",
             description = "The folder to check (default: the running demo's, when `mesh demo` runs).")
@@ -24,6 +42,15 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (kube.onCluster()) {
+            if (configDir != null) {
+                throw new IllegalArgumentException("--config-dir and --kubeconfig/--context: check a folder or a cluster, "
+                        + "not both");
+            }
+            try (KubeOptions opened = kube) {
+                return analyzeCluster();
+            }
+        }
         if (configDir == null) {
             throw new IllegalArgumentException("--config-dir DIR: which folder to check? (no `mesh demo` is running to take "
                     + "its folder from)");
@@ -32,38 +59,73 @@ final class AnalyzeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("config dir " + configDir + " does not exist or is not a folder");
         }
         LoadResult result = new LocalConfigLoader().load(configDir);
+        return report("configDir", configDir.toString(), result.snapshot(), result.problems(), ConfigProblem::toString);
+    }
+
+    /**
+     * Reads the cluster as its control plane does (a follower: it writes nothing), with the remote clusters named by
+     * the labelled kubeconfig Secrets in {@code meshwork-system}, and reports what the last rebuild found.
+     */
+    private int analyzeCluster() throws Exception {
+        String cluster = kube.meshCluster();
+        RemoteClusters remotes = new RemoteClusters(cluster, RemoteClusters.DEFAULT_STALE_AFTER);
+        AtomicReference<MeshSnapshot> snapshot = new AtomicReference<>();
+        try (KubernetesSource source = KubernetesSource.follower(kube.client()).withClusters(cluster, remotes)) {
+            source.start(snapshot::set, () -> { });
+            int secrets = kube.client().secrets().inNamespace(KubeOptions.SYSTEM_NAMESPACE)
+                    .withLabel(RemoteClusters.SECRET_LABEL, "true").list().getItems().size();
+            remotes.watchSecrets(kube.client(), KubeOptions.SYSTEM_NAMESPACE);
+            long deadline = System.nanoTime() + REMOTE_SYNC.toNanos();
+            while ((remotes.secretsRead() < secrets || remotes.status().stream().anyMatch(r -> r.state().equals("syncing")))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            for (RemoteClusters.Status remote : remotes.status()) {
+                if (!remote.state().equals("synced")) {
+                    System.err.printf("warning: remote cluster %s (%s) did not answer within %d s; analyzed without it%n",
+                            remote.name(), remote.origin(), REMOTE_SYNC.toSeconds());
+                }
+            }
+            long before = source.rebuilds();
+            source.refresh(); // with every remote's objects now
+            while (source.rebuilds() == before && System.nanoTime() < deadline + REMOTE_SYNC.toNanos()) {
+                Thread.sleep(20);
+            }
+            String where = "cluster " + kube.clusterName() + (remotes.status().isEmpty() ? ""
+                    : " with " + remotes.status().stream().map(RemoteClusters.Status::name).toList());
+            return report("cluster", where, snapshot.get(), source.problems(), ConfigProblem::withoutLocation);
+        }
+    }
+
+    /** Prints the problems and the counts (or the JSON/YAML of both); exit 0 without errors, 3 with. */
+    private int report(String whereField, String where, MeshSnapshot s, List<ConfigProblem> problems,
+                       Function<ConfigProblem, String> line) {
+        int errors = (int) problems.stream().filter(p -> p.severity() == ConfigProblem.Severity.ERROR).count();
+        int warnings = problems.size() - errors;
         if (output != OutputFormat.table) {
-            output.print(json(result));
-            return result.errors().isEmpty() ? 0 : 3;
+            tools.jackson.databind.node.ObjectNode node = OutputFormat.JSON.createObjectNode();
+            node.put(whereField, where);
+            node.put("services", s.services().size());
+            node.put("workloads", s.workloads().size());
+            node.put("trafficSplits", s.splits().size());
+            node.put("routeGroups", s.routeGroups().size());
+            node.put("errors", errors);
+            node.put("warnings", warnings);
+            tools.jackson.databind.node.ArrayNode list = node.putArray("problems");
+            for (ConfigProblem problem : problems) {
+                list.addObject().put("severity", problem.severity() == ConfigProblem.Severity.ERROR ? "error" : "warning")
+                        .put("message", line.apply(problem));
+            }
+            output.print(node);
+            return errors == 0 ? 0 : 3;
         }
-        for (ConfigProblem problem : result.problems()) {
-            System.out.println((problem.severity() == ConfigProblem.Severity.ERROR ? "Error   " : "Warning ") + problem);
+        for (ConfigProblem problem : problems) {
+            System.out.println((problem.severity() == ConfigProblem.Severity.ERROR ? "Error   " : "Warning ") + line.apply(problem));
         }
-        MeshSnapshot s = result.snapshot();
-        int errors = result.errors().size();
-        int warnings = result.problems().size() - errors;
-        System.out.printf("%s: %s, %s, %s, %s; %s, %s%n", configDir, count(s.services().size(), "service"),
+        System.out.printf("%s: %s, %s, %s, %s; %s, %s%n", where, count(s.services().size(), "service"),
                 count(s.workloads().size(), "workload"), count(s.splits().size(), "traffic split"),
                 count(s.routeGroups().size(), "route group"), count(errors, "error"), count(warnings, "warning"));
         return errors == 0 ? 0 : 3;
-    }
-
-    private tools.jackson.databind.node.ObjectNode json(LoadResult result) {
-        MeshSnapshot s = result.snapshot();
-        tools.jackson.databind.node.ObjectNode node = OutputFormat.JSON.createObjectNode();
-        node.put("configDir", configDir.toString());
-        node.put("services", s.services().size());
-        node.put("workloads", s.workloads().size());
-        node.put("trafficSplits", s.splits().size());
-        node.put("routeGroups", s.routeGroups().size());
-        node.put("errors", result.errors().size());
-        node.put("warnings", result.problems().size() - result.errors().size());
-        tools.jackson.databind.node.ArrayNode problems = node.putArray("problems");
-        for (ConfigProblem problem : result.problems()) {
-            problems.addObject().put("severity", problem.severity() == ConfigProblem.Severity.ERROR ? "error" : "warning")
-                    .put("message", problem.toString());
-        }
-        return node;
     }
 
     /** "1 route group", "2 route groups". */

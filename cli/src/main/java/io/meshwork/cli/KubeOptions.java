@@ -66,6 +66,23 @@ final class KubeOptions implements AutoCloseable {
         return current != null ? current.getName() : client().getMasterUrl().toString();
     }
 
+    /** The cluster's name in the mesh: its control plane's {@code --cluster}, else {@link #clusterName()}. */
+    String meshCluster() throws IOException {
+        for (Pod pod : client().pods().inNamespace(SYSTEM_NAMESPACE).withLabel("app", CONTROL_PLANE_LABEL).list().getItems()) {
+            if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {
+                continue;
+            }
+            for (io.fabric8.kubernetes.api.model.Container container : pod.getSpec().getContainers()) {
+                List<String> args = container.getArgs() == null ? List.of() : container.getArgs();
+                int at = args.indexOf("--cluster");
+                if (at >= 0 && at + 1 < args.size()) {
+                    return args.get(at + 1);
+                }
+            }
+        }
+        return clusterName();
+    }
+
     /** A local port forwarded to {@code port} of pod {@code namespace/pod}; close it when done. */
     LocalPortForward forward(String namespace, String pod, int port) throws IOException {
         if (client().pods().inNamespace(namespace).withName(pod).get() == null) {

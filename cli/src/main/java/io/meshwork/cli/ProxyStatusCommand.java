@@ -52,6 +52,7 @@ final class ProxyStatusCommand implements Callable<Integer> {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         List<String> answers = new ArrayList<>();
         String where;
+        String cluster = null; // on a cluster: its name in the mesh, the proxies' CLUSTER (as istioctl's)
         if (kube.onCluster()) {
             // every replica serves the proxies connected to it: ask each, through the API server's port-forward
             List<Pod> replicas = kube.controlPlanePods();
@@ -63,6 +64,7 @@ final class ProxyStatusCommand implements Callable<Integer> {
             }
             where = "the control plane in cluster " + kube.clusterName() + " (" + replicas.size() + " replica"
                     + (replicas.size() == 1 ? ")" : "s)");
+            cluster = kube.meshCluster();
         } else {
             answers.add(SidecarMetrics.proxiesJson(controlPlane, http));
             where = controlPlane.toString();
@@ -79,11 +81,21 @@ final class ProxyStatusCommand implements Callable<Integer> {
             System.out.println("no proxies are connected to " + where);
             return 0;
         }
-        Table table = new Table("NAME", "WORKLOAD", "CDS", "LDS", "EDS", "RDS", "CONNECTED FOR", "CERT EXPIRES");
+        List<String> columns = new ArrayList<>(List.of("NAME", "WORKLOAD", "CDS", "LDS", "EDS", "RDS", "CONNECTED FOR",
+                "CERT EXPIRES"));
+        if (cluster != null) {
+            columns.add(2, "CLUSTER");
+        }
+        Table table = new Table(columns.toArray(String[]::new));
         for (Value v : proxies) {
             Struct p = v.getStructValue();
-            table.row(str(p, "id"), str(p, "namespace") + "/" + str(p, "workload"), state(p, "CDS"), state(p, "LDS"),
-                    state(p, "EDS"), state(p, "RDS"), connectedFor(str(p, "connectedAt")), certificateExpiry(p));
+            List<String> row = new ArrayList<>(List.of(str(p, "id"), str(p, "namespace") + "/" + str(p, "workload"),
+                    state(p, "CDS"), state(p, "LDS"), state(p, "EDS"), state(p, "RDS"), connectedFor(str(p, "connectedAt")),
+                    certificateExpiry(p)));
+            if (cluster != null) {
+                row.add(2, cluster);
+            }
+            table.row(row.toArray(String[]::new));
         }
         table.print(System.out);
         for (Value v : proxies) {

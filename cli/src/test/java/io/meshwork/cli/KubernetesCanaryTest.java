@@ -136,13 +136,16 @@ class KubernetesCanaryTest {
         withMesh(200, (controlPlane, sidecar) -> {
             client.pods().resource(new PodBuilder().withMetadata(new ObjectMetaBuilder(meta("meshwork-control-plane-0"))
                             .withNamespace("meshwork-system").addToLabels("app", "meshwork-control-plane").build())
+                    .withNewSpec().addNewContainer().withName("control-plane")
+                    .withArgs("control-plane", "--kubernetes", "--cluster", "west").endContainer().endSpec()
                     .withNewStatus().withPodIP("127.0.0.1").withPhase("Running").endStatus().build()).create();
             api.route("meshwork-system", "meshwork-control-plane-0", 15014, controlPlane.adminPort());
             api.route("default", "frontend-0", 15000, sidecar.adminPort());
 
             CliRun status = CliRun.run("proxy-status", "--kubeconfig", kubeconfig().toString());
             assertThat(status.exitCode()).as(status.out() + status.err()).isZero();
-            assertThat(status.out()).containsPattern("frontend-0.*default/frontend-0 +SYNCED +SYNCED +SYNCED +SYNCED");
+            assertThat(status.out()).containsPattern("NAME +WORKLOAD +CLUSTER +CDS")
+                    .containsPattern("frontend-0.*default/frontend-0 +west +SYNCED +SYNCED +SYNCED +SYNCED");
 
             CliRun listeners = CliRun.run("proxy-config", "frontend-0", "listeners", "--kubeconfig", kubeconfig().toString());
             assertThat(listeners.exitCode()).as(listeners.out() + listeners.err()).isZero();

@@ -167,6 +167,31 @@ class MultiClusterCliTest {
         assertThat(missing.err()).startsWith("error: --ca-dir: " + dir.resolve("nowhere").resolve("ca-cert.pem") + ": missing");
     }
 
+    @Test
+    void analyzeOnAClusterWarnsWhenTheClustersDisagreeOnAServicesPorts() throws Exception {
+        westClient.services().resource(new ServiceBuilder().withNewMetadata().withName("reviews").withNamespace("default")
+                .endMetadata().withNewSpec().addToSelector("app", "reviews").addNewPort().withName("http").withPort(9080)
+                .endPort().endSpec().build()).create();
+        eastClient.services().resource(new ServiceBuilder().withNewMetadata().withName("reviews").withNamespace("default")
+                .endMetadata().withNewSpec().addToSelector("app", "reviews").addNewPort().withName("web").withPort(8080)
+                .endPort().endSpec().build()).create();
+        westClient.secrets().inNamespace("meshwork-system").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName("meshwork-remote-east").withNamespace("meshwork-system")
+                .addToLabels(RemoteClusters.SECRET_LABEL, "true").addToAnnotations(RemoteClusters.NAME_ANNOTATION, "east")
+                .endMetadata().addToData(RemoteClusters.SECRET_KEY, Base64.getEncoder().encodeToString(
+                        Files.readAllBytes(kubeconfig(east)))).build()).create();
+
+        CliRun run = CliRun.run("analyze", "--kubeconfig", kubeconfig(west).toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero(); // a warning, not an error
+        assertThat(run.out()).contains("Warning Service default/reviews: spec.ports: the clusters disagree on its ports: "
+                + "c has [http 9080/TCP], east has [web 8080/TCP]; the mesh service has c's, and other clusters' "
+                + "endpoints join it only under a port name c has");
+        assertThat(run.out()).contains("cluster c with [east]: 1 service");
+        CliRun both = CliRun.run("analyze", "--kubeconfig", kubeconfig(west).toString(), "--config-dir", dir.toString());
+        assertThat(both.err()).contains("check a folder or a cluster, not both");
+    }
+
     private static void write(Path file, String content) {
         try {
             Files.writeString(file, content, StandardCharsets.UTF_8);

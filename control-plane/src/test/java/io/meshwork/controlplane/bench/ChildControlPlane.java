@@ -41,9 +41,14 @@ final class ChildControlPlane implements AutoCloseable {
         return new ChildControlPlane(xmx, "local", configDir.toString());
     }
 
-    /** Kubernetes mode on the cluster {@code kubeconfig} names. */
-    static ChildControlPlane kubernetes(Path kubeconfig, String xmx) throws IOException {
-        return new ChildControlPlane(xmx, "kubernetes", kubeconfig.toString());
+    /**
+     * Kubernetes mode on the cluster {@code kubeconfig} names, reading the {@code remotes} clusters (name to
+     * kubeconfig) too: none for one cluster.
+     */
+    static ChildControlPlane kubernetes(Path kubeconfig, java.util.Map<String, Path> remotes, String xmx) throws IOException {
+        List<String> arguments = new ArrayList<>(List.of("kubernetes", kubeconfig.toString()));
+        remotes.forEach((name, file) -> arguments.add(name + "=" + file));
+        return new ChildControlPlane(xmx, arguments.toArray(String[]::new));
     }
 
     /** The child's heap in use after GC, in bytes. */

@@ -27,6 +27,8 @@ final class ClusterInformers implements AutoCloseable {
     private final SharedIndexInformer<Pod> pods;
     private final SharedIndexInformer<EndpointSlice> slices;
     private final SharedIndexInformer<Node> nodes;
+    /** When a list or watch last failed (null: never). */
+    private volatile java.time.Instant lastFailure;
 
     /** Starts the informers without waiting for their first list: a remote cluster may be unreachable now. */
     ClusterInformers(String name, KubernetesClient client, Runnable changed) {
@@ -57,6 +59,7 @@ final class ClusterInformers implements AutoCloseable {
     private <T> SharedIndexInformer<T> started(SharedIndexInformer<T> informer, ResourceEventHandler<Object> onChange) {
         String kind = informer.getApiTypeClass().getSimpleName();
         informer.exceptionHandler((started, t) -> {
+            lastFailure = java.time.Instant.now();
             LOG.debug("remote cluster {}: watching {}: {}; retrying", name, kind, t.getMessage());
             return true; // keep trying: an unreachable remote keeps its last endpoints for the grace period
         });
@@ -72,6 +75,19 @@ final class ClusterInformers implements AutoCloseable {
     /** The API server this cluster is read from. */
     String server() {
         return String.valueOf(client.getMasterUrl());
+    }
+
+    /**
+     * Whether a list or watch has failed and the informers do not all watch now: the cluster does not answer, as
+     * opposed to one still listing a large cluster for the first time.
+     */
+    boolean failing() {
+        return lastFailure != null && !watching();
+    }
+
+    /** Whether every informer has listed once (before that, a slow first list is not "not answering"). */
+    boolean listedOnce() {
+        return List.of(services, pods, slices, nodes).stream().allMatch(SharedIndexInformer::hasSynced);
     }
 
     /** Whether every informer has listed once and watches now. */

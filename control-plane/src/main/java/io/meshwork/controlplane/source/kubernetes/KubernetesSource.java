@@ -100,6 +100,8 @@ public final class KubernetesSource implements MeshSnapshotSource {
     private Thread thread;
     private String cluster = "";
     private RemoteClusters remotes;
+    private volatile List<ConfigProblem> lastProblems = List.of();
+    private final java.util.concurrent.atomic.AtomicLong rebuilds = new java.util.concurrent.atomic.AtomicLong();
 
     public KubernetesSource(KubernetesClient client) {
         this(client, DEFAULT_QUIET, DEFAULT_MAX_DELAY);
@@ -204,6 +206,21 @@ public final class KubernetesSource implements MeshSnapshotSource {
         return informer;
     }
 
+    /** Every problem of the last rebuild, errors and warnings (what {@code mesh analyze --kubeconfig} prints). */
+    public List<ConfigProblem> problems() {
+        return lastProblems;
+    }
+
+    /** How many rebuilds have read the informers so far: a caller waits for the next with {@link #refresh()}. */
+    public long rebuilds() {
+        return rebuilds.get();
+    }
+
+    /** Rebuilds soon, as after a change (for a caller that knows something the informers do not report). */
+    public void refresh() {
+        changed();
+    }
+
     /** The cluster's pods as the informer holds them (empty before {@link #start}). */
     public List<Pod> pods() {
         SharedIndexInformer<Pod> informer = pods;
@@ -287,7 +304,13 @@ public final class KubernetesSource implements MeshSnapshotSource {
             LOG.error("rebuilding the mesh from Kubernetes failed; still serving the last config", e);
             return;
         }
-        report(result.problems(), objects);
+        List<ConfigProblem> problems = new ArrayList<>(result.problems());
+        if (remotes != null) {
+            problems.addAll(remotes.portDisagreements(services.getStore().list()));
+        }
+        report(problems, objects);
+        lastProblems = List.copyOf(problems);
+        rebuilds.incrementAndGet();
         MeshSnapshot snapshot = result.snapshot();
         if (snapshot.version().equals(deliveredVersion)) {
             return;
@@ -308,6 +331,11 @@ public final class KubernetesSource implements MeshSnapshotSource {
         Set<String> now = new LinkedHashSet<>();
         for (ConfigProblem problem : problems) {
             if (problem.severity() != ConfigProblem.Severity.ERROR) {
+                String line = problem.withoutLocation();
+                now.add(line);
+                if (!loggedProblems.contains(line)) {
+                    LOG.warn("kubernetes: warning: {}", line);
+                }
                 continue;
             }
             String line = problem.withoutLocation();

@@ -2,6 +2,7 @@ package io.meshwork.controlplane.source.kubernetes;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
+import io.meshwork.controlplane.source.local.ConfigProblem;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -13,6 +14,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,8 +43,11 @@ public final class RemoteClusters implements AutoCloseable {
     public static final String SECRET_KEY = "kubeconfig";
     public static final String NAME_ANNOTATION = "meshwork.io/cluster";
     public static final Duration DEFAULT_STALE_AFTER = Duration.ofMinutes(5);
-    /** How long a new remote may take to list everything before it counts as not answering. */
-    private static final Duration FIRST_SYNC = Duration.ofSeconds(5);
+    /**
+     * How long a new remote may take to list everything before it counts as not answering, unless a list or watch
+     * fails first (a large remote on a busy API server takes tens of seconds).
+     */
+    private static final Duration FIRST_SYNC = Duration.ofSeconds(60);
 
     private static final Logger LOG = LoggerFactory.getLogger(RemoteClusters.class);
 
@@ -73,6 +79,7 @@ public final class RemoteClusters implements AutoCloseable {
         return thread;
     });
     private volatile Runnable changed = () -> { };
+    private final java.util.concurrent.atomic.AtomicInteger secretsRead = new java.util.concurrent.atomic.AtomicInteger();
     private SharedIndexInformer<Secret> secrets;
 
     public RemoteClusters(String localCluster, Duration staleAfter) {
@@ -136,6 +143,11 @@ public final class RemoteClusters implements AutoCloseable {
         LOG.info("watching Secrets labelled {}=true in namespace {} for remote clusters", SECRET_LABEL, namespace);
     }
 
+    /** How many labelled Secrets have been read so far, each either added as a remote or reported as unusable. */
+    public int secretsRead() {
+        return secretsRead.get();
+    }
+
     private void fromSecret(Secret secret) {
         String origin = "Secret " + secret.getMetadata().getNamespace() + "/" + secret.getMetadata().getName();
         String name = clusterName(secret);
@@ -153,6 +165,8 @@ public final class RemoteClusters implements AutoCloseable {
                 LOG.warn("{}: not a usable kubeconfig for remote cluster {} ({}); other clusters are not affected", origin,
                         name, e.getMessage());
             }
+        } finally {
+            secretsRead.incrementAndGet();
         }
     }
 
@@ -179,7 +193,8 @@ public final class RemoteClusters implements AutoCloseable {
                     }
                 }
             } else if (remote.unreachableSince == null) {
-                if (now.isBefore(remote.added.plus(FIRST_SYNC))) {
+                if (!remote.informers.listedOnce() && !remote.informers.failing()
+                        && now.isBefore(remote.added.plus(FIRST_SYNC))) {
                     continue; // still listing for the first time
                 }
                 remote.unreachableSince = now;
@@ -266,6 +281,52 @@ public final class RemoteClusters implements AutoCloseable {
             }
         }
         return new ArrayList<>(only.values());
+    }
+
+    /**
+     * A warning for each Service that the clusters define with different ports. The mesh service has this cluster's
+     * ports (or, when only remotes have it, the first remote's by name), and every cluster's endpoints join it by port
+     * name: another cluster's endpoints behind a port name it lacks are left out, and its own clients would call
+     * another port number than this cluster's clients do.
+     */
+    List<ConfigProblem> portDisagreements(Collection<Service> localServices) {
+        Map<String, Map<String, String>> portsByService = new TreeMap<>();
+        String here = localCluster.isEmpty() ? "this cluster" : localCluster;
+        localServices.forEach(s -> portsByService.computeIfAbsent(key(s), k -> new LinkedHashMap<>()).put(here, ports(s)));
+        for (ClusterInformers remote : serving()) {
+            remote.services().forEach(s -> portsByService.computeIfAbsent(key(s), k -> new LinkedHashMap<>())
+                    .put(remote.name(), ports(s)));
+        }
+        List<ConfigProblem> problems = new ArrayList<>();
+        portsByService.forEach((service, byCluster) -> {
+            if (new java.util.HashSet<>(byCluster.values()).size() < 2) {
+                return;
+            }
+            StringBuilder clusters = new StringBuilder();
+            byCluster.forEach((cluster, ports) -> clusters.append(clusters.length() == 0 ? "" : ", ")
+                    .append(cluster).append(" has [").append(ports).append(']'));
+            String first = byCluster.keySet().iterator().next();
+            String[] namespaced = service.split("/", 2);
+            io.meshwork.controlplane.model.ObjectRef ref = io.meshwork.controlplane.model.ObjectRef.of(namespaced[0], namespaced[1]);
+            problems.add(new ConfigProblem(ConfigProblem.Severity.WARNING, "Service " + service, 0, 0, "Service", ref,
+                    "spec.ports", "the clusters disagree on its ports: " + clusters + "; the mesh service has " + first
+                    + "'s, and other clusters' endpoints join it only under a port name " + first + " has"));
+        });
+        return problems;
+    }
+
+    private static String key(Service service) {
+        return service.getMetadata().getNamespace() + "/" + service.getMetadata().getName();
+    }
+
+    /** "http 9080/TCP, grpc 9090/TCP", by port number. */
+    private static String ports(Service service) {
+        List<io.fabric8.kubernetes.api.model.ServicePort> ports = service.getSpec() == null || service.getSpec().getPorts() == null
+                ? List.of() : service.getSpec().getPorts();
+        return ports.stream().sorted(java.util.Comparator.comparing(io.fabric8.kubernetes.api.model.ServicePort::getPort))
+                .map(p -> (p.getName() == null ? "" : p.getName() + " ") + p.getPort() + "/"
+                        + (p.getProtocol() == null ? "TCP" : p.getProtocol()))
+                .collect(java.util.stream.Collectors.joining(", "));
     }
 
     @Override
