@@ -18,9 +18,8 @@ import picocli.CommandLine.Option;
  */
 final class KubeOptions implements AutoCloseable {
 
-    /** Where {@code mesh install} puts the control plane, and the label of its pods. */
+    /** Where {@code mesh install} puts the control plane (its pods, of every revision, labelled MeshNames.COMPONENT_LABEL). */
     static final String SYSTEM_NAMESPACE = io.meshwork.injector.MeshNames.SYSTEM_NAMESPACE;
-    static final String CONTROL_PLANE_LABEL = "meshwork-control-plane";
 
     @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Act on the cluster of this kubeconfig (Kubernetes "
             + "mode) instead of a local mesh.")
@@ -68,7 +67,8 @@ final class KubeOptions implements AutoCloseable {
 
     /** The cluster's name in the mesh: its control plane's {@code --cluster}, else {@link #clusterName()}. */
     String meshCluster() throws IOException {
-        for (Pod pod : client().pods().inNamespace(SYSTEM_NAMESPACE).withLabel("app", CONTROL_PLANE_LABEL).list().getItems()) {
+        for (Pod pod : client().pods().inNamespace(SYSTEM_NAMESPACE).withLabel(io.meshwork.injector.MeshNames.COMPONENT_LABEL,
+                io.meshwork.injector.MeshNames.CONTROL_PLANE_COMPONENT).list().getItems()) {
             if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {
                 continue;
             }
@@ -98,10 +98,12 @@ final class KubeOptions implements AutoCloseable {
 
     /** The running control plane pods ({@code mesh install}'s), each serving the proxies connected to it. */
     List<Pod> controlPlanePods() throws IOException {
-        List<Pod> pods = client().pods().inNamespace(SYSTEM_NAMESPACE).withLabel("app", CONTROL_PLANE_LABEL).list().getItems()
+        List<Pod> pods = client().pods().inNamespace(SYSTEM_NAMESPACE).withLabel(io.meshwork.injector.MeshNames.COMPONENT_LABEL,
+                io.meshwork.injector.MeshNames.CONTROL_PLANE_COMPONENT).list().getItems()
                 .stream().filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())).toList();
         if (pods.isEmpty()) {
-            throw new IllegalArgumentException("no running control plane pod (label app=" + CONTROL_PLANE_LABEL + ") in "
+            throw new IllegalArgumentException("no running control plane pod (label " + io.meshwork.injector.MeshNames.COMPONENT_LABEL + "="
+                    + io.meshwork.injector.MeshNames.CONTROL_PLANE_COMPONENT + ") in "
                     + "namespace " + SYSTEM_NAMESPACE + " of cluster " + clusterName() + "; is Meshwork installed "
                     + "(mesh install | kubectl apply -f -)?");
         }

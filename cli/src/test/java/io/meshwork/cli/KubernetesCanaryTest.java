@@ -135,7 +135,8 @@ class KubernetesCanaryTest {
     void proxyStatusAndProxyConfigReachTheClusterThroughPortForwards() throws Exception {
         withMesh(200, (controlPlane, sidecar) -> {
             client.pods().resource(new PodBuilder().withMetadata(new ObjectMetaBuilder(meta("meshwork-control-plane-0"))
-                            .withNamespace("meshwork-system").addToLabels("app", "meshwork-control-plane").build())
+                            .withNamespace("meshwork-system").addToLabels("app", "meshwork-control-plane")
+                            .addToLabels("meshwork.io/component", "control-plane").build())
                     .withNewSpec().addNewContainer().withName("control-plane")
                     .withArgs("control-plane", "--kubernetes", "--cluster", "west").endContainer().endSpec()
                     .withNewStatus().withPodIP("127.0.0.1").withPhase("Running").endStatus().build()).create();

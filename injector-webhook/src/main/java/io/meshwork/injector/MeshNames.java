@@ -6,6 +6,9 @@ public final class MeshNames {
     public static final String NAMESPACE_INJECTION_LABEL = "mesh-injection";
     public static final String NAMESPACE_INJECTION_ENABLED = "enabled";
     public static final String REVISION_LABEL = "meshwork.io/rev";
+    /** On every control plane pod, of every revision (each revision's pods are also {@code app=<its deployment>}). */
+    public static final String COMPONENT_LABEL = "meshwork.io/component";
+    public static final String CONTROL_PLANE_COMPONENT = "control-plane";
 
     public static final String INJECT = "meshwork.io/inject";
     public static final String STATUS = "meshwork.io/status";

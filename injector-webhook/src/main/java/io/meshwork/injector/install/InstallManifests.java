@@ -230,8 +230,11 @@ public final class InstallManifests {
                     .withPeriodSeconds(3).endReadinessProbe()
                 .addNewVolumeMount().withName("ca").withMountPath(CA_DIR).withReadOnly(true).endVolumeMount(),
                 "500m", "1Gi", "2", "2Gi");
-        return deployment(name, 1, container, new VolumeBuilder().withName("ca").withNewSecret()
+        Deployment deployment = deployment(name, 1, container, new VolumeBuilder().withName("ca").withNewSecret()
                 .withSecretName(MESH_CA_SECRET).endSecret().build());
+        // `mesh proxy-status` and `mesh analyze` find the control planes of every revision by this label.
+        return new DeploymentBuilder(deployment).editSpec().editTemplate().editMetadata()
+                .addToLabels(MeshNames.COMPONENT_LABEL, MeshNames.CONTROL_PLANE_COMPONENT).endMetadata().endTemplate().endSpec().build();
     }
 
     private Deployment webhookDeployment() {

@@ -202,6 +202,11 @@ class InstallManifestsTest {
 
         assertThat(objects).filteredOn(o -> o instanceof Deployment).extracting(o -> o.getMetadata().getName())
                 .containsExactly("meshwork-control-plane-canary", "meshwork-webhook-canary");
+        assertThat(objects).filteredOn(o -> o instanceof Deployment d && d.getMetadata().getName().contains("control-plane"))
+                .singleElement().satisfies(d -> assertThat(((Deployment) d).getSpec().getTemplate().getMetadata().getLabels())
+                        .as("what mesh proxy-status finds every revision's control plane by")
+                        .containsEntry("meshwork.io/component", "control-plane")
+                        .containsEntry("app", "meshwork-control-plane-canary"));
         MutatingWebhookConfiguration mwc = one(objects, MutatingWebhookConfiguration.class);
         assertThat(mwc.getMetadata().getName()).isEqualTo("meshwork-sidecar-injector-canary");
         assertThat(mwc.getWebhooks().get(0).getNamespaceSelector().getMatchLabels())
