@@ -78,35 +78,69 @@ public record CanaryPlan(
         return steps;
     }
 
+    /** A plan's settings, as the CLI's flags and as the {@code Canary} object's spec fields name them. */
+    public enum Field {
+        STEPS("--steps", "spec.steps"),
+        INTERVAL("--interval", "spec.interval"),
+        MIN_SUCCESS_RATE("--min-success-rate", "spec.minSuccessRate"),
+        MAX_P99("--max-p99", "spec.maxP99"),
+        THRESHOLD("--threshold", "spec.threshold");
+
+        private final String flag;
+        private final String specField;
+
+        Field(String flag, String specField) {
+            this.flag = flag;
+            this.specField = specField;
+        }
+    }
+
+    /** A setting out of range: the message names the CLI's flag, {@link #inSpec()} the Canary object's field. */
+    public static final class InvalidPlan extends IllegalArgumentException {
+        private final Field field;
+        private final String problem;
+
+        InvalidPlan(Field field, String problem) {
+            super(field.flag + problem);
+            this.field = field;
+            this.problem = problem;
+        }
+
+        /** The same problem naming the {@code Canary} object's field: {@code spec.steps must increase, ...}. */
+        public String inSpec() {
+            return field.specField + problem;
+        }
+    }
+
     private static void requireValid(String service, String primary, String canary, List<Integer> steps,
             Duration interval, double minSuccessRate, Duration maxP99, int threshold) {
         if (primary.equals(canary)) {
             throw new IllegalArgumentException("canary and primary are both \"" + canary + "\"");
         }
         if (steps.isEmpty()) {
-            throw new IllegalArgumentException("--steps is empty");
+            throw new InvalidPlan(Field.STEPS, " is empty");
         }
         int previous = 0;
         for (int step : steps) {
             if (step < 1 || step > 100) {
-                throw new IllegalArgumentException("--steps: weight " + step + " is not in 1..100");
+                throw new InvalidPlan(Field.STEPS, ": weight " + step + " is not in 1..100");
             }
             if (step <= previous) {
-                throw new IllegalArgumentException("--steps must increase, but " + step + " follows " + previous);
+                throw new InvalidPlan(Field.STEPS, " must increase, but " + step + " follows " + previous);
             }
             previous = step;
         }
         if (interval.isNegative() || interval.isZero()) {
-            throw new IllegalArgumentException("--interval must be positive, got " + interval);
+            throw new InvalidPlan(Field.INTERVAL, " must be positive, got " + io.meshwork.controlplane.model.Durations.format(interval));
         }
         if (minSuccessRate < 0 || minSuccessRate > 100) {
-            throw new IllegalArgumentException("--min-success-rate must be in 0..100, got " + minSuccessRate);
+            throw new InvalidPlan(Field.MIN_SUCCESS_RATE, " must be in 0..100, got " + minSuccessRate);
         }
         if (maxP99.isNegative() || maxP99.isZero()) {
-            throw new IllegalArgumentException("--max-p99 must be positive, got " + maxP99);
+            throw new InvalidPlan(Field.MAX_P99, " must be positive, got " + io.meshwork.controlplane.model.Durations.format(maxP99));
         }
         if (threshold < 1) {
-            throw new IllegalArgumentException("--threshold must be at least 1, got " + threshold);
+            throw new InvalidPlan(Field.THRESHOLD, " must be at least 1, got " + threshold);
         }
     }
 }

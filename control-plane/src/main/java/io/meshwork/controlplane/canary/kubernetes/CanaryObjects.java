@@ -95,10 +95,10 @@ public final class CanaryObjects {
         int threshold = (int) number(spec, "threshold", 2, title);
         try {
             return new CanaryPlan(service, primary, canaryBackend, steps, interval, minSuccessRate, maxP99, threshold);
+        } catch (CanaryPlan.InvalidPlan e) {
+            throw new IllegalArgumentException(title + ": " + e.inSpec(), e);
         } catch (IllegalArgumentException e) {
-            // CanaryPlan names the CLI's flags; here the fields are spec's
-            throw new IllegalArgumentException(title + ": " + e.getMessage().replaceFirst("--min-success-rate", "spec.minSuccessRate")
-                    .replaceFirst("--max-p99", "spec.maxP99").replaceFirst("--(steps|interval|threshold)", "spec.$1"));
+            throw new IllegalArgumentException(title + ": " + e.getMessage(), e);
         }
     }
 
