@@ -158,17 +158,23 @@ public final class TrafficSplitFiles {
                         .orElse(true);
     }
 
+    /**
+     * The backends' weights as {@link TrafficSplitParser} reads them: integers as written while every weight is a
+     * YAML integer, else all of them as Quantities in milli-units ({@code 500m} and {@code "1"} are 500 and 1000).
+     */
     private static Map<String, Long> weightsOf(Node doc) {
         Map<String, Long> weights = new LinkedHashMap<>();
         child(doc, "spec").flatMap(s -> child(s, "backends")).ifPresent(backends -> {
             if (backends instanceof SequenceNode seq) {
+                boolean quantities = seq.getValue().stream().map(b -> child(b, "weight"))
+                        .anyMatch(w -> w.isPresent() && !(w.get() instanceof ScalarNode n && Tag.INT.equals(n.getTag())));
                 for (int i = 0; i < seq.getValue().size(); i++) {
                     Node backend = seq.getValue().get(i);
                     Optional<String> service = scalarValue(backend, "service");
                     Optional<String> weight = scalarValue(backend, "weight");
                     if (service.isPresent()) {
                         String field = "spec.backends[" + i + "].weight";
-                        weights.put(service.get(), weight.map(w -> parseWeight(w, field)).orElse(0L));
+                        weights.put(service.get(), weight.map(w -> parseWeight(w, quantities, field)).orElse(0L));
                     }
                 }
             }
@@ -176,16 +182,14 @@ public final class TrafficSplitFiles {
         return weights;
     }
 
-    /**
-     * Integer weights as written; a v1alpha1 Quantity such as {@code 500m} is read in milli-units. Anything else is
-     * refused naming {@code field}: shown as 0 it would read as a backend taking no traffic.
-     */
-    static long parseWeight(String text, String field) {
+    /** One weight (see {@link #weightsOf}); anything else is refused naming {@code field}: shown as 0 it would read as a backend taking no traffic. */
+    static long parseWeight(String text, boolean quantity, String field) {
         String t = text.strip();
+        if (quantity) {
+            return QuantityWeight.toMilli(t).orElseThrow(() -> new IllegalArgumentException(field + ": \"" + t
+                    + "\" is not a Quantity of whole milli-units"));
+        }
         try {
-            if (t.endsWith("m")) {
-                return Long.parseLong(t.substring(0, t.length() - 1));
-            }
             return Long.parseLong(t);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(field + ": \"" + t + "\" is not a whole number");

@@ -59,6 +59,38 @@ class TrafficSplitFilesTest {
     }
 
     @Test
+    void quantityWeightsAreReadAsTheParserReadsThemAllInMilliUnitsOnceOneIsAQuantity() throws IOException {
+        for (String service : java.util.List.of("reviews", "reviews-v1", "reviews-v2")) {
+            Files.writeString(dir.resolve(service + ".yaml"), """
+                    apiVersion: v1
+                    kind: Service
+                    metadata: {name: %s}
+                    spec:
+                      selector: {app: reviews}
+                      ports: [{name: http, port: 9080}]
+                    """.formatted(service));
+        }
+        Files.writeString(dir.resolve("splits.yaml"), """
+                apiVersion: split.smi-spec.io/v1alpha1
+                kind: TrafficSplit
+                metadata: {name: reviews-split}
+                spec:
+                  service: reviews
+                  backends:
+                    - {service: reviews-v1, weight: "1"}
+                    - {service: reviews-v2, weight: 500m}
+                """);
+        TrafficSplitFiles files = new TrafficSplitFiles(dir);
+
+        assertThat(files.find("default", "reviews").orElseThrow().weights()).as("\"1\" is 1000m beside 500m, 2:1")
+                .containsExactly(Map.entry("reviews-v1", 1000L), Map.entry("reviews-v2", 500L));
+        var loaded = new LocalConfigLoader().load(dir);
+        assertThat(loaded.errors()).isEmpty();
+        var parsed = loaded.snapshot().splits().values().iterator().next();
+        assertThat(parsed.backends()).extracting(b -> b.weight()).containsExactly(1000L, 500L);
+    }
+
+    @Test
     void unknownServiceHasNoSplit() throws IOException {
         assertThat(files().find("default", "ratings")).isEmpty();
     }
