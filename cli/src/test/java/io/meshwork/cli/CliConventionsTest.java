@@ -203,7 +203,8 @@ class CliConventionsTest {
 
         assertThat(lots.exitCode()).isEqualTo(1);
         assertThat(lots.err().lines()).singleElement().asString().startsWith("error: traffic-split.yaml doc ")
-                .contains("TrafficSplit default/reviews: spec.backends[0].weight: \"lots\" is not a whole number");
+                .contains("TrafficSplit default/reviews: spec.backends[0].weight: \"lots\" is neither a whole number nor a "
+                        + "Quantity of whole milli-units such as 500m");
 
         java.nio.file.Files.writeString(split, good);
         java.nio.file.Files.writeString(dir.resolve("broken.yaml"), "apiVersion: v1\nkind: Service\nmetadata: {name: x\n  bad: [\n");

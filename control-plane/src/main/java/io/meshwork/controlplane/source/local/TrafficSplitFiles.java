@@ -187,7 +187,7 @@ public final class TrafficSplitFiles {
         String t = text.strip();
         if (quantity) {
             return QuantityWeight.toMilli(t).orElseThrow(() -> new IllegalArgumentException(field + ": \"" + t
-                    + "\" is not a Quantity of whole milli-units"));
+                    + "\" is neither a whole number nor a Quantity of whole milli-units such as 500m"));
         }
         try {
             return Long.parseLong(t);
