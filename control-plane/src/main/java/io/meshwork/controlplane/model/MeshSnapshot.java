@@ -17,6 +17,7 @@ import java.util.SortedMap;
  * @param trafficTargets who may call the workloads of a service account (SMI access control)
  * @param policies the resilience policies (MeshTimeout, MeshRetry) aimed at services
  * @param trust the CA's trust domain and roots; {@link TrustBundle#NONE} without a CA (no TLS)
+ * @param httpRoutes the Gateway API HTTPRoutes (GAMMA: routes for calls to Services)
  */
 public record MeshSnapshot(
         String version,
@@ -29,7 +30,18 @@ public record MeshSnapshot(
         SortedMap<ObjectRef, PeerAuthentication> peerAuthentications,
         SortedMap<ObjectRef, TrafficTarget> trafficTargets,
         Policies policies,
-        TrustBundle trust) {
+        TrustBundle trust,
+        SortedMap<ObjectRef, HttpRoute> httpRoutes) {
+
+    /** A snapshot without HTTPRoutes. */
+    public MeshSnapshot(String version, SortedMap<ObjectRef, MeshService> services, SortedMap<ObjectRef, Workload> workloads,
+                        SortedMap<ObjectRef, List<ServiceEndpoint>> endpoints, SortedMap<ObjectRef, TrafficSplit> splits,
+                        SortedMap<ObjectRef, HttpRouteGroup> routeGroups, SortedMap<ObjectRef, SidecarScope> sidecars,
+                        SortedMap<ObjectRef, PeerAuthentication> peerAuthentications,
+                        SortedMap<ObjectRef, TrafficTarget> trafficTargets, Policies policies, TrustBundle trust) {
+        this(version, services, workloads, endpoints, splits, routeGroups, sidecars, peerAuthentications, trafficTargets,
+                policies, trust, new java.util.TreeMap<>());
+    }
 
     /** A snapshot without resilience policies. */
     public MeshSnapshot(String version, SortedMap<ObjectRef, MeshService> services, SortedMap<ObjectRef, Workload> workloads,
@@ -69,12 +81,13 @@ public record MeshSnapshot(
         trafficTargets = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(trafficTargets));
         policies = policies == null ? Policies.NONE : policies;
         trust = trust == null ? TrustBundle.NONE : trust;
+        httpRoutes = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(httpRoutes));
     }
 
     /** This snapshot with the CA's trust: what sources deliver gets it from the control plane before translation. */
     public MeshSnapshot withTrust(TrustBundle newTrust) {
         return newTrust.equals(trust) ? this : new MeshSnapshot(version, services, workloads, endpoints, splits,
-                routeGroups, sidecars, peerAuthentications, trafficTargets, policies, newTrust);
+                routeGroups, sidecars, peerAuthentications, trafficTargets, policies, newTrust, httpRoutes);
     }
 
     /**
@@ -120,6 +133,20 @@ public record MeshSnapshot(
 
     public List<ServiceEndpoint> endpointsOf(ObjectRef service) {
         return endpoints.getOrDefault(service, List.of());
+    }
+
+    /**
+     * The HTTPRoutes of {@code service}'s own namespace (producer routes) with a parent covering {@code port}: once
+     * there is one, they alone route calls to that port, and its TrafficSplits are overridden.
+     */
+    public List<HttpRoute> producerRoutesFor(ObjectRef service, int port) {
+        if (httpRoutes.isEmpty()) {
+            return List.of();
+        }
+        return httpRoutes.values().stream()
+                .filter(r -> r.ref().namespace().equals(service.namespace()))
+                .filter(r -> r.parents().stream().anyMatch(p -> p.covers(service, port)))
+                .toList();
     }
 
     /** The TrafficSplits whose root service is {@code service}. */

@@ -8,6 +8,7 @@ import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.meshwork.controlplane.model.HttpRoute;
 import io.meshwork.controlplane.model.HttpRouteGroup;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
@@ -26,7 +27,8 @@ import java.util.TreeMap;
 /**
  * Builds RouteConfigurations: for a sidecar, {@code outbound} with one virtual host per HTTP service
  * port; for a proxyless client, one per service port named {@code <svc>.<ns>.svc.cluster.local:<port>}.
- * TrafficSplits with HTTPRouteGroup matches become routes ahead of the default (weighted) route.
+ * TrafficSplits with HTTPRouteGroup matches become routes ahead of the default (weighted) route; a service port
+ * that HTTPRoutes are attached to gets their routes instead ({@link GammaRoutes}), its TrafficSplits overridden.
  */
 public final class RouteBuilder {
 
@@ -53,7 +55,8 @@ public final class RouteBuilder {
     }
 
     /** All a virtual host depends on besides the snapshot. */
-    record VirtualHostKey(ObjectRef service, int port, boolean withPortlessNames, boolean sameNamespace) {
+    record VirtualHostKey(ObjectRef service, int port, boolean withPortlessNames, boolean sameNamespace,
+                          boolean proxyless) {
     }
 
     public List<RouteConfiguration> build() {
@@ -116,7 +119,7 @@ public final class RouteBuilder {
 
     private VirtualHost virtualHost(MeshService service, ServicePort port, boolean withPortlessNames) {
         VirtualHostKey key = new VirtualHostKey(service.ref(), port.port(), withPortlessNames,
-                service.ref().namespace().equals(proxy.namespace()));
+                service.ref().namespace().equals(proxy.namespace()), !proxy.isSidecar());
         VirtualHost host = virtualHosts.get(key);
         if (host == null) {
             // Built outside the map's lock; two threads racing build equal hosts and either may stay.
@@ -135,6 +138,10 @@ public final class RouteBuilder {
                 host.addDomains(name);
             }
             host.addDomains(name + ":" + port.port());
+        }
+        List<HttpRoute> httpRoutes = snapshot.producerRoutesFor(service.ref(), port.port());
+        if (!httpRoutes.isEmpty()) {
+            return host.addAllRoutes(new GammaRoutes(snapshot, !proxy.isSidecar()).routes(httpRoutes, service, port)).build();
         }
         host.addAllRoutes(matchedRoutes(service, port));
         host.addRoutes(defaultRoute(service, port));
@@ -209,7 +216,14 @@ public final class RouteBuilder {
                 weights.merge(ResourceNames.outboundCluster(ref, rootPort.port()), backend.weight(), Long::sum);
             }
         }
-        RouteAction.Builder action = RouteAction.newBuilder().setTimeout(timeout(rootPort.protocol()));
+        return toClusters(RouteAction.newBuilder().setTimeout(timeout(rootPort.protocol())), weights);
+    }
+
+    /**
+     * {@code action} sending to the clusters of {@code weights} (cluster name → relative weight, at least one):
+     * {@code cluster} when there is one, else {@code weighted_clusters}, scaled down when the sum passes a uint32.
+     */
+    static RouteAction.Builder toClusters(RouteAction.Builder action, Map<String, Long> weights) {
         if (weights.size() == 1) {
             return action.setCluster(weights.keySet().iterator().next());
         }

@@ -1,5 +1,6 @@
 package io.meshwork.controlplane.translate;
 
+import io.meshwork.controlplane.model.HttpRoute;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ObjectRef;
@@ -15,8 +16,8 @@ import java.util.TreeMap;
 
 /**
  * The part of the mesh a {@link SidecarScope} lets its sidecars reach: the services its egress hosts
- * name, and, so that a split still splits, the backends of every TrafficSplit whose root is among them
- * (and of those backends' own splits). Workloads and route groups are kept whole: they cost nothing
+ * name, and, so that a split still splits, the backends of every TrafficSplit and HTTPRoute whose root or
+ * parent is among them (and of those backends' own splits and routes). Workloads and route groups are kept whole: they cost nothing
  * until a service or split refers to them.
  */
 final class SidecarScoping {
@@ -37,12 +38,18 @@ final class SidecarScoping {
             if (!reachable.add(service)) {
                 continue;
             }
+            List<ObjectRef> backends = new java.util.ArrayList<>();
             for (TrafficSplit split : snapshot.splitsFor(service)) {
-                for (TrafficSplit.Backend backend : split.backends()) {
-                    ObjectRef ref = ObjectRef.of(split.ref().namespace(), backend.service());
-                    if (snapshot.services().containsKey(ref) && !reachable.contains(ref)) {
-                        toVisit.add(ref);
-                    }
+                split.backends().forEach(b -> backends.add(ObjectRef.of(split.ref().namespace(), b.service())));
+            }
+            for (HttpRoute route : snapshot.httpRoutes().values()) {
+                if (route.serviceParents().stream().anyMatch(p -> p.ref().equals(service))) {
+                    route.rules().forEach(rule -> rule.backends().forEach(b -> backends.add(b.service())));
+                }
+            }
+            for (ObjectRef ref : backends) {
+                if (snapshot.services().containsKey(ref) && !reachable.contains(ref)) {
+                    toVisit.add(ref);
                 }
             }
         }
@@ -63,6 +70,6 @@ final class SidecarScoping {
         });
         return new MeshSnapshot(snapshot.version() + "/" + scope.ref(), services, snapshot.workloads(), endpoints, splits,
                 snapshot.routeGroups(), snapshot.sidecars(), snapshot.peerAuthentications(), snapshot.trafficTargets(),
-                snapshot.policies(), snapshot.trust());
+                snapshot.policies(), snapshot.trust(), snapshot.httpRoutes());
     }
 }

@@ -212,11 +212,11 @@ public final class SnapshotValidator {
         }
         RouteAction action = route.getRoute();
         switch (action.getClusterSpecifierCase()) {
-            case CLUSTER -> checkClusterReference(where + " cluster", action.getCluster());
+            case CLUSTER -> checkBackend(where + " cluster", action.getCluster(), action);
             case WEIGHTED_CLUSTERS -> {
                 long total = 0;
                 for (WeightedCluster.ClusterWeight weighted : action.getWeightedClusters().getClustersList()) {
-                    checkClusterReference(where + " weighted_clusters", weighted.getName());
+                    checkBackend(where + " weighted_clusters", weighted.getName(), action);
                     total += weighted.getWeight().getValue();
                 }
                 if (total <= 0) {
@@ -226,6 +226,17 @@ public final class SnapshotValidator {
                 }
             }
             default -> problem(where + ": names no cluster (" + action.getClusterSpecifierCase() + ")");
+        }
+    }
+
+    /**
+     * A route's cluster must exist, except an HTTPRoute's share for backends that cannot be called: the one cluster
+     * that never does, on a route answering a missing cluster with 500 ({@link GammaRoutes#INVALID_BACKEND}).
+     */
+    private void checkBackend(String where, String cluster, RouteAction action) {
+        if (!(cluster.equals(GammaRoutes.INVALID_BACKEND) && action.getClusterNotFoundResponseCode()
+                == RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR)) {
+            checkClusterReference(where, cluster);
         }
     }
 

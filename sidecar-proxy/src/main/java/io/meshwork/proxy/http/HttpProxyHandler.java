@@ -459,8 +459,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         String clusterName = Router.pickCluster(route);
         balancer = view.balancers().get(clusterName);
         if (balancer == null) {
-            reply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no cluster \"" + clusterName + "\" for host \""
-                    + authority + "\"");
+            reply(HttpResponseStatus.valueOf(route.clusterNotFoundStatus()), "no cluster \"" + clusterName
+                    + "\" for host \"" + authority + "\"");
             return;
         }
         endpoint = balancer.pick();

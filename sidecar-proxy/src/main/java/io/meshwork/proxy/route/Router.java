@@ -1,11 +1,15 @@
 package io.meshwork.proxy.route;
 
+import com.google.re2j.Pattern;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 
-/** Picks the virtual host by authority, then the first matching route, then a weighted cluster. */
+/**
+ * Picks the virtual host by authority, then the first route whose path, header and query parameter rules all hold,
+ * then a weighted cluster.
+ */
 public final class Router {
 
     private Router() {
@@ -31,24 +35,28 @@ public final class Router {
     /** The first route of the virtual host whose match holds for this request; null if none. */
     public static Route route(VirtualHost vhost, String method, String path, HttpHeaders headers) {
         String pathOnly = path;
-        int query = path.indexOf('?');
-        if (query >= 0) {
-            pathOnly = path.substring(0, query);
+        String query = null;
+        int queryStart = path.indexOf('?');
+        if (queryStart >= 0) {
+            pathOnly = path.substring(0, queryStart);
+            query = path.substring(queryStart + 1);
         }
         // Indexed loops over the (immutable, random-access) lists: the JIT does not always
         // scalar-replace an iterator, and then each made garbage on every request.
         List<Route> routes = vhost.routes();
         for (int i = 0; i < routes.size(); i++) {
-            if (matches(routes.get(i).match(), method, pathOnly, headers)) {
+            if (matches(routes.get(i).match(), method, pathOnly, query, headers)) {
                 return routes.get(i);
             }
         }
         return null;
     }
 
-    private static boolean matches(RouteMatch match, String method, String path, HttpHeaders headers) {
+    private static boolean matches(RouteMatch match, String method, String path, String query, HttpHeaders headers) {
         boolean pathOk = switch (match.pathKind()) {
             case PREFIX -> path.startsWith(match.path());
+            case PATH_SEPARATED_PREFIX -> path.startsWith(match.path())
+                    && (path.length() == match.path().length() || path.charAt(match.path().length()) == '/');
             case EXACT -> path.equals(match.path());
             case REGEX -> match.pathRegex().matcher(path).matches();
         };
@@ -61,6 +69,13 @@ public final class Router {
                 return false;
             }
         }
+        List<RouteMatch.QueryParameterMatch> params = match.queryParameters();
+        for (int i = 0; i < params.size(); i++) {
+            if (!valueMatches(params.get(i).kind(), params.get(i).value(), params.get(i).regex(),
+                    QueryParameters.firstValue(query, params.get(i).name()))) {
+                return false;
+            }
+        }
         return true;
     }
 
@@ -69,13 +84,17 @@ public final class Router {
         String value = header.name().equals(":method") ? method
                 : header.name().equals(":authority") ? headers.get("host")
                 : headers.get(header.name());
-        boolean ok = switch (header.kind()) {
+        return valueMatches(header.kind(), header.value(), header.regex(), value) != header.invert();
+    }
+
+    /** Whether a header or query parameter {@code value} (null: absent) passes a rule of {@code kind}. */
+    private static boolean valueMatches(RouteMatch.HeaderMatch.Kind kind, String expected, Pattern regex, String value) {
+        return switch (kind) {
             case PRESENT -> value != null;
-            case EXACT -> header.value().equals(value);
-            case PREFIX -> value != null && value.startsWith(header.value());
-            case REGEX -> value != null && header.regex().matcher(value).matches();
+            case EXACT -> expected.equals(value);
+            case PREFIX -> value != null && value.startsWith(expected);
+            case REGEX -> value != null && regex.matcher(value).matches();
         };
-        return ok != header.invert();
     }
 
     /** A cluster of the route, chosen in proportion to the weights. */

@@ -17,6 +17,7 @@ import io.envoyproxy.envoy.config.listener.v3.Filter;
 import io.envoyproxy.envoy.config.listener.v3.FilterChain;
 import io.envoyproxy.envoy.config.listener.v3.Listener;
 import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
@@ -237,12 +238,24 @@ public final class ResourceConverter {
                 kind = RouteMatch.PathKind.REGEX;
                 regex = regex(match.getSafeRegex().getRegex(), where + ".match.safe_regex.regex");
             }
+            case PATH_SEPARATED_PREFIX -> {
+                kind = RouteMatch.PathKind.PATH_SEPARATED_PREFIX;
+                path = match.getPathSeparatedPrefix();
+                if (!path.startsWith("/") || path.endsWith("/") || path.contains("?")) {
+                    throw new InvalidResourceException(where + ".match.path_separated_prefix " + quoted(path)
+                            + " must start with / and contain neither a trailing / nor ?");
+                }
+            }
             default -> throw new InvalidResourceException(where + ".match has no supported path specifier ("
                     + match.getPathSpecifierCase() + ")");
         }
         List<RouteMatch.HeaderMatch> headers = new ArrayList<>();
         for (int h = 0; h < match.getHeadersCount(); h++) {
             headers.add(header(match.getHeaders(h), where + ".match.headers[" + h + "]"));
+        }
+        List<RouteMatch.QueryParameterMatch> queryParameters = new ArrayList<>();
+        for (int q = 0; q < match.getQueryParametersCount(); q++) {
+            queryParameters.add(queryParameter(match.getQueryParameters(q), where + ".match.query_parameters[" + q + "]"));
         }
         if (!route.hasRoute()) {
             throw new InvalidResourceException(where + ".route is missing (only route actions are supported)");
@@ -284,7 +297,37 @@ public final class ResourceConverter {
                 ? RetrySettings.retryPolicy(action.getRetryPolicy(), where + ".route") : null;
         Duration idle = action.hasIdleTimeout()
                 ? ConnectionPolicies.duration(action.getIdleTimeout(), where + ".route.idle_timeout") : null;
-        return new Route(new RouteMatch(kind, path, regex, headers), clusters, timeout, retry, idle);
+        int clusterNotFound = switch (action.getClusterNotFoundResponseCode()) {
+            case SERVICE_UNAVAILABLE -> Route.DEFAULT_CLUSTER_NOT_FOUND_STATUS;
+            case NOT_FOUND -> 404;
+            case INTERNAL_SERVER_ERROR -> 500;
+            default -> throw new InvalidResourceException(where + ".route.cluster_not_found_response_code "
+                    + action.getClusterNotFoundResponseCodeValue() + " is not a code Envoy knows");
+        };
+        return new Route(new RouteMatch(kind, path, regex, headers, queryParameters), clusters, timeout, retry, idle,
+                clusterNotFound);
+    }
+
+    private static RouteMatch.QueryParameterMatch queryParameter(QueryParameterMatcher matcher, String where)
+            throws InvalidResourceException {
+        if (matcher.getName().isEmpty()) {
+            throw new InvalidResourceException(where + ".name is empty");
+        }
+        if (matcher.hasPresentMatch()) {
+            if (!matcher.getPresentMatch()) {
+                throw new InvalidResourceException(where + ".present_match false is not supported");
+            }
+            return new RouteMatch.QueryParameterMatch(matcher.getName(), RouteMatch.HeaderMatch.Kind.PRESENT, null, null);
+        }
+        if (!matcher.hasStringMatch()) {
+            throw new InvalidResourceException(where + " has neither string_match nor present_match");
+        }
+        StringMatcher string = matcher.getStringMatch();
+        if (string.getIgnoreCase()) {
+            throw new InvalidResourceException(where + ".string_match.ignore_case is not supported");
+        }
+        RouteMatch.HeaderMatch rule = stringMatch(matcher.getName(), string, false, where + ".string_match");
+        return new RouteMatch.QueryParameterMatch(rule.name(), rule.kind(), rule.value(), rule.regex());
     }
 
     @SuppressWarnings("deprecation")

@@ -95,4 +95,18 @@ class RouterTest {
         // A backtracking engine needs longer than the age of the universe here; RE2/J takes milliseconds.
         assertThat(millis).as("two 10 kB matches took %d ms", millis).isLessThan(2_000);
     }
+
+    @Test
+    void aSegmentPrefixTakesThePathAndItsSubpathsButNotALongerSegment() {
+        Route api = new Route(new RouteMatch(RouteMatch.PathKind.PATH_SEPARATED_PREFIX, "/api", null, List.of(),
+                List.of(new RouteMatch.QueryParameterMatch("v", RouteMatch.HeaderMatch.Kind.REGEX, null,
+                        Pattern.compile("[12]")))), List.of(new Route.WeightedCluster("api", 1)), Duration.ZERO);
+        VirtualHost host = new VirtualHost("api", List.of("api"), List.of(api));
+
+        assertThat(Router.route(host, "GET", "/api?v=1", headers())).isSameAs(api);
+        assertThat(Router.route(host, "GET", "/api/users?x=y&v=2", headers())).isSameAs(api);
+        assertThat(Router.route(host, "GET", "/apis?v=1", headers())).isNull();
+        assertThat(Router.route(host, "GET", "/api?v=3&v=1", headers())).as("the first value counts").isNull();
+        assertThat(Router.route(host, "GET", "/api", headers())).isNull();
+    }
 }

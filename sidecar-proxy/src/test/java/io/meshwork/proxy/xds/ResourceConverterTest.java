@@ -86,6 +86,43 @@ class ResourceConverterTest {
                 + "filter_chains[0]'s 100; the sidecar counts per listener");
     }
 
+    /** The outbound routes with the one route of the reviews host replaced by {@code route}. */
+    private io.envoyproxy.envoy.config.route.v3.RouteConfiguration withRoute(io.envoyproxy.envoy.config.route.v3.Route route) {
+        var config = mesh.outboundRoutes();
+        return config.toBuilder().setVirtualHosts(0, config.getVirtualHosts(0).toBuilder().setRoutes(0, route)).build();
+    }
+
+    @Test
+    void segmentPrefixesQueryParametersAndTheClusterNotFoundCodeAreRead() throws Exception {
+        var route = mesh.outboundRoutes().getVirtualHosts(0).getRoutes(0);
+        var gamma = route.toBuilder()
+                .setMatch(route.getMatch().toBuilder().setPathSeparatedPrefix("/api")
+                        .addQueryParameters(io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher.newBuilder()
+                                .setName("animal").setStringMatch(io.envoyproxy.envoy.type.matcher.v3.StringMatcher
+                                        .newBuilder().setExact("whale"))))
+                .setRoute(route.getRoute().toBuilder().setClusterNotFoundResponseCode(
+                        io.envoyproxy.envoy.config.route.v3.RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR))
+                .build();
+
+        var read = ResourceConverter.routeTable(withRoute(gamma)).virtualHosts().get(0).routes().get(0);
+
+        assertThat(read.match().pathKind()).isEqualTo(io.meshwork.proxy.route.RouteMatch.PathKind.PATH_SEPARATED_PREFIX);
+        assertThat(read.match().path()).isEqualTo("/api");
+        assertThat(read.match().queryParameters()).containsExactly(new io.meshwork.proxy.route.RouteMatch
+                .QueryParameterMatch("animal", io.meshwork.proxy.route.RouteMatch.HeaderMatch.Kind.EXACT, "whale", null));
+        assertThat(read.clusterNotFoundStatus()).isEqualTo(500);
+    }
+
+    @Test
+    void aSegmentPrefixWithATrailingSlashIsRefusedNamingTheField() {
+        var route = mesh.outboundRoutes().getVirtualHosts(0).getRoutes(0);
+        var broken = route.toBuilder().setMatch(route.getMatch().toBuilder().setPathSeparatedPrefix("/api/")).build();
+
+        assertThatThrownBy(() -> ResourceConverter.routeTable(withRoute(broken))).hasMessage("RouteConfiguration "
+                + "\"outbound\": field virtual_hosts[0].routes[0].match.path_separated_prefix \"/api/\" must start with / "
+                + "and contain neither a trailing / nor ?");
+    }
+
     private static io.envoyproxy.envoy.config.listener.v3.Listener outbound(MeshResources resources) {
         return resources.allListeners().stream().filter(l -> l.getName().equals("outbound")).findFirst().orElseThrow();
     }

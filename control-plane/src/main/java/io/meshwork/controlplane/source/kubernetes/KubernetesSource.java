@@ -73,8 +73,10 @@ public final class KubernetesSource implements MeshSnapshotSource {
     public static final CustomKind SIDECAR = new CustomKind("meshwork.io", "v1alpha1", "Sidecar", "sidecars");
     public static final CustomKind MESH_TIMEOUT = new CustomKind("meshwork.io", "v1alpha1", "MeshTimeout", "meshtimeouts");
     public static final CustomKind MESH_RETRY = new CustomKind("meshwork.io", "v1alpha1", "MeshRetry", "meshretries");
+    /** The Gateway API's own CRDs, which users install themselves (as for Istio); not in mesh install's. */
+    public static final CustomKind HTTP_ROUTE = new CustomKind("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes");
     static final List<CustomKind> CUSTOM_KINDS = List.of(TRAFFIC_SPLIT, HTTP_ROUTE_GROUP, PEER_AUTHENTICATION,
-            TRAFFIC_TARGET, WORKLOAD, SIDECAR, MESH_TIMEOUT, MESH_RETRY);
+            TRAFFIC_TARGET, WORKLOAD, SIDECAR, MESH_TIMEOUT, MESH_RETRY, HTTP_ROUTE);
 
     private final KubernetesClient client;
     private final long quietNanos;
@@ -181,7 +183,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
         thread.setDaemon(true);
         thread.start();
         LOG.info("watching Kubernetes at {} (Services, Pods, EndpointSlices, Nodes, TrafficSplits, HTTPRouteGroups, "
-                        + "PeerAuthentications, TrafficTargets, Workloads, Sidecars)",
+                        + "PeerAuthentications, TrafficTargets, Workloads, Sidecars, HTTPRoutes)",
                 client.getMasterUrl());
     }
 

@@ -18,7 +18,9 @@ public enum ConfigKind {
             "split.smi-spec.io/v1alpha3", "split.smi-spec.io/v1alpha4")),
     HTTP_ROUTE_GROUP("HTTPRouteGroup", "specs.smi-spec.io", Set.of(
             "specs.smi-spec.io/v1alpha1", "specs.smi-spec.io/v1alpha2",
-            "specs.smi-spec.io/v1alpha3", "specs.smi-spec.io/v1alpha4"));
+            "specs.smi-spec.io/v1alpha3", "specs.smi-spec.io/v1alpha4")),
+    HTTP_ROUTE("HTTPRoute", "gateway.networking.k8s.io", Set.of(
+            "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"));
 
     private final String kindName;
     private final String group;

@@ -29,7 +29,8 @@ final class DocumentParser {
             ConfigKind.MESH_RETRY, new MeshRetryParser(),
             ConfigKind.TRAFFIC_TARGET, new TrafficTargetParser(),
             ConfigKind.TRAFFIC_SPLIT, new TrafficSplitParser(),
-            ConfigKind.HTTP_ROUTE_GROUP, new HttpRouteGroupParser());
+            ConfigKind.HTTP_ROUTE_GROUP, new HttpRouteGroupParser(),
+            ConfigKind.HTTP_ROUTE, new HttpRouteParser());
 
     DocumentOutcome parse(String file, int documentIndex, Node root) {
         SourceLocation at = new SourceLocation(file, documentIndex, YamlObject.lineOf(root));

@@ -36,7 +36,7 @@ final class HttpRouteGroupParser implements KindParser<HttpRouteGroup> {
                 throw item.error("name", "\"" + name + "\" is used by another match of this group");
             }
             Optional<String> pathRegex = item.optionalString("pathRegex");
-            pathRegex.ifPresent(regex -> checkRegex(item, "pathRegex", regex));
+            pathRegex.ifPresent(regex -> Re2Syntax.check(item, "pathRegex", regex));
             List<String> methods = item.stringList("methods");
             for (String method : methods) {
                 if (!METHODS.contains(method)) {
@@ -56,24 +56,12 @@ final class HttpRouteGroupParser implements KindParser<HttpRouteGroup> {
         for (YamlObject group : groups) {
             for (String name : group.fields().keySet()) {
                 String regex = group.optionalString(name).orElseThrow();
-                checkRegex(group, name, regex);
+                Re2Syntax.check(group, name, regex);
                 if (headers.put(name.toLowerCase(Locale.ROOT), regex) != null) {
                     throw group.error(name, "header \"" + name + "\" is matched twice");
                 }
             }
         }
         return headers;
-    }
-
-    /** Checked with RE2/J, the engine the sidecar (and grpc-java) matches with; RE2's gaps named first. */
-    private static void checkRegex(YamlObject owner, String key, String regex) {
-        Re2Syntax.unsupportedConstruct(regex).ifPresent(construct -> {
-            throw owner.error(key, "\"" + regex + "\" uses " + construct + ", which RE2 (Envoy, gRPC) does not support");
-        });
-        try {
-            com.google.re2j.Pattern.compile(regex);
-        } catch (com.google.re2j.PatternSyntaxException e) {
-            throw owner.error(key, "\"" + regex + "\" is not a valid regex: " + e.getDescription());
-        }
     }
 }

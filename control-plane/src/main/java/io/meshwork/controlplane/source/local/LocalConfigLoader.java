@@ -1,5 +1,6 @@
 package io.meshwork.controlplane.source.local;
 
+import io.meshwork.controlplane.model.HttpRoute;
 import io.meshwork.controlplane.model.HttpRouteGroup;
 import io.meshwork.controlplane.model.MeshRetry;
 import io.meshwork.controlplane.model.MeshService;
@@ -146,6 +147,7 @@ public final class LocalConfigLoader {
         MeshSnapshot snapshot = snapshot(accepted.values());
         problems.addAll(AccessWarnings.of(accepted.values(), snapshot));
         problems.addAll(PolicyWarnings.of(accepted.values(), snapshot));
+        problems.addAll(HttpRouteWarnings.of(accepted.values(), snapshot));
         problems.sort(Comparator.comparing(ConfigProblem::file).thenComparingInt(ConfigProblem::documentIndex)
                 .thenComparingInt(ConfigProblem::line));
         return new LoadResult(snapshot, problems);
@@ -224,13 +226,15 @@ public final class LocalConfigLoader {
                 ConfigObject.valuesOf(objects, ConfigKind.TRAFFIC_TARGET, TrafficTarget.class);
         Policies policies = new Policies(new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_TIMEOUT, MeshTimeout.class)),
                 new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_RETRY, MeshRetry.class)));
+        Map<ObjectRef, HttpRoute> httpRoutes = ConfigObject.valuesOf(objects, ConfigKind.HTTP_ROUTE, HttpRoute.class);
         EndpointSource.Resolved resolved = endpointSource.resolve(services.values(),
                 ConfigObject.valuesOf(objects, ConfigKind.WORKLOAD, Workload.class));
         String version = SnapshotVersion.of(services.values(), resolved.workloads().values(), splits.values(),
                 groups.values(), sidecars.values(), peerAuthentications.values(), trafficTargets.values(), policies,
-                resolved.versionText());
+                httpRoutes.values(), resolved.versionText());
         return new MeshSnapshot(version, new TreeMap<>(services), new TreeMap<>(resolved.workloads()),
                 new TreeMap<>(resolved.endpoints()), new TreeMap<>(splits), new TreeMap<>(groups), new TreeMap<>(sidecars),
-                new TreeMap<>(peerAuthentications), new TreeMap<>(trafficTargets), policies, TrustBundle.NONE);
+                new TreeMap<>(peerAuthentications), new TreeMap<>(trafficTargets), policies, TrustBundle.NONE,
+                new TreeMap<>(httpRoutes));
     }
 }

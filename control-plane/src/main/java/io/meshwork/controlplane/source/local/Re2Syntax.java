@@ -14,6 +14,21 @@ final class Re2Syntax {
     private Re2Syntax() {
     }
 
+    /**
+     * Checks {@code regex}, the value of {@code key} in {@code owner}, with RE2/J, the engine the sidecar (and
+     * grpc-java) matches with; RE2's gaps are named first. Throws the field's error.
+     */
+    static void check(YamlObject owner, String key, String regex) {
+        unsupportedConstruct(regex).ifPresent(construct -> {
+            throw owner.error(key, "\"" + regex + "\" uses " + construct + ", which RE2 (Envoy, gRPC) does not support");
+        });
+        try {
+            com.google.re2j.Pattern.compile(regex);
+        } catch (com.google.re2j.PatternSyntaxException e) {
+            throw owner.error(key, "\"" + regex + "\" is not a valid regex: " + e.getDescription());
+        }
+    }
+
     /** A description of the first construct RE2 lacks, empty when there is none. */
     static Optional<String> unsupportedConstruct(String regex) {
         boolean inClass = false;

@@ -1,5 +1,6 @@
 package io.meshwork.controlplane.source.local;
 
+import io.meshwork.controlplane.model.HttpRoute;
 import io.meshwork.controlplane.model.HttpRouteGroup;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.PeerAuthentication;
@@ -33,7 +34,8 @@ final class SnapshotVersion {
     static String of(Collection<MeshService> services, Collection<Workload> workloads,
                      Collection<TrafficSplit> splits, Collection<HttpRouteGroup> routeGroups,
                      Collection<SidecarScope> sidecars, Collection<PeerAuthentication> peerAuthentications,
-                     Collection<TrafficTarget> trafficTargets, Policies policies, String endpointsText) {
+                     Collection<TrafficTarget> trafficTargets, Policies policies, Collection<HttpRoute> httpRoutes,
+                     String endpointsText) {
         SnapshotVersion v = new SnapshotVersion();
         if (!endpointsText.isEmpty()) {
             v.field("endpoints", endpointsText);
@@ -72,6 +74,7 @@ final class SnapshotVersion {
         // Records of durations, lists and numbers: their text is canonical.
         policies.timeouts().values().forEach(t -> v.field("meshtimeout", t));
         policies.retries().values().forEach(r -> v.field("meshretry", r));
+        httpRoutes.forEach(r -> v.field("httproute", r));
         return v.digest();
     }
 

@@ -34,6 +34,8 @@ class InstalledCrdsTest {
 
     private static final InstalledCrds CRDS = InstalledCrds.ofMeshInstall();
     private static final Path SAMPLES = Path.of("..", "samples");
+    /** The Gateway API's CRDs are the upstream ones, installed by the user (as for Istio), not by mesh install. */
+    private static final String GATEWAY_API = "gateway.networking.k8s.io";
 
     @Test
     void everyVersionOfEveryCrdHasAStructuralSchema() {
@@ -73,6 +75,9 @@ class InstalledCrdsTest {
     @Test
     void everyKindKubernetesSourceWatchesHasACrdServingTheVersionItReads() {
         for (KubernetesSource.CustomKind kind : KubernetesSource.CUSTOM_KINDS) {
+            if (kind.group().equals(GATEWAY_API)) {
+                continue;
+            }
             JsonNode crd = CRDS.definition(kind.group(), kind.kind()).orElseThrow(() -> new AssertionError("no CRD for " + kind));
             assertThat(crd.path("spec").path("names").path("plural").asString()).as(kind.kind()).isEqualTo(kind.plural());
             assertThat(InstalledCrds.servedVersions(crd)).as(kind.kind()).contains(kind.version());
@@ -82,7 +87,7 @@ class InstalledCrdsTest {
     @Test
     void everyCustomKindTheParsersReadIsServedAtExactlyTheVersionsTheyRead() {
         for (ConfigKind kind : ConfigKind.values()) {
-            if (kind.group().isEmpty()) {
+            if (kind.group().isEmpty() || kind.group().equals(GATEWAY_API)) {
                 continue;
             }
             JsonNode crd = CRDS.definition(kind.group(), kind.kindName())

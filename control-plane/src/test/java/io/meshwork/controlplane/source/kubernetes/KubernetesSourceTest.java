@@ -142,6 +142,30 @@ class KubernetesSourceTest {
     }
 
     @Test
+    void anHttpRouteOfTheGatewayApiIsReadWithItsCreationTimestamp() throws Exception {
+        startSource();
+
+        client.genericKubernetesResources(KubernetesSource.HTTP_ROUTE.context()).resource(
+                new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                        .withApiVersion("gateway.networking.k8s.io/v1").withKind("HTTPRoute")
+                        .withNewMetadata().withName("reviews").withNamespace("default").endMetadata()
+                        .addToAdditionalProperties("spec", Map.of(
+                                "parentRefs", List.of(Map.of("group", "", "kind", "Service", "name", "reviews", "port", 9080)),
+                                "rules", List.of(Map.of("backendRefs", List.of(
+                                        Map.of("name", "reviews-v1", "port", 9080, "weight", 90),
+                                        Map.of("name", "reviews-v2", "port", 9080, "weight", 10))))))
+                        .build()).create();
+
+        MeshSnapshot snapshot = awaitSnapshot("the HTTPRoute", s -> s.httpRoutes().containsKey(REVIEWS));
+        io.meshwork.controlplane.model.HttpRoute route = snapshot.httpRoutes().get(REVIEWS);
+        assertThat(route.created()).as("metadata.creationTimestamp, for precedence").isNotNull();
+        assertThat(route.rules()).singleElement().satisfies(rule -> assertThat(rule.backends())
+                .extracting(b -> b.service().name() + "=" + b.weight()).containsExactly("reviews-v1=90", "reviews-v2=10"));
+        assertThat(snapshot.producerRoutesFor(REVIEWS, 9080)).containsExactly(route);
+        assertThat(configErrors).hasValue(0);
+    }
+
+    @Test
     void terminatingEndpointTakesNoNewRequestsAndGoneEndpointIsRemoved() throws Exception {
         startSource();
 

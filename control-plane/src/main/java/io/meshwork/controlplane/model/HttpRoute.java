@@ -1,0 +1,105 @@
+package io.meshwork.controlplane.model;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A Gateway API {@code HTTPRoute} (GAMMA): for calls to the Services its {@code parentRefs} name, rules of request
+ * matches, weighted {@code backendRefs} and timeouts. A rule's matches are alternatives (OR); within a match, path,
+ * headers, query parameters and method must all hold (AND). A rule written without matches has one: path prefix
+ * {@code /}. Which route and rule wins across routes is {@code translate.RoutePrecedence}'s job.
+ *
+ * @param created {@code metadata.creationTimestamp}, null when the object has none (local files): the older
+ *                route wins a tie, then the first by namespace/name
+ */
+public record HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents, List<Rule> rules) {
+
+    public HttpRoute {
+        parents = List.copyOf(parents);
+        rules = List.copyOf(rules);
+    }
+
+    /** The Service parents among {@code parents}: only these attach the route to mesh traffic. */
+    public List<ParentRef> serviceParents() {
+        return parents.stream().filter(ParentRef::isService).toList();
+    }
+
+    /**
+     * Why {@code backend} cannot be called, empty when it can: it must be a Service of this route's namespace (one in
+     * another namespace needs a ReferenceGrant, not read yet) with the port named. Requests for its share are answered
+     * 500, as the Gateway API says.
+     */
+    public java.util.Optional<String> unresolved(BackendRef backend, java.util.Map<ObjectRef, MeshService> services) {
+        ObjectRef target = backend.service();
+        if (!target.namespace().equals(ref.namespace())) {
+            return java.util.Optional.of("\"" + target + "\" is in another namespace: that needs a ReferenceGrant, "
+                    + "which Meshwork does not read yet");
+        }
+        MeshService service = services.get(target);
+        if (service == null) {
+            return java.util.Optional.of("\"" + target.name() + "\" is not a Service in namespace " + target.namespace());
+        }
+        if (service.port(backend.port()).isEmpty()) {
+            return java.util.Optional.of("Service " + target.name() + " has no port " + backend.port());
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * A {@code parentRefs} entry. GAMMA's parents are Services ({@code group: ""} or {@code core}, {@code kind:
+     * Service}), optionally one port of it; other kinds (a Gateway) are kept so that they can be reported.
+     */
+    public record ParentRef(String group, String kind, ObjectRef ref, Integer port) {
+
+        public boolean isService() {
+            return (group.isEmpty() || group.equals("core")) && kind.equals("Service");
+        }
+
+        /** Whether this parent takes calls to {@code port} of {@code service}. */
+        public boolean covers(ObjectRef service, int servicePort) {
+            return isService() && ref.equals(service) && (port == null || port == servicePort);
+        }
+    }
+
+    /**
+     * One rule.
+     *
+     * @param name the rule's {@code name}, empty when it has none
+     * @param requestTimeout {@code timeouts.request}: the whole request, retries included; null unset, zero none
+     * @param backendRequestTimeout {@code timeouts.backendRequest}: each try to a backend; null unset, zero none
+     */
+    public record Rule(String name, List<Match> matches, List<BackendRef> backends, Duration requestTimeout,
+                       Duration backendRequestTimeout) {
+        public Rule {
+            matches = List.copyOf(matches);
+            backends = List.copyOf(backends);
+        }
+    }
+
+    /** A request match; {@code method} is empty for any method. */
+    public record Match(PathMatch path, List<ValueMatch> headers, List<ValueMatch> queryParams, String method) {
+        public Match {
+            headers = List.copyOf(headers);
+            queryParams = List.copyOf(queryParams);
+        }
+
+        /** What a rule without matches matches: every request. */
+        public static final Match ANY = new Match(new PathMatch(PathType.PATH_PREFIX, "/"), List.of(), List.of(), "");
+    }
+
+    /** The Gateway API's path match types. */
+    public enum PathType { EXACT, PATH_PREFIX, REGULAR_EXPRESSION }
+
+    /** A path match; a PathPrefix value is kept without its trailing slash (but {@code /} stays). */
+    public record PathMatch(PathType type, String value) {
+    }
+
+    /** A header (name lower-cased) or query parameter match: exact value, or a regex (RE2) the whole value matches. */
+    public record ValueMatch(String name, boolean regex, String value) {
+    }
+
+    /** A Service backend and its relative weight (0: no traffic). */
+    public record BackendRef(ObjectRef service, int port, int weight) {
+    }
+}

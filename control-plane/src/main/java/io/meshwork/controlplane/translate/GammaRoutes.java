@@ -1,0 +1,146 @@
+package io.meshwork.controlplane.translate;
+
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.QueryParameterMatcher;
+import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.meshwork.controlplane.model.HttpRoute;
+import io.meshwork.controlplane.model.MeshService;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.ServicePort;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The Envoy routes of the HTTPRoutes attached to one Service port (GAMMA), in {@link RoutePrecedence} order: one route
+ * per match of every rule, with Envoy's own fields ({@code path}, {@code path_separated_prefix}, {@code safe_regex},
+ * {@code headers}, {@code query_parameters}, {@code :method}; {@code weighted_clusters}; {@code timeout} and
+ * {@code retry_policy.per_try_timeout}). No catch-all follows them: a request no rule matches gets 404, as the
+ * conformance suite expects. A backend that cannot be called keeps its weight on {@link #INVALID_BACKEND}, a cluster
+ * that does not exist, with {@code cluster_not_found_response_code} 500: its share is answered 500, as the spec says.
+ */
+final class GammaRoutes {
+
+    /** Never a cluster: the share of backends that cannot be called (or of a rule without any) answers 500. */
+    static final String INVALID_BACKEND = "invalid-backend-cluster";
+
+    private final MeshSnapshot snapshot;
+    /** Proxyless gRPC clients (grpc-java) do not read {@code path_separated_prefix}; they get the same as a regex. */
+    private final boolean proxyless;
+
+    GammaRoutes(MeshSnapshot snapshot, boolean proxyless) {
+        this.snapshot = snapshot;
+        this.proxyless = proxyless;
+    }
+
+    List<Route> routes(List<HttpRoute> httpRoutes, MeshService service, ServicePort port) {
+        List<RoutePrecedence.Candidate> candidates = new ArrayList<>();
+        for (HttpRoute route : httpRoutes) {
+            for (int r = 0; r < route.rules().size(); r++) {
+                for (int m = 0; m < route.rules().get(r).matches().size(); m++) {
+                    candidates.add(new RoutePrecedence.Candidate(route, r, m));
+                }
+            }
+        }
+        candidates.sort(RoutePrecedence.ORDER);
+        List<Route> routes = new ArrayList<>();
+        for (RoutePrecedence.Candidate candidate : candidates) {
+            HttpRoute.Rule rule = candidate.rule();
+            routes.add(Route.newBuilder()
+                    .setName(candidate.route().ref() + "/rule/" + (rule.name().isEmpty() ? candidate.ruleIndex() : rule.name())
+                            + "/match/" + candidate.matchIndex())
+                    .setMatch(match(candidate.match()))
+                    .setRoute(action(candidate.route(), rule, service, port))
+                    .build());
+        }
+        return routes;
+    }
+
+    private RouteMatch match(HttpRoute.Match match) {
+        RouteMatch.Builder envoy = RouteMatch.newBuilder();
+        String path = match.path().value();
+        switch (match.path().type()) {
+            case EXACT -> envoy.setPath(path);
+            case REGULAR_EXPRESSION -> envoy.setSafeRegex(EnvoyProtos.regex(path));
+            case PATH_PREFIX -> {
+                if (path.equals("/")) {
+                    envoy.setPrefix("/");
+                } else if (proxyless) {
+                    envoy.setSafeRegex(EnvoyProtos.regex(literal(path) + "(/.*)?"));
+                } else {
+                    envoy.setPathSeparatedPrefix(path);
+                }
+            }
+        }
+        if (!match.method().isEmpty()) {
+            envoy.addHeaders(HeaderMatcher.newBuilder().setName(":method").setStringMatch(exact(match.method())));
+        }
+        for (HttpRoute.ValueMatch header : match.headers()) {
+            envoy.addHeaders(HeaderMatcher.newBuilder().setName(header.name()).setStringMatch(string(header)));
+        }
+        for (HttpRoute.ValueMatch param : match.queryParams()) {
+            envoy.addQueryParameters(QueryParameterMatcher.newBuilder().setName(param.name()).setStringMatch(string(param)));
+        }
+        return envoy.build();
+    }
+
+    private RouteAction.Builder action(HttpRoute route, HttpRoute.Rule rule, MeshService service, ServicePort port) {
+        Map<String, Long> weights = new TreeMap<>();
+        for (HttpRoute.BackendRef backend : rule.backends()) {
+            if (backend.weight() > 0) {
+                String cluster = route.unresolved(backend, snapshot.services()).isPresent() ? INVALID_BACKEND
+                        : ResourceNames.outboundCluster(backend.service(), backend.port());
+                weights.merge(cluster, (long) backend.weight(), Long::sum);
+            }
+        }
+        if (weights.isEmpty()) {
+            weights.put(INVALID_BACKEND, 1L); // no backend to send to: 500, as the spec says
+        }
+        RouteAction.Builder action = RouteBuilder.toClusters(RouteAction.newBuilder().setTimeout(RouteBuilder.timeout(
+                port.protocol())), weights);
+        if (weights.containsKey(INVALID_BACKEND)) {
+            action.setClusterNotFoundResponseCode(RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
+        }
+        ResiliencePolicies.route(action, snapshot.policies(), service.ref(), port);
+        // The rule's own timeouts are more specific than a MeshTimeout aimed at the whole Service.
+        if (rule.requestTimeout() != null) {
+            action.setTimeout(EnvoyProtos.duration(rule.requestTimeout()));
+            if (port.protocol() == io.meshwork.controlplane.model.Protocol.GRPC) {
+                action.setMaxStreamDuration(RouteAction.MaxStreamDuration.newBuilder()
+                        .setMaxStreamDuration(EnvoyProtos.duration(rule.requestTimeout())));
+            }
+        }
+        if (rule.backendRequestTimeout() != null && !rule.backendRequestTimeout().isZero()) {
+            RetryPolicy.Builder retry = action.hasRetryPolicy() ? action.getRetryPolicy().toBuilder()
+                    : RetryPolicy.newBuilder().setNumRetries(EnvoyProtos.uint32(0));
+            action.setRetryPolicy(retry.setPerTryTimeout(EnvoyProtos.duration(rule.backendRequestTimeout())));
+        }
+        return action;
+    }
+
+    private static StringMatcher string(HttpRoute.ValueMatch match) {
+        return match.regex() ? StringMatcher.newBuilder().setSafeRegex(EnvoyProtos.regex(match.value())).build()
+                : exact(match.value());
+    }
+
+    private static StringMatcher exact(String value) {
+        return StringMatcher.newBuilder().setExact(value).build();
+    }
+
+    /** {@code text} as an RE2 regex matching exactly it. */
+    private static String literal(String text) {
+        StringBuilder regex = new StringBuilder();
+        for (char c : text.toCharArray()) {
+            if ("\\.+*?()|[]{}^$".indexOf(c) >= 0) {
+                regex.append('\\');
+            }
+            regex.append(c);
+        }
+        return regex.toString();
+    }
+}

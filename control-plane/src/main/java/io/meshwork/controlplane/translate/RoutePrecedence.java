@@ -1,0 +1,49 @@
+package io.meshwork.controlplane.translate;
+
+import io.meshwork.controlplane.model.HttpRoute;
+import java.time.Instant;
+import java.util.Comparator;
+
+/**
+ * The order of HTTPRoute matches, as the Gateway API spec gives it for every rule of every route attached to one
+ * Service port: an Exact path first, then (where the spec leaves it to the implementation, as Envoy Gateway does) a
+ * RegularExpression path, longer first, then the longest PathPrefix; then a match naming a method, then the most
+ * headers, then the most query parameters. Ties go to the oldest route ({@code creationTimestamp}; one without comes
+ * last), then the first by namespace/name, then the rule and match written first.
+ */
+final class RoutePrecedence {
+
+    /** One match of one rule of one route: what is ordered. */
+    record Candidate(HttpRoute route, int ruleIndex, int matchIndex) {
+
+        HttpRoute.Rule rule() {
+            return route.rules().get(ruleIndex);
+        }
+
+        HttpRoute.Match match() {
+            return rule().matches().get(matchIndex);
+        }
+    }
+
+    static final Comparator<Candidate> ORDER = Comparator
+            .comparingInt((Candidate c) -> pathRank(c.match().path().type()))
+            .thenComparing(c -> c.match().path().value().length(), Comparator.reverseOrder())
+            .thenComparing(c -> c.match().method().isEmpty())
+            .thenComparing(c -> c.match().headers().size(), Comparator.reverseOrder())
+            .thenComparing(c -> c.match().queryParams().size(), Comparator.reverseOrder())
+            .thenComparing(c -> c.route().created(), Comparator.nullsLast(Comparator.<Instant>naturalOrder()))
+            .thenComparing(c -> c.route().ref())
+            .thenComparingInt(Candidate::ruleIndex)
+            .thenComparingInt(Candidate::matchIndex);
+
+    private RoutePrecedence() {
+    }
+
+    private static int pathRank(HttpRoute.PathType type) {
+        return switch (type) {
+            case EXACT -> 0;
+            case REGULAR_EXPRESSION -> 1;
+            case PATH_PREFIX -> 2;
+        };
+    }
+}

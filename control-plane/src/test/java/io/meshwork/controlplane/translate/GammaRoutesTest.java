@@ -1,0 +1,203 @@
+package io.meshwork.controlplane.translate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.RouteAction;
+import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.source.local.LocalConfigLoader;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** HTTPRoutes (GAMMA) in the outbound RouteConfiguration: Envoy's own fields, the spec's precedence, what they override. */
+class GammaRoutesTest {
+
+    private static final String V1 = "outbound|9080||reviews-v1.default.svc.cluster.local";
+    private static final String V2 = "outbound|9080||reviews-v2.default.svc.cluster.local";
+    private static final ProxyNode FRONTEND = ProxyNode.sidecar(ObjectRef.of("default", "frontend"), "frontend");
+
+    private static final String MESH = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: reviews}
+            spec:
+              selector: {app: reviews}
+              ports: [{name: http, port: 9080}, {name: admin, port: 9090, appProtocol: http}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: reviews-v1}
+            spec:
+              selector: {app: reviews, version: v1}
+              ports: [{name: http, port: 9080}, {name: admin, port: 9090, appProtocol: http}]
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: reviews-v2}
+            spec:
+              selector: {app: reviews, version: v2}
+              ports: [{name: http, port: 9080}, {name: admin, port: 9090, appProtocol: http}]
+            """;
+
+    private static String route(String name, String created, String parent, String rules) {
+        return """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: %s, creationTimestamp: "%s"}
+                spec:
+                  parentRefs: [%s]
+                """.formatted(name, created, parent) + rules.indent(2);
+    }
+
+    private static MeshSnapshot load(String... documents) {
+        return new LocalConfigLoader().load(Map.of("mesh.yaml", MESH, "routes.yaml", String.join("---\n", documents)))
+                .snapshot();
+    }
+
+    private static VirtualHost host(ProxyResources resources, String name) {
+        return resources.routes().stream().flatMap(c -> c.getVirtualHostsList().stream())
+                .filter(h -> h.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static VirtualHost reviews(MeshSnapshot snapshot, int port) {
+        return host(Translator.translate(snapshot, FRONTEND), "reviews.default.svc.cluster.local:" + port);
+    }
+
+    @Test
+    void matchesBecomeEnvoysOwnFieldsWithSegmentPrefixesQueryParametersAndMethod() {
+        VirtualHost host = reviews(load(route("reviews", "2025-01-01T00:00:00Z", "{kind: Service, group: '', name: reviews}", """
+                rules:
+                - matches:
+                  - path: {type: PathPrefix, value: /api/}
+                    headers: [{name: x-user, value: tester}, {type: RegularExpression, name: x-env, value: "qa|dev"}]
+                    queryParams: [{name: debug, value: "1"}]
+                    method: POST
+                  backendRefs: [{name: reviews-v2, port: 9080}]
+                """)), 9080);
+
+        assertThat(host.getRoutesList()).singleElement().satisfies(route -> {
+            assertThat(route.getName()).isEqualTo("default/reviews/rule/0/match/0");
+            assertThat(route.getMatch().getPathSeparatedPrefix()).isEqualTo("/api");
+            assertThat(route.getMatch().getHeadersList()).extracting(h -> h.getName() + "="
+                            + h.getStringMatch().getExact() + "~" + h.getStringMatch().getSafeRegex().getRegex())
+                    .containsExactly(":method=POST~", "x-user=tester~", "x-env=~qa|dev");
+            assertThat(route.getMatch().getQueryParameters(0).getName()).isEqualTo("debug");
+            assertThat(route.getMatch().getQueryParameters(0).getStringMatch().getExact()).isEqualTo("1");
+            assertThat(route.getRoute().getCluster()).isEqualTo(V2);
+        });
+    }
+
+    @Test
+    void rulesAcrossRoutesAreOrderedAsTheSpecSays() {
+        String older = route("older", "2024-01-01T00:00:00Z", "{kind: Service, group: '', name: reviews}", """
+                rules:
+                - matches: [{path: {type: PathPrefix, value: /a}}]
+                  backendRefs: [{name: reviews-v1, port: 9080}]
+                - matches: [{path: {type: PathPrefix, value: /}}]
+                  backendRefs: [{name: reviews-v1, port: 9080}]
+                """);
+        String newer = route("newer", "2025-01-01T00:00:00Z", "{kind: Service, group: '', name: reviews}", """
+                rules:
+                - matches: [{path: {type: PathPrefix, value: /a}}]
+                  backendRefs: [{name: reviews-v2, port: 9080}]
+                - matches: [{path: {type: PathPrefix, value: /a}, headers: [{name: x-a, value: "1"}]}]
+                  backendRefs: [{name: reviews-v2, port: 9080}]
+                - matches: [{path: {type: PathPrefix, value: /a}, method: GET}]
+                  backendRefs: [{name: reviews-v2, port: 9080}]
+                - matches: [{path: {type: Exact, value: /a/b}}]
+                  backendRefs: [{name: reviews-v2, port: 9080}]
+                - matches: [{path: {type: PathPrefix, value: /a/b/c}}]
+                  backendRefs: [{name: reviews-v2, port: 9080}]
+                - matches: [{path: {type: PathPrefix, value: /a}, queryParams: [{name: q, value: "1"}]}]
+                  backendRefs: [{name: reviews-v2, port: 9080}]
+                """);
+
+        assertThat(reviews(load(newer, older), 9080).getRoutesList()).extracting(Route::getName).containsExactly(
+                "default/newer/rule/3/match/0",   // exact
+                "default/newer/rule/4/match/0",   // the longest prefix
+                "default/newer/rule/2/match/0",   // a method
+                "default/newer/rule/1/match/0",   // a header
+                "default/newer/rule/5/match/0",   // a query parameter
+                "default/older/rule/0/match/0",   // the same match: the older route
+                "default/newer/rule/0/match/0",
+                "default/older/rule/1/match/0");
+    }
+
+    @Test
+    void aParentPortScopesTheRouteAndItsTrafficSplitIsOverriddenThereOnly() {
+        MeshSnapshot snapshot = load(route("reviews", "2025-01-01T00:00:00Z",
+                "{kind: Service, group: '', name: reviews, port: 9080}", """
+                rules: [{backendRefs: [{name: reviews-v1, port: 9080}]}]
+                """), """
+                apiVersion: split.smi-spec.io/v1alpha4
+                kind: TrafficSplit
+                metadata: {name: reviews-split}
+                spec:
+                  service: reviews
+                  backends: [{service: reviews-v1, weight: 50}, {service: reviews-v2, weight: 50}]
+                """);
+
+        assertThat(reviews(snapshot, 9080).getRoutesList()).singleElement().satisfies(route -> {
+            assertThat(route.getMatch().getPrefix()).isEqualTo("/");
+            assertThat(route.getRoute().getCluster()).isEqualTo(V1);
+        });
+        // Port 9090 is not the route's: the split still routes it.
+        assertThat(reviews(snapshot, 9090).getRoutesList()).singleElement()
+                .satisfies(route -> assertThat(route.getRoute().getWeightedClusters().getClustersCount()).isEqualTo(2));
+    }
+
+    @Test
+    void weightsTimeoutsAndBackendsThatCannotBeCalledUseEnvoysFields() {
+        MeshSnapshot snapshot = load(route("reviews", "2025-01-01T00:00:00Z", "{kind: Service, group: '', name: reviews}", """
+                rules:
+                - backendRefs:
+                  - {name: reviews-v1, port: 9080, weight: 70}
+                  - {name: reviews-v2, port: 9080, weight: 30}
+                  - {name: reviews-v3, port: 9080, weight: 10}
+                  - {name: reviews-v2, port: 9080, weight: 0}
+                  timeouts: {request: 3s, backendRequest: 500ms}
+                """));
+        ProxyResources resources = Translator.translate(snapshot, FRONTEND);
+
+        RouteAction action = host(resources, "reviews.default.svc.cluster.local:9080").getRoutes(0).getRoute();
+        assertThat(action.getWeightedClusters().getClustersList())
+                .extracting(WeightedCluster.ClusterWeight::getName, c -> c.getWeight().getValue())
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(GammaRoutes.INVALID_BACKEND, 10),
+                        org.assertj.core.groups.Tuple.tuple(V1, 70), org.assertj.core.groups.Tuple.tuple(V2, 30));
+        assertThat(action.getClusterNotFoundResponseCode())
+                .isEqualTo(RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
+        assertThat(action.getTimeout().getSeconds()).isEqualTo(3);
+        assertThat(action.getRetryPolicy().getNumRetries().getValue()).isZero();
+        assertThat(action.getRetryPolicy().getPerTryTimeout().getNanos()).isEqualTo(500_000_000);
+        assertThat(SnapshotValidator.validate(resources)).as("the 500 share is no dangling reference").isEmpty();
+    }
+
+    @Test
+    void aRuleWithoutBackendsAnswers500() {
+        RouteAction action = reviews(load(route("reviews", "2025-01-01T00:00:00Z",
+                "{kind: Service, group: '', name: reviews}", "rules: [{matches: [{path: {value: /}}]}]\n")), 9080)
+                .getRoutes(0).getRoute();
+
+        assertThat(action.getCluster()).isEqualTo(GammaRoutes.INVALID_BACKEND);
+        assertThat(action.getClusterNotFoundResponseCode())
+                .isEqualTo(RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
+    }
+
+    @Test
+    void proxylessClientsGetTheSegmentPrefixAsARegex() {
+        MeshSnapshot snapshot = load(route("reviews", "2025-01-01T00:00:00Z", "{kind: Service, group: '', name: reviews}", """
+                rules: [{matches: [{path: {value: /a.b}}], backendRefs: [{name: reviews-v1, port: 9080}]}]
+                """));
+
+        List<RouteConfiguration> configs = Translator.translate(snapshot, ProxyNode.proxyless("default")).routes();
+        Route route = configs.stream().filter(c -> c.getName().equals("reviews.default.svc.cluster.local:9080"))
+                .findFirst().orElseThrow().getVirtualHosts(0).getRoutes(0);
+        assertThat(route.getMatch().getSafeRegex().getRegex()).isEqualTo("/a\\.b(/.*)?");
+        assertThat(reviews(snapshot, 9080).getRoutes(0).getMatch().getPathSeparatedPrefix()).isEqualTo("/a.b");
+    }
+}
