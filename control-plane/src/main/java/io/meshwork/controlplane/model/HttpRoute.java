@@ -68,12 +68,14 @@ public record HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents,
      * @param name the rule's {@code name}, empty when it has none
      * @param requestTimeout {@code timeouts.request}: the whole request, retries included; null unset, zero none
      * @param backendRequestTimeout {@code timeouts.backendRequest}: each try to a backend; null unset, zero none
+     * @param filters what the rule does to requests and responses besides routing them
      */
     public record Rule(String name, List<Match> matches, List<BackendRef> backends, Duration requestTimeout,
-                       Duration backendRequestTimeout) {
+                       Duration backendRequestTimeout, HttpRouteFilters filters) {
         public Rule {
             matches = List.copyOf(matches);
             backends = List.copyOf(backends);
+            filters = filters == null ? HttpRouteFilters.NONE : filters;
         }
     }
 
@@ -99,7 +101,10 @@ public record HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents,
     public record ValueMatch(String name, boolean regex, String value) {
     }
 
-    /** A Service backend and its relative weight (0: no traffic). */
-    public record BackendRef(ObjectRef service, int port, int weight) {
+    /** A Service backend, its relative weight (0: no traffic) and its own filters (header modifiers). */
+    public record BackendRef(ObjectRef service, int port, int weight, HttpRouteFilters filters) {
+        public BackendRef {
+            filters = filters == null ? HttpRouteFilters.NONE : filters;
+        }
     }
 }

@@ -6,8 +6,10 @@ import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.Route;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteMatch;
+import io.envoyproxy.envoy.config.route.v3.WeightedCluster;
 import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
 import io.meshwork.controlplane.model.HttpRoute;
+import io.meshwork.controlplane.model.HttpRouteFilters;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ServicePort;
@@ -51,12 +53,20 @@ final class GammaRoutes {
         List<Route> routes = new ArrayList<>();
         for (RoutePrecedence.Candidate candidate : candidates) {
             HttpRoute.Rule rule = candidate.rule();
-            routes.add(Route.newBuilder()
+            Route.Builder route = Route.newBuilder()
                     .setName(candidate.route().ref() + "/rule/" + (rule.name().isEmpty() ? candidate.ruleIndex() : rule.name())
                             + "/match/" + candidate.matchIndex())
-                    .setMatch(match(candidate.match()))
-                    .setRoute(action(candidate.route(), rule, service, port))
-                    .build());
+                    .setMatch(match(candidate.match()));
+            GammaFilters.headers(route, rule.filters());
+            if (rule.filters().redirect() != null) {
+                route.setRedirect(GammaFilters.redirect(rule.filters().redirect(), candidate.match().path(), service, port));
+            } else {
+                RouteAction.Builder action = action(candidate.route(), rule, service, port);
+                GammaFilters.rewriteAndMirror(action, rule.filters(), candidate.match().path(),
+                        mirrorClusters(candidate.route(), rule));
+                route.setRoute(action);
+            }
+            routes.add(route.build());
         }
         return routes;
     }
@@ -71,7 +81,7 @@ final class GammaRoutes {
                 if (path.equals("/")) {
                     envoy.setPrefix("/");
                 } else if (proxyless) {
-                    envoy.setSafeRegex(EnvoyProtos.regex(literal(path) + "(/.*)?"));
+                    envoy.setSafeRegex(EnvoyProtos.regex(GammaFilters.literal(path) + "(/.*)?"));
                 } else {
                     envoy.setPathSeparatedPrefix(path);
                 }
@@ -91,18 +101,26 @@ final class GammaRoutes {
 
     private RouteAction.Builder action(HttpRoute route, HttpRoute.Rule rule, MeshService service, ServicePort port) {
         Map<String, Long> weights = new TreeMap<>();
+        WeightedCluster.Builder filtered = WeightedCluster.newBuilder();
         for (HttpRoute.BackendRef backend : rule.backends()) {
             if (backend.weight() > 0) {
                 String cluster = route.unresolved(backend, snapshot.services()).isPresent() ? INVALID_BACKEND
                         : ResourceNames.outboundCluster(backend.service(), backend.port());
                 weights.merge(cluster, (long) backend.weight(), Long::sum);
+                WeightedCluster.ClusterWeight.Builder weighted = filtered.addClustersBuilder().setName(cluster)
+                        .setWeight(EnvoyProtos.uint32(backend.weight()));
+                GammaFilters.headers(weighted, backend.filters());
             }
         }
         if (weights.isEmpty()) {
             weights.put(INVALID_BACKEND, 1L); // no backend to send to: 500, as the spec says
         }
-        RouteAction.Builder action = RouteBuilder.toClusters(RouteAction.newBuilder().setTimeout(RouteBuilder.timeout(
-                port.protocol())), weights);
+        RouteAction.Builder action = RouteAction.newBuilder().setTimeout(RouteBuilder.timeout(port.protocol()));
+        if (rule.backends().stream().allMatch(b -> b.filters().isEmpty()) || filtered.getClustersCount() == 0) {
+            RouteBuilder.toClusters(action, weights);
+        } else {
+            action.setWeightedClusters(filtered); // a backend's own header modifiers ride on its weighted cluster
+        }
         if (weights.containsKey(INVALID_BACKEND)) {
             action.setClusterNotFoundResponseCode(RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
         }
@@ -123,6 +141,18 @@ final class GammaRoutes {
         return action;
     }
 
+    /** The mirrors of a rule whose backend can be called, with their clusters (the others are warned about). */
+    private Map<HttpRouteFilters.Mirror, String> mirrorClusters(HttpRoute route, HttpRoute.Rule rule) {
+        Map<HttpRouteFilters.Mirror, String> clusters = new java.util.LinkedHashMap<>();
+        for (HttpRouteFilters.Mirror mirror : rule.filters().mirrors()) {
+            if (route.unresolved(mirror.backend(), snapshot.services()).isEmpty()) {
+                clusters.put(mirror, ResourceNames.outboundCluster(mirror.backend().service(),
+                        mirror.backend().port()));
+            }
+        }
+        return clusters;
+    }
+
     private static StringMatcher string(HttpRoute.ValueMatch match) {
         return match.regex() ? StringMatcher.newBuilder().setSafeRegex(EnvoyProtos.regex(match.value())).build()
                 : exact(match.value());
@@ -130,17 +160,5 @@ final class GammaRoutes {
 
     private static StringMatcher exact(String value) {
         return StringMatcher.newBuilder().setExact(value).build();
-    }
-
-    /** {@code text} as an RE2 regex matching exactly it. */
-    private static String literal(String text) {
-        StringBuilder regex = new StringBuilder();
-        for (char c : text.toCharArray()) {
-            if ("\\.+*?()|[]{}^$".indexOf(c) >= 0) {
-                regex.append('\\');
-            }
-            regex.append(c);
-        }
-        return regex.toString();
     }
 }

@@ -200,4 +200,57 @@ class GammaRoutesTest {
         assertThat(route.getMatch().getSafeRegex().getRegex()).isEqualTo("/a\\.b(/.*)?");
         assertThat(reviews(snapshot, 9080).getRoutes(0).getMatch().getPathSeparatedPrefix()).isEqualTo("/a.b");
     }
+
+    @Test
+    void filtersBecomeEnvoysRouteFields() {
+        VirtualHost host = reviews(load(route("reviews", "2025-01-01T00:00:00Z", "{kind: Service, group: '', name: reviews}", """
+                rules:
+                - matches: [{path: {value: /api}}]
+                  filters:
+                  - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: X-Set, value: a}], add: [{name: x-add, value: b}], remove: [X-Gone]}}
+                  - {type: ResponseHeaderModifier, responseHeaderModifier: {remove: [server]}}
+                  - {type: URLRewrite, urlRewrite: {hostname: api.internal, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2/}}}
+                  - {type: RequestMirror, requestMirror: {backendRef: {name: reviews-v2, port: 9080}, percent: 10}}
+                  - {type: RequestMirror, requestMirror: {backendRef: {name: reviews-v1, port: 9080}, fraction: {numerator: 1, denominator: 3}}}
+                  backendRefs:
+                  - {name: reviews-v1, port: 9080, filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: x-b, value: v1}]}}]}
+                - matches: [{path: {value: /strip}}]
+                  filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}}]
+                  backendRefs: [{name: reviews-v1, port: 9080}]
+                - matches: [{path: {value: /full}}]
+                  filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: /one}}}]
+                  backendRefs: [{name: reviews-v1, port: 9080}]
+                - matches: [{path: {value: /moved}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {hostname: new.example, statusCode: 301}}]
+                - matches: [{path: {value: /secure}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {scheme: https, path: {type: ReplacePrefixMatch, replacePrefixMatch: /s}}}]
+                """)), 9080);
+        Map<String, Route> byPath = new java.util.HashMap<>();
+        host.getRoutesList().forEach(r -> byPath.put(r.getMatch().getPathSeparatedPrefix(), r));
+
+        Route api = byPath.get("/api");
+        assertThat(api.getRequestHeadersToAddList()).extracting(h -> h.getHeader().getKey() + "=" + h.getHeader().getValue()
+                + " " + h.getAppendAction()).containsExactly("x-set=a OVERWRITE_IF_EXISTS_OR_ADD",
+                "x-add=b APPEND_IF_EXISTS_OR_ADD");
+        assertThat(api.getRequestHeadersToRemoveList()).containsExactly("x-gone");
+        assertThat(api.getResponseHeadersToRemoveList()).containsExactly("server");
+        assertThat(api.getRoute().getHostRewriteLiteral()).isEqualTo("api.internal");
+        assertThat(api.getRoute().getPrefixRewrite()).isEqualTo("/v2");
+        assertThat(api.getRoute().getRequestMirrorPoliciesList()).extracting(m -> m.getCluster() + " "
+                + m.getRuntimeFraction().getDefaultValue().getNumerator() + "/"
+                + m.getRuntimeFraction().getDefaultValue().getDenominator())
+                .containsExactly(V2 + " 10/HUNDRED", V1 + " 333333/MILLION");
+        assertThat(api.getRoute().getWeightedClusters().getClusters(0).getRequestHeadersToAdd(0).getHeader().getKey())
+                .isEqualTo("x-b");
+        assertThat(byPath.get("/strip").getRoute().getRegexRewrite().getPattern().getRegex()).isEqualTo("^/strip/*");
+        assertThat(byPath.get("/strip").getRoute().getRegexRewrite().getSubstitution()).isEqualTo("/");
+        assertThat(byPath.get("/full").getRoute().getRegexRewrite().getSubstitution()).isEqualTo("/one");
+        assertThat(byPath.get("/moved").getRedirect().getHostRedirect()).isEqualTo("new.example");
+        assertThat(byPath.get("/moved").getRedirect().getPortRedirect()).as("the Service port called").isEqualTo(9080);
+        assertThat(byPath.get("/moved").getRedirect().getResponseCode())
+                .isEqualTo(io.envoyproxy.envoy.config.route.v3.RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY);
+        assertThat(byPath.get("/secure").getRedirect().getSchemeRedirect()).isEqualTo("https");
+        assertThat(byPath.get("/secure").getRedirect().getPortRedirect()).as("https's own").isEqualTo(443);
+        assertThat(byPath.get("/secure").getRedirect().getPrefixRewrite()).isEqualTo("/s");
+    }
 }

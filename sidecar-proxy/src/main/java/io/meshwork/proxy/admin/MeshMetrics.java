@@ -20,6 +20,7 @@ public final class MeshMetrics {
     private final ConcurrentHashMap<RequestLabels, Series> requests = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter[]> tcp = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> decisions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> mirrors = new ConcurrentHashMap<>();
     private final LongAdder totalRequests = new LongAdder();
     private final LongAdder failedRequests = new LongAdder();
 
@@ -63,6 +64,17 @@ public final class MeshMetrics {
                 DistributionSummary.builder("mesh.request.duration").baseUnit("milliseconds").tags(tags)
                         .serviceLevelObjectives(BUCKETS_MS).register(registry), totalRequests, failedRequests,
                 labels.code());
+    }
+
+    /**
+     * Counts one shadow of a mirrored request as it ended, {@code mesh_mirrored_requests_total} by destination
+     * service and the status it got (0: no answer: failed, cut or dropped). Shadows are not client requests, so they
+     * stay out of {@code mesh_requests_total}.
+     */
+    public void mirrored(String service, int code) {
+        mirrors.computeIfAbsent(service + " " + code, key -> Counter.builder("mesh.mirrored.requests")
+                .tags("source_workload", sourceWorkload, "destination_service", service,
+                        "response_code", Integer.toString(code)).register(registry)).increment();
     }
 
     /** Records bytes a TCP proxy sent upstream and received back, for one destination service. */

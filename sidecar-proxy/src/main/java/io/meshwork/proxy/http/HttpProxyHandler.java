@@ -12,6 +12,8 @@ import io.meshwork.proxy.listener.HttpConnectionTimeouts;
 import io.meshwork.proxy.listener.ListenerConfig;
 import io.meshwork.proxy.listener.ProtocolDetector;
 import io.meshwork.proxy.route.Route;
+import io.meshwork.proxy.route.RouteFilters;
+import io.meshwork.proxy.route.mirror.RequestMirrors;
 import io.meshwork.proxy.route.RouteTable;
 import io.meshwork.proxy.route.Router;
 import io.meshwork.proxy.route.VirtualHost;
@@ -134,6 +136,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private boolean skipEmptyLast;
     private long requestBodyBytes;
     private LoadBalancer balancer;
+    /** The route's rewriting and the weighted cluster picked: their response headers go on the response. */
+    private RouteFilters routeFilters = RouteFilters.NONE;
+    private Route.WeightedCluster pickedCluster;
+    /** The shadows of the request in progress, fed its body; null when its route mirrors nothing. */
+    private RequestMirrors mirrors;
     private EndpointConfig endpoint;
     private EndpointPool pool;
     // The pool of the last exchange's endpoint: a keep-alive connection mostly calls the same one.
@@ -335,6 +342,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         awaitingDownstreamWritable = false;
         awaitingUpstreamWritable = false;
         balancer = null;
+        routeFilters = RouteFilters.NONE;
+        pickedCluster = null;
+        mirrors = null;
         endpoint = null;
         services.drain().begin();
         LastHttpContent body = null;
@@ -456,7 +466,13 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                     + " on host \"" + authority + "\"");
             return;
         }
-        String clusterName = Router.pickCluster(route);
+        if (route.redirect() != null) {
+            redirect(route.redirect().status(), route.redirect().location(scheme(), authority, request.uri(),
+                    route.match()));
+            return;
+        }
+        Route.WeightedCluster picked = Router.pick(route);
+        String clusterName = picked.cluster();
         balancer = view.balancers().get(clusterName);
         if (balancer == null) {
             reply(HttpResponseStatus.valueOf(route.clusterNotFoundStatus()), "no cluster \"" + clusterName
@@ -478,7 +494,16 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             retry = new RetryAttempts(route.retryPolicy(), services.clusters().retryBudget(balancer.cluster()),
                     balancer.cluster().retryLimit(), ctx.executor(), this);
         }
+        routeFilters = route.filters();
+        pickedCluster = picked;
+        route.filters().onRequest(request, route.match());
+        picked.requestHeaders().apply(headers);
         prepareUpstreamHeaders(headers);
+        mirrors = RequestMirrors.start(route, request, requestDone && pending.isEmpty(), ctx.channel().eventLoop(),
+                services);
+        if (mirrors != null) {
+            pending.forEach(mirrors::body);
+        }
         armTimeout(route.timeout().toMillis());
         startTry();
     }
@@ -816,6 +841,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         if (content instanceof LastHttpContent) {
             requestDone = true;
         }
+        if (mirrors != null) {
+            mirrors.body(content);
+        }
         if (upstream == null) {
             pending.add(content);
             return;
@@ -923,6 +951,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private void prepareDownstreamHeaders(HttpResponse response) {
         HttpHeaders headers = response.headers();
         headers.remove(STREAM_ID);
+        pickedCluster.responseHeaders().apply(headers);
+        routeFilters.responseHeaders().apply(headers);
         if (http2Downstream) {
             return;
         }
@@ -1056,6 +1086,25 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, length)
                 .set("x-meshwork-error", "true");
         return response;
+    }
+
+    /** A route's redirect: {@code code} with the Location and no body. */
+    private void redirect(int code, String location) {
+        releaseUpstream(false);
+        status = code;
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code),
+                Unpooled.EMPTY_BUFFER);
+        response.headers().set(HttpHeaderNames.LOCATION, location).setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        if (!http2Downstream) {
+            markConnection(response.headers());
+        }
+        end(response, false);
+    }
+
+    /** The scheme the client used: {@code http} on the outbound listener, unless an HTTP/2 request said otherwise. */
+    private String scheme() {
+        String scheme = request.headers().get(SCHEME);
+        return scheme == null ? "http" : scheme;
     }
 
     private void reply(HttpResponseStatus replyStatus, String text) {

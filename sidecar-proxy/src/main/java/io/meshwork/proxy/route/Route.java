@@ -8,23 +8,33 @@ import java.util.List;
  * One route: a match, the weighted clusters it sends to, its timeout (zero means none), its retry policy (null: no
  * retries), its idle timeout (null: the connection manager's stream idle timeout; zero: none) and the status that
  * answers a request whose picked cluster does not exist ({@code cluster_not_found_response_code}: 503 unless the
- * route says 500 or 404, as an HTTPRoute's backend that cannot be called does).
+ * route says 500 or 404, as an HTTPRoute's backend that cannot be called does). A route with a {@code redirect} has no
+ * clusters: the sidecar answers it.
  */
 public record Route(RouteMatch match, List<WeightedCluster> clusters, Duration timeout, RetryPolicy retryPolicy,
-                    Duration idleTimeout, int clusterNotFoundStatus) {
+                    Duration idleTimeout, int clusterNotFoundStatus, RouteFilters filters, Redirect redirect) {
 
     public static final int DEFAULT_CLUSTER_NOT_FOUND_STATUS = 503;
 
     public Route {
         clusters = List.copyOf(clusters);
+        filters = filters == null ? RouteFilters.NONE : filters;
     }
 
     /** A route without retries or an idle timeout of its own. */
     public Route(RouteMatch match, List<WeightedCluster> clusters, Duration timeout) {
-        this(match, clusters, timeout, null, null, DEFAULT_CLUSTER_NOT_FOUND_STATUS);
+        this(match, clusters, timeout, null, null, DEFAULT_CLUSTER_NOT_FOUND_STATUS, RouteFilters.NONE, null);
     }
 
-    /** A destination cluster and its relative weight. */
-    public record WeightedCluster(String cluster, int weight) {
+    /**
+     * A destination cluster, its relative weight and what it does to the request and response besides the route's
+     * (a weighted cluster's {@code request_headers_to_add} and the like).
+     */
+    public record WeightedCluster(String cluster, int weight, HeaderMutation requestHeaders,
+                                  HeaderMutation responseHeaders) {
+
+        public WeightedCluster(String cluster, int weight) {
+            this(cluster, weight, HeaderMutation.NONE, HeaderMutation.NONE);
+        }
     }
 }

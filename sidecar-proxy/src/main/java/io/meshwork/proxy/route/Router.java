@@ -97,11 +97,11 @@ public final class Router {
         };
     }
 
-    /** A cluster of the route, chosen in proportion to the weights. */
-    public static String pickCluster(Route route) {
+    /** A weighted cluster of the route, chosen in proportion to the weights. */
+    public static Route.WeightedCluster pick(Route route) {
         List<Route.WeightedCluster> clusters = route.clusters();
         if (clusters.size() == 1) {
-            return clusters.get(0).cluster();
+            return clusters.get(0);
         }
         long total = 0;
         for (int i = 0; i < clusters.size(); i++) {
@@ -111,13 +111,13 @@ public final class Router {
         for (int i = 0; i < clusters.size(); i++) {
             ticket -= clusters.get(i).weight();
             if (ticket < 0) {
-                return clusters.get(i).cluster();
+                return clusters.get(i);
             }
         }
-        return clusters.get(clusters.size() - 1).cluster();
+        return clusters.get(clusters.size() - 1);
     }
 
-    static String stripPort(String authority) {
+    public static String stripPort(String authority) {
         if (authority.startsWith("[")) {
             int close = authority.indexOf(']');
             return close > 0 ? authority.substring(0, close + 1) : authority;

@@ -48,6 +48,7 @@ import io.meshwork.proxy.cluster.ClusterConfig;
 import io.meshwork.proxy.endpoint.EndpointConfig;
 import io.meshwork.proxy.listener.ListenerConfig;
 import io.meshwork.proxy.route.Route;
+import io.meshwork.proxy.route.RouteFilters;
 import io.meshwork.proxy.route.RouteMatch;
 import io.meshwork.proxy.route.RouteTable;
 import io.meshwork.proxy.route.VirtualHost;
@@ -257,8 +258,14 @@ public final class ResourceConverter {
         for (int q = 0; q < match.getQueryParametersCount(); q++) {
             queryParameters.add(queryParameter(match.getQueryParameters(q), where + ".match.query_parameters[" + q + "]"));
         }
+        RouteMatch routeMatch = new RouteMatch(kind, path, regex, headers, queryParameters);
+        if (route.hasRedirect()) {
+            return new Route(routeMatch, List.of(), Duration.ZERO, null, null, Route.DEFAULT_CLUSTER_NOT_FOUND_STATUS,
+                    RouteFilters.NONE, RouteFilterSettings.redirect(route.getRedirect(), where));
+        }
         if (!route.hasRoute()) {
-            throw new InvalidResourceException(where + ".route is missing (only route actions are supported)");
+            throw new InvalidResourceException(where + " has neither route nor redirect (direct_response and the others "
+                    + "are not supported)");
         }
         RouteAction action = route.getRoute();
         List<Route.WeightedCluster> clusters = new ArrayList<>();
@@ -275,7 +282,12 @@ public final class ResourceConverter {
                     }
                     total += weight.getWeight().getValue();
                     if (weight.getWeight().getValue() > 0) {
-                        clusters.add(new Route.WeightedCluster(weight.getName(), weight.getWeight().getValue()));
+                        String field = where + ".route.weighted_clusters.clusters[" + c + "]";
+                        clusters.add(new Route.WeightedCluster(weight.getName(), weight.getWeight().getValue(),
+                                RouteFilterSettings.headers(weight.getRequestHeadersToAddList(),
+                                        weight.getRequestHeadersToRemoveList(), field + ".request_headers"),
+                                RouteFilterSettings.headers(weight.getResponseHeadersToAddList(),
+                                        weight.getResponseHeadersToRemoveList(), field + ".response_headers")));
                     }
                 }
                 if (total == 0) {
@@ -304,8 +316,8 @@ public final class ResourceConverter {
             default -> throw new InvalidResourceException(where + ".route.cluster_not_found_response_code "
                     + action.getClusterNotFoundResponseCodeValue() + " is not a code Envoy knows");
         };
-        return new Route(new RouteMatch(kind, path, regex, headers, queryParameters), clusters, timeout, retry, idle,
-                clusterNotFound);
+        return new Route(routeMatch, clusters, timeout, retry, idle, clusterNotFound,
+                RouteFilterSettings.filters(route, where), null);
     }
 
     private static RouteMatch.QueryParameterMatch queryParameter(QueryParameterMatcher matcher, String where)

@@ -1,20 +1,12 @@
 package io.meshwork.proxy.route;
 
-import static io.meshwork.proxy.testing.MeshConfigFolder.service;
+import static io.meshwork.proxy.testing.EchoMesh.route;
 import static io.meshwork.proxy.testing.MeshConfigFolder.trafficSplit;
-import static io.meshwork.proxy.testing.MeshConfigFolder.workload;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshwork.controlplane.ControlPlane;
-import io.meshwork.controlplane.LocalMode;
-import io.meshwork.proxy.testing.MeshConfigFolder;
-import io.meshwork.proxy.testing.SidecarHarness;
-import io.meshwork.proxy.testing.TestBackend;
-import java.net.URI;
-import java.net.http.HttpRequest;
+import io.meshwork.proxy.testing.EchoMesh;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,23 +27,12 @@ class GammaHttpRouteTest {
 
     @TempDir
     static Path configDir;
-    private static final List<TestBackend> BACKENDS = new ArrayList<>();
-    private static ControlPlane controlPlane;
-    private static SidecarHarness harness;
+    private static EchoMesh mesh;
 
     @BeforeAll
     static void start() throws Exception {
-        List<String> mesh = new ArrayList<>();
-        for (String version : List.of("v1", "v2", "v3")) {
-            TestBackend backend = new TestBackend("echo-" + version);
-            BACKENDS.add(backend);
-            mesh.add(workload("echo-" + version, Map.of("app", "echo", "version", version), "http", backend.port()));
-            mesh.add(service("echo-" + version, 8080, "http", Map.of("app", "echo", "version", version)));
-        }
-        for (String name : List.of("matching", "split", "weighted", "animals", "timed", "broken", "legacy")) {
-            mesh.add(service(name, 8080, "http", Map.of("app", "echo")));
-        }
-        mesh.add("""
+        List<String> documents = new ArrayList<>();
+        documents.add("""
                 apiVersion: v1
                 kind: Service
                 metadata: {name: ported, namespace: default}
@@ -59,8 +40,8 @@ class GammaHttpRouteTest {
                   selector: {app: echo, version: v1}
                   ports: [{name: web, port: 80, targetPort: http}, {name: http, port: 8080, targetPort: http}]
                 """);
-        mesh.add(trafficSplit("legacy", "legacy", Map.of("echo-v2", 100)));
-        new MeshConfigFolder(configDir).write("mesh.yaml", mesh.toArray(String[]::new)).write("routes.yaml",
+        documents.add(trafficSplit("legacy", "legacy", Map.of("echo-v2", 100)));
+        documents.addAll(List.of(
                 route("matching", """
                         - matches: [{path: {type: PathPrefix, value: /}}, {headers: [{name: version, value: one}]}]
                           backendRefs: [{name: echo-v1, port: 8080}]
@@ -107,42 +88,22 @@ class GammaHttpRouteTest {
                         """),
                 route("ported", """
                         - backendRefs: [{name: echo-v2, port: 8080}]
-                        """).replace("name: ported}", "name: ported, port: 80}"));
-        controlPlane = LocalMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), configDir).start();
-        harness = new SidecarHarness("127.0.0.1:" + controlPlane.xdsPort());
+                        """).replace("name: ported}", "name: ported, port: 80}")));
+        mesh = new EchoMesh(configDir, List.of("matching", "split", "weighted", "animals", "timed", "broken", "legacy"),
+                documents);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        harness.close();
-        controlPlane.close();
-        BACKENDS.forEach(TestBackend::close);
-    }
-
-    /** An HTTPRoute named after its parent Service (port 8080 unless replaced), with {@code rules} as YAML. */
-    private static String route(String service, String rules) {
-        return """
-                apiVersion: gateway.networking.k8s.io/v1
-                kind: HTTPRoute
-                metadata: {name: %s, namespace: default}
-                spec:
-                  parentRefs: [{group: "", kind: Service, name: %s}]
-                  rules:
-                """.formatted(service, service) + rules.indent(2);
+        mesh.close();
     }
 
     private static HttpResponse<String> get(String url, String... headers) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20));
-        if (headers.length > 0) {
-            request.headers(headers);
-        }
-        return harness.client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return mesh.get(url, headers);
     }
 
-    /** The backend that answered (its name is the body's first word), or the status when the sidecar answered. */
     private static String reached(String url, String... headers) throws Exception {
-        HttpResponse<String> response = get(url, headers);
-        return response.statusCode() == 200 ? response.body().split(" ")[0] : String.valueOf(response.statusCode());
+        return mesh.reached(url, headers);
     }
 
     @Test

@@ -123,6 +123,34 @@ class ResourceConverterTest {
                 + "and contain neither a trailing / nor ?");
     }
 
+    @Test
+    void aHeaderValueWithAFormatterIsRefusedNamingTheField() {
+        var route = mesh.outboundRoutes().getVirtualHosts(0).getRoutes(0);
+        var broken = route.toBuilder().addRequestHeadersToAdd(io.envoyproxy.envoy.config.core.v3.HeaderValueOption
+                .newBuilder().setHeader(io.envoyproxy.envoy.config.core.v3.HeaderValue.newBuilder().setKey("x-from")
+                        .setValue("%DOWNSTREAM_REMOTE_ADDRESS%"))).build();
+
+        assertThatThrownBy(() -> ResourceConverter.routeTable(withRoute(broken))).hasMessage("RouteConfiguration "
+                + "\"outbound\": field virtual_hosts[0].routes[0].request_headers_to_add[0].header.value: formatter "
+                + "commands (%...%) are not supported");
+    }
+
+    @Test
+    void aRedirectRouteHasNoClustersAndItsLocationFollowsTheAction() throws Exception {
+        var route = mesh.outboundRoutes().getVirtualHosts(0).getRoutes(0);
+        var redirect = route.toBuilder().clearRoute().setRedirect(io.envoyproxy.envoy.config.route.v3.RedirectAction
+                .newBuilder().setSchemeRedirect("https").setPortRedirect(443).setPathRedirect("/new")
+                .setResponseCode(io.envoyproxy.envoy.config.route.v3.RedirectAction.RedirectResponseCode.PERMANENT_REDIRECT))
+                .build();
+
+        var read = ResourceConverter.routeTable(withRoute(redirect)).virtualHosts().get(0).routes().get(0);
+
+        assertThat(read.clusters()).isEmpty();
+        assertThat(read.redirect().status()).isEqualTo(308);
+        assertThat(read.redirect().location("http", "reviews:9080", "/old?q=1", read.match()))
+                .isEqualTo("https://reviews/new?q=1");
+    }
+
     private static io.envoyproxy.envoy.config.listener.v3.Listener outbound(MeshResources resources) {
         return resources.allListeners().stream().filter(l -> l.getName().equals("outbound")).findFirst().orElseThrow();
     }

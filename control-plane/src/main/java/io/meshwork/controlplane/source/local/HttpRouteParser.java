@@ -2,6 +2,7 @@ package io.meshwork.controlplane.source.local;
 
 import io.meshwork.controlplane.model.Durations;
 import io.meshwork.controlplane.model.HttpRoute;
+import io.meshwork.controlplane.model.HttpRouteFilters;
 import io.meshwork.controlplane.model.ObjectRef;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,8 +18,9 @@ import java.util.regex.Pattern;
  * GAMMA uses it: {@code parentRefs} (Services; other parents are kept and reported), rules of {@code matches}
  * (path Exact, PathPrefix or RegularExpression in RE2, headers and query parameters Exact or RegularExpression,
  * method), {@code backendRefs} to Services with a port and a {@code weight} (default 1) and {@code timeouts}
- * (Gateway API durations: {@code 10s}, {@code 1h30m}, {@code 500ms}). What the spec forbids or Meshwork cannot
- * do (a filter, a bad path or regex) rejects the route with the field named. References to other objects are
+ * (Gateway API durations: {@code 10s}, {@code 1h30m}, {@code 500ms}) and filters ({@link HttpRouteFilterParser}).
+ * What the spec forbids or Meshwork cannot do (a bad path or regex, a filter it does not run) rejects the route with
+ * the field named. References to other objects are
  * checked once everything is loaded ({@link HttpRouteWarnings}).
  */
 final class HttpRouteParser implements KindParser<HttpRoute> {
@@ -26,8 +28,6 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
     static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
     /** GEP-2257: one to four parts of up to five digits and a unit; no fractions, no {@code us}. */
     private static final Pattern GATEWAY_DURATION = Pattern.compile("([0-9]{1,5}(h|m|s|ms)){1,4}");
-    /** An HTTP header name: an RFC 7230 token. */
-    private static final Pattern HEADER_NAME = Pattern.compile("[-!#$%&'*+.^_`|~0-9A-Za-z]+");
     private static final int MAX_WEIGHT = 1_000_000;
 
     @Override
@@ -59,7 +59,7 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
         }
         if (rules.isEmpty()) {
             // The API server defaults an absent list to one rule matching everything, without backends.
-            rules.add(new HttpRoute.Rule("", List.of(HttpRoute.Match.ANY), List.of(), null, null));
+            rules.add(new HttpRoute.Rule("", List.of(HttpRoute.Match.ANY), List.of(), null, null, HttpRouteFilters.NONE));
         }
         return new HttpRoute(ref, created, parents, rules);
     }
@@ -73,10 +73,6 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
     }
 
     private static HttpRoute.Rule rule(ObjectRef route, YamlObject rule) {
-        if (!rule.objectList("filters").isEmpty()) {
-            YamlObject filter = rule.objectList("filters").get(0);
-            throw filter.error("type", "filter \"" + filter.optionalString("type").orElse("") + "\" is not supported yet");
-        }
         List<HttpRoute.Match> matches = new ArrayList<>();
         for (YamlObject match : rule.objectList("matches")) {
             matches.add(match(match));
@@ -86,8 +82,9 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
         }
         List<HttpRoute.BackendRef> backends = new ArrayList<>();
         for (YamlObject backend : rule.objectList("backendRefs")) {
-            backends.add(backendRef(route, backend));
+            backends.add(backendRef(route, backend, true));
         }
+        HttpRouteFilters filters = HttpRouteFilterParser.rule(route, rule, !backends.isEmpty(), matches);
         Duration request = null;
         Duration backendRequest = null;
         YamlObject timeouts = rule.optionalObject("timeouts").orElse(null);
@@ -100,7 +97,8 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
                         + "): a try cannot outlast the request");
             }
         }
-        return new HttpRoute.Rule(rule.optionalString("name").orElse(""), matches, backends, request, backendRequest);
+        return new HttpRoute.Rule(rule.optionalString("name").orElse(""), matches, backends, request, backendRequest,
+                filters);
     }
 
     private static HttpRoute.Match match(YamlObject match) {
@@ -147,7 +145,7 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
         Set<String> names = new java.util.HashSet<>();
         for (YamlObject item : match.objectList(key)) {
             String name = item.requiredString("name");
-            if (!HEADER_NAME.matcher(name).matches()) {
+            if (!HttpRouteFilterParser.HEADER_NAME.matcher(name).matches()) {
                 throw item.error("name", "\"" + name + "\" is not a valid " + (headers ? "header" : "query parameter")
                         + " name");
             }
@@ -170,11 +168,8 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
         return values;
     }
 
-    private static HttpRoute.BackendRef backendRef(ObjectRef route, YamlObject backend) {
-        if (!backend.objectList("filters").isEmpty()) {
-            YamlObject filter = backend.objectList("filters").get(0);
-            throw filter.error("type", "filter \"" + filter.optionalString("type").orElse("") + "\" is not supported yet");
-        }
+    /** A Service backend; {@code weighted}: a rule's (with a weight and filters), else a mirror's. */
+    static HttpRoute.BackendRef backendRef(ObjectRef route, YamlObject backend, boolean weighted) {
         String group = backend.optionalString("group").orElse("");
         String kind = backend.optionalString("kind").orElse("Service");
         if (!(group.isEmpty() || group.equals("core")) || !kind.equals("Service")) {
@@ -184,11 +179,15 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
         String name = backend.requiredString("name");
         String namespace = backend.optionalString("namespace").filter(s -> !s.isEmpty()).orElse(route.namespace());
         int port = backend.optionalPort("port").orElseThrow(() -> backend.error("port", "is required for a Service backend"));
+        if (!weighted) {
+            return new HttpRoute.BackendRef(ObjectRef.of(namespace, name), port, 1, HttpRouteFilters.NONE);
+        }
         int weight = backend.optionalInt("weight").orElse(1);
         if (weight < 0 || weight > MAX_WEIGHT) {
             throw backend.error("weight", weight + " is not in 0.." + MAX_WEIGHT);
         }
-        return new HttpRoute.BackendRef(ObjectRef.of(namespace, name), port, weight);
+        return new HttpRoute.BackendRef(ObjectRef.of(namespace, name), port, weight,
+                HttpRouteFilterParser.backend(route, backend));
     }
 
     private static Duration gatewayDuration(YamlObject owner, String key) {

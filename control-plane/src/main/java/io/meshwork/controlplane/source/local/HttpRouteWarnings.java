@@ -1,6 +1,7 @@
 package io.meshwork.controlplane.source.local;
 
 import io.meshwork.controlplane.model.HttpRoute;
+import io.meshwork.controlplane.model.HttpRouteFilters;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ServicePort;
@@ -63,10 +64,14 @@ final class HttpRouteWarnings {
             for (int b = 0; b < backends.size(); b++) {
                 HttpRoute.BackendRef backend = backends.get(b);
                 String field = "spec.rules[" + r + "].backendRefs[" + b + "]";
-                int index = b;
                 route.unresolved(backend, snapshot.services()).ifPresent(reason -> warnings.add(warning(object,
                         field + (reason.startsWith("Service") ? ".port" : ".name"), reason + ": requests for this "
-                                + "backend's share (weight " + backends.get(index).weight() + ") are answered 500")));
+                                + "backend's share (weight " + backend.weight() + ") are answered 500")));
+            }
+            String filters = "spec.rules[" + r + "].filters";
+            for (HttpRouteFilters.Mirror mirror : route.rules().get(r).filters().mirrors()) {
+                route.unresolved(mirror.backend(), snapshot.services()).ifPresent(reason -> warnings.add(
+                        warning(object, filters, "RequestMirror: " + reason + ": this mirror copies nothing")));
             }
         }
     }

@@ -6,6 +6,7 @@ import static io.meshwork.controlplane.source.local.Manifests.split;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshwork.controlplane.model.HttpRoute;
+import io.meshwork.controlplane.model.HttpRouteFilters;
 import io.meshwork.controlplane.model.ObjectRef;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,6 +34,10 @@ class HttpRouteValidationTest {
                   parentRefs:
                   - {group: "", kind: Service, name: reviews, port: 9080}
                 """.formatted(apiVersion) + rules.indent(2);
+    }
+
+    private static HttpRoute.BackendRef backend(String name, int weight) {
+        return new HttpRoute.BackendRef(ObjectRef.of("default", name), 9080, weight, HttpRouteFilters.NONE);
     }
 
     private static String rules(String rules) {
@@ -80,11 +85,10 @@ class HttpRouteValidationTest {
                                 List.of(new HttpRoute.ValueMatch("debug", false, "1")), "POST"),
                         new HttpRoute.Match(new HttpRoute.PathMatch(HttpRoute.PathType.EXACT, "/health"), List.of(),
                                 List.of(), "")),
-                        List.of(new HttpRoute.BackendRef(ObjectRef.of("default", "reviews-v2"), 9080, 10),
-                                new HttpRoute.BackendRef(ObjectRef.of("default", "reviews-v1"), 9080, 1)),
-                        Duration.ofSeconds(10), Duration.ofSeconds(2)),
+                        List.of(backend("reviews-v2", 10), backend("reviews-v1", 1)),
+                        Duration.ofSeconds(10), Duration.ofSeconds(2), HttpRouteFilters.NONE),
                 new HttpRoute.Rule("", List.of(HttpRoute.Match.ANY),
-                        List.of(new HttpRoute.BackendRef(ObjectRef.of("default", "reviews-v1"), 9080, 1)), null, null));
+                        List.of(backend("reviews-v1", 1)), null, null, HttpRouteFilters.NONE));
     }
 
     @Test
@@ -222,5 +226,102 @@ class HttpRouteValidationTest {
                     + "overridden by HTTPRoute default/reviews on port 9080 of Service default/reviews: the HTTPRoute "
                     + "routes those calls, this split does not");
         });
+    }
+
+    @Test
+    void everyFilterIsReadOnTheRuleAndHeaderModifiersOnABackendRef() {
+        LoadResult result = load(rules("""
+                rules:
+                - matches: [{path: {value: /api}}]
+                  filters:
+                  - type: RequestHeaderModifier
+                    requestHeaderModifier: {set: [{name: X-Set, value: a}], add: [{name: x-add, value: b}], remove: [x-gone]}
+                  - {type: ResponseHeaderModifier, responseHeaderModifier: {remove: [server]}}
+                  - {type: URLRewrite, urlRewrite: {hostname: api.internal, path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2}}}
+                  - {type: RequestMirror, requestMirror: {backendRef: {name: reviews-v2, port: 9080}, percent: 10}}
+                  - {type: RequestMirror, requestMirror: {backendRef: {name: reviews-v1, port: 9080}, fraction: {numerator: 1, denominator: 3}}}
+                  backendRefs:
+                  - name: reviews-v1
+                    port: 9080
+                    filters: [{type: RequestHeaderModifier, requestHeaderModifier: {add: [{name: x-backend, value: v1}]}}]
+                - matches: [{path: {type: Exact, value: /old}}]
+                  filters: [{type: RequestRedirect, requestRedirect: {scheme: https, hostname: new.example, port: 8443, statusCode: 301, path: {type: ReplaceFullPath, replaceFullPath: /new}}}]
+                """));
+
+        assertThat(result.problems()).isEmpty();
+        List<HttpRoute.Rule> rules = result.snapshot().httpRoutes().get(ROUTE).rules();
+        assertThat(rules.get(0).filters()).isEqualTo(new HttpRouteFilters(
+                new HttpRouteFilters.HeaderModifier(List.of(new HttpRouteFilters.Header("X-Set", "a")),
+                        List.of(new HttpRouteFilters.Header("x-add", "b")), List.of("x-gone")),
+                new HttpRouteFilters.HeaderModifier(List.of(), List.of(), List.of("server")), null,
+                new HttpRouteFilters.Rewrite("api.internal", new HttpRouteFilters.PathModifier(false, "/v2")),
+                List.of(new HttpRouteFilters.Mirror(backend("reviews-v2", 1), 10, 100),
+                        new HttpRouteFilters.Mirror(backend("reviews-v1", 1), 1, 3))));
+        assertThat(rules.get(0).backends().get(0).filters().requestHeaders().add())
+                .containsExactly(new HttpRouteFilters.Header("x-backend", "v1"));
+        assertThat(rules.get(1).filters().redirect()).isEqualTo(new HttpRouteFilters.Redirect("https", "new.example", 8443,
+                new HttpRouteFilters.PathModifier(true, "/new"), 301));
+    }
+
+    @Test
+    void filtersTheSpecForbidsTogetherOrInThatPlaceAreRefused() {
+        assertThat(rejection("""
+                rules:
+                - filters: [{type: RequestRedirect, requestRedirect: {scheme: https}}]
+                  backendRefs: [{name: reviews-v1, port: 9080}]
+                """)).contains("spec.rules[0].backendRefs: must be empty in a rule with a RequestRedirect");
+        assertThat(rejection("""
+                rules:
+                - filters:
+                  - {type: RequestRedirect, requestRedirect: {scheme: https}}
+                  - {type: URLRewrite, urlRewrite: {hostname: a.example}}
+                """)).contains("spec.rules[0].filters: RequestRedirect and URLRewrite cannot be used together");
+        assertThat(rejection("""
+                rules:
+                - matches: [{path: {type: Exact, value: /a}}]
+                  filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /b}}}]
+                  backendRefs: [{name: reviews-v1, port: 9080}]
+                """)).contains("spec.rules[0].filters: ReplacePrefixMatch needs every match of the rule to be a PathPrefix");
+        assertThat(rejection("""
+                rules:
+                - backendRefs:
+                  - {name: reviews-v1, port: 9080, filters: [{type: URLRewrite, urlRewrite: {hostname: a.example}}]}
+                """)).contains("spec.rules[0].backendRefs[0].filters[0].type: filter \"URLRewrite\" is not supported on a "
+                + "backendRef");
+        assertThat(rejection("""
+                rules:
+                - filters:
+                  - {type: RequestHeaderModifier, requestHeaderModifier: {remove: [a]}}
+                  - {type: RequestHeaderModifier, requestHeaderModifier: {remove: [b]}}
+                """)).contains("spec.rules[0].filters[1].type: RequestHeaderModifier appears more than once");
+    }
+
+    @Test
+    void badFilterFieldsAreRefusedNamingTheField() {
+        assertThat(rejection("rules:\n- filters: [{type: RequestRedirect, requestRedirect: {statusCode: 305}}]\n"))
+                .contains("spec.rules[0].filters[0].requestRedirect.statusCode: 305 is not a redirect status");
+        assertThat(rejection("rules:\n- filters: [{type: RequestRedirect, requestRedirect: {scheme: ftp}}]\n"))
+                .contains("spec.rules[0].filters[0].requestRedirect.scheme: \"ftp\" is not http or https");
+        assertThat(rejection("rules:\n- filters: [{type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: \"a b\", value: c}]}}]\n"))
+                .contains("spec.rules[0].filters[0].requestHeaderModifier.set[0].name: \"a b\" is not a valid header name");
+        assertThat(rejection("rules:\n- filters: [{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: x}}}]\n"))
+                .contains("spec.rules[0].filters[0].urlRewrite.path.replaceFullPath: \"x\" is not an absolute path");
+        assertThat(rejection("rules:\n- filters: [{type: RequestMirror, requestMirror: {backendRef: {name: reviews-v2, port: 9080}, percent: 101}}]\n"))
+                .contains("spec.rules[0].filters[0].requestMirror.percent: 101 is not in 0..100");
+        assertThat(rejection("rules:\n- filters: [{type: RequestMirror, requestMirror: {backendRef: {name: reviews-v2}}}]\n"))
+                .contains("spec.rules[0].filters[0].requestMirror.backendRef.port: is required for a Service backend");
+    }
+
+    @Test
+    void aMirrorToNoServiceIsWarned() {
+        LoadResult result = load(rules("""
+                rules:
+                - filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 9080}}}]
+                  backendRefs: [{name: reviews-v1, port: 9080}]
+                """));
+
+        assertThat(result.problems()).extracting(ConfigProblem::withoutLocation).containsExactly(
+                "HTTPRoute default/reviews: spec.rules[0].filters: RequestMirror: \"shadow\" is not a Service in "
+                        + "namespace default: this mirror copies nothing");
     }
 }
