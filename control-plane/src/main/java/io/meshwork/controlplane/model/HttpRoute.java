@@ -26,13 +26,14 @@ public record HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents,
     }
 
     /**
-     * Why {@code backend} cannot be called, empty when it can: it must be a Service of this route's namespace (one in
-     * another namespace needs a ReferenceGrant, not read yet) with the port named. Requests for its share are answered
-     * 500, as the Gateway API says.
+     * Why {@code backend} cannot be called, empty when it can: it must be a Service of this route's namespace, or one
+     * of the route's Service parents (a consumer route calling the Service it routes), with the port named; another
+     * namespace's needs a ReferenceGrant, not read yet. Requests for its share are answered 500, as the spec says.
      */
     public java.util.Optional<String> unresolved(BackendRef backend, java.util.Map<ObjectRef, MeshService> services) {
         ObjectRef target = backend.service();
-        if (!target.namespace().equals(ref.namespace())) {
+        if (!target.namespace().equals(ref.namespace())
+                && serviceParents().stream().noneMatch(parent -> parent.ref().equals(target))) {
             return java.util.Optional.of("\"" + target + "\" is in another namespace: that needs a ReferenceGrant, "
                     + "which Meshwork does not read yet");
         }

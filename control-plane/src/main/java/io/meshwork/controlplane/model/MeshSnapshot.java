@@ -149,6 +149,30 @@ public record MeshSnapshot(
                 .toList();
     }
 
+    /**
+     * The HTTPRoutes of namespace {@code clientNamespace}, other than {@code service}'s, with a parent covering
+     * {@code port} (GAMMA's consumer routes): they route that namespace's own calls only.
+     */
+    public List<HttpRoute> consumerRoutesFor(ObjectRef service, int port, String clientNamespace) {
+        if (httpRoutes.isEmpty() || clientNamespace.equals(service.namespace())) {
+            return List.of();
+        }
+        return httpRoutes.values().stream()
+                .filter(r -> r.ref().namespace().equals(clientNamespace))
+                .filter(r -> r.parents().stream().anyMatch(p -> p.covers(service, port)))
+                .toList();
+    }
+
+    /**
+     * The HTTPRoutes that route calls from {@code clientNamespace} to {@code port} of {@code service}: that
+     * namespace's consumer routes when it has some, else the Service's producer routes (GAMMA: a consumer route
+     * overrides the producer's for its own namespace).
+     */
+    public List<HttpRoute> routesFor(ObjectRef service, int port, String clientNamespace) {
+        List<HttpRoute> consumer = consumerRoutesFor(service, port, clientNamespace);
+        return consumer.isEmpty() ? producerRoutesFor(service, port) : consumer;
+    }
+
     /** The TrafficSplits whose root service is {@code service}. */
     public List<TrafficSplit> splitsFor(ObjectRef service) {
         return splits.values().stream().filter(s -> s.rootService().equals(service)).toList();

@@ -28,7 +28,8 @@ import java.util.TreeMap;
  * Builds RouteConfigurations: for a sidecar, {@code outbound} with one virtual host per HTTP service
  * port; for a proxyless client, one per service port named {@code <svc>.<ns>.svc.cluster.local:<port>}.
  * TrafficSplits with HTTPRouteGroup matches become routes ahead of the default (weighted) route; a service port
- * that HTTPRoutes are attached to gets their routes instead ({@link GammaRoutes}), its TrafficSplits overridden.
+ * that HTTPRoutes are attached to gets their routes instead ({@link GammaRoutes}), its TrafficSplits overridden: the
+ * client namespace's consumer routes when it has some, else the Service's own.
  */
 public final class RouteBuilder {
 
@@ -56,7 +57,7 @@ public final class RouteBuilder {
 
     /** All a virtual host depends on besides the snapshot. */
     record VirtualHostKey(ObjectRef service, int port, boolean withPortlessNames, boolean sameNamespace,
-                          boolean proxyless) {
+                          boolean proxyless, String consumerNamespace) {
     }
 
     public List<RouteConfiguration> build() {
@@ -118,8 +119,10 @@ public final class RouteBuilder {
     }
 
     private VirtualHost virtualHost(MeshService service, ServicePort port, boolean withPortlessNames) {
+        boolean consumerRoutes = !snapshot.consumerRoutesFor(service.ref(), port.port(), proxy.namespace()).isEmpty();
         VirtualHostKey key = new VirtualHostKey(service.ref(), port.port(), withPortlessNames,
-                service.ref().namespace().equals(proxy.namespace()), !proxy.isSidecar());
+                service.ref().namespace().equals(proxy.namespace()), !proxy.isSidecar(),
+                consumerRoutes ? proxy.namespace() : "");
         VirtualHost host = virtualHosts.get(key);
         if (host == null) {
             // Built outside the map's lock; two threads racing build equal hosts and either may stay.
@@ -139,7 +142,7 @@ public final class RouteBuilder {
             }
             host.addDomains(name + ":" + port.port());
         }
-        List<HttpRoute> httpRoutes = snapshot.producerRoutesFor(service.ref(), port.port());
+        List<HttpRoute> httpRoutes = snapshot.routesFor(service.ref(), port.port(), proxy.namespace());
         if (!httpRoutes.isEmpty()) {
             return host.addAllRoutes(new GammaRoutes(snapshot, !proxy.isSidecar()).routes(httpRoutes, service, port)).build();
         }

@@ -253,4 +253,31 @@ class GammaRoutesTest {
         assertThat(byPath.get("/secure").getRedirect().getPortRedirect()).as("https's own").isEqualTo(443);
         assertThat(byPath.get("/secure").getRedirect().getPrefixRewrite()).isEqualTo("/s");
     }
+
+    @Test
+    void aConsumerRouteRoutesItsOwnNamespacesCallsOnlyOverridingTheProducersThere() {
+        MeshSnapshot snapshot = load(route("reviews", "2025-01-01T00:00:00Z", "{kind: Service, group: '', name: reviews}",
+                "rules: [{backendRefs: [{name: reviews-v1, port: 9080}]}]\n"), """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: reviews-for-shop, namespace: shop}
+                spec:
+                  parentRefs: [{group: "", kind: Service, name: reviews, namespace: default}]
+                  rules: [{backendRefs: [{name: reviews, namespace: default, port: 9080}]}]
+                """);
+        TranslationCache cache = Translator.forSnapshot(snapshot);
+        String reviews = "reviews.default.svc.cluster.local:9080";
+
+        RouteAction shop = host(cache.translate(ProxyNode.sidecar(ObjectRef.of("shop", "cart"), "cart")), reviews)
+                .getRoutes(0).getRoute();
+        assertThat(shop.getCluster()).isEqualTo("outbound|9080||reviews.default.svc.cluster.local");
+        for (String namespace : List.of("default", "other")) {
+            RouteAction producer = host(cache.translate(ProxyNode.sidecar(ObjectRef.of(namespace, "w"), "w")), reviews)
+                    .getRoutes(0).getRoute();
+            assertThat(producer.getCluster()).as(namespace).isEqualTo(V1);
+        }
+        assertThat(host(cache.translate(ProxyNode.sidecar(ObjectRef.of("shop", "cart"), "cart")), reviews)
+                .getRoutes(0).getRoute().getCluster()).as("shared hosts keep the consumer's apart")
+                .isEqualTo("outbound|9080||reviews.default.svc.cluster.local");
+    }
 }

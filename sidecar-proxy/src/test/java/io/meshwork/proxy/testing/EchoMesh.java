@@ -45,6 +45,11 @@ public final class EchoMesh implements AutoCloseable {
         harness = new SidecarHarness("127.0.0.1:" + controlPlane.xdsPort());
     }
 
+    /** Another sidecar, of a workload of {@code namespace}, configured by the same control plane; the caller closes it. */
+    public SidecarHarness sidecarIn(String namespace) throws InterruptedException {
+        return new SidecarHarness("127.0.0.1:" + controlPlane.xdsPort(), namespace);
+    }
+
     /** An HTTPRoute in {@code default} named after its parent Service {@code service}, with {@code rules} (YAML list). */
     public static String route(String service, String rules) {
         return """

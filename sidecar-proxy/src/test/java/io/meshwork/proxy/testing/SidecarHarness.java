@@ -26,8 +26,13 @@ public final class SidecarHarness implements AutoCloseable {
 
     /** A sidecar of workload {@value #WORKLOAD} talking ADS to {@code xdsTarget} ({@code host:port}). */
     public SidecarHarness(String xdsTarget) throws InterruptedException {
+        this(xdsTarget, NAMESPACE);
+    }
+
+    /** A sidecar of workload {@value #WORKLOAD} of {@code namespace} talking ADS to {@code xdsTarget}. */
+    public SidecarHarness(String xdsTarget, String namespace) throws InterruptedException {
         this.sidecar = new SidecarProxy(new SidecarProxy.Options(xdsTarget,
-                new NodeIdentity(WORKLOAD, NAMESPACE, "bookinfo-productpage", "test"), "127.0.0.1", 0, 0, 0, 0, 0,
+                new NodeIdentity(WORKLOAD, namespace, "bookinfo-productpage", "test"), "127.0.0.1", 0, 0, 0, 0, 0,
                 Duration.ofSeconds(2), 1)).start();
         Eventually.await(Duration.ofSeconds(15), "the sidecar's first complete config and outbound listener",
                 () -> sidecar.configStore().hasCompleteConfig() && sidecar.listenerPort("outbound") > 0);
