@@ -41,6 +41,26 @@ class AnalyzeCommandTest {
     }
 
     @Test
+    void anHttpRouteOverridingATrafficSplitIsAWarningNamingBoth() throws IOException {
+        Files.writeString(dir.resolve("mesh.yaml"), SplitCommandTest.CONFIG);
+        Files.writeString(dir.resolve("route.yaml"), """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: reviews-route, namespace: default}
+                spec:
+                  parentRefs: [{group: "", kind: Service, name: reviews}]
+                  rules: [{backendRefs: [{name: reviews-v2, port: 9080}]}]
+                """);
+
+        CliRun run = CliRun.run("analyze", "--config-dir", dir.toString());
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("Warning mesh.yaml").contains("TrafficSplit default/reviews: spec.service: "
+                + "overridden by HTTPRoute default/reviews-route on port 9080 of Service default/reviews")
+                .contains("1 HTTP route;").contains("1 warning");
+    }
+
+    @Test
     void missingFolderIsAnError() {
         CliRun run = CliRun.run("analyze", "--config-dir", dir.resolve("nope").toString());
 
