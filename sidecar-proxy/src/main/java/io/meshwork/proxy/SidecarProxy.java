@@ -9,6 +9,7 @@ import io.meshwork.proxy.admin.ConfigSummary;
 import io.meshwork.proxy.admin.EnvoyConfigDump;
 import io.meshwork.proxy.admin.MeshMetrics;
 import io.meshwork.proxy.cluster.ClusterManager;
+import io.meshwork.proxy.cluster.Overflow;
 import io.meshwork.proxy.endpoint.UpstreamPools;
 import io.meshwork.proxy.identity.WorkloadCertificateSource;
 import io.meshwork.proxy.tls.TlsContexts;
@@ -101,7 +102,7 @@ public final class SidecarProxy implements AutoCloseable {
         this.options = options;
         this.transport = Transport.create(options.threads());
         this.metrics = new MeshMetrics(options.node().workload());
-        this.clusters = new ClusterManager(metrics::retryBudget);
+        this.clusters = new ClusterManager(metrics::clusterResources);
         this.tls = new TlsContexts(options.identity());
         UpstreamPools pools = new UpstreamPools(transport.socketChannel(), tls);
         this.services = new ProxyServices(clusters, pools, metrics, drain, transport, tls);
@@ -168,7 +169,7 @@ public final class SidecarProxy implements AutoCloseable {
                     + "config_complete " + (store.hasCompleteConfig() ? 1 : 0) + "\n"
                     + "draining " + (drain.draining() ? 1 : 0) + "\n"
                     + listeners.connectionStats()
-                    + retryStats());
+                    + clusterStats());
             case "/ready" -> ready();
             case "/drain" -> post ? startDrain() : Reply.text(405, "use POST /drain\n");
             case "/quitquitquit" -> {
@@ -184,13 +185,20 @@ public final class SidecarProxy implements AutoCloseable {
         };
     }
 
-    /** Envoy's names: {@code cluster.<name>.upstream_rq_retry}, {@code ..._retry_overflow} (budget exhausted). */
-    private String retryStats() {
+    /**
+     * Envoy's names: {@code cluster.<name>.upstream_rq_retry} (retries started) and, per circuit breaker limit, its
+     * overflows ({@code upstream_cx_overflow}, {@code upstream_rq_pending_overflow}, {@code upstream_rq_overflow},
+     * {@code upstream_rq_retry_overflow}).
+     */
+    private String clusterStats() {
         StringBuilder stats = new StringBuilder();
-        clusters.retryBudgets().forEach((cluster, budget) -> stats
-                .append("cluster.").append(cluster).append(".upstream_rq_retry ").append(budget.retries()).append('\n')
-                .append("cluster.").append(cluster).append(".upstream_rq_retry_overflow ").append(budget.overflows())
-                .append('\n'));
+        clusters.resources().forEach((cluster, used) -> {
+            String prefix = "cluster." + cluster + ".";
+            stats.append(prefix).append("upstream_rq_retry ").append(used.retries().retries()).append('\n');
+            for (Overflow overflow : Overflow.values()) {
+                stats.append(prefix).append(overflow.stat()).append(' ').append(used.overflows(overflow)).append('\n');
+            }
+        });
         return stats.toString();
     }
 

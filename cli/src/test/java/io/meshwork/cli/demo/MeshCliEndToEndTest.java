@@ -74,6 +74,7 @@ class MeshCliEndToEndTest {
     void proxyConfigShowsTheFrontendsRoutesAndEndpoints() throws IOException {
         Run routes = cli("proxy-config", "frontend-1", "routes", "--control-plane", mesh.controlPlaneAdmin().toString());
         Run endpoints = cli("proxy-config", "frontend-1", "endpoints", "--control-plane", mesh.controlPlaneAdmin().toString());
+        Run clusters = cli("proxy-config", "frontend-1", "clusters", "--control-plane", mesh.controlPlaneAdmin().toString());
 
         assertThat(routes.code()).isZero();
         assertThat(routes.out()).contains("reviews.default.svc.cluster.local:9080")
@@ -81,6 +82,10 @@ class MeshCliEndToEndTest {
         String v2Address = new LocalConfigLoader().load(config).snapshot().workloads()
                 .get(ObjectRef.of("default", "reviews-v2-1")).address();
         assertThat(endpoints.out()).containsPattern(java.util.regex.Pattern.quote(v2Address + ":9080") + "\\s+HEALTHY\\s+reviews-v2-1\\s+v2");
+        // The sample's MeshCircuitBreaker and MeshRetry budget on reviews; Envoy's defaults on its backends.
+        assertThat(clusters.out()).containsPattern("outbound\\|9080\\|\\|reviews.default.svc.cluster.local\\s+reviews\\s+"
+                        + "\\S+\\s+no\\s+\\d+\\s+100\\s+100\\s+200\\s+budget 20% \\(min 3\\)")
+                .containsPattern("outbound\\|9080\\|\\|reviews-v1.default.svc.cluster.local.*1024\\s+1024\\s+1024\\s+3");
     }
 
     @Test

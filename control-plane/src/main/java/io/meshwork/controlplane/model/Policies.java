@@ -9,17 +9,19 @@ import java.util.TreeMap;
  * The resilience policies of a snapshot, by namespace/name. For a Service port the policy of each kind that
  * names that port wins over one naming the whole Service; among equals, the first by namespace/name.
  */
-public record Policies(SortedMap<ObjectRef, MeshTimeout> timeouts, SortedMap<ObjectRef, MeshRetry> retries) {
+public record Policies(SortedMap<ObjectRef, MeshTimeout> timeouts, SortedMap<ObjectRef, MeshRetry> retries,
+                       SortedMap<ObjectRef, MeshCircuitBreaker> circuitBreakers) {
 
-    public static final Policies NONE = new Policies(new TreeMap<>(), new TreeMap<>());
+    public static final Policies NONE = new Policies(new TreeMap<>(), new TreeMap<>(), new TreeMap<>());
 
     public Policies {
         timeouts = Collections.unmodifiableSortedMap(new TreeMap<>(timeouts));
         retries = Collections.unmodifiableSortedMap(new TreeMap<>(retries));
+        circuitBreakers = Collections.unmodifiableSortedMap(new TreeMap<>(circuitBreakers));
     }
 
     public boolean isEmpty() {
-        return timeouts.isEmpty() && retries.isEmpty();
+        return timeouts.isEmpty() && retries.isEmpty() && circuitBreakers.isEmpty();
     }
 
     /** The MeshTimeout that governs calls to {@code port} of {@code service}. */
@@ -30,6 +32,11 @@ public record Policies(SortedMap<ObjectRef, MeshTimeout> timeouts, SortedMap<Obj
     /** The MeshRetry that governs calls to {@code port} of {@code service}. */
     public Optional<MeshRetry> retryFor(ObjectRef service, int port) {
         return governing(retries, service, port);
+    }
+
+    /** The MeshCircuitBreaker that governs calls to {@code port} of {@code service}. */
+    public Optional<MeshCircuitBreaker> circuitBreakerFor(ObjectRef service, int port) {
+        return governing(circuitBreakers, service, port);
     }
 
     private static <P extends TargetedPolicy> Optional<P> governing(SortedMap<ObjectRef, P> policies, ObjectRef service,

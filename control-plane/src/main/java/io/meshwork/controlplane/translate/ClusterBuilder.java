@@ -65,6 +65,9 @@ public final class ClusterBuilder {
             for (ServicePort port : service.ports()) {
                 Cluster.Builder cluster = ResiliencePolicies.cluster(outbound(service, port), snapshot.policies(),
                         service.ref(), port);
+                if (proxyless) {
+                    ResiliencePolicies.proxylessCluster(cluster, snapshot.policies(), service.ref(), port);
+                }
                 String sni = "outbound_." + port.port() + "_._." + service.ref().serviceFqdn();
                 if (!snapshot.trust().enabled()) {
                     clusters.add(cluster.build());

@@ -3,11 +3,15 @@ package io.meshwork.controlplane.translate;
 import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
+import io.envoyproxy.envoy.config.core.v3.SelfConfigSource;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.type.v3.Percent;
+import com.google.protobuf.UInt32Value;
+import io.meshwork.controlplane.model.MeshCircuitBreaker;
 import io.meshwork.controlplane.model.MeshRetry;
 import io.meshwork.controlplane.model.MeshTimeout;
 import io.meshwork.controlplane.model.ObjectRef;
@@ -18,11 +22,11 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * MeshTimeout and MeshRetry in Envoy's own fields. On the routes to a Service port: {@code timeout} (request),
+ * MeshTimeout, MeshRetry and MeshCircuitBreaker in Envoy's own fields. On the routes to a Service port: {@code timeout} (request),
  * {@code idle_timeout} (idle), {@code max_stream_duration} on gRPC ports (what grpc-java reads as the deadline, gRFC
  * A31) and {@code retry_policy} (gRFC A44 reads {@code retry_on}'s gRPC codes, {@code num_retries} and
- * {@code retry_back_off}). On its clusters: {@code connect_timeout} (connect) and {@code circuit_breakers.thresholds}'
- * {@code retry_budget}. Without a policy nothing is added, so the output stays as before.
+ * {@code retry_back_off}). On its clusters: {@code connect_timeout} (connect) and {@code circuit_breakers.thresholds}
+ * (the circuit breaker's {@code max_*} and the retry's {@code retry_budget}). Without a policy nothing is added, so the output stays as before.
  */
 final class ResiliencePolicies {
 
@@ -79,20 +83,53 @@ final class ResiliencePolicies {
         return policy.build();
     }
 
-    /** {@code cluster} with the connect timeout and retry budget of the policies that target {@code port} of {@code service}. */
+    /**
+     * {@code cluster} with the connect timeout, and the circuit breaker's limits with the retry budget in one
+     * DEFAULT-priority {@code circuit_breakers.thresholds}, of the policies that target {@code port} of {@code service}.
+     */
     static Cluster.Builder cluster(Cluster.Builder cluster, Policies policies, ObjectRef service, ServicePort port) {
         if (policies.isEmpty()) {
             return cluster;
         }
         policies.timeoutFor(service, port.port()).map(MeshTimeout::connect)
                 .ifPresent(connect -> cluster.setConnectTimeout(EnvoyProtos.duration(connect)));
-        policies.retryFor(service, port.port()).map(MeshRetry::budget).ifPresent(budget -> cluster.setCircuitBreakers(
-                CircuitBreakers.newBuilder().addThresholds(CircuitBreakers.Thresholds.newBuilder()
-                        .setPriority(RoutingPriority.DEFAULT)
-                        .setRetryBudget(CircuitBreakers.Thresholds.RetryBudget.newBuilder()
-                                .setBudgetPercent(Percent.newBuilder().setValue(budget.percent()))
-                                .setMinRetryConcurrency(EnvoyProtos.uint32(budget.minRetriesPerSecond()))))));
+        Optional<MeshRetry.Budget> budget = policies.retryFor(service, port.port()).map(MeshRetry::budget);
+        Optional<MeshCircuitBreaker> breaker = policies.circuitBreakerFor(service, port.port());
+        if (budget.isEmpty() && breaker.isEmpty()) {
+            return cluster;
+        }
+        CircuitBreakers.Thresholds.Builder thresholds = CircuitBreakers.Thresholds.newBuilder()
+                .setPriority(RoutingPriority.DEFAULT);
+        breaker.ifPresent(b -> {
+            setIfPresent(b.maxConnections(), thresholds::setMaxConnections);
+            setIfPresent(b.maxPendingRequests(), thresholds::setMaxPendingRequests);
+            setIfPresent(b.maxRequests(), thresholds::setMaxRequests);
+            setIfPresent(b.maxRetries(), thresholds::setMaxRetries);
+        });
+        // With a budget Envoy ignores max_retries: the budget bounds retries.
+        budget.ifPresent(b -> thresholds.setRetryBudget(CircuitBreakers.Thresholds.RetryBudget.newBuilder()
+                .setBudgetPercent(Percent.newBuilder().setValue(b.percent()))
+                .setMinRetryConcurrency(EnvoyProtos.uint32(b.minRetriesPerSecond()))));
+        return cluster.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(thresholds));
+    }
+
+    /**
+     * A proxyless client's {@code cluster} with {@code lrs_server} {@code self} when a MeshCircuitBreaker sets its
+     * {@code maxRequests}: grpc-java counts calls in flight, and so enforces {@code max_requests}, only for clusters
+     * that report load (the control plane takes the reports and ignores them, {@code xds.LoadReportSink}).
+     */
+    static Cluster.Builder proxylessCluster(Cluster.Builder cluster, Policies policies, ObjectRef service,
+                                            ServicePort port) {
+        if (policies.circuitBreakerFor(service, port.port()).map(MeshCircuitBreaker::maxRequests).isPresent()) {
+            cluster.setLrsServer(ConfigSource.newBuilder().setSelf(SelfConfigSource.getDefaultInstance()));
+        }
         return cluster;
+    }
+
+    private static void setIfPresent(Integer limit, java.util.function.Function<UInt32Value, ?> setter) {
+        if (limit != null) {
+            setter.apply(EnvoyProtos.uint32(limit));
+        }
     }
 
     private static Duration toJava(com.google.protobuf.Duration duration) {

@@ -49,7 +49,9 @@ public final class TranslationCache {
     TranslationCache(MeshSnapshot snapshot) {
         this.snapshot = snapshot;
         this.outboundClusters = new Lazy<>(() -> HashedResources.of(ClusterBuilder.outbound(snapshot)));
+        // A proxyless client's clusters differ from a sidecar's only in TLS and in load reporting for max_requests.
         this.proxylessClusters = new Lazy<>(() -> snapshot.trust().enabled()
+                || !snapshot.policies().circuitBreakers().isEmpty()
                 ? HashedResources.of(ClusterBuilder.proxyless(snapshot)) : outboundClusters.get());
         this.endpoints = new Lazy<>(() -> HashedResources.of(new EndpointBuilder(snapshot).build()));
         this.multiCluster = new Lazy<>(() -> snapshot.workloads().values().stream().map(Workload::cluster)

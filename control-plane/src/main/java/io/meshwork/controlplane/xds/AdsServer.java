@@ -86,6 +86,7 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
                 .addService(discoveryServer.getEndpointDiscoveryServiceImpl())
                 .addService(discoveryServer.getListenerDiscoveryServiceImpl())
                 .addService(discoveryServer.getRouteDiscoveryServiceImpl())
+                .addService(new LoadReportSink())
                 // A sidecar's EDS request names every cluster it uses (about 60 bytes each): past ~70,000
                 // clusters that is more than grpc's default 4 MiB, so the limit is raised deliberately.
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** MeshTimeout and MeshRetry, from YAML as users write it, in Envoy's fields on routes and clusters. */
+/** MeshTimeout, MeshRetry and MeshCircuitBreaker, from YAML as users write it, in Envoy's fields on routes and clusters. */
 class ResiliencePolicyTranslationTest {
 
     private static final String PAY_CLUSTER = "outbound|8080||pay.shop.svc.cluster.local";
@@ -113,6 +113,42 @@ class ResiliencePolicyTranslationTest {
         assertThat(thresholds.getRetryBudget().getMinRetryConcurrency().getValue()).isEqualTo(10);
         assertThat(cluster(resources, LEDGER_CLUSTER).hasCircuitBreakers()).isFalse();
         assertThat(routeTo(resources, "ledger.shop.svc.cluster.local:9090").hasRetryPolicy()).isFalse();
+    }
+
+    @Test
+    void aMeshCircuitBreakersLimitsJoinTheRetryBudgetInTheClustersOneDefaultThresholds() {
+        String breaker = """
+                apiVersion: meshwork.io/v1alpha1
+                kind: MeshCircuitBreaker
+                metadata: {name: pay, namespace: shop}
+                spec:
+                  targetRef: {kind: Service, name: pay, port: 8080}
+                  maxConnections: 10
+                  maxPendingRequests: 0
+                  maxRequests: 20
+                """;
+        ProxyResources resources = Translator.translate(load(SERVICES, PAY_RETRY, breaker), CLIENT);
+
+        CircuitBreakers breakers = cluster(resources, PAY_CLUSTER).getCircuitBreakers();
+        assertThat(breakers.getThresholdsList()).singleElement().satisfies(t -> {
+            assertThat(t.getPriority()).isEqualTo(RoutingPriority.DEFAULT);
+            assertThat(t.getMaxConnections().getValue()).isEqualTo(10);
+            assertThat(t.hasMaxPendingRequests()).isTrue();
+            assertThat(t.getMaxPendingRequests().getValue()).isZero();
+            assertThat(t.getMaxRequests().getValue()).isEqualTo(20);
+            assertThat(t.hasMaxRetries()).as("not set: Envoy's default, here the budget's").isFalse();
+            assertThat(t.getRetryBudget().getBudgetPercent().getValue()).isEqualTo(20.0);
+        });
+        Cluster alone = cluster(Translator.translate(load(SERVICES, breaker), CLIENT), PAY_CLUSTER);
+        assertThat(alone.getCircuitBreakers().getThresholds(0).hasRetryBudget()).isFalse();
+        assertThat(alone.getCircuitBreakers().getThresholds(0).getMaxRequests().getValue()).isEqualTo(20);
+        assertThat(cluster(resources, LEDGER_CLUSTER).hasCircuitBreakers()).isFalse();
+        // grpc-java enforces max_requests only on clusters that report load: a proxyless client's names the server.
+        assertThat(cluster(resources, PAY_CLUSTER).hasLrsServer()).isFalse();
+        ProxyResources proxyless = Translator.translate(load(SERVICES, breaker), ProxyNode.proxyless("shop"));
+        assertThat(cluster(proxyless, PAY_CLUSTER).getLrsServer().hasSelf()).isTrue();
+        assertThat(cluster(proxyless, PAY_CLUSTER).getCircuitBreakers()).isEqualTo(alone.getCircuitBreakers());
+        assertThat(cluster(proxyless, LEDGER_CLUSTER).hasLrsServer()).isFalse();
     }
 
     @Test

@@ -6,23 +6,14 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import io.envoyproxy.controlplane.cache.Resources;
 import io.grpc.CallOptions;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Server;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ServerCalls;
 import io.meshwork.controlplane.AdminEndpoint;
-import io.meshwork.controlplane.ControlPlane;
-import io.meshwork.controlplane.LocalMode;
 import io.meshwork.controlplane.source.local.LocalConfigLoader;
 import io.meshwork.controlplane.translate.ProxyNode;
 import io.meshwork.controlplane.translate.Translator;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,55 +31,31 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GrpcRetryInteropTest {
 
-    private static final String TARGET = "xds:///pay.default.svc.cluster.local:9090";
-
     @TempDir
     static Path config;
     private static final AtomicInteger calls = new AtomicInteger();
-    private static Server flaky;
-    private static ControlPlane controlPlane;
+    private static ProxylessPay mesh;
     private static AdminEndpoint admin;
     private static ManagedChannel channel;
 
     @BeforeAll
     static void start() throws Exception {
         // Odd calls fail with UNAVAILABLE, even calls answer: one try in two fails, and a retry always succeeds.
-        flaky = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(
-                ServerServiceDefinition.builder("meshwork.test.Who").addMethod(NamedBackend.NAME,
-                        ServerCalls.asyncUnaryCall((request, response) -> {
-                            if (calls.incrementAndGet() % 2 == 1) {
-                                response.onError(Status.UNAVAILABLE.withDescription("odd call").asRuntimeException());
-                            } else {
-                                response.onNext("pay");
-                                response.onCompleted();
-                            }
-                        })).build()).build().start();
-        Files.writeString(config.resolve("mesh.yaml"), """
-                apiVersion: v1
-                kind: Service
-                metadata: {name: pay}
-                spec:
-                  selector: {app: pay}
-                  ports: [{name: grpc, port: 9090, appProtocol: grpc}]
-                ---
-                apiVersion: meshwork.io/v1alpha1
-                kind: Workload
-                metadata: {name: pay-0, labels: {app: pay}}
-                spec:
-                  address: 127.0.0.1
-                  ports: {grpc: %d}
-                """.formatted(flaky.getPort()));
-        controlPlane = LocalMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), config).start();
-        admin = new AdminEndpoint(controlPlane.adminPort());
-        XdsBootstrap.proxylessClient(controlPlane.xdsPort(), "proxyless~pay-client", "default");
-        channel = Grpc.newChannelBuilder(TARGET, InsecureChannelCredentials.create()).build();
+        mesh = new ProxylessPay(config, (request, response) -> {
+            if (calls.incrementAndGet() % 2 == 1) {
+                response.onError(Status.UNAVAILABLE.withDescription("odd call").asRuntimeException());
+            } else {
+                response.onNext("pay");
+                response.onCompleted();
+            }
+        }, "");
+        admin = mesh.admin;
+        channel = mesh.channel;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-        controlPlane.close();
-        flaky.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        mesh.close();
     }
 
     private static Status.Code call() {

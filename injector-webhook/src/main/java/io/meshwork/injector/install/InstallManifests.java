@@ -147,8 +147,8 @@ public final class InstallManifests {
                 rule("specs.smi-spec.io", List.of("httproutegroups"), "list", "watch"),
                 rule("access.smi-spec.io", List.of("traffictargets"), "list", "watch"),
                 rule("gateway.networking.k8s.io", List.of("httproutes"), "list", "watch"),
-                rule("meshwork.io", List.of("workloads", "peerauthentications", "sidecars", "meshtimeouts", "meshretries"),
-                        "list", "watch"),
+                rule("meshwork.io", List.of("workloads", "peerauthentications", "sidecars", "meshtimeouts", "meshretries",
+                        "meshcircuitbreakers"), "list", "watch"),
                 // Written: the canary controller steps split weights (read, then update with the
                 // resourceVersion read), checking that each backend is a Service.
                 rule("split.smi-spec.io", List.of("trafficsplits"), "list", "watch", "update"),

@@ -49,7 +49,7 @@ class InstallManifestsTest {
                 "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
                 "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
                 "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
-                "ServiceAccount", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
+                "CustomResourceDefinition", "ServiceAccount", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
                 "Role", "RoleBinding", "Secret", "Secret", "ConfigMap", "ConfigMap", "Deployment", "Service",
                 "Deployment", "Service", "MutatingWebhookConfiguration");
         assertThat(DEFAULT.get(0).getMetadata().getName()).isEqualTo("meshwork-system");

@@ -1,6 +1,8 @@
 package io.meshwork.proxy.admin;
 
 import io.meshwork.proxy.cluster.ClusterConfig;
+import io.meshwork.proxy.cluster.RetryLimit;
+import io.meshwork.proxy.cluster.Thresholds;
 import io.meshwork.proxy.endpoint.EndpointConfig;
 import io.meshwork.proxy.listener.ListenerConfig;
 import io.meshwork.proxy.route.Route;
@@ -56,7 +58,7 @@ public final class ConfigSummary {
             }
             clusters.add(map("name", cluster.name(), "service", cluster.service(), "lb_policy", cluster.lbPolicy(),
                     "connect_timeout_ms", cluster.connectTimeout().toMillis(), "http2", cluster.http2(),
-                    "endpoints", endpoints));
+                    "circuit_breakers", thresholds(cluster.thresholds()), "endpoints", endpoints));
         }
         dump.put("clusters", clusters);
         return Json.write(dump);
@@ -77,6 +79,16 @@ public final class ConfigSummary {
             hosts.add(map("name", vhost.name(), "domains", vhost.domains(), "routes", routes));
         }
         return map("name", table.name(), "virtual_hosts", hosts);
+    }
+
+    /** The limits in effect, Envoy's field names; the retries' as a budget when there is one. */
+    private static Object thresholds(Thresholds thresholds) {
+        RetryLimit retries = thresholds.retries();
+        return map("max_connections", thresholds.maxConnections(), "max_pending_requests",
+                thresholds.maxPendingRequests(), "max_requests", thresholds.maxRequests(), "max_retries",
+                retries.hasBudget() ? "budget " + new java.math.BigDecimal(Double.toString(retries.budgetPercent()))
+                        .stripTrailingZeros().toPlainString() + "% (min " + retries.minConcurrency() + ")"
+                        : Integer.toString(retries.maxRetries()));
     }
 
     private static Map<String, Object> map(Object... pairs) {

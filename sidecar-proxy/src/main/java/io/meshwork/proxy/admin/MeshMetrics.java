@@ -103,16 +103,24 @@ public final class MeshMetrics {
     }
 
     /**
-     * Publishes a cluster's retry counters: {@code mesh_upstream_retries_total} (retries started) and
-     * {@code mesh_upstream_retry_overflow_total} (retries the budget refused), by cluster and destination service.
+     * Publishes a cluster's counters: {@code mesh_upstream_retries_total} (retries started),
+     * {@code mesh_upstream_retry_overflow_total} (retries the budget refused) and
+     * {@code mesh_upstream_overflow_total{limit}} (requests refused by each circuit breaker limit: max_connections,
+     * max_pending_requests, max_requests, max_retries), by cluster and destination service.
      */
-    public void retryBudget(io.meshwork.proxy.cluster.ClusterConfig cluster, io.meshwork.proxy.cluster.RetryBudget budget) {
+    public void clusterResources(io.meshwork.proxy.cluster.ClusterConfig cluster,
+                                 io.meshwork.proxy.cluster.ClusterResources resources) {
         String[] tags = {"source_workload", sourceWorkload, "cluster_name", cluster.name(),
                 "destination_service", cluster.service()};
+        io.meshwork.proxy.cluster.RetryBudget budget = resources.retries();
         io.micrometer.core.instrument.FunctionCounter.builder("mesh.upstream.retries", budget,
                 io.meshwork.proxy.cluster.RetryBudget::retries).tags(tags).register(registry);
         io.micrometer.core.instrument.FunctionCounter.builder("mesh.upstream.retry.overflow", budget,
                 io.meshwork.proxy.cluster.RetryBudget::overflows).tags(tags).register(registry);
+        for (io.meshwork.proxy.cluster.Overflow overflow : io.meshwork.proxy.cluster.Overflow.values()) {
+            io.micrometer.core.instrument.FunctionCounter.builder("mesh.upstream.overflow", resources,
+                    r -> r.overflows(overflow)).tags(tags).tag("limit", overflow.limit()).register(registry);
+        }
     }
 
     public long totalRequests() {

@@ -13,12 +13,12 @@ import java.util.Map;
  *
  * @param socketMatches Envoy's {@code transport_socket_matches}: the first whose {@code match} the
  *     endpoint's metadata contains picks its TLS (null: plaintext); none matching: {@code defaultTls}
- * @param retryLimit how many retries may be in flight to the cluster at once (its circuit breakers' retry budget)
+ * @param thresholds its circuit breakers' limits (connections, pending requests, requests, retries)
  */
 public record ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTimeout, boolean http2,
                             String service, String edsServiceName, List<EndpointConfig> endpoints,
                             List<SocketMatch> socketMatches, UpstreamTls defaultTls, UpstreamConnections connections,
-                            RetryLimit retryLimit) {
+                            Thresholds thresholds) {
 
     /** The load-balancing policies the sidecar implements. */
     public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST }
@@ -35,12 +35,17 @@ public record ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTime
         socketMatches = List.copyOf(socketMatches);
     }
 
-    /** With Envoy's default retry limit. */
+    /** With Envoy's default circuit breaker limits. */
     public ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTimeout, boolean http2, String service,
                          String edsServiceName, List<EndpointConfig> endpoints, List<SocketMatch> socketMatches,
                          UpstreamTls defaultTls, UpstreamConnections connections) {
         this(name, lbPolicy, connectTimeout, http2, service, edsServiceName, endpoints, socketMatches, defaultTls,
-                connections, RetryLimit.ENVOY_DEFAULT);
+                connections, Thresholds.ENVOY_DEFAULT);
+    }
+
+    /** How many retries may be in flight to the cluster at once (its circuit breakers' retry budget). */
+    public RetryLimit retryLimit() {
+        return thresholds.retries();
     }
 
     /** With Envoy's default upstream connection lifetimes. */
@@ -66,7 +71,7 @@ public record ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTime
     public ClusterConfig withEndpoints(List<EndpointConfig> newEndpoints) {
         List<EndpointConfig> resolved = newEndpoints.stream().map(e -> e.withTls(tlsFor(e))).toList();
         return new ClusterConfig(name, lbPolicy, connectTimeout, http2, service, edsServiceName, resolved,
-                socketMatches, defaultTls, connections, retryLimit);
+                socketMatches, defaultTls, connections, thresholds);
     }
 
     private UpstreamTls tlsFor(EndpointConfig endpoint) {

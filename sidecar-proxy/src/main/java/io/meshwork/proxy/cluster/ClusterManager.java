@@ -20,36 +20,41 @@ public final class ClusterManager {
     }
 
     private volatile View view = new View(ProxyConfig.EMPTY, Map.of(), Map.of());
-    /** By cluster name, made on a cluster's first retry and kept across configs. */
-    private final java.util.concurrent.ConcurrentHashMap<String, RetryBudget> retryBudgets =
+    /** By cluster name, made on a cluster's first request and kept across configs. */
+    private final java.util.concurrent.ConcurrentHashMap<String, ClusterResources> resources =
             new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.function.BiConsumer<ClusterConfig, RetryBudget> newBudget;
+    private final java.util.function.BiConsumer<ClusterConfig, ClusterResources> newResources;
 
     public ClusterManager() {
-        this((cluster, budget) -> { });
+        this((cluster, made) -> { });
     }
 
-    /** {@code newBudget} hears of each retry budget made (to publish its counters). */
-    public ClusterManager(java.util.function.BiConsumer<ClusterConfig, RetryBudget> newBudget) {
-        this.newBudget = newBudget;
+    /** {@code newResources} hears of each cluster's resources made (to publish their counters). */
+    public ClusterManager(java.util.function.BiConsumer<ClusterConfig, ClusterResources> newResources) {
+        this.newResources = newResources;
     }
 
-    /** The retry budget of {@code cluster}, made on first use. */
-    public RetryBudget retryBudget(ClusterConfig cluster) {
-        RetryBudget budget = retryBudgets.get(cluster.name());
-        if (budget != null) {
-            return budget;
+    /** What {@code cluster} has in use against its circuit breakers, made on first use. */
+    public ClusterResources resources(ClusterConfig cluster) {
+        ClusterResources existing = resources.get(cluster.name());
+        if (existing != null) {
+            return existing;
         }
-        return retryBudgets.computeIfAbsent(cluster.name(), name -> {
-            RetryBudget made = new RetryBudget();
-            newBudget.accept(cluster, made);
+        return resources.computeIfAbsent(cluster.name(), name -> {
+            ClusterResources made = new ClusterResources(cluster.thresholds());
+            newResources.accept(cluster, made);
             return made;
         });
     }
 
-    /** Every retry budget made so far, by cluster name (for the admin's stats). */
-    public Map<String, RetryBudget> retryBudgets() {
-        return new java.util.TreeMap<>(retryBudgets);
+    /** The retry budget of {@code cluster}, made on first use. */
+    public RetryBudget retryBudget(ClusterConfig cluster) {
+        return resources(cluster).retries();
+    }
+
+    /** Every cluster's resources made so far, by cluster name (for the admin's stats). */
+    public Map<String, ClusterResources> resources() {
+        return new java.util.TreeMap<>(resources);
     }
 
     /** Swaps in a config; synchronized because each view's counters are carried over from the previous one. */
@@ -74,6 +79,13 @@ public final class ClusterManager {
         Map<String, LoadBalancer> balancers = new HashMap<>();
         config.clusters().forEach((name, cluster) -> balancers.put(name, new LoadBalancer(cluster, counters)));
         view = new View(config, Map.copyOf(balancers), counters);
+        // Limits follow the config; counts stay (a cluster gone keeps its counters until it comes back).
+        config.clusters().forEach((name, cluster) -> {
+            ClusterResources used = resources.get(name);
+            if (used != null) {
+                used.thresholds(cluster.thresholds());
+            }
+        });
     }
 
     public View view() {

@@ -9,8 +9,14 @@ import io.netty.util.concurrent.Future;
  */
 public interface EndpointPool {
 
-    /** A channel carrying HttpObjects for one exchange; {@code fresh} forbids reusing an idle one. */
-    Future<Channel> acquire(boolean fresh);
+    /**
+     * A channel carrying HttpObjects for one exchange; {@code fresh} forbids reusing an idle one. A connection it
+     * opens for this is first let by {@code gate} (else the future fails with {@link ConnectionOverflowException}).
+     */
+    Future<Channel> acquire(boolean fresh, ConnectionGate gate);
+
+    /** Whether {@link #acquire} would hand over a channel at once, without waiting for a connection to open. */
+    boolean ready(boolean fresh);
 
     /** Gives the channel back after a complete exchange; {@code reusable} false closes it. */
     void release(Channel channel, boolean reusable);

@@ -28,7 +28,7 @@ final class Http1Pool implements EndpointPool {
     }
 
     @Override
-    public Future<Channel> acquire(boolean fresh) {
+    public Future<Channel> acquire(boolean fresh, ConnectionGate gate) {
         if (!fresh) {
             Channel channel;
             while ((channel = idle.pollLast()) != null) {
@@ -38,6 +38,9 @@ final class Http1Pool implements EndpointPool {
                 }
             }
         }
+        if (!gate.tryOpen(busy == 0 && idle.isEmpty())) {
+            return loop.newFailedFuture(new ConnectionOverflowException());
+        }
         Promise<Channel> promise = loop.newPromise();
         Future<Channel> connect = connector.connect(false, () -> UpstreamIdleTimeout.before(connections, false,
                 new UpstreamHttp1Codec(Http1Codecs.decoderConfig(4096, 65536, 16384)), new UpstreamHandler()));
@@ -46,14 +49,31 @@ final class Http1Pool implements EndpointPool {
             if (f.isSuccess()) {
                 Channel channel = connect.getNow();
                 // Once per connection (not per release, where listeners would pile up on a long-lived one).
-                channel.closeFuture().addListener(c -> idle.remove(channel));
+                channel.closeFuture().addListener(c -> {
+                    idle.remove(channel);
+                    gate.closed();
+                });
                 promise.setSuccess(channel);
             } else {
                 busy--;
+                gate.closed();
                 promise.setFailure(f.cause());
             }
         });
         return promise;
+    }
+
+    @Override
+    public boolean ready(boolean fresh) {
+        if (fresh) {
+            return false;
+        }
+        for (Channel channel : idle) {
+            if (channel.isActive()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -32,7 +32,7 @@ final class Http2Pool implements EndpointPool {
     }
 
     @Override
-    public Future<Channel> acquire(boolean fresh) {
+    public Future<Channel> acquire(boolean fresh, ConnectionGate gate) {
         Promise<Channel> stream = loop.newPromise();
         busy++;
         stream.addListener(f -> {
@@ -45,7 +45,7 @@ final class Http2Pool implements EndpointPool {
         if (connection != null && connection.isActive()) {
             openStream(connection, stream);
         } else {
-            connect().addListener(f -> {
+            connect(gate).addListener(f -> {
                 if (f.isSuccess()) {
                     openStream((Channel) f.getNow(), stream);
                 } else {
@@ -56,10 +56,17 @@ final class Http2Pool implements EndpointPool {
         return stream;
     }
 
-    private Future<Channel> connect() {
+    @Override
+    public boolean ready(boolean fresh) {
+        return connection != null && connection.isActive();
+    }
+
+    /** The pool's one connection is always let open (as Envoy lets each pool have one), but counted by {@code gate}. */
+    private Future<Channel> connect(ConnectionGate gate) {
         if (connecting != null) {
             return connecting;
         }
+        gate.tryOpen(true);
         Promise<Channel> promise = loop.newPromise();
         connecting = promise;
         Future<Channel> future = connector.connect(true, () -> UpstreamIdleTimeout.before(connections, true,
@@ -70,12 +77,14 @@ final class Http2Pool implements EndpointPool {
                 connection = future.getNow();
                 Channel opened = connection;
                 opened.closeFuture().addListener(c -> {
+                    gate.closed();
                     if (connection == opened) {
                         connection = null;
                     }
                 });
                 promise.setSuccess(opened);
             } else {
+                gate.closed();
                 promise.setFailure(f.cause());
             }
         });

@@ -3,7 +3,10 @@ package io.meshwork.proxy.http;
 import io.meshwork.proxy.admin.MeshMetrics;
 import io.meshwork.proxy.cluster.ClusterConfig;
 import io.meshwork.proxy.cluster.ClusterManager;
+import io.meshwork.proxy.cluster.ClusterResources;
 import io.meshwork.proxy.cluster.LoadBalancer;
+import io.meshwork.proxy.cluster.Overflow;
+import io.meshwork.proxy.endpoint.ConnectionOverflowException;
 import io.meshwork.proxy.endpoint.EndpointConfig;
 import io.meshwork.proxy.endpoint.EndpointPool;
 import io.meshwork.proxy.endpoint.UpstreamHandler;
@@ -87,6 +90,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private static final AsciiString FORWARDED_CLIENT_CERT = AsciiString.cached("x-forwarded-client-cert");
     private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
     private static final AsciiString HTTP = AsciiString.cached("http");
+    private static final AsciiString X_MESH_OVERFLOW = AsciiString.cached("x-mesh-overflow");
 
     private final ProxyServices services;
     private final HttpChainBinding binding;
@@ -141,6 +145,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private Route.WeightedCluster pickedCluster;
     /** The shadows of the request in progress, fed its body; null when its route mirrors nothing. */
     private RequestMirrors mirrors;
+    /** The cluster's circuit breaker counts; {@code holdsRequest} while this exchange counts as one of its requests. */
+    private ClusterResources resources;
+    private boolean holdsRequest;
     private EndpointConfig endpoint;
     private EndpointPool pool;
     // The pool of the last exchange's endpoint: a keep-alive connection mostly calls the same one.
@@ -479,6 +486,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                     + "\" for host \"" + authority + "\"");
             return;
         }
+        resources = services.clusters().resources(balancer.cluster());
+        if (!resources.tryRequest()) {
+            overflow(Overflow.MAX_REQUESTS);
+            return;
+        }
+        holdsRequest = true;
         endpoint = balancer.pick();
         if (endpoint == null) {
             reply(HttpResponseStatus.SERVICE_UNAVAILABLE, "no healthy upstream for service "
@@ -491,8 +504,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             streamIdleNanos = route.idleTimeout().toNanos();
         }
         if (route.retryPolicy() != null) {
-            retry = new RetryAttempts(route.retryPolicy(), services.clusters().retryBudget(balancer.cluster()),
-                    balancer.cluster().retryLimit(), ctx.executor(), this);
+            retry = new RetryAttempts(route.retryPolicy(), resources.retries(), balancer.cluster().retryLimit(),
+                    ctx.executor(), this);
         }
         routeFilters = route.filters();
         pickedCluster = picked;
@@ -725,7 +738,17 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             poolEndpoint = endpoint;
             poolCluster = balancer.cluster();
         }
-        Future<Channel> acquired = pool.acquire(fresh);
+        // Waiting for a connection to open makes the request pending (max_pending_requests), until it is open.
+        boolean waits = !pool.ready(fresh);
+        ClusterResources limits = resources;
+        if (waits && !limits.tryPending()) {
+            overflow(Overflow.MAX_PENDING_REQUESTS);
+            return;
+        }
+        Future<Channel> acquired = pool.acquire(fresh, limits);
+        if (waits) {
+            acquired.addListener(f -> limits.pendingDone());
+        }
         int current = generation;
         EndpointPool from = pool;
         if (acquired.isDone()) {
@@ -743,6 +766,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             return;
         }
         if (!acquired.isSuccess()) {
+            if (acquired.cause() instanceof ConnectionOverflowException) {
+                overflow(Overflow.MAX_CONNECTIONS);
+                return;
+            }
             if (!retried) {
                 retried = true;
                 connect(true);
@@ -1022,6 +1049,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             activeCount.decrementAndGet();
             activeCount = null;
         }
+        if (holdsRequest) {
+            resources.requestDone();
+            holdsRequest = false;
+        }
         recordMetrics(System.nanoTime() - startNanos);
         services.drain().end();
         if (connectionTimeouts != null && !http2Downstream) {
@@ -1069,7 +1100,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         series.record(nanos);
     }
 
-    /** The sidecar answers itself (an error of routing or upstream), naming what was wrong. */
     /**
      * The sidecar's own answer: {@code text} and a newline as UTF-8 plain text (none for a HEAD, with
      * the length it would have), marked {@code x-meshwork-error}.
@@ -1107,10 +1137,24 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         return scheme == null ? "http" : scheme;
     }
 
+    /** A circuit breaker limit of the cluster is reached: 503 at once, {@code x-mesh-overflow} naming the limit. */
+    private void overflow(Overflow limit) {
+        reply(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream overflow: cluster " + balancer.cluster().name()
+                + " is at its " + limit.limit() + " (" + balancer.cluster().service() + ")", limit);
+    }
+
     private void reply(HttpResponseStatus replyStatus, String text) {
+        // A failed try that the retry limit kept from being retried says so, as an overflow does.
+        reply(replyStatus, text, retry != null && retry.refusedByLimit() ? Overflow.MAX_RETRIES : null);
+    }
+
+    private void reply(HttpResponseStatus replyStatus, String text, Overflow overflow) {
         releaseUpstream(false);
         status = replyStatus.code();
         FullHttpResponse response = errorResponse(replyStatus, text, head);
+        if (overflow != null) {
+            response.headers().set(X_MESH_OVERFLOW, overflow.limit());
+        }
         if (!http2Downstream) {
             markConnection(response.headers());
         }

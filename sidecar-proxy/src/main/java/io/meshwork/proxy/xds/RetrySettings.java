@@ -1,12 +1,8 @@
 package io.meshwork.proxy.xds;
 
 import com.google.protobuf.util.Durations;
-import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
-import io.envoyproxy.envoy.config.cluster.v3.Cluster;
-import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
-import io.meshwork.proxy.cluster.RetryLimit;
 import io.meshwork.proxy.route.retry.RetryCondition;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -14,17 +10,14 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * A route's {@code retry_policy} and a cluster's retry limit ({@code circuit_breakers.thresholds}, DEFAULT
- * priority: {@code retry_budget} or {@code max_retries}) from Envoy's fields, with Envoy's defaults (1 retry,
- * backoff 25 ms up to ten times that, budget 20% with at least 3). What the sidecar cannot do as asked (an
+ * A route's {@code retry_policy} from Envoy's fields, with Envoy's defaults (1 retry, backoff 25 ms up to ten times
+ * that); the cluster's retry limit is read with its other thresholds ({@link CircuitBreakerSettings}). What the sidecar cannot do as asked (an
  * unknown condition or host predicate, retries restricted by headers) is NACKed naming the field.
  */
 final class RetrySettings {
 
     static final String PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts";
     private static final Duration DEFAULT_BASE_INTERVAL = Duration.ofMillis(25);
-    private static final double DEFAULT_BUDGET_PERCENT = 20;
-    private static final int DEFAULT_MIN_RETRY_CONCURRENCY = 3;
 
     private RetrySettings() {
     }
@@ -93,34 +86,5 @@ final class RetrySettings {
         int hostAttempts = (int) Math.max(1, Math.min(policy.getHostSelectionRetryMaxAttempts(), 100));
         return new io.meshwork.proxy.route.retry.RetryPolicy(retries, conditions, codes, perTry, base,
                 max != null ? max : base.multipliedBy(10), otherHosts, hostAttempts);
-    }
-
-    /** {@code where} is "Cluster "name": field ". */
-    static RetryLimit retryLimit(Cluster cluster, String where) throws InvalidResourceException {
-        if (!cluster.hasCircuitBreakers()) {
-            return RetryLimit.ENVOY_DEFAULT;
-        }
-        for (int i = 0; i < cluster.getCircuitBreakers().getThresholdsCount(); i++) {
-            CircuitBreakers.Thresholds thresholds = cluster.getCircuitBreakers().getThresholds(i);
-            if (thresholds.getPriority() != RoutingPriority.DEFAULT) {
-                continue;
-            }
-            String field = where + "circuit_breakers.thresholds[" + i + "]";
-            int maxRetries = thresholds.hasMaxRetries() ? thresholds.getMaxRetries().getValue()
-                    : RetryLimit.ENVOY_DEFAULT.maxRetries();
-            if (!thresholds.hasRetryBudget()) {
-                return new RetryLimit(Double.NaN, 0, maxRetries < 0 ? Integer.MAX_VALUE : maxRetries);
-            }
-            CircuitBreakers.Thresholds.RetryBudget budget = thresholds.getRetryBudget();
-            double percent = budget.hasBudgetPercent() ? budget.getBudgetPercent().getValue() : DEFAULT_BUDGET_PERCENT;
-            if (!(percent >= 0 && percent <= 100)) {
-                throw new InvalidResourceException(field + ".retry_budget.budget_percent " + percent
-                        + " is not in 0..100");
-            }
-            int min = budget.hasMinRetryConcurrency() ? budget.getMinRetryConcurrency().getValue()
-                    : DEFAULT_MIN_RETRY_CONCURRENCY;
-            return new RetryLimit(percent, min < 0 ? Integer.MAX_VALUE : min, maxRetries);
-        }
-        return RetryLimit.ENVOY_DEFAULT;
     }
 }

@@ -75,8 +75,10 @@ public final class KubernetesSource implements MeshSnapshotSource {
     public static final CustomKind MESH_RETRY = new CustomKind("meshwork.io", "v1alpha1", "MeshRetry", "meshretries");
     /** The Gateway API's own CRDs, which users install themselves (as for Istio); not in mesh install's. */
     public static final CustomKind HTTP_ROUTE = new CustomKind("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes");
+    public static final CustomKind MESH_CIRCUIT_BREAKER = new CustomKind("meshwork.io", "v1alpha1", "MeshCircuitBreaker",
+            "meshcircuitbreakers");
     static final List<CustomKind> CUSTOM_KINDS = List.of(TRAFFIC_SPLIT, HTTP_ROUTE_GROUP, PEER_AUTHENTICATION,
-            TRAFFIC_TARGET, WORKLOAD, SIDECAR, MESH_TIMEOUT, MESH_RETRY, HTTP_ROUTE);
+            TRAFFIC_TARGET, WORKLOAD, SIDECAR, MESH_TIMEOUT, MESH_RETRY, MESH_CIRCUIT_BREAKER, HTTP_ROUTE);
 
     private final KubernetesClient client;
     private final long quietNanos;

@@ -27,6 +27,7 @@ final class DocumentParser {
             ConfigKind.PEER_AUTHENTICATION, new PeerAuthenticationParser(),
             ConfigKind.MESH_TIMEOUT, new MeshTimeoutParser(),
             ConfigKind.MESH_RETRY, new MeshRetryParser(),
+            ConfigKind.MESH_CIRCUIT_BREAKER, new MeshCircuitBreakerParser(),
             ConfigKind.TRAFFIC_TARGET, new TrafficTargetParser(),
             ConfigKind.TRAFFIC_SPLIT, new TrafficSplitParser(),
             ConfigKind.HTTP_ROUTE_GROUP, new HttpRouteGroupParser(),

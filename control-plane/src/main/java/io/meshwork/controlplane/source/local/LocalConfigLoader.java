@@ -2,6 +2,7 @@ package io.meshwork.controlplane.source.local;
 
 import io.meshwork.controlplane.model.HttpRoute;
 import io.meshwork.controlplane.model.HttpRouteGroup;
+import io.meshwork.controlplane.model.MeshCircuitBreaker;
 import io.meshwork.controlplane.model.MeshRetry;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
@@ -225,7 +226,8 @@ public final class LocalConfigLoader {
         Map<ObjectRef, TrafficTarget> trafficTargets =
                 ConfigObject.valuesOf(objects, ConfigKind.TRAFFIC_TARGET, TrafficTarget.class);
         Policies policies = new Policies(new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_TIMEOUT, MeshTimeout.class)),
-                new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_RETRY, MeshRetry.class)));
+                new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_RETRY, MeshRetry.class)),
+                new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_CIRCUIT_BREAKER, MeshCircuitBreaker.class)));
         Map<ObjectRef, HttpRoute> httpRoutes = ConfigObject.valuesOf(objects, ConfigKind.HTTP_ROUTE, HttpRoute.class);
         EndpointSource.Resolved resolved = endpointSource.resolve(services.values(),
                 ConfigObject.valuesOf(objects, ConfigKind.WORKLOAD, Workload.class));

@@ -74,6 +74,7 @@ final class SnapshotVersion {
         // Records of durations, lists and numbers: their text is canonical.
         policies.timeouts().values().forEach(t -> v.field("meshtimeout", t));
         policies.retries().values().forEach(r -> v.field("meshretry", r));
+        policies.circuitBreakers().values().forEach(c -> v.field("meshcircuitbreaker", c));
         httpRoutes.forEach(r -> v.field("httproute", r));
         return v.digest();
     }

@@ -52,7 +52,7 @@ class InstalledCrdsTest {
             }
         }
 
-        assertThat(CRDS.definitions()).hasSize(9);
+        assertThat(CRDS.definitions()).hasSize(10);
         assertThat(problems).isEmpty();
     }
 

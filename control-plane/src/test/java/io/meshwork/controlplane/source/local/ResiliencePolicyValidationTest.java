@@ -5,6 +5,7 @@ import static io.meshwork.controlplane.source.local.Manifests.files;
 import static io.meshwork.controlplane.source.local.Manifests.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshwork.controlplane.model.MeshCircuitBreaker;
 import io.meshwork.controlplane.model.MeshRetry;
 import io.meshwork.controlplane.model.MeshTimeout;
 import io.meshwork.controlplane.model.ObjectRef;
@@ -14,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** MeshTimeout and MeshRetry (meshwork.io/v1alpha1) in local mode: what is read, what is refused, what is warned. */
+/** MeshTimeout, MeshRetry and MeshCircuitBreaker (meshwork.io/v1alpha1) in local mode: what is read, what is refused, what is warned. */
 class ResiliencePolicyValidationTest {
 
     private static final ObjectRef PAY = ObjectRef.of("shop", "pay");
@@ -27,24 +28,60 @@ class ResiliencePolicyValidationTest {
         return service("pay", "pay", null, 8080).replace("  name: pay\n", "  name: pay\n  namespace: shop\n");
     }
 
-    private static String retry(String spec) {
+    /** A policy of {@code kind} named shop/pay, aimed at {@code targetRef}, with {@code spec}'s fields. */
+    private static String policy(String kind, String targetRef, String spec) {
         return """
                 apiVersion: meshwork.io/v1alpha1
-                kind: MeshRetry
+                kind: %s
                 metadata: {name: pay, namespace: shop}
                 spec:
-                  targetRef: {kind: Service, name: pay}
-                """ + spec.indent(2);
+                  targetRef: %s
+                """.formatted(kind, targetRef) + spec.indent(2);
+    }
+
+    private static String retry(String spec) {
+        return policy("MeshRetry", "{kind: Service, name: pay}", spec);
     }
 
     private static String timeout(String spec) {
-        return """
-                apiVersion: meshwork.io/v1alpha1
-                kind: MeshTimeout
-                metadata: {name: pay, namespace: shop}
-                spec:
-                  targetRef: {kind: Service, name: pay, port: 8080}
-                """ + spec.indent(2);
+        return policy("MeshTimeout", "{kind: Service, name: pay, port: 8080}", spec);
+    }
+
+    private static String circuitBreaker(String spec) {
+        return policy("MeshCircuitBreaker", "{kind: Service, name: pay, port: 8080}", spec);
+    }
+
+    @Test
+    void aMeshCircuitBreakerIsReadWithEveryLimitAndLeavesOutWhatItDoesNotSet() {
+        LoadResult result = load(payService(), circuitBreaker("""
+                maxConnections: 100
+                maxPendingRequests: 0
+                maxRequests: 200
+                maxRetries: 3
+                """), circuitBreaker("maxRequests: 5\n").replace("name: pay, namespace", "name: few, namespace"));
+
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.snapshot().policies().circuitBreakers()).containsEntry(PAY, new MeshCircuitBreaker(PAY,
+                new PolicyTarget(PAY, 8080), 100, 0, 200, 3));
+        assertThat(result.snapshot().policies().circuitBreakers().get(ObjectRef.of("shop", "few")))
+                .isEqualTo(new MeshCircuitBreaker(ObjectRef.of("shop", "few"), new PolicyTarget(PAY, 8080), null, null,
+                        5, null));
+    }
+
+    @Test
+    void aMeshCircuitBreakerWithoutALimitOrWithAnImpossibleOneIsRefusedNamingTheField() {
+        assertThat(load(payService(), circuitBreaker("")).errors()).singleElement().asString()
+                .isEqualTo("policies.yaml doc 2 (line 17): MeshCircuitBreaker shop/pay: spec.maxConnections: a "
+                        + "MeshCircuitBreaker sets at least one of maxConnections, maxPendingRequests, maxRequests, "
+                        + "maxRetries");
+        assertThat(load(circuitBreaker("maxRequests: 0\n")).errors()).singleElement().asString()
+                .contains("MeshCircuitBreaker shop/pay: spec.maxRequests: 0 is less than 1");
+        assertThat(load(circuitBreaker("maxRetries: -1\n")).errors()).singleElement().asString()
+                .contains("spec.maxRetries: -1 is less than 0");
+        assertThat(load(circuitBreaker("maxConnections: lots\n")).errors()).singleElement().asString()
+                .contains("spec.maxConnections: must be an integer, not \"lots\"");
+        assertThat(load(circuitBreaker("maxRequests: 10\noutlierDetektion: {}\n")).problems()).anySatisfy(p ->
+                assertThat(p.toString()).contains("spec.outlierDetektion: unknown field, ignored"));
     }
 
     @Test

@@ -46,6 +46,7 @@ public final class RetryAttempts {
     private int timerToken;
     private ScheduledFuture<?> timer;
     private boolean holdsBudget;
+    private boolean refusedByLimit;
     private boolean closed;
 
     public RetryAttempts(RetryPolicy policy, RetryBudget budget, RetryLimit limit, EventExecutor executor,
@@ -91,6 +92,7 @@ public final class RetryAttempts {
      */
     public boolean retryAfter(boolean retriable, boolean requestComplete, int activeRequests) {
         cancelTimer();
+        refusedByLimit = false;
         if (closed || !retriable || retries >= policy.numRetries() || !requestComplete || !body.complete()) {
             return false;
         }
@@ -99,6 +101,7 @@ public final class RetryAttempts {
             holdsBudget = false;
         }
         if (!budget.tryAcquire(limit, activeRequests)) {
+            refusedByLimit = true;
             return false;
         }
         holdsBudget = true;
@@ -109,6 +112,11 @@ public final class RetryAttempts {
         }
         schedule(TimeUnit.MILLISECONDS.toNanos(backoff.apply(retries)), exchange::retryNow);
         return true;
+    }
+
+    /** Whether the last failed try was not retried only because the cluster's retry limit was reached. */
+    public boolean refusedByLimit() {
+        return refusedByLimit;
     }
 
     /** The endpoint of the next try: with {@code previous_hosts}, one not tried yet when the balancer offers one. */
