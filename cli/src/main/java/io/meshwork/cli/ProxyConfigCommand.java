@@ -202,7 +202,7 @@ final class ProxyConfigCommand implements Callable<Integer> {
             for (Value e : list(cluster, "endpoints")) {
                 Struct endpoint = e.getStructValue();
                 table.row(str(endpoint, "address"),
-                        endpoint.getFieldsOrDefault("healthy", Value.getDefaultInstance()).getBoolValue() ? "HEALTHY" : "UNHEALTHY",
+                        status(endpoint),
                         orDash(str(endpoint, "workload")), orDash(str(endpoint, "version")), orDash(str(endpoint, "locality")),
                         orDash(str(endpoint, "mesh_cluster")), str(cluster, "name"));
             }
@@ -229,6 +229,15 @@ final class ProxyConfigCommand implements Callable<Integer> {
 
     private static List<Value> list(Struct s, String key) {
         return s.getFieldsOrDefault(key, Value.getDefaultInstance()).getListValue().getValuesList();
+    }
+
+    /** HEALTHY, UNHEALTHY, or EJECTED with the seconds left when outlier detection has taken it out. */
+    private static String status(Struct endpoint) {
+        double ejectedMs = endpoint.getFieldsOrDefault("ejected_ms", Value.getDefaultInstance()).getNumberValue();
+        if (ejectedMs > 0) {
+            return "EJECTED (" + (long) Math.ceil(ejectedMs / 1000) + "s left)";
+        }
+        return endpoint.getFieldsOrDefault("healthy", Value.getDefaultInstance()).getBoolValue() ? "HEALTHY" : "UNHEALTHY";
     }
 
     private static String str(Struct s, String key) {

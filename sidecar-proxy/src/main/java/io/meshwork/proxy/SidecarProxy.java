@@ -9,6 +9,7 @@ import io.meshwork.proxy.admin.ConfigSummary;
 import io.meshwork.proxy.admin.EnvoyConfigDump;
 import io.meshwork.proxy.admin.MeshMetrics;
 import io.meshwork.proxy.cluster.ClusterManager;
+import io.meshwork.proxy.cluster.OutlierDetector;
 import io.meshwork.proxy.cluster.Overflow;
 import io.meshwork.proxy.endpoint.UpstreamPools;
 import io.meshwork.proxy.identity.WorkloadCertificateSource;
@@ -102,7 +103,7 @@ public final class SidecarProxy implements AutoCloseable {
         this.options = options;
         this.transport = Transport.create(options.threads());
         this.metrics = new MeshMetrics(options.node().workload());
-        this.clusters = new ClusterManager(metrics::clusterResources);
+        this.clusters = new ClusterManager(metrics::clusterResources, metrics::outlierDetector);
         this.tls = new TlsContexts(options.identity());
         UpstreamPools pools = new UpstreamPools(transport.socketChannel(), tls);
         this.services = new ProxyServices(clusters, pools, metrics, drain, transport, tls);
@@ -161,7 +162,8 @@ public final class SidecarProxy implements AutoCloseable {
         }
         return switch (path) {
             case "/config_dump" -> Reply.json(EnvoyConfigDump.json(store.current(), tls.certificate()));
-            case "/config_summary" -> Reply.json(ConfigSummary.json(store.current(), listeners::boundAddress));
+            case "/config_summary" -> Reply.json(ConfigSummary.json(store.current(), listeners::boundAddress,
+                    clusters.outlierDetectors()));
             case "/stats" -> Reply.text(200, "requests_total " + metrics.totalRequests() + "\n"
                     + "requests_5xx " + metrics.failedRequests() + "\n"
                     + "active " + drain.active() + "\n"
@@ -197,6 +199,16 @@ public final class SidecarProxy implements AutoCloseable {
             stats.append(prefix).append("upstream_rq_retry ").append(used.retries().retries()).append('\n');
             for (Overflow overflow : Overflow.values()) {
                 stats.append(prefix).append(overflow.stat()).append(' ').append(used.overflows(overflow)).append('\n');
+            }
+        });
+        clusters.outlierDetectors().forEach((cluster, detector) -> {
+            String prefix = "cluster." + cluster + ".outlier_detection.";
+            stats.append(prefix).append("ejections_active ").append(detector.ejectedNow()).append('\n')
+                    .append(prefix).append("ejections_enforced_total ").append(detector.enforcedTotal()).append('\n')
+                    .append(prefix).append("ejections_overflow ").append(detector.overflows()).append('\n');
+            for (OutlierDetector.Reason reason : OutlierDetector.Reason.values()) {
+                stats.append(prefix).append("ejections_enforced_").append(reason.stat()).append(' ')
+                        .append(detector.enforced(reason)).append('\n');
             }
         });
         return stats.toString();

@@ -1,5 +1,7 @@
 package io.meshwork.controlplane.model;
 
+import java.time.Duration;
+
 /**
  * A {@code meshwork.io/v1alpha1 MeshCircuitBreaker}: how much a client sidecar may ask of a Service's cluster at
  * once, as Envoy's {@code circuit_breakers.thresholds} (DEFAULT priority). A null limit is not set by this policy:
@@ -9,8 +11,29 @@ package io.meshwork.controlplane.model;
  * @param maxPendingRequests requests waiting for a connection
  * @param maxRequests requests in flight
  * @param maxRetries retries in flight
+ * @param outlierDetection when an endpoint is ejected from the load balancing; null for none
  */
 public record MeshCircuitBreaker(ObjectRef ref, PolicyTarget target, Integer maxConnections,
-                                 Integer maxPendingRequests, Integer maxRequests, Integer maxRetries)
-        implements TargetedPolicy {
+                                 Integer maxPendingRequests, Integer maxRequests, Integer maxRetries,
+                                 OutlierDetection outlierDetection) implements TargetedPolicy {
+
+    /** Whether it sets any of the four limits (it may set only outlier detection). */
+    public boolean hasThresholds() {
+        return maxConnections != null || maxPendingRequests != null || maxRequests != null || maxRetries != null;
+    }
+
+    /**
+     * Envoy's and Istio's outlier detection: an endpoint that answers {@code consecutive5xx} 5xx (or
+     * {@code consecutiveGatewayErrors} 502, 503, 504 or connect failures) in a row is ejected for
+     * {@code baseEjectionTime} × its number of ejections, while at most {@code maxEjectionPercent} of the endpoints
+     * are (but always one); a null count is not watched.
+     */
+    public record OutlierDetection(Integer consecutive5xx, Integer consecutiveGatewayErrors, Duration interval,
+                                   Duration baseEjectionTime, int maxEjectionPercent) {
+
+        /** Envoy's and Istio's defaults. */
+        public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+        public static final Duration DEFAULT_BASE_EJECTION_TIME = Duration.ofSeconds(30);
+        public static final int DEFAULT_MAX_EJECTION_PERCENT = 10;
+    }
 }

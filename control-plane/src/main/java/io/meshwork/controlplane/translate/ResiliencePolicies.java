@@ -3,6 +3,7 @@ package io.meshwork.controlplane.translate;
 import com.google.protobuf.Any;
 import io.envoyproxy.envoy.config.cluster.v3.CircuitBreakers;
 import io.envoyproxy.envoy.config.cluster.v3.Cluster;
+import io.envoyproxy.envoy.config.cluster.v3.OutlierDetection;
 import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.core.v3.SelfConfigSource;
@@ -94,7 +95,10 @@ final class ResiliencePolicies {
         policies.timeoutFor(service, port.port()).map(MeshTimeout::connect)
                 .ifPresent(connect -> cluster.setConnectTimeout(EnvoyProtos.duration(connect)));
         Optional<MeshRetry.Budget> budget = policies.retryFor(service, port.port()).map(MeshRetry::budget);
-        Optional<MeshCircuitBreaker> breaker = policies.circuitBreakerFor(service, port.port());
+        Optional<MeshCircuitBreaker> policy = policies.circuitBreakerFor(service, port.port());
+        policy.map(MeshCircuitBreaker::outlierDetection)
+                .ifPresent(outliers -> cluster.setOutlierDetection(outlierDetection(outliers)));
+        Optional<MeshCircuitBreaker> breaker = policy.filter(MeshCircuitBreaker::hasThresholds);
         if (budget.isEmpty() && breaker.isEmpty()) {
             return cluster;
         }
@@ -111,6 +115,24 @@ final class ResiliencePolicies {
                 .setBudgetPercent(Percent.newBuilder().setValue(b.percent()))
                 .setMinRetryConcurrency(EnvoyProtos.uint32(b.minRetriesPerSecond()))));
         return cluster.setCircuitBreakers(CircuitBreakers.newBuilder().addThresholds(thresholds));
+    }
+
+    /**
+     * Outlier detection as Istio writes it: only the counts the policy sets are enforced (Envoy's enforcing
+     * percentages 100, else 0), and no success-rate ejection.
+     */
+    private static OutlierDetection outlierDetection(MeshCircuitBreaker.OutlierDetection outliers) {
+        OutlierDetection.Builder detection = OutlierDetection.newBuilder()
+                .setInterval(EnvoyProtos.duration(outliers.interval()))
+                .setBaseEjectionTime(EnvoyProtos.duration(outliers.baseEjectionTime()))
+                .setMaxEjectionPercent(EnvoyProtos.uint32(outliers.maxEjectionPercent()))
+                .setEnforcingSuccessRate(EnvoyProtos.uint32(0))
+                .setEnforcingConsecutive5Xx(EnvoyProtos.uint32(outliers.consecutive5xx() != null ? 100 : 0))
+                .setEnforcingConsecutiveGatewayFailure(EnvoyProtos.uint32(
+                        outliers.consecutiveGatewayErrors() != null ? 100 : 0));
+        setIfPresent(outliers.consecutive5xx(), detection::setConsecutive5Xx);
+        setIfPresent(outliers.consecutiveGatewayErrors(), detection::setConsecutiveGatewayFailure);
+        return detection.build();
     }
 
     /**

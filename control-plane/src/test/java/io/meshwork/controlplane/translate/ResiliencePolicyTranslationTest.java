@@ -69,6 +69,17 @@ class ResiliencePolicyTranslationTest {
               connect: 250ms
             """;
 
+    /** A MeshCircuitBreaker shop/pay aimed at pay's port 8080, with {@code spec}'s fields. */
+    private static String circuitBreaker(String spec) {
+        return """
+                apiVersion: meshwork.io/v1alpha1
+                kind: MeshCircuitBreaker
+                metadata: {name: pay, namespace: shop}
+                spec:
+                  targetRef: {kind: Service, name: pay, port: 8080}
+                """ + spec.indent(2);
+    }
+
     private static MeshSnapshot load(String... files) {
         Map<String, String> byName = new HashMap<>();
         for (int i = 0; i < files.length; i++) {
@@ -117,16 +128,11 @@ class ResiliencePolicyTranslationTest {
 
     @Test
     void aMeshCircuitBreakersLimitsJoinTheRetryBudgetInTheClustersOneDefaultThresholds() {
-        String breaker = """
-                apiVersion: meshwork.io/v1alpha1
-                kind: MeshCircuitBreaker
-                metadata: {name: pay, namespace: shop}
-                spec:
-                  targetRef: {kind: Service, name: pay, port: 8080}
-                  maxConnections: 10
-                  maxPendingRequests: 0
-                  maxRequests: 20
-                """;
+        String breaker = circuitBreaker("""
+                maxConnections: 10
+                maxPendingRequests: 0
+                maxRequests: 20
+                """);
         ProxyResources resources = Translator.translate(load(SERVICES, PAY_RETRY, breaker), CLIENT);
 
         CircuitBreakers breakers = cluster(resources, PAY_CLUSTER).getCircuitBreakers();
@@ -149,6 +155,24 @@ class ResiliencePolicyTranslationTest {
         assertThat(cluster(proxyless, PAY_CLUSTER).getLrsServer().hasSelf()).isTrue();
         assertThat(cluster(proxyless, PAY_CLUSTER).getCircuitBreakers()).isEqualTo(alone.getCircuitBreakers());
         assertThat(cluster(proxyless, LEDGER_CLUSTER).hasLrsServer()).isFalse();
+    }
+
+    @Test
+    void outlierDetectionBecomesTheClustersOutlierDetectionEnforcingOnlyWhatThePolicySets() {
+        String breaker = circuitBreaker(
+                "outlierDetection: {consecutive5xx: 3, interval: 1s, baseEjectionTime: 2s, maxEjectionPercent: 50}\n");
+        Cluster pay = cluster(Translator.translate(load(SERVICES, breaker), CLIENT), PAY_CLUSTER);
+
+        var detection = pay.getOutlierDetection();
+        assertThat(detection.getConsecutive5Xx().getValue()).isEqualTo(3);
+        assertThat(detection.getEnforcingConsecutive5Xx().getValue()).isEqualTo(100);
+        assertThat(detection.hasConsecutiveGatewayFailure()).isFalse();
+        assertThat(detection.getEnforcingConsecutiveGatewayFailure().getValue()).isZero();
+        assertThat(detection.getEnforcingSuccessRate().getValue()).as("no success-rate ejection").isZero();
+        assertThat(detection.getInterval()).isEqualTo(Durations.fromSeconds(1));
+        assertThat(detection.getBaseEjectionTime()).isEqualTo(Durations.fromSeconds(2));
+        assertThat(detection.getMaxEjectionPercent().getValue()).isEqualTo(50);
+        assertThat(pay.hasCircuitBreakers()).as("no limit set, none written").isFalse();
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.meshwork.proxy.admin;
 
 import io.meshwork.proxy.cluster.ClusterConfig;
+import io.meshwork.proxy.cluster.OutlierDetector;
 import io.meshwork.proxy.cluster.RetryLimit;
 import io.meshwork.proxy.cluster.Thresholds;
 import io.meshwork.proxy.endpoint.EndpointConfig;
@@ -26,6 +27,12 @@ public final class ConfigSummary {
 
     /** {@code boundAt}: where a listener is bound on this host (its port from the flags, or its own address), or null. */
     public static String json(ProxyConfig config, java.util.function.Function<String, String> boundAt) {
+        return json(config, boundAt, Map.of());
+    }
+
+    /** {@code outliers}: the outlier detectors by cluster name, so that ejected endpoints show with the time they have left. */
+    public static String json(ProxyConfig config, java.util.function.Function<String, String> boundAt,
+                              Map<String, OutlierDetector> outliers) {
         Map<String, Object> dump = new LinkedHashMap<>();
         dump.put("versions", config.versions());
         List<Object> listeners = new ArrayList<>();
@@ -51,10 +58,13 @@ public final class ConfigSummary {
         List<Object> clusters = new ArrayList<>();
         for (ClusterConfig cluster : config.clusters().values()) {
             List<Object> endpoints = new ArrayList<>();
+            OutlierDetector detector = outliers.get(cluster.name());
             for (EndpointConfig endpoint : cluster.endpoints()) {
+                OutlierDetector.Host host = detector == null ? null : detector.hostAt(endpoint.hostPort());
+                long ejectedMs = host == null ? 0 : host.ejectedForNanos() / 1_000_000;
                 endpoints.add(map("address", endpoint.hostPort(), "healthy", endpoint.healthy(),
                         "workload", endpoint.workload(), "version", endpoint.version(), "locality", endpoint.locality(),
-                        "mesh_cluster", endpoint.meshCluster()));
+                        "mesh_cluster", endpoint.meshCluster(), "ejected_ms", ejectedMs));
             }
             clusters.add(map("name", cluster.name(), "service", cluster.service(), "lb_policy", cluster.lbPolicy(),
                     "connect_timeout_ms", cluster.connectTimeout().toMillis(), "http2", cluster.http2(),

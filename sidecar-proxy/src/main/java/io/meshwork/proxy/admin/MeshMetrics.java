@@ -123,6 +123,22 @@ public final class MeshMetrics {
         }
     }
 
+    /**
+     * Publishes a cluster's outlier detection: {@code mesh_outlier_ejections_total{reason}} (consecutive_5xx,
+     * consecutive_gateway_failure) and {@code mesh_outlier_ejections_active}, by cluster and destination service.
+     */
+    public void outlierDetector(io.meshwork.proxy.cluster.ClusterConfig cluster,
+                                io.meshwork.proxy.cluster.OutlierDetector detector) {
+        String[] tags = {"source_workload", sourceWorkload, "cluster_name", cluster.name(),
+                "destination_service", cluster.service()};
+        for (io.meshwork.proxy.cluster.OutlierDetector.Reason reason : io.meshwork.proxy.cluster.OutlierDetector.Reason.values()) {
+            io.micrometer.core.instrument.FunctionCounter.builder("mesh.outlier.ejections", detector,
+                    d -> d.enforced(reason)).tags(tags).tag("reason", reason.stat()).register(registry);
+        }
+        io.micrometer.core.instrument.Gauge.builder("mesh.outlier.ejections.active", detector,
+                io.meshwork.proxy.cluster.OutlierDetector::ejectedNow).tags(tags).register(registry);
+    }
+
     public long totalRequests() {
         return totalRequests.sum();
     }

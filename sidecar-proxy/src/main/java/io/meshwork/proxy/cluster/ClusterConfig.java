@@ -14,11 +14,12 @@ import java.util.Map;
  * @param socketMatches Envoy's {@code transport_socket_matches}: the first whose {@code match} the
  *     endpoint's metadata contains picks its TLS (null: plaintext); none matching: {@code defaultTls}
  * @param thresholds its circuit breakers' limits (connections, pending requests, requests, retries)
+ * @param outlierDetection when an endpoint is ejected for its errors; null for never
  */
 public record ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTimeout, boolean http2,
                             String service, String edsServiceName, List<EndpointConfig> endpoints,
                             List<SocketMatch> socketMatches, UpstreamTls defaultTls, UpstreamConnections connections,
-                            Thresholds thresholds) {
+                            Thresholds thresholds, OutlierDetection outlierDetection) {
 
     /** The load-balancing policies the sidecar implements. */
     public enum LbPolicy { ROUND_ROBIN, LEAST_REQUEST }
@@ -40,7 +41,7 @@ public record ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTime
                          String edsServiceName, List<EndpointConfig> endpoints, List<SocketMatch> socketMatches,
                          UpstreamTls defaultTls, UpstreamConnections connections) {
         this(name, lbPolicy, connectTimeout, http2, service, edsServiceName, endpoints, socketMatches, defaultTls,
-                connections, Thresholds.ENVOY_DEFAULT);
+                connections, Thresholds.ENVOY_DEFAULT, null);
     }
 
     /** How many retries may be in flight to the cluster at once (its circuit breakers' retry budget). */
@@ -71,7 +72,7 @@ public record ClusterConfig(String name, LbPolicy lbPolicy, Duration connectTime
     public ClusterConfig withEndpoints(List<EndpointConfig> newEndpoints) {
         List<EndpointConfig> resolved = newEndpoints.stream().map(e -> e.withTls(tlsFor(e))).toList();
         return new ClusterConfig(name, lbPolicy, connectTimeout, http2, service, edsServiceName, resolved,
-                socketMatches, defaultTls, connections, thresholds);
+                socketMatches, defaultTls, connections, thresholds, outlierDetection);
     }
 
     private UpstreamTls tlsFor(EndpointConfig endpoint) {

@@ -24,14 +24,21 @@ public final class ClusterManager {
     private final java.util.concurrent.ConcurrentHashMap<String, ClusterResources> resources =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.function.BiConsumer<ClusterConfig, ClusterResources> newResources;
+    /** By cluster name, for the clusters with outlier detection; kept across configs while they have it. */
+    private final java.util.concurrent.ConcurrentHashMap<String, OutlierDetector> outliers =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final java.util.function.BiConsumer<ClusterConfig, OutlierDetector> newDetector;
 
     public ClusterManager() {
-        this((cluster, made) -> { });
+        this((cluster, made) -> { }, (cluster, made) -> { });
     }
 
-    /** {@code newResources} hears of each cluster's resources made (to publish their counters). */
-    public ClusterManager(java.util.function.BiConsumer<ClusterConfig, ClusterResources> newResources) {
+    /** {@code newResources} and {@code newDetector} hear of each cluster's resources and outlier detector made. */
+    public ClusterManager(java.util.function.BiConsumer<ClusterConfig, ClusterResources> newResources,
+                          java.util.function.BiConsumer<ClusterConfig, OutlierDetector> newDetector) {
         this.newResources = newResources;
+        this.newDetector = newDetector;
     }
 
     /** What {@code cluster} has in use against its circuit breakers, made on first use. */
@@ -50,6 +57,11 @@ public final class ClusterManager {
     /** The retry budget of {@code cluster}, made on first use. */
     public RetryBudget retryBudget(ClusterConfig cluster) {
         return resources(cluster).retries();
+    }
+
+    /** Every cluster's outlier detector, by cluster name (for the admin's stats and config summary). */
+    public Map<String, OutlierDetector> outlierDetectors() {
+        return new java.util.TreeMap<>(outliers);
     }
 
     /** Every cluster's resources made so far, by cluster name (for the admin's stats). */
@@ -77,7 +89,20 @@ public final class ClusterManager {
         });
         Map<String, AtomicInteger> counters = Map.copyOf(inFlight);
         Map<String, LoadBalancer> balancers = new HashMap<>();
-        config.clusters().forEach((name, cluster) -> balancers.put(name, new LoadBalancer(cluster, counters)));
+        outliers.keySet().removeIf(name -> config.clusters().get(name) == null
+                || config.clusters().get(name).outlierDetection() == null);
+        config.clusters().forEach((name, cluster) -> {
+            OutlierDetector detector = null;
+            if (cluster.outlierDetection() != null) {
+                detector = outliers.computeIfAbsent(name, n -> {
+                    OutlierDetector made = new OutlierDetector(cluster.outlierDetection());
+                    newDetector.accept(cluster, made);
+                    return made;
+                });
+                detector.update(cluster.outlierDetection(), cluster.endpoints());
+            }
+            balancers.put(name, new LoadBalancer(cluster, counters, detector));
+        });
         view = new View(config, Map.copyOf(balancers), counters);
         // Limits follow the config; counts stay (a cluster gone keeps its counters until it comes back).
         config.clusters().forEach((name, cluster) -> {

@@ -30,14 +30,27 @@ public final class LoadBalancer {
     /** The shared counters of this cluster's endpoints, looked up once per config instead of per request. */
     private final Map<EndpointConfig, AtomicInteger> counters = new IdentityHashMap<>();
     private final AtomicInteger next = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
+    /** With outlier detection: each healthy endpoint's record, which says whether it is ejected; else null. */
+    private final Map<EndpointConfig, OutlierDetector.Host> outliers;
 
     /** {@code inFlight} holds a counter for every endpoint of the cluster, by {@code host:port}. */
     public LoadBalancer(ClusterConfig cluster, Map<String, AtomicInteger> inFlight) {
+        this(cluster, inFlight, null);
+    }
+
+    /** {@code detector}: the cluster's outlier detection, whose ejected endpoints are passed over; null for none. */
+    public LoadBalancer(ClusterConfig cluster, Map<String, AtomicInteger> inFlight, OutlierDetector detector) {
         this.cluster = cluster;
         this.healthy = cluster.endpoints().stream().filter(EndpointConfig::healthy).toList();
         for (EndpointConfig endpoint : healthy) {
             counters.put(endpoint, Objects.requireNonNull(inFlight.get(endpoint.hostPort()),
                     () -> "cluster " + cluster.name() + ": no in-flight counter for endpoint " + endpoint.hostPort()));
+        }
+        if (detector == null) {
+            outliers = null;
+        } else {
+            outliers = new IdentityHashMap<>();
+            healthy.forEach(endpoint -> outliers.put(endpoint, detector.host(endpoint)));
         }
         TreeMap<Integer, List<EndpointConfig>> all = new TreeMap<>();
         cluster.endpoints().forEach(e -> all.computeIfAbsent(e.priority(), p -> new ArrayList<>()).add(e));
@@ -125,9 +138,44 @@ public final class LoadBalancer {
             ThreadLocalRandom random = ThreadLocalRandom.current();
             EndpointConfig a = healthy.get(random.nextInt(size));
             EndpointConfig b = healthy.get(random.nextInt(size));
-            return counter(a).get() <= counter(b).get() ? a : b;
+            EndpointConfig less = counter(a).get() <= counter(b).get() ? a : b;
+            if (outliers == null || !ejected(less)) {
+                return less;
+            }
+            EndpointConfig other = less == a ? b : a;
+            return ejected(other) ? inRotation(healthy, random.nextInt(size), less) : other;
         }
-        return healthy.get(Math.floorMod(next.getAndIncrement(), size));
+        int at = Math.floorMod(next.getAndIncrement(), size);
+        EndpointConfig picked = healthy.get(at);
+        return outliers == null || !ejected(picked) ? picked : inRotation(healthy, at, picked);
+    }
+
+    private boolean ejected(EndpointConfig endpoint) {
+        return outliers.get(endpoint).ejected();
+    }
+
+    /** The first endpoint from {@code at} on that is not ejected; {@code fallback} when all are (as Envoy's panic). */
+    private EndpointConfig inRotation(List<EndpointConfig> endpoints, int at, EndpointConfig fallback) {
+        for (int i = 1; i < endpoints.size(); i++) {
+            EndpointConfig endpoint = endpoints.get((at + i) % endpoints.size());
+            if (!ejected(endpoint)) {
+                return endpoint;
+            }
+        }
+        return fallback;
+    }
+
+    /**
+     * The outcome of a try on an endpoint this balancer picked, for outlier detection: the response's status, 503 for
+     * a connect failure or a reset before any response, 504 for a per-try timeout.
+     */
+    public void outcome(EndpointConfig endpoint, int status) {
+        if (outliers != null) {
+            OutlierDetector.Host host = outliers.get(endpoint);
+            if (host != null) {
+                host.result(status);
+            }
+        }
     }
 
     /**

@@ -574,6 +574,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             return;
         }
         releaseUpstream(false);
+        balancer.outcome(endpoint, 504);
         if (retryAfter(RetryPolicy.Failure.PER_TRY_TIMEOUT)) {
             return;
         }
@@ -775,6 +776,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                 connect(true);
                 return;
             }
+            balancer.outcome(endpoint, 503);
             if (retryAfter(RetryPolicy.Failure.CONNECT_FAILURE)) {
                 return;
             }
@@ -915,6 +917,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                 upstream.read();
                 return;
             }
+            balancer.outcome(endpoint, code);
             if (retry != null && retryScheduled(retry.policy().retries(code, response.headers()))) {
                 // Not for the client: a whole response leaves its connection reusable, else the rest is not read.
                 boolean reusable = msg instanceof LastHttpContent && requestDone && HttpUtil.isKeepAlive(response);
@@ -1179,6 +1182,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             return;
         }
         if (!responseStarted) {
+            balancer.outcome(endpoint, 503);
             if (retryAfter(RetryPolicy.Failure.RESET)) {
                 return;
             }

@@ -432,11 +432,12 @@ public final class ResourceConverter {
                 }
                 yield new ClusterConfig(cluster.getName(), policy, connectTimeout, http2, service, serviceName,
                         List.of(), socketMatches, defaultTls, UpstreamConnectionSettings.of(cluster, where),
-                        CircuitBreakerSettings.thresholds(cluster, where));
+                        CircuitBreakerSettings.thresholds(cluster, where), OutlierDetectionSettings.of(cluster, where));
             }
             case STATIC -> new ClusterConfig(cluster.getName(), policy, connectTimeout, http2, service, null,
                     List.of(), socketMatches, defaultTls, UpstreamConnectionSettings.of(cluster, where),
-                    CircuitBreakerSettings.thresholds(cluster, where)).withEndpoints(endpoints(cluster.getLoadAssignment(),
+                    CircuitBreakerSettings.thresholds(cluster, where), OutlierDetectionSettings.of(cluster, where))
+                    .withEndpoints(endpoints(cluster.getLoadAssignment(),
                     "Cluster " + quoted(cluster.getName()) + ": field load_assignment"));
             default -> throw new InvalidResourceException(where + "type " + cluster.getType()
                     + " is not supported (EDS, STATIC)");

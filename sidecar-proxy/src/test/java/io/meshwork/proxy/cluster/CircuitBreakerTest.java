@@ -1,13 +1,9 @@
 package io.meshwork.proxy.cluster;
 
-import static io.meshwork.proxy.testing.MeshConfigFolder.service;
-import static io.meshwork.proxy.testing.MeshConfigFolder.workload;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshwork.controlplane.ControlPlane;
-import io.meshwork.controlplane.LocalMode;
 import io.meshwork.proxy.testing.Eventually;
-import io.meshwork.proxy.testing.MeshConfigFolder;
+import io.meshwork.proxy.testing.PayMesh;
 import io.meshwork.proxy.testing.ScriptedBackend;
 import io.meshwork.proxy.testing.SidecarHarness;
 import java.net.URI;
@@ -18,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,24 +28,21 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CircuitBreakerTest {
 
-    private static final String PAY = "http://pay:8080/";
-    private static final String CLUSTER = "cluster.outbound|8080||pay.default.svc.cluster.local.";
+    private static final String PAY = PayMesh.URL;
+    private static final String CLUSTER = PayMesh.STATS;
 
     @TempDir
     Path configDir;
     private final CountDownLatch release = new CountDownLatch(1);
     private ScriptedBackend backend;
-    private ControlPlane controlPlane;
+    private PayMesh mesh;
     private SidecarHarness harness;
 
     @AfterEach
     void stop() throws Exception {
         release.countDown();
-        if (harness != null) {
-            harness.close();
-        }
-        if (controlPlane != null) {
-            controlPlane.close();
+        if (mesh != null) {
+            mesh.close();
         }
         if (backend != null) {
             backend.close();
@@ -60,16 +52,9 @@ class CircuitBreakerTest {
     /** Service pay:8080 on one backend that holds every request until {@link #release}, under {@code limits}. */
     private void startMesh(String limits) throws Exception {
         backend = new ScriptedBackend("pay-0", exchange -> release.await(30, TimeUnit.SECONDS) ? 200 : 504);
-        new MeshConfigFolder(configDir).write("mesh.yaml", service("pay", 8080, "http", Map.of("app", "pay")),
-                workload("pay-0", Map.of("app", "pay"), "http", backend.port())).write("policies.yaml", """
-                apiVersion: meshwork.io/v1alpha1
-                kind: MeshCircuitBreaker
-                metadata: {name: pay, namespace: default}
-                spec:
-                  targetRef: {kind: Service, name: pay, port: 8080}
-                """ + limits.indent(2));
-        controlPlane = LocalMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), configDir).start();
-        harness = new SidecarHarness("127.0.0.1:" + controlPlane.xdsPort());
+        mesh = new PayMesh(configDir, List.of(backend), PayMesh.policy("MeshCircuitBreaker",
+                "{kind: Service, name: pay, port: 8080}", limits));
+        harness = mesh.harness;
     }
 
     /** {@code count} GETs sent at once, each on its own connection, held by the backend until released. */
@@ -83,8 +68,7 @@ class CircuitBreakerTest {
     }
 
     private String fetch(int port, String path) throws Exception {
-        return java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                + port + path)).build(), HttpResponse.BodyHandlers.ofString()).body();
+        return mesh.fetch(port, path);
     }
 
     @Test

@@ -3,11 +3,13 @@ package io.meshwork.controlplane.source.local;
 import io.meshwork.controlplane.model.MeshCircuitBreaker;
 import io.meshwork.controlplane.model.ObjectRef;
 import io.meshwork.controlplane.model.PolicyTarget;
+import java.time.Duration;
 
 /**
  * Reads a {@code meshwork.io/v1alpha1 MeshCircuitBreaker}: {@code spec.targetRef} and at least one of
  * {@code maxConnections}, {@code maxPendingRequests}, {@code maxRequests} (each at least 1, but pending requests
- * may be 0: nothing waits for a connection) and {@code maxRetries} (0: no retries).
+ * may be 0: nothing waits for a connection) and {@code maxRetries} (0: no retries); and
+ * {@code outlierDetection {consecutive5xx, consecutiveGatewayErrors, interval, baseEjectionTime, maxEjectionPercent}}.
  */
 final class MeshCircuitBreakerParser implements KindParser<MeshCircuitBreaker> {
 
@@ -19,11 +21,32 @@ final class MeshCircuitBreakerParser implements KindParser<MeshCircuitBreaker> {
         Integer maxPending = limit(spec, "maxPendingRequests", 0);
         Integer maxRequests = limit(spec, "maxRequests", 1);
         Integer maxRetries = limit(spec, "maxRetries", 0);
-        if (maxConnections == null && maxPending == null && maxRequests == null && maxRetries == null) {
+        MeshCircuitBreaker.OutlierDetection outliers = spec.optionalObject("outlierDetection")
+                .map(MeshCircuitBreakerParser::outlierDetection).orElse(null);
+        if (maxConnections == null && maxPending == null && maxRequests == null && maxRetries == null
+                && outliers == null) {
             throw spec.error("maxConnections", "a MeshCircuitBreaker sets at least one of maxConnections, "
-                    + "maxPendingRequests, maxRequests, maxRetries");
+                    + "maxPendingRequests, maxRequests, maxRetries, outlierDetection");
         }
-        return new MeshCircuitBreaker(ref, target, maxConnections, maxPending, maxRequests, maxRetries);
+        return new MeshCircuitBreaker(ref, target, maxConnections, maxPending, maxRequests, maxRetries, outliers);
+    }
+
+    private static MeshCircuitBreaker.OutlierDetection outlierDetection(YamlObject outliers) {
+        Integer consecutive5xx = limit(outliers, "consecutive5xx", 1);
+        Integer consecutiveGateway = limit(outliers, "consecutiveGatewayErrors", 1);
+        if (consecutive5xx == null && consecutiveGateway == null) {
+            throw outliers.error("consecutive5xx", "outlierDetection needs consecutive5xx or consecutiveGatewayErrors");
+        }
+        Duration interval = MeshTimeoutParser.positive(outliers, "interval");
+        Duration base = MeshTimeoutParser.positive(outliers, "baseEjectionTime");
+        Integer maxPercent = limit(outliers, "maxEjectionPercent", 0);
+        if (maxPercent != null && maxPercent > 100) {
+            throw outliers.error("maxEjectionPercent", maxPercent + " is not a percentage (0-100)");
+        }
+        return new MeshCircuitBreaker.OutlierDetection(consecutive5xx, consecutiveGateway,
+                interval != null ? interval : MeshCircuitBreaker.OutlierDetection.DEFAULT_INTERVAL,
+                base != null ? base : MeshCircuitBreaker.OutlierDetection.DEFAULT_BASE_EJECTION_TIME,
+                maxPercent != null ? maxPercent : MeshCircuitBreaker.OutlierDetection.DEFAULT_MAX_EJECTION_PERCENT);
     }
 
     private static Integer limit(YamlObject spec, String key, int least) {

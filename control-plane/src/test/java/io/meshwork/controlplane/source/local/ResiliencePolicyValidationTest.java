@@ -62,10 +62,10 @@ class ResiliencePolicyValidationTest {
 
         assertThat(result.problems()).isEmpty();
         assertThat(result.snapshot().policies().circuitBreakers()).containsEntry(PAY, new MeshCircuitBreaker(PAY,
-                new PolicyTarget(PAY, 8080), 100, 0, 200, 3));
+                new PolicyTarget(PAY, 8080), 100, 0, 200, 3, null));
         assertThat(result.snapshot().policies().circuitBreakers().get(ObjectRef.of("shop", "few")))
                 .isEqualTo(new MeshCircuitBreaker(ObjectRef.of("shop", "few"), new PolicyTarget(PAY, 8080), null, null,
-                        5, null));
+                        5, null, null));
     }
 
     @Test
@@ -73,7 +73,7 @@ class ResiliencePolicyValidationTest {
         assertThat(load(payService(), circuitBreaker("")).errors()).singleElement().asString()
                 .isEqualTo("policies.yaml doc 2 (line 17): MeshCircuitBreaker shop/pay: spec.maxConnections: a "
                         + "MeshCircuitBreaker sets at least one of maxConnections, maxPendingRequests, maxRequests, "
-                        + "maxRetries");
+                        + "maxRetries, outlierDetection");
         assertThat(load(circuitBreaker("maxRequests: 0\n")).errors()).singleElement().asString()
                 .contains("MeshCircuitBreaker shop/pay: spec.maxRequests: 0 is less than 1");
         assertThat(load(circuitBreaker("maxRetries: -1\n")).errors()).singleElement().asString()
@@ -82,6 +82,27 @@ class ResiliencePolicyValidationTest {
                 .contains("spec.maxConnections: must be an integer, not \"lots\"");
         assertThat(load(circuitBreaker("maxRequests: 10\noutlierDetektion: {}\n")).problems()).anySatisfy(p ->
                 assertThat(p.toString()).contains("spec.outlierDetektion: unknown field, ignored"));
+    }
+
+    @Test
+    void outlierDetectionIsReadWithIstiosDefaultsAndImpossibleValuesAreRefused() {
+        MeshCircuitBreaker.OutlierDetection read = load(payService(), circuitBreaker("""
+                outlierDetection: {consecutive5xx: 3, interval: 1s, baseEjectionTime: 2s, maxEjectionPercent: 50}
+                """)).snapshot().policies().circuitBreakers().get(PAY).outlierDetection();
+        assertThat(read).isEqualTo(new MeshCircuitBreaker.OutlierDetection(3, null, Duration.ofSeconds(1),
+                Duration.ofSeconds(2), 50));
+        assertThat(load(payService(), circuitBreaker("outlierDetection: {consecutiveGatewayErrors: 2}\n")).snapshot()
+                .policies().circuitBreakers().get(PAY).outlierDetection()).isEqualTo(new MeshCircuitBreaker
+                .OutlierDetection(null, 2, Duration.ofSeconds(10), Duration.ofSeconds(30), 10));
+
+        assertThat(load(circuitBreaker("outlierDetection: {interval: 1s}\n")).errors()).singleElement().asString()
+                .contains("spec.outlierDetection.consecutive5xx: outlierDetection needs consecutive5xx or "
+                        + "consecutiveGatewayErrors");
+        assertThat(load(circuitBreaker("outlierDetection: {consecutive5xx: 5, maxEjectionPercent: 120}\n")).errors())
+                .singleElement().asString().contains("spec.outlierDetection.maxEjectionPercent: 120 is not a "
+                        + "percentage (0-100)");
+        assertThat(load(circuitBreaker("outlierDetection: {consecutive5xx: 5, baseEjectionTime: 0s}\n")).errors())
+                .singleElement().asString().contains("spec.outlierDetection.baseEjectionTime: must be more than 0");
     }
 
     @Test

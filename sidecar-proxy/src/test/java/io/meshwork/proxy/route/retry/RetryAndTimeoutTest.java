@@ -17,6 +17,7 @@ import io.meshwork.controlplane.ControlPlane;
 import io.meshwork.controlplane.LocalMode;
 import io.meshwork.proxy.testing.GrpcEcho;
 import io.meshwork.proxy.testing.MeshConfigFolder;
+import io.meshwork.proxy.testing.PayMesh;
 import io.meshwork.proxy.testing.ScriptedBackend;
 import io.meshwork.proxy.testing.SidecarHarness;
 import java.net.InetSocketAddress;
@@ -86,23 +87,11 @@ class RetryAndTimeoutTest {
     }
 
     private static String retry(String fields) {
-        return """
-                apiVersion: meshwork.io/v1alpha1
-                kind: MeshRetry
-                metadata: {name: pay, namespace: default}
-                spec:
-                  targetRef: {kind: Service, name: pay}
-                """ + fields.indent(2);
+        return PayMesh.policy("MeshRetry", "{kind: Service, name: pay}", fields);
     }
 
     private static String timeout(String fields) {
-        return """
-                apiVersion: meshwork.io/v1alpha1
-                kind: MeshTimeout
-                metadata: {name: pay, namespace: default}
-                spec:
-                  targetRef: {kind: Service, name: pay}
-                """ + fields.indent(2);
+        return PayMesh.policy("MeshTimeout", "{kind: Service, name: pay}", fields);
     }
 
     /** {@code total} GETs from {@code clients} threads at once; the statuses the client saw, by count. */
