@@ -118,6 +118,27 @@ class KubernetesSourceTest {
     }
 
     @Test
+    void aMeshCircuitBreakerObjectIsReadAsInAFolder() throws Exception {
+        startSource();
+
+        client.genericKubernetesResources(KubernetesSource.MESH_CIRCUIT_BREAKER.context()).resource(
+                new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                        .withApiVersion("meshwork.io/v1alpha1").withKind("MeshCircuitBreaker")
+                        .withNewMetadata().withName("reviews").withNamespace("default").endMetadata()
+                        .addToAdditionalProperties("spec", Map.of("targetRef", Map.of("kind", "Service", "name", "reviews"),
+                                "maxRequests", 50, "outlierDetection", Map.of("consecutive5xx", 3)))
+                        .build()).create();
+
+        MeshSnapshot snapshot = awaitSnapshot("the MeshCircuitBreaker in the snapshot",
+                s -> s.policies().circuitBreakerFor(REVIEWS, 9080).isPresent());
+        assertThat(snapshot.policies().circuitBreakerFor(REVIEWS, 9080).orElseThrow()).satisfies(breaker -> {
+            assertThat(breaker.maxRequests()).isEqualTo(50);
+            assertThat(breaker.outlierDetection().consecutive5xx()).isEqualTo(3);
+        });
+        assertThat(configErrors).hasValue(0);
+    }
+
+    @Test
     void createdUpdatedAndDeletedObjectsShowUpWithinOneSecond() throws Exception {
         startSource();
 

@@ -204,6 +204,9 @@ class ResiliencePolicyValidationTest {
                 + "shop/pay: spec.targetRef.name: \"pay\" is not a Service in namespace shop: this MeshRetry applies to "
                 + "nothing");
 
+        assertThat(load(circuitBreaker("maxRequests: 1\n")).problems()).singleElement().asString()
+                .contains("MeshCircuitBreaker shop/pay: spec.targetRef.name: \"pay\" is not a Service in namespace shop");
+
         LoadResult wrongPort = load(payService(), timeout("request: 1s\n").replace("port: 8080", "port: 9999"));
         assertThat(wrongPort.problems()).singleElement().asString()
                 .contains("spec.targetRef.port: Service pay has no port 9999: this MeshTimeout applies to nothing");
