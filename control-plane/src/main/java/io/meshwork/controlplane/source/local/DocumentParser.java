@@ -20,18 +20,18 @@ final class DocumentParser {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
 
-    private final Map<ConfigKind, KindParser<?>> parsers = Map.of(
-            ConfigKind.SERVICE, new ServiceParser(),
-            ConfigKind.WORKLOAD, new WorkloadParser(),
-            ConfigKind.SIDECAR, new SidecarParser(),
-            ConfigKind.PEER_AUTHENTICATION, new PeerAuthenticationParser(),
-            ConfigKind.MESH_TIMEOUT, new MeshTimeoutParser(),
-            ConfigKind.MESH_RETRY, new MeshRetryParser(),
-            ConfigKind.MESH_CIRCUIT_BREAKER, new MeshCircuitBreakerParser(),
-            ConfigKind.TRAFFIC_TARGET, new TrafficTargetParser(),
-            ConfigKind.TRAFFIC_SPLIT, new TrafficSplitParser(),
-            ConfigKind.HTTP_ROUTE_GROUP, new HttpRouteGroupParser(),
-            ConfigKind.HTTP_ROUTE, new HttpRouteParser());
+    private final Map<ConfigKind, KindParser<?>> parsers = Map.ofEntries(
+            Map.entry(ConfigKind.SERVICE, new ServiceParser()),
+            Map.entry(ConfigKind.WORKLOAD, new WorkloadParser()),
+            Map.entry(ConfigKind.SIDECAR, new SidecarParser()),
+            Map.entry(ConfigKind.PEER_AUTHENTICATION, new PeerAuthenticationParser()),
+            Map.entry(ConfigKind.MESH_TIMEOUT, new MeshTimeoutParser()),
+            Map.entry(ConfigKind.MESH_RETRY, new MeshRetryParser()),
+            Map.entry(ConfigKind.MESH_CIRCUIT_BREAKER, new MeshCircuitBreakerParser()),
+            Map.entry(ConfigKind.TRAFFIC_TARGET, new TrafficTargetParser()),
+            Map.entry(ConfigKind.TRAFFIC_SPLIT, new TrafficSplitParser()),
+            Map.entry(ConfigKind.HTTP_ROUTE_GROUP, new HttpRouteGroupParser()),
+            Map.entry(ConfigKind.HTTP_ROUTE, new HttpRouteParser()));
 
     DocumentOutcome parse(String file, int documentIndex, Node root) {
         SourceLocation at = new SourceLocation(file, documentIndex, YamlObject.lineOf(root));

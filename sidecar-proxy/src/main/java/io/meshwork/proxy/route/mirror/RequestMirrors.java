@@ -58,7 +58,9 @@ public final class RequestMirrors {
                 services.metrics().mirrored(balancer == null ? policy.cluster() : balancer.cluster().service(), 0);
                 continue;
             }
+            // The mirror cluster's max_connections bounds its shadows' connections too, as Envoy's shadows.
             shadows.add(new ShadowRequest(services.pools().pool(loop, balancer.cluster(), endpoint),
+                    services.clusters().resources(balancer.cluster()),
                     shadowHead(request, balancer.cluster().http2()), bodyless, loop,
                     route.timeout().isZero() ? DEFAULT_TIMEOUT : route.timeout(), services.metrics(),
                     balancer.cluster().service()));

@@ -44,8 +44,8 @@ final class ShadowRequest implements UpstreamListener {
     private int status;
     private boolean keepAlive;
 
-    ShadowRequest(EndpointPool pool, HttpRequest head, boolean bodyless, EventLoop loop, Duration timeout,
-                  MeshMetrics metrics, String service) {
+    ShadowRequest(EndpointPool pool, io.meshwork.proxy.endpoint.ConnectionGate connections, HttpRequest head,
+                  boolean bodyless, EventLoop loop, Duration timeout, MeshMetrics metrics, String service) {
         this.pool = pool;
         this.head = head;
         this.metrics = metrics;
@@ -55,7 +55,7 @@ final class ShadowRequest implements UpstreamListener {
             queued.add(LastHttpContent.EMPTY_LAST_CONTENT); // the request's end, so the connection can carry the next
         }
         this.deadline = loop.schedule(() -> finish(false), timeout.toMillis(), TimeUnit.MILLISECONDS);
-        Future<Channel> acquired = pool.acquire(false);
+        Future<Channel> acquired = pool.acquire(false, connections);
         if (acquired.isDone()) {
             acquired(acquired);
         } else {
