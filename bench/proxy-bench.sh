@@ -353,8 +353,8 @@ REPORT="$WORK/report.md"
 | $(verdict "${R[$mode,meshwork,rss]}" le 150) |"
     done
     echo
-    echo "Sidecar JVM flags (\`cli/src/main/resources/proxy-jvm.options\`, through \`./mesh proxy\`):"
-    echo "\`${MESH_PROXY_JVM_OPTS:-$(grep -v '^#' "$ROOT/cli/src/main/resources/proxy-jvm.options" | xargs)}\`."
+    echo "Sidecar JVM flags (\`sidecar-proxy/src/main/resources/proxy-jvm.options\`, through \`./mesh proxy\`):"
+    echo "\`${MESH_PROXY_JVM_OPTS:-$(sed 's/#.*//' "$ROOT/sidecar-proxy/src/main/resources/proxy-jvm.options" | xargs)}\`."
   fi
   if awk -v l="${LOADAVG%% *}" 'BEGIN { exit !(l > 1) }'; then
     echo

@@ -13,7 +13,7 @@ RUN apk add --no-cache iptables iptables-legacy \
     && addgroup -g 1337 -S meshwork && adduser -u 1337 -G meshwork -S -H -h /nonexistent meshwork
 COPY --from=build /src/cli/target/mesh.jar /opt/meshwork/mesh.jar
 COPY --from=build /src/cli/target/lib/ /opt/meshwork/lib/
-COPY --from=build /src/cli/src/main/resources/proxy-jvm.options /opt/meshwork/proxy-jvm.options
+COPY sidecar-proxy/src/main/resources/proxy-jvm.options /opt/meshwork/proxy-jvm.options
 COPY docker/mesh-entrypoint.sh /usr/local/bin/mesh
 # The proxy's heap holds config and connection state only: the small-footprint flags apply to it.
 ENV MESH_JVM_OPTIONS_FILE=/opt/meshwork/proxy-jvm.options

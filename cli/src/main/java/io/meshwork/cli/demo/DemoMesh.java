@@ -5,13 +5,11 @@ import io.meshwork.controlplane.ca.WorkloadTokens;
 import io.meshwork.controlplane.canary.TrafficObserver;
 import io.meshwork.controlplane.model.Workload;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -230,14 +228,9 @@ final class DemoMesh implements AutoCloseable {
         return List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Xss512k");
     }
 
-    static List<String> proxyJvm() throws IOException {
-        try (InputStream in = DemoMesh.class.getResourceAsStream("/proxy-jvm.options")) {
-            if (in == null) {
-                return smallJvm();
-            }
-            return Arrays.stream(new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n"))
-                    .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
-        }
+    /** The sidecar's flags file. */
+    static List<String> proxyJvm() {
+        return io.meshwork.proxy.SidecarJvm.flags();
     }
 
     @Override

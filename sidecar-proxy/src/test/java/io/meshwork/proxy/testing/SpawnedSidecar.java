@@ -1,5 +1,6 @@
 package io.meshwork.proxy.testing;
 
+import io.meshwork.proxy.SidecarJvm;
 import io.meshwork.proxy.SidecarProxy;
 import io.meshwork.proxy.xds.NodeIdentity;
 import java.io.File;
@@ -8,15 +9,10 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * A sidecar in its own JVM with the launcher's small-footprint flags (72 MB heap, 64 MB direct),
+ * A sidecar in its own JVM with the flags file every launcher uses ({@link SidecarJvm}: 72 MB heap, 64 MB direct),
  * so a test can show that traffic does not need more memory than that.
  */
 public final class SpawnedSidecar implements AutoCloseable {
-
-    /** The flags of cli/src/main/resources/proxy-jvm.options that bound memory. */
-    private static final List<String> SMALL_FOOTPRINT = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx72m",
-            "-Xmn24m", "-XX:SurvivorRatio=22", "-Xss256k", "-XX:MaxDirectMemorySize=64m",
-            "-Dio.netty.allocator.numHeapArenas=1", "-Dio.netty.allocator.numDirectArenas=1");
 
     private final Process process;
     public final int outboundPort;
@@ -27,7 +23,7 @@ public final class SpawnedSidecar implements AutoCloseable {
         adminPort = FreePort.pick();
         String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
         List<String> command = new java.util.ArrayList<>(List.of(java));
-        command.addAll(SMALL_FOOTPRINT);
+        command.addAll(SidecarJvm.flags());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), SpawnedSidecar.class.getName(),
                 xdsTarget, workload, namespace, Integer.toString(outboundPort), Integer.toString(adminPort)));
         process = new ProcessBuilder(command).redirectErrorStream(true)
@@ -56,6 +52,11 @@ public final class SpawnedSidecar implements AutoCloseable {
             return -1;
         }
         return -1;
+    }
+
+    /** The child JVM's process id, for {@code jcmd}. */
+    public long pid() {
+        return process.pid();
     }
 
     public boolean isAlive() {

@@ -1,0 +1,39 @@
+package io.meshwork.proxy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The sidecar's JVM flags, read from the one flags file ({@value #RESOURCE}, a resource of this module) for those
+ * who start a sidecar JVM from Java ({@code mesh demo}, tests); the shell launchers pass the same file to {@code java}
+ * as an argument file. The file follows the argument file's rules as far as it uses them: flags separated by
+ * white space, {@code #} to the end of the line a comment.
+ */
+public final class SidecarJvm {
+
+    /** Where the flags file is on the classpath. */
+    public static final String RESOURCE = "/proxy-jvm.options";
+
+    private SidecarJvm() {
+    }
+
+    /** The flags, in the file's order. */
+    public static List<String> flags() {
+        try (InputStream in = SidecarJvm.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(RESOURCE + " is not on the classpath (it ships in the sidecar's jar)");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .map(line -> line.replaceFirst("#.*", ""))
+                    .flatMap(line -> Arrays.stream(line.trim().split("\\s+")))
+                    .filter(flag -> !flag.isEmpty())
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + RESOURCE, e);
+        }
+    }
+}
