@@ -35,8 +35,11 @@ import picocli.CommandLine.Option;
         })
 public final class Main implements Runnable {
 
-    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
-            description = "Show stack traces and debug logging.")
+    private static final String SIDECAR = "proxy";
+    private static final String VERBOSE = "--verbose";
+    private static final String VERBOSE_DESCRIPTION = "Show stack traces and debug logging.";
+
+    @Option(names = VERBOSE, scope = CommandLine.ScopeType.INHERIT, description = VERBOSE_DESCRIPTION)
     boolean verbose;
 
     @CommandLine.Spec
@@ -53,12 +56,28 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code; tests call this instead of {@link #main}. */
     public static int execute(String... args) {
-        CommandLine commandLine = newCommandLine();
+        CommandLine commandLine = args.length > 0 && args[0].equals(SIDECAR) ? sidecarCommandLine() : newCommandLine();
         return commandLine.execute(args);
     }
 
     static CommandLine newCommandLine() {
-        CommandLine commandLine = new CommandLine(new Main());
+        return configure(new CommandLine(new Main()));
+    }
+
+    /**
+     * {@code mesh proxy} alone, for the sidecar's start: picocli builds every command it is given by reflection, and the
+     * whole tree loaded about 1,300 classes (Jackson, the control plane's, every command's options) before the sidecar's
+     * first line ran (BENCHMARKS.md, "Sidecar footprint"). The root keeps the name {@code mesh} and its inherited
+     * {@code --verbose}, so usage and errors read as with the whole tree.
+     */
+    static CommandLine sidecarCommandLine() {
+        CommandLine.Model.CommandSpec root = CommandLine.Model.CommandSpec.create().name("mesh");
+        root.addOption(CommandLine.Model.OptionSpec.builder(VERBOSE).scopeType(CommandLine.ScopeType.INHERIT)
+                .description(VERBOSE_DESCRIPTION).build());
+        return configure(new CommandLine(root).addSubcommand(SIDECAR, new ProxyCommand()));
+    }
+
+    private static CommandLine configure(CommandLine commandLine) {
         commandLine.registerConverter(URI.class, new HttpUrl());
         commandLine.setDefaultValueProvider(new DemoContext.Defaults());
         addHelpOptions(commandLine);

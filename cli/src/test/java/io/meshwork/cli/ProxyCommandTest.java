@@ -14,6 +14,16 @@ class ProxyCommandTest {
     }
 
     @Test
+    void theSidecarsOwnCommandLineTakesWhatMeshProxyTakes() {
+        picocli.CommandLine whole = Main.newCommandLine().getSubcommands().get("proxy");
+        picocli.CommandLine sidecarOnly = Main.sidecarCommandLine().getSubcommands().get("proxy");
+
+        assertThat(sidecarOnly.getUsageMessage()).isEqualTo(whole.getUsageMessage()).startsWith("Usage: mesh proxy");
+        assertThat(sidecarOnly.getCommandSpec().parent().findOption("--verbose")).isNotNull();
+        assertThat(Main.sidecarCommandLine().getSubcommands()).containsOnlyKeys("proxy");
+    }
+
+    @Test
     void parsesDrainTimeoutsLikeFiveSecondsOrFiveHundredMillis() {
         assertThat(ProxyCommand.duration("5s")).isEqualTo(Duration.ofSeconds(5));
         assertThat(ProxyCommand.duration("500ms")).isEqualTo(Duration.ofMillis(500));
