@@ -124,6 +124,9 @@ public final class SidecarProxy implements AutoCloseable {
     }
 
     public SidecarProxy start() throws InterruptedException {
+        // The ADS stream first: the control plane's answer and its conversion (the Envoy API's descriptors, loaded
+        // on first touch) take longer than binding the three ports below, which go on meanwhile.
+        ads.start();
         String host = options.bindAddress();
         admin = new AdminServer(transport, options.adminBindAddress(), options.adminPort(), this::admin);
         AppProber appProber = new AppProber(transport, options.appProbes());
@@ -136,7 +139,6 @@ public final class SidecarProxy implements AutoCloseable {
                 request.uri().startsWith("/stats/prometheus")
                         ? new Reply(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape())
                         : Reply.text(404, "try /stats/prometheus\n"));
-        ads.start();
         // Listeners bind when the config names them (each logged then); an inbound port is bound only
         // for a workload that has inbound listeners, so the ready line names none of them.
         LOG.info("Sidecar {} ready ({}, TLS {}, identity {}): admin {}:{}, health {}:{} ({} app probes), metrics {}:{}, "
