@@ -91,6 +91,8 @@ await_ready() { # prints ms from exec to the first 200 of /healthz/ready (polled
 stop_sidecar() { kill "$SIDECAR_PID"; wait "$SIDECAR_PID" 2>/dev/null || true; }
 
 # --- footprint ---------------------------------------------------------------------------------
+ARCHIVE_USED="not there or older than the jar, not used"
+if [[ "$ROOT/cli/target/proxy.jsa" -nt "$ROOT/cli/target/mesh.jar" ]]; then ARCHIVE_USED="used"; fi
 START=$SECONDS
 LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
 say "footprint: one sidecar with NMT and a class-load log ..."
@@ -106,7 +108,7 @@ snapshot() { # state: reads the figures of the running sidecar
   F[$s,rss]="$(awk '/^Rss:/ {print $2}' "/proc/$P/smaps_rollup")"
   F[$s,pss]="$(awk '/^Pss:/ {print $2}' "/proc/$P/smaps_rollup")"
   F[$s,threads]="$(awk '/^Threads:/ {print $2}' "/proc/$P/status")"
-  F[$s,classes]="$(jcmd "$P" VM.classloader_stats | awk '/^Total =/ {print $4}')"
+  F[$s,classes]="$(jcmd "$P" VM.metaspace | sed -n 's/^Total Usage - [0-9]* loaders, \([0-9]*\) classes (\([0-9]*\) shared).*/\1 (\2 shared)/p')"
   nmt="$(jcmd "$P" VM.native_memory summary)"
   F[$s,nmt]="$(awk '/^Total:/ {sub(/.*committed=/, ""); print $0 + 0}' <<<"$nmt")"
   for c in "${NMT_CATEGORIES[@]}"; do
@@ -189,6 +191,7 @@ REPORT="$WORK/report.md"
   echo "$LOADAVG at start, $LOADAVG_END at the end ($((SECONDS - START)) s; other engineers' builds share this machine)."
   echo "Sidecar: \`./mesh proxy\` with its flags file, one outbound HTTP service, plaintext; the footprint run adds"
   echo "\`-XX:NativeMemoryTracking=summary\` (its own cost is the NMT row) and a class-load log. MB = 1,024 KB."
+  echo "The sidecar's class-data archive (\`cli/target/proxy.jsa\`, made by \`./mesh\` after a build): $ARCHIVE_USED."
   echo
   echo "| figure | idle with config | 1,000 req/s (HTTP/1.1) | saturation ($RPS_MAX req/s) | reproduce |"
   echo "| --- | ---: | ---: | ---: | --- |"
@@ -200,7 +203,7 @@ REPORT="$WORK/report.md"
   done
   echo "| live heap after full GC MB | $(mb "${F[idle,live]}") | | | \`jcmd PID GC.class_histogram\` (Total) |"
   echo "| code cache used MB | $(mb "${F[idle,code]}") | $(mb "${F[rps1000,code]}") | $(mb "${F[saturated,code]}") | \`jcmd PID Compiler.codecache\` |"
-  echo "| loaded classes | ${F[idle,classes]} | ${F[rps1000,classes]} | ${F[saturated,classes]} | \`jcmd PID VM.classloader_stats\` (Total) |"
+  echo "| loaded classes (of them from CDS archives) | ${F[idle,classes]} | ${F[rps1000,classes]} | ${F[saturated,classes]} | \`jcmd PID VM.metaspace\` (Total Usage) |"
   echo "| threads | ${F[idle,threads]} | ${F[rps1000,threads]} | ${F[saturated,threads]} | \`grep Threads /proc/PID/status\` |"
   echo
   echo "Peak RSS (VmHWM) over the run: $(mb "$HWM") MB. The 1,000 req/s load did $RPS1000 req/s. Threads at the end: $THREAD_NAMES."

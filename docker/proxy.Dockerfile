@@ -15,6 +15,11 @@ COPY --from=build /src/cli/target/mesh.jar /opt/meshwork/mesh.jar
 COPY --from=build /src/cli/target/lib/ /opt/meshwork/lib/
 COPY sidecar-proxy/src/main/resources/proxy-jvm.options /opt/meshwork/proxy-jvm.options
 COPY docker/mesh-entrypoint.sh /usr/local/bin/mesh
+# The sidecar's class-data archive, made by this image's JDK from these jars (a training run on loopback);
+# the entrypoint passes it to `mesh proxy`. Without it (the training failed) sidecars start as before.
+COPY sidecar-proxy/src/main/sh/cds-archive.sh /opt/meshwork/cds-archive.sh
+RUN sh /opt/meshwork/cds-archive.sh /opt/meshwork/proxy.jsa /opt/meshwork/proxy-jvm.options /opt/meshwork/mesh.jar \
+    || echo "no class-data archive" >&2
 # The proxy's heap holds config and connection state only: the small-footprint flags apply to it.
 ENV MESH_JVM_OPTIONS_FILE=/opt/meshwork/proxy-jvm.options
 USER 1337:1337

@@ -75,12 +75,6 @@ class SidecarFootprintGuardTest {
         }
     }
 
-    @Test
-    void theFlagsFileHoldsOnlyFlags() {
-        assertThat(SidecarJvm.flags()).isNotEmpty().allMatch(flag -> flag.startsWith("-"))
-                .contains("-Xmx72m", "-XX:+UseSerialGC");
-    }
-
     private static boolean answers(HttpClient client) {
         try {
             return client.send(HttpRequest.newBuilder(URI.create("http://guard:8080/")).build(),

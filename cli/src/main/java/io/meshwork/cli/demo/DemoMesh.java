@@ -228,9 +228,10 @@ final class DemoMesh implements AutoCloseable {
         return List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-Xss512k");
     }
 
-    /** The sidecar's flags file. */
+    /** The sidecar's flags file, and its class-data archive when ./mesh made one beside the jar this demo runs. */
     static List<String> proxyJvm() {
-        return io.meshwork.proxy.SidecarJvm.flags();
+        String jar = System.getProperty("java.class.path").split(java.io.File.pathSeparator)[0];
+        return io.meshwork.proxy.SidecarJvm.flags(Path.of(jar));
     }
 
     @Override
