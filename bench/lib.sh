@@ -104,6 +104,32 @@ defaults
 EOF
 }
 
+bench_mesh_config() { # service-port backend-port: Service bench (one plain endpoint, the backend), called
+  # through the sidecar of workload bench-client; local-mode YAML on stdout
+  cat <<EOF
+apiVersion: v1
+kind: Service
+metadata: {name: bench, namespace: default}
+spec:
+  selector: {app: bench}
+  ports: [{name: http, port: $1, targetPort: http, appProtocol: http}]
+---
+apiVersion: meshwork.io/v1alpha1
+kind: Workload
+metadata: {name: bench-backend, namespace: default, labels: {app: bench, version: v1}}
+spec:
+  address: 127.0.0.1
+  ports: {http: $2}
+---
+apiVersion: meshwork.io/v1alpha1
+kind: Workload
+metadata: {name: bench-client, namespace: default, labels: {app: bench-client, version: v1}}
+spec:
+  address: 127.0.0.1
+  ports: {http: $(free_port)}
+EOF
+}
+
 to_us() { # 123.45us | 1.23ms | 1.01s -> microseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /ms$/) n *= 1000; else if (v ~ /[0-9]s$/) n *= 1000000; printf "%.0f", n }'
 }

@@ -94,30 +94,7 @@ elif ! has_command control-plane; then
 else
   CONFIG="$WORK/mesh-config"; mkdir -p "$CONFIG"
   SERVICE_PORT=8080
-  cat > "$CONFIG/bench.yaml" <<EOF
-# Service bench: one plain, unmeshed endpoint (the nginx backend), called through the sidecar
-# of workload bench-client.
-apiVersion: v1
-kind: Service
-metadata: {name: bench, namespace: default}
-spec:
-  selector: {app: bench}
-  ports: [{name: http, port: $SERVICE_PORT, targetPort: http, appProtocol: http}]
----
-apiVersion: meshwork.io/v1alpha1
-kind: Workload
-metadata: {name: bench-backend, namespace: default, labels: {app: bench, version: v1}}
-spec:
-  address: 127.0.0.1
-  ports: {http: $BACKEND_PORT}
----
-apiVersion: meshwork.io/v1alpha1
-kind: Workload
-metadata: {name: bench-client, namespace: default, labels: {app: bench-client, version: v1}}
-spec:
-  address: 127.0.0.1
-  ports: {http: $(free_port)}
-EOF
+  bench_mesh_config "$SERVICE_PORT" "$BACKEND_PORT" > "$CONFIG/bench.yaml"
   XDS_PORT="$(free_port)"; CP_ADMIN_PORT="$(free_port)"
   MESH_OUT_PORT="$(free_port)"; MESH_IN_PORT="$(free_port)"; MESH_ADMIN_PORT="$(free_port)"
   MESH_HEALTH_PORT="$(free_port)"; MESH_METRICS_PORT="$(free_port)"

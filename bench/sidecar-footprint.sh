@@ -41,28 +41,7 @@ bench_backend "$BACKEND_PORT" "$BODY"
 wait_http "http://127.0.0.1:$BACKEND_PORT/" "" "$BACKEND_PID"
 
 CONFIG="$WORK/mesh-config"; mkdir -p "$CONFIG"
-cat > "$CONFIG/footprint.yaml" <<EOF
-apiVersion: v1
-kind: Service
-metadata: {name: bench, namespace: default}
-spec:
-  selector: {app: bench}
-  ports: [{name: http, port: 8080, targetPort: http, appProtocol: http}]
----
-apiVersion: meshwork.io/v1alpha1
-kind: Workload
-metadata: {name: bench-backend, namespace: default, labels: {app: bench, version: v1}}
-spec:
-  address: 127.0.0.1
-  ports: {http: $BACKEND_PORT}
----
-apiVersion: meshwork.io/v1alpha1
-kind: Workload
-metadata: {name: bench-client, namespace: default, labels: {app: bench-client, version: v1}}
-spec:
-  address: 127.0.0.1
-  ports: {http: $(free_port)}
-EOF
+bench_mesh_config 8080 "$BACKEND_PORT" > "$CONFIG/footprint.yaml"
 XDS_PORT="$(free_port)"
 (cd "$ROOT" && exec ./mesh control-plane --config-dir "$CONFIG" --xds-port "$XDS_PORT" \
     --admin-port "$(free_port)" --ca-port "$(free_port)") > "$WORK/control-plane.log" 2>&1 &
