@@ -21,9 +21,9 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "cds-archive: $* (log: $(tail -3 "$WORK"/*.log 2>/dev/null | tr '\n' ' '))" >&2; exit 1; }
-fetch() { # url [host]: true on any HTTP answer
-  if command -v curl >/dev/null; then curl -s -o /dev/null ${2:+-H "Host: $2"} "$1"
-  else wget -q -O /dev/null ${2:+--header "Host: $2"} "$1" || [ $? -eq 8 ]; fi
+fetch() { # url [host]: true on a 2xx answer
+  if command -v curl >/dev/null; then curl -fs -o /dev/null ${2:+-H "Host: $2"} "$1"
+  else wget -q -O /dev/null ${2:+--header "Host: $2"} "$1"; fi
 }
 await() { # url what
   i=0
@@ -65,7 +65,7 @@ await "http://127.0.0.1:$CP_ADMIN/ready" "the control plane"
 PROXY_PID=$!
 await "http://127.0.0.1:$HEALTH/healthz/ready" "the training sidecar"
 i=0
-until fetch "http://127.0.0.1:$HEALTH/healthz/ready" && [ -n "$(grep 'listener outbound listening' "$WORK/proxy.log")" ]; do
+until grep -q 'listener outbound listening' "$WORK/proxy.log"; do
   i=$((i + 1)); [ "$i" -lt 30 ] || fail "the training sidecar bound no outbound listener"; sleep 1
 done
 fetch "http://127.0.0.1:$OUT/ready" cds || fail "no answer through the training sidecar"
