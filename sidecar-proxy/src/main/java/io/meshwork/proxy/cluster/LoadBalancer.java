@@ -23,10 +23,13 @@ public final class LoadBalancer {
 
     private final ClusterConfig cluster;
     private final List<EndpointConfig> healthy;
-    /** With more than one priority level: the healthy endpoints of each level and its share of requests (cumulative). */
+    /** With more than one priority level: every endpoint of each level, and the healthy ones. */
+    private final List<List<EndpointConfig>> allInLevel;
     private final List<List<EndpointConfig>> levels;
-    private final double[] cumulativeLoad;
+    /** Each level's share of requests (cumulative), as of the ejections it counted. */
+    private volatile PriorityLoads loads;
     private final AtomicInteger[] nextInLevel;
+    private final OutlierDetector detector;
     /** The shared counters of this cluster's endpoints, looked up once per config instead of per request. */
     private final Map<EndpointConfig, AtomicInteger> counters = new IdentityHashMap<>();
     private final AtomicInteger next = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
@@ -41,6 +44,7 @@ public final class LoadBalancer {
     /** {@code detector}: the cluster's outlier detection, whose ejected endpoints are passed over; null for none. */
     public LoadBalancer(ClusterConfig cluster, Map<String, AtomicInteger> inFlight, OutlierDetector detector) {
         this.cluster = cluster;
+        this.detector = detector;
         this.healthy = cluster.endpoints().stream().filter(EndpointConfig::healthy).toList();
         for (EndpointConfig endpoint : healthy) {
             counters.put(endpoint, Objects.requireNonNull(inFlight.get(endpoint.hostPort()),
@@ -55,24 +59,61 @@ public final class LoadBalancer {
         TreeMap<Integer, List<EndpointConfig>> all = new TreeMap<>();
         cluster.endpoints().forEach(e -> all.computeIfAbsent(e.priority(), p -> new ArrayList<>()).add(e));
         if (all.size() <= 1) {
+            allInLevel = List.of();
             levels = List.of();
-            cumulativeLoad = new double[0];
             nextInLevel = new AtomicInteger[0];
         } else {
+            allInLevel = List.copyOf(all.values());
             levels = all.values().stream().map(l -> l.stream().filter(EndpointConfig::healthy).toList()).toList();
-            double[] loads = priorityLoads(all.values().stream().mapToDouble(l ->
-                    (double) l.stream().filter(EndpointConfig::healthy).count() / l.size()).toArray());
-            cumulativeLoad = new double[loads.length];
-            double sum = 0;
-            for (int i = 0; i < loads.length; i++) {
-                sum += loads[i];
-                cumulativeLoad[i] = sum;
-            }
             nextInLevel = new AtomicInteger[levels.size()];
             for (int i = 0; i < nextInLevel.length; i++) {
                 nextInLevel[i] = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
             }
+            loads = priorityLoads();
         }
+    }
+
+    /**
+     * The levels' loads as of now, and until when they hold: the ejections counted, and the soonest moment an ejected
+     * endpoint of these levels comes back (never, without outlier detection or an ejection).
+     */
+    private record PriorityLoads(double[] cumulative, long ejections, long validUntilNanos) {
+
+        boolean current(OutlierDetector detector) {
+            return detector == null || (detector.ejections() == ejections && System.nanoTime() - validUntilNanos < 0);
+        }
+    }
+
+    /**
+     * Each level's health is its endpoints that are healthy and not ejected, as Envoy counts an outlier-ejected host
+     * unhealthy for priority load: so ejections fail a level's traffic over as readiness does.
+     */
+    private PriorityLoads priorityLoads() {
+        long ejectionsSeen = detector == null ? 0 : detector.ejections();
+        long now = System.nanoTime();
+        long comesBack = Long.MAX_VALUE;
+        double[] shares = new double[allInLevel.size()];
+        for (int i = 0; i < shares.length; i++) {
+            int serving = 0;
+            for (EndpointConfig endpoint : levels.get(i)) {
+                long ejectedFor = outliers == null ? 0 : outliers.get(endpoint).ejectedForNanos();
+                if (ejectedFor == 0) {
+                    serving++;
+                } else {
+                    comesBack = Math.min(comesBack, ejectedFor);
+                }
+            }
+            shares[i] = (double) serving / allInLevel.get(i).size();
+        }
+        double[] levelLoads = priorityLoads(shares);
+        double[] cumulative = new double[levelLoads.length];
+        double sum = 0;
+        for (int i = 0; i < levelLoads.length; i++) {
+            sum += levelLoads[i];
+            cumulative[i] = sum;
+        }
+        return new PriorityLoads(cumulative, ejectionsSeen,
+                comesBack == Long.MAX_VALUE ? now + Long.MAX_VALUE / 2 : now + comesBack);
     }
 
     /**
@@ -117,6 +158,12 @@ public final class LoadBalancer {
 
     /** A level by the priority loads, then an endpoint in it. */
     private EndpointConfig pickByPriority() {
+        PriorityLoads now = loads;
+        if (!now.current(detector)) {
+            now = priorityLoads();
+            loads = now;
+        }
+        double[] cumulativeLoad = now.cumulative();
         double r = ThreadLocalRandom.current().nextDouble() * cumulativeLoad[cumulativeLoad.length - 1];
         for (int i = 0; i < cumulativeLoad.length; i++) {
             if (r < cumulativeLoad[i] && !levels.get(i).isEmpty()) {

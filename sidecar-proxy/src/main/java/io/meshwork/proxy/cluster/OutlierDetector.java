@@ -76,6 +76,7 @@ public final class OutlierDetector {
     }
 
     private volatile OutlierDetection config;
+    private final java.util.concurrent.atomic.AtomicLong ejections = new java.util.concurrent.atomic.AtomicLong();
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
     /** The endpoints of the config now in effect: what max_ejection_percent is a share of. */
     private volatile java.util.Set<String> current = java.util.Set.of();
@@ -129,9 +130,15 @@ public final class OutlierDetector {
         long time = Math.min(config.baseEjectionTime().toNanos() * host.ejections,
                 Math.max(config.maxEjectionTime().toNanos(), config.baseEjectionTime().toNanos()));
         host.ejectedUntil = now + time;
+        ejections.incrementAndGet();
         host.consecutive5xx.set(0);
         host.consecutiveGateway.set(0);
         enforced.get(reason).increment();
+    }
+
+    /** How many ejections have been made: a balancer whose levels' health counts ejections rereads it when this moves. */
+    public long ejections() {
+        return ejections.get();
     }
 
     /** Endpoints ejected now. */

@@ -111,6 +111,37 @@ class LoadBalancerTest {
         }
     }
 
+    @Test
+    void ejectedEndpointsCountAsUnhealthyForPriorityLoadSoTrafficFailsOverAndComesBack() throws Exception {
+        List<EndpointConfig> all = List.of(endpoint(1, 0, true), endpoint(2, 0, true), endpoint(5, 1, true),
+                endpoint(6, 1, true));
+        Map<String, AtomicInteger> counters = new HashMap<>();
+        all.forEach(e -> counters.put(e.hostPort(), new AtomicInteger()));
+        OutlierDetection oneError = new OutlierDetection(1, 0, java.time.Duration.ofSeconds(10),
+                java.time.Duration.ofMillis(300), java.time.Duration.ofSeconds(300), 100);
+        OutlierDetector detector = new OutlierDetector(oneError);
+        detector.update(oneError, all);
+        LoadBalancer balancer = new LoadBalancer(cluster(ClusterConfig.LbPolicy.ROUND_ROBIN, all), counters, detector);
+
+        detector.host(all.get(0)).result(503); // half of the local level ejected: it keeps 0.5 x 1.4 = 70%
+        assertThat(shareToPriorityOne(balancer)).as("share failed over with one of two local endpoints ejected")
+                .isCloseTo(0.30, offsetOf(0.02));
+        detector.host(all.get(1)).result(503); // the whole local level ejected
+        assertThat(shareToPriorityOne(balancer)).as("share failed over with the local level ejected").isEqualTo(1.0);
+
+        Thread.sleep(400); // both ejections (300 ms) over: the local level takes everything again
+        assertThat(shareToPriorityOne(balancer)).as("share after the ejections ended").isZero();
+    }
+
+    private static double shareToPriorityOne(LoadBalancer balancer) {
+        int picks = 20_000;
+        int toRemote = 0;
+        for (int i = 0; i < picks; i++) {
+            toRemote += balancer.pick().priority();
+        }
+        return toRemote / (double) picks;
+    }
+
     private static EndpointConfig endpoint(int n, int priority, boolean healthy) {
         return new EndpointConfig("127.0.1." + n, 80, healthy, "w" + n, "ns", "v1").withPriority(priority);
     }

@@ -71,8 +71,8 @@ class OutlierDetectionTest {
                 """));
 
         // Round robin over three: the bad endpoint gets every third request, and its third 503 ejects it.
+        long ejectedAt = System.nanoTime(); // no later than the ejection, which the 9th request makes
         int failedBefore = send(9);
-        long ejectedAt = System.nanoTime();
         assertThat(bad.requests()).isEqualTo(3);
         assertThat(failedBefore).isEqualTo(3);
         assertThat(ejectedMs(bad)).as("ejection time left").isBetween(1L, 2_000L);
