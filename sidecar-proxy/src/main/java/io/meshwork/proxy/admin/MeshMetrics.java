@@ -20,6 +20,7 @@ public final class MeshMetrics {
     private final ConcurrentHashMap<RequestLabels, Series> requests = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter[]> tcp = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> decisions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> handshakes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> mirrors = new ConcurrentHashMap<>();
     private final LongAdder totalRequests = new LongAdder();
     private final LongAdder failedRequests = new LongAdder();
@@ -86,6 +87,16 @@ public final class MeshMetrics {
                     "destination_service", key).register(registry)});
         counters[0].increment(sent);
         counters[1].increment(received);
+    }
+
+    /**
+     * One inbound mutual TLS handshake: {@code mesh_inbound_tls_handshakes_total{listener, result}} with result
+     * {@code ok} or {@code refused} (no certificate, or one not chained to the mesh's roots: the peer got an alert), as
+     * Envoy's {@code ssl.handshake} and {@code ssl.connection_error}; why a refused one failed is logged at debug.
+     */
+    public void inboundTlsHandshake(String listener, boolean ok) {
+        handshakes.computeIfAbsent(listener + '\n' + ok, key -> Counter.builder("mesh.inbound.tls.handshakes")
+                .tags("listener", listener, "result", ok ? "ok" : "refused").register(registry)).increment();
     }
 
     /**

@@ -80,7 +80,7 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
             return;
         }
         addAfter(channel.pipeline(), after, List.of(tls.newHandler(channel.alloc()), new MtlsHandshake(listenerName,
-                (ctx, peer) -> installFilters(channel, picked, listener.connections(), destination, transport, peer,
+                services.metrics(), (ctx, peer) -> installFilters(channel, picked, listener.connections(), destination, transport, peer,
                         ctx.name()))));
     }
 

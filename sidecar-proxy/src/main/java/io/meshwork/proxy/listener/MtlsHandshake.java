@@ -22,17 +22,24 @@ final class MtlsHandshake extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(MtlsHandshake.class);
 
     private final String listener;
+    private final io.meshwork.proxy.admin.MeshMetrics metrics;
     private final java.util.function.BiConsumer<ChannelHandlerContext, String> verified;
 
-    /** {@code verified} installs what follows the handshake (after this handler), given the peer's SPIFFE ID. */
-    MtlsHandshake(String listener, java.util.function.BiConsumer<ChannelHandlerContext, String> verified) {
+    /**
+     * {@code verified} installs what follows the handshake (after this handler), given the peer's SPIFFE ID;
+     * {@code metrics} counts handshakes made and refused.
+     */
+    MtlsHandshake(String listener, io.meshwork.proxy.admin.MeshMetrics metrics,
+                  java.util.function.BiConsumer<ChannelHandlerContext, String> verified) {
         this.listener = listener;
+        this.metrics = metrics;
         this.verified = verified;
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof SslHandshakeCompletionEvent done) {
+            metrics.inboundTlsHandshake(listener, done.isSuccess());
             if (done.isSuccess()) {
                 String peer = peerIdentity(ctx);
                 ctx.channel().attr(TlsContexts.PEER_IDENTITY).set(peer);

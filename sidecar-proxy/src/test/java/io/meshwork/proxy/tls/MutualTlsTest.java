@@ -176,6 +176,10 @@ class MutualTlsTest {
         OpenSslCommand.Result foreign = OpenSslCommand.run(stranger, HTTP_REQUEST, "s_client", "-connect", port,
                 "-quiet", "-cert", "cert.pem", "-cert_chain", "intermediates.pem", "-key", "key.pem");
         assertThat(foreign.output()).doesNotContain("HTTP/1.1").contains("alert unknown ca");
+        // The mesh client's handshake and openssl's good one made it; the anonymous and foreign ones were refused.
+        assertThat(reviews.metrics().scrape())
+                .containsPattern("mesh_inbound_tls_handshakes_total\\{listener=\"inbound[^\"]*\",result=\"refused\"[^}]*\\} 2\\.0")
+                .containsPattern("mesh_inbound_tls_handshakes_total\\{listener=\"inbound[^\"]*\",result=\"ok\"[^}]*\\} [1-9]");
     }
 
     @Test
