@@ -67,8 +67,12 @@ final class KubeOptions implements AutoCloseable {
 
     /** The cluster's name in the mesh: its control plane's {@code --cluster}, else {@link #clusterName()}. */
     String meshCluster() throws IOException {
-        for (Pod pod : client().pods().inNamespace(SYSTEM_NAMESPACE).withLabel(io.meshwork.injector.MeshNames.COMPONENT_LABEL,
-                io.meshwork.injector.MeshNames.CONTROL_PLANE_COMPONENT).list().getItems()) {
+        return meshCluster(labelledControlPlanes());
+    }
+
+    /** As {@link #meshCluster()}, from control plane pods already listed. */
+    String meshCluster(List<Pod> controlPlanes) throws IOException {
+        for (Pod pod : controlPlanes) {
             if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {
                 continue;
             }
@@ -81,6 +85,12 @@ final class KubeOptions implements AutoCloseable {
             }
         }
         return clusterName();
+    }
+
+    /** The pods labelled as control planes (of every revision), whatever their phase. */
+    private List<Pod> labelledControlPlanes() throws IOException {
+        return client().pods().inNamespace(SYSTEM_NAMESPACE).withLabel(io.meshwork.injector.MeshNames.COMPONENT_LABEL,
+                io.meshwork.injector.MeshNames.CONTROL_PLANE_COMPONENT).list().getItems();
     }
 
     /** A local port forwarded to {@code port} of pod {@code namespace/pod}; close it when done. */
@@ -98,11 +108,11 @@ final class KubeOptions implements AutoCloseable {
 
     /** The running control plane pods ({@code mesh install}'s), each serving the proxies connected to it. */
     List<Pod> controlPlanePods() throws IOException {
-        List<Pod> pods = client().pods().inNamespace(SYSTEM_NAMESPACE).withLabel(io.meshwork.injector.MeshNames.COMPONENT_LABEL,
-                io.meshwork.injector.MeshNames.CONTROL_PLANE_COMPONENT).list().getItems()
-                .stream().filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())).toList();
+        List<Pod> pods = labelledControlPlanes().stream()
+                .filter(p -> p.getStatus() != null && "Running".equals(p.getStatus().getPhase())).toList();
         if (pods.isEmpty()) {
-            throw new IllegalArgumentException("no running control plane pod (label " + io.meshwork.injector.MeshNames.COMPONENT_LABEL + "="
+            throw new IllegalArgumentException("no running control plane pod (label "
+                    + io.meshwork.injector.MeshNames.COMPONENT_LABEL + "="
                     + io.meshwork.injector.MeshNames.CONTROL_PLANE_COMPONENT + ") in "
                     + "namespace " + SYSTEM_NAMESPACE + " of cluster " + clusterName() + "; is Meshwork installed "
                     + "(mesh install | kubectl apply -f -)?");

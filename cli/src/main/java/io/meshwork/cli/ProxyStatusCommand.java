@@ -64,7 +64,7 @@ final class ProxyStatusCommand implements Callable<Integer> {
             }
             where = "the control plane in cluster " + kube.clusterName() + " (" + replicas.size() + " replica"
                     + (replicas.size() == 1 ? ")" : "s)");
-            cluster = kube.meshCluster();
+            cluster = kube.meshCluster(replicas);
         } else {
             answers.add(SidecarMetrics.proxiesJson(controlPlane, http));
             where = controlPlane.toString();

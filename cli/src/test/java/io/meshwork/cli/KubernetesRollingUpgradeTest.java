@@ -9,21 +9,16 @@ import io.fabric8.kubernetes.api.model.discovery.v1.Endpoint;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import io.meshwork.cli.demo.LoadGenerator;
 import io.meshwork.controlplane.ControlPlane;
 import io.meshwork.controlplane.KubernetesMode;
 import io.meshwork.proxy.SidecarProxy;
 import io.meshwork.proxy.xds.NodeIdentity;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,9 +43,7 @@ class KubernetesRollingUpgradeTest {
 
     @Test
     void rollingFromV1ToV2CostsNoFailedRequest() throws Exception {
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        server.init(InetAddress.getLoopbackAddress(), 0);
+        KubernetesMockServer server = TestCluster.mockServer();
         client = server.createClient();
         List<String> report = new ArrayList<>();
         try {

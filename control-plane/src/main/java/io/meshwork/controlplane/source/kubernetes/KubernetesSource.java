@@ -282,6 +282,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
         }
         LoadResult result;
         Map<String, HasMetadata> objects = new HashMap<>();
+        List<io.fabric8.kubernetes.api.model.Service> localServices = services.getStore().list();
         try {
             Map<String, String> texts = new HashMap<>();
             for (SharedIndexInformer<? extends HasMetadata> informer : configInformers) {
@@ -294,7 +295,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
             if (remotes != null) {
                 // A Service only another cluster has joins the mesh as if it were here (its endpoints are theirs).
                 Set<String> here = new java.util.HashSet<>();
-                services.getStore().list().forEach(svc -> here.add(svc.getMetadata().getNamespace() + "/"
+                localServices.forEach(svc -> here.add(svc.getMetadata().getNamespace() + "/"
                         + svc.getMetadata().getName()));
                 for (io.fabric8.kubernetes.api.model.Service remote : remotes.servicesOnlyRemote(here)) {
                     String name = ObjectDocuments.documentName(remote);
@@ -310,7 +311,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
         }
         List<ConfigProblem> problems = new ArrayList<>(result.problems());
         if (remotes != null) {
-            problems.addAll(remotes.portDisagreements(services.getStore().list()));
+            problems.addAll(remotes.portDisagreements(localServices));
         }
         report(problems, objects);
         lastProblems = List.copyOf(problems);
