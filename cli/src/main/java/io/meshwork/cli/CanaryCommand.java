@@ -106,9 +106,9 @@ public final class CanaryCommand {
                 if (metrics != null) {
                     metrics.read(canary); // fails naming the control plane or the sidecars when metrics cannot be read
                 }
-                System.out.printf("Promoting %s on %s: steps %s of the %d that %s and %s hold (%s at %s)%s, interval %s, "
+                System.out.printf("Promoting %s on %s (%s): steps %s of the %d that %s and %s hold (%s at %s)%s, interval %s, "
                                 + "success rate >= %s%%, p99 <= %s, threshold %d%n",
-                        canary, service, plannedSteps, share, primaryBackend, canary, canary,
+                        canary, service, ref.title(), plannedSteps, share, primaryBackend, canary, canary,
                         plannedSteps.stream().map(w -> plan.weightsAt(start.weights(), share, w).get(canary).toString())
                                 .collect(Collectors.joining(", ")),
                         othersKeep(start, plan), DurationConverter.format(interval), fmt(minSuccessRate),

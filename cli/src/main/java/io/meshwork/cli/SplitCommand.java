@@ -14,12 +14,17 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code mesh split get|set}: read and set the weights of a service's TrafficSplit. */
-@Command(name = "split", description = "Read and set the backend weights of a service's TrafficSplit.",
+/**
+ * {@code mesh split get|set}: read and set the weights of a service's TrafficSplit, or of its HTTPRoute's rule
+ * without matches when an HTTPRoute routes it.
+ */
+@Command(name = "split", description = {"Read and set the backend weights of a service's TrafficSplit.",
+        "When an HTTPRoute whose parentRefs name the Service routes it, the weights are that route's: the backendRefs "
+                + "of its rule without matches."},
         subcommands = {SplitCommand.Get.class, SplitCommand.Set.class})
 final class SplitCommand {
 
-    @Command(name = "get", description = "Show the backends and weights of SERVICE's TrafficSplit.")
+    @Command(name = "get", description = "Show the backends and weights of SERVICE's TrafficSplit (or HTTPRoute).")
     static final class Get implements Callable<Integer> {
         @Mixin
         TrafficTarget target;
@@ -55,12 +60,12 @@ final class SplitCommand {
     }
 
     /**
-     * A split as JSON/YAML: {@code trafficSplit}, {@code file} (local mode) or {@code cluster}, {@code backends}
-     * (service, weight, share), {@code status}.
+     * A split as JSON/YAML: {@code trafficSplit} or {@code httpRoute} (the object holding the weights), {@code file}
+     * (local mode) or {@code cluster}, {@code backends} (service, weight, share), {@code status}.
      */
     static tools.jackson.databind.node.ObjectNode json(SplitControl.Ref ref, SplitSnapshot split) {
         tools.jackson.databind.node.ObjectNode node = OutputFormat.JSON.createObjectNode();
-        node.put("trafficSplit", ref.namespace() + "/" + ref.name());
+        node.put(ref.kind().equals("HTTPRoute") ? "httpRoute" : "trafficSplit", ref.namespace() + "/" + ref.name());
         if (ref.file() != null) {
             node.put("file", ref.file().toString());
         } else {

@@ -12,7 +12,8 @@ import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
- * A service's default TrafficSplit in a local config folder, changed under the folder's
+ * A service's weights in a local config folder (its default TrafficSplit, or its HTTPRoute's rule without
+ * matches: {@link TrafficSplitFiles#find}), changed under the folder's
  * {@link SplitFileLock}: each update re-reads the split, decides on what it found, checks that the
  * folder stays valid and that the file did not change meanwhile (a writer that ignores the lock,
  * such as an editor), and replaces the file atomically.
@@ -34,14 +35,15 @@ public final class SplitFileControl implements SplitControl {
     /** The split's location, weights and note, or a one-line error that says what is missing. */
     public TrafficSplitFiles.Location location() throws IOException {
         return files.find(namespace, service).orElseThrow(() -> new IllegalArgumentException(
-                "no TrafficSplit for service \"" + service + "\" in namespace " + namespace + " under " + configDir
-                        + " (a split without matches whose spec.service is " + service + ")"));
+                "no TrafficSplit or HTTPRoute for service \"" + service + "\" in namespace " + namespace + " under "
+                        + configDir + " (a split without matches whose spec.service is " + service
+                        + ", or an HTTPRoute whose parentRefs name the Service, with a rule without matches)"));
     }
 
     @Override
     public Ref ref() throws IOException {
         TrafficSplitFiles.Location location = location();
-        return new Ref(location.namespace(), location.name(), location.file(), null);
+        return new Ref(location.kind(), location.namespace(), location.name(), location.file(), null);
     }
 
     @Override
@@ -65,8 +67,8 @@ public final class SplitFileControl implements SplitControl {
                 String text = files.rewriteWithStatus(location, wanted.weights(), wanted.status());
                 requireValid(location, text);
                 if (!Files.readString(location.file()).equals(original)) {
-                    throw new IllegalStateException(location.file() + " changed while TrafficSplit " + namespace + "/"
-                            + location.name() + " was being updated; nothing was written, try again");
+                    throw new IllegalStateException(location.file() + " changed while " + location.title()
+                            + " was being updated; nothing was written, try again");
                 }
                 TrafficSplitFiles.replaceAtomically(location.file(), text);
             }
@@ -82,7 +84,6 @@ public final class SplitFileControl implements SplitControl {
     }
 
     private void requireValid(TrafficSplitFiles.Location location, String text) throws IOException {
-        ConfigCheck.requireValid(configDir, location.file(), text,
-                "TrafficSplit " + location.namespace() + "/" + location.name());
+        ConfigCheck.requireValid(configDir, location.file(), text, location.title());
     }
 }

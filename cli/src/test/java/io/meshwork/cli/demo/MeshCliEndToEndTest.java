@@ -201,6 +201,60 @@ class MeshCliEndToEndTest {
         assertThat(files.find("default", "reviews").orElseThrow().status()).startsWith("aborted canary=reviews-v1");
     }
 
+    @Test
+    @Order(5)
+    void anHttpRouteForReviewsOverridesItsSplitAndThePromotionWeighsTheRoutesRuleWithoutMatches() throws Exception {
+        // after order 4 the TrafficSplit holds reviews-v1=0, reviews-v2=150, reviews-v3=50
+        Path split = new TrafficSplitFiles(config).find("default", "reviews").orElseThrow().file();
+        String splitText = Files.readString(split);
+        Files.writeString(config.resolve("reviews-route.yaml"), """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  parentRefs: [{group: "", kind: Service, name: reviews}]
+                  rules:
+                    - name: testers
+                      matches: [{headers: [{name: x-canary, value: "true"}]}]
+                      backendRefs: [{name: reviews-v3, port: 9080}]
+                    - name: everyone
+                      backendRefs:
+                        - {name: reviews-v2, port: 9080, weight: 100}
+                        - {name: reviews-v1, port: 9080, weight: 0}
+                """);
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!versionFor(true).equals("v3") && System.nanoTime() < deadline) {
+            Thread.sleep(50); // until the frontend's sidecar has the route
+        }
+        assertThat(versionFor(true)).as("a tester, by the route's first rule").isEqualTo("v3");
+
+        Run run = promote("reviews-v1", "reviews-v2");
+
+        assertThat(run.code()).as(run.out()).isZero();
+        assertThat(run.out()).contains("Promoting reviews-v1 on reviews (HTTPRoute default/reviews): steps [20, 50, 100] of the "
+                + "100 that reviews-v2 and reviews-v1 hold").contains("promoted: reviews-v1 passed every step");
+        assertThat(weights()).containsExactly(Map.entry("reviews-v2", 0L), Map.entry("reviews-v1", 100L));
+        assertThat(Files.readString(split)).as("the overridden TrafficSplit is left as it was").isEqualTo(splitText);
+        for (int i = 0; i < 20; i++) {
+            assertThat(versionFor(false)).isEqualTo("v1");
+        }
+        assertThat(versionFor(true)).as("the testers' rule kept its backend").isEqualTo("v3");
+        Run get = cli("split", "get", "reviews", "--config-dir", config.toString());
+        assertThat(get.out()).startsWith("HTTPRoute default/reviews (" + config.resolve("reviews-route.yaml") + ")");
+    }
+
+    /** The version of reviews that answers a call through the frontend's sidecar, with or without the testers' header. */
+    private static String versionFor(boolean tester) throws IOException {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", mesh.sidecarOf("frontend").outboundPort())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write(("GET / HTTP/1.1\r\nhost: reviews:9080\r\n" + (tester ? "x-canary: true\r\n" : "")
+                    + "connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return response.lines().filter(l -> l.regionMatches(true, 0, "x-echo-version:", 0, 15))
+                    .map(l -> l.substring(15).strip()).findFirst().orElse(response.lines().findFirst().orElse("no answer"));
+        }
+    }
+
     record Run(int code, String out, Duration elapsed) {
     }
 

@@ -28,7 +28,7 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
     static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
     /** GEP-2257: one to four parts of up to five digits and a unit; no fractions, no {@code us}. */
     private static final Pattern GATEWAY_DURATION = Pattern.compile("([0-9]{1,5}(h|m|s|ms)){1,4}");
-    private static final int MAX_WEIGHT = 1_000_000;
+    static final int MAX_WEIGHT = 1_000_000;
 
     @Override
     public Set<String> ignoredFields() {

@@ -1,7 +1,17 @@
 package io.meshwork.controlplane.source.local;
 
+import static io.meshwork.controlplane.source.local.YamlNodes.child;
+import static io.meshwork.controlplane.source.local.YamlNodes.compose;
+import static io.meshwork.controlplane.source.local.YamlNodes.intScalar;
+import static io.meshwork.controlplane.source.local.YamlNodes.isKey;
+import static io.meshwork.controlplane.source.local.YamlNodes.mapping;
+import static io.meshwork.controlplane.source.local.YamlNodes.plain;
+import static io.meshwork.controlplane.source.local.YamlNodes.put;
+import static io.meshwork.controlplane.source.local.YamlNodes.scalar;
+import static io.meshwork.controlplane.source.local.YamlNodes.scalarValue;
+import static io.meshwork.controlplane.source.local.YamlNodes.serialize;
+
 import java.io.IOException;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,15 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.snakeyaml.engine.v2.api.DumpSettings;
-import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.StreamDataWriter;
-import org.snakeyaml.engine.v2.api.lowlevel.Compose;
-import org.snakeyaml.engine.v2.api.lowlevel.Serialize;
 import org.snakeyaml.engine.v2.common.FlowStyle;
 import org.snakeyaml.engine.v2.common.ScalarStyle;
-import org.snakeyaml.engine.v2.emitter.Emitter;
-import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.nodes.MappingNode;
 import org.snakeyaml.engine.v2.nodes.Node;
 import org.snakeyaml.engine.v2.nodes.NodeTuple;
@@ -29,19 +32,31 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
- * Reads and rewrites the weights of TrafficSplits in a local config folder, editing the YAML node
- * tree of the one document concerned so that the rest of the file (other documents, key order,
- * comments) stays as the user wrote it. Files are replaced atomically, so the control plane's
- * watcher never sees half a file.
+ * Reads and rewrites the weights that split a service's traffic in a local config folder, editing the YAML
+ * node tree of the one document concerned so that the rest of the file (other documents, key order,
+ * comments) stays as the user wrote it. Files are replaced atomically, so the control plane's watcher never
+ * sees half a file.
+ *
+ * <p>The weights are those of the service's producer {@link HttpRouteWeights HTTPRoute}'s rule without
+ * matches when an HTTPRoute routes the service (it overrides the TrafficSplit, as translation does), else
+ * those of its default TrafficSplit (the one without matches).
  */
 public final class TrafficSplitFiles {
 
     /**
-     * Where a root service's default TrafficSplit (the one without matches) lives, its weights and its
-     * canary status note (null when it has none), as read together.
+     * Where a root service's weights live, the weights and the canary status note (null when there is none),
+     * as read together.
+     *
+     * @param kind {@code TrafficSplit} or {@code HTTPRoute}
+     * @param ruleIndex the HTTPRoute's rule whose backendRefs are the weights; -1 for a TrafficSplit
      */
-    public record Location(Path file, int documentIndex, String namespace, String name, Map<String, Long> weights,
-            String status) {
+    public record Location(Path file, int documentIndex, String kind, String namespace, String name, int ruleIndex,
+            Map<String, Long> weights, String status) {
+
+        /** {@code TrafficSplit shop/reviews}, {@code HTTPRoute shop/reviews}. */
+        public String title() {
+            return kind + " " + namespace + "/" + name;
+        }
     }
 
     public static final String STATUS_ANNOTATION = "meshwork.io/canary-status";
@@ -52,28 +67,62 @@ public final class TrafficSplitFiles {
         this.configDir = configDir;
     }
 
-    /** The default TrafficSplit of {@code namespace/service}, if one exists in the folder. */
+    /**
+     * The weights of {@code namespace/service}: its producer HTTPRoute's rule without matches, else its default
+     * TrafficSplit, if the folder has either. An HTTPRoute that routes the service without such a rule, or two
+     * of them, are refused in one line: the weights to change would be a guess.
+     */
     public Optional<Location> find(String namespace, String service) throws IOException {
+        List<Location> routes = new ArrayList<>();
+        List<String> routesWithoutDefault = new ArrayList<>();
+        Location split = null;
         for (Path file : yamlFiles()) {
             List<Node> documents = compose(file);
             for (int i = 0; i < documents.size(); i++) {
                 Node doc = documents.get(i);
-                if (isDefaultSplitOf(doc, namespace, service)) {
-                    Map<String, Long> weights;
-                    try {
-                        weights = weightsOf(doc);
-                    } catch (IllegalArgumentException e) {
-                        // one line, as analyze says it: file, document, object, field
-                        throw new IOException(file.getFileName() + " doc " + (i + 1) + " (line "
-                                + (doc.getStartMark().map(m -> m.getLine() + 1).orElse(0)) + "): TrafficSplit " + namespace
-                                + "/" + scalar(doc, "metadata", "name").orElse(service) + ": " + e.getMessage());
+                String where = file.getFileName() + " doc " + (i + 1) + " (line "
+                        + doc.getStartMark().map(m -> m.getLine() + 1).orElse(0) + "): ";
+                if (HttpRouteWeights.routes(doc, namespace, service)) {
+                    String name = scalar(doc, "metadata", "name").orElse(service);
+                    int rule = HttpRouteWeights.defaultRule(doc);
+                    if (rule < 0) {
+                        routesWithoutDefault.add(name);
+                        continue;
                     }
-                    return Optional.of(new Location(file, i, namespace,
-                            scalar(doc, "metadata", "name").orElse(service), weights, statusOf(doc).orElse(null)));
+                    Map<String, Long> weights = weights(where, "HTTPRoute " + namespace + "/" + name,
+                            () -> HttpRouteWeights.weightsOf(doc, rule, namespace));
+                    routes.add(new Location(file, i, "HTTPRoute", namespace, name, rule, weights, statusOf(doc).orElse(null)));
+                } else if (split == null && isDefaultSplitOf(doc, namespace, service)) {
+                    String name = scalar(doc, "metadata", "name").orElse(service);
+                    Map<String, Long> weights = weights(where, "TrafficSplit " + namespace + "/" + name, () -> weightsOf(doc));
+                    split = new Location(file, i, "TrafficSplit", namespace, name, -1, weights, statusOf(doc).orElse(null));
                 }
             }
         }
-        return Optional.empty();
+        if (routes.size() > 1) {
+            throw new IllegalArgumentException("HTTPRoutes " + routes.stream().map(Location::name).toList() + " in namespace "
+                    + namespace + " each have a rule without matches for service " + service
+                    + ": which weights to change is ambiguous; keep one such rule");
+        }
+        if (routes.isEmpty() && !routesWithoutDefault.isEmpty()) {
+            throw new IllegalArgumentException("HTTPRoute " + namespace + "/" + routesWithoutDefault.get(0) + " routes service "
+                    + service + " (so its TrafficSplit does not apply) but has no rule without matches whose backendRefs "
+                    + "could be weighed; add one (spec.rules[].backendRefs with no matches)");
+        }
+        return routes.isEmpty() ? Optional.ofNullable(split) : Optional.of(routes.get(0));
+    }
+
+    private interface WeightsReader {
+        Map<String, Long> read();
+    }
+
+    /** The weights {@code reader} gives; its refusal as one line, as analyze says it: file, document, object, field. */
+    private static Map<String, Long> weights(String where, String title, WeightsReader reader) throws IOException {
+        try {
+            return reader.read();
+        } catch (IllegalArgumentException e) {
+            throw new IOException(where + title + ": " + e.getMessage());
+        }
     }
 
     private static Optional<String> statusOf(Node doc) {
@@ -101,14 +150,11 @@ public final class TrafficSplitFiles {
             throws IOException {
         List<Node> documents = compose(location.file());
         Node doc = documents.get(location.documentIndex());
-        MappingNode spec = (MappingNode) child(doc, "spec").orElseThrow();
-        Map<String, Long> merged = new LinkedHashMap<>(weightsOf(doc));
-        merged.putAll(weights);
-        List<Node> backends = new ArrayList<>();
-        merged.forEach((backend, weight) -> backends.add(mapping(List.of(
-                new NodeTuple(plain("service"), plain(backend)),
-                new NodeTuple(plain("weight"), intScalar(weight))))));
-        put(spec, "backends", new SequenceNode(Tag.SEQ, backends, FlowStyle.BLOCK));
+        if (location.ruleIndex() >= 0) {
+            HttpRouteWeights.rewrite(doc, location.ruleIndex(), weights);
+        } else {
+            rewriteSplit(doc, weights);
+        }
         if (setStatus && status == null) {
             if (child(doc, "metadata").orElse(null) instanceof MappingNode metadata
                     && child(metadata, "annotations").orElse(null) instanceof MappingNode annotations) {
@@ -128,6 +174,17 @@ public final class TrafficSplitFiles {
             put(annotations, STATUS_ANNOTATION, value);
         }
         return serialize(documents);
+    }
+
+    private static void rewriteSplit(Node doc, Map<String, Long> weights) {
+        MappingNode spec = (MappingNode) child(doc, "spec").orElseThrow();
+        Map<String, Long> merged = new LinkedHashMap<>(weightsOf(doc));
+        merged.putAll(weights);
+        List<Node> backends = new ArrayList<>();
+        merged.forEach((backend, weight) -> backends.add(mapping(List.of(
+                new NodeTuple(plain("service"), plain(backend)),
+                new NodeTuple(plain("weight"), intScalar(weight))))));
+        put(spec, "backends", new SequenceNode(Tag.SEQ, backends, FlowStyle.BLOCK));
     }
 
     /** Writes {@code text} over {@code file} atomically (temporary file in the same folder, then rename). */
@@ -194,106 +251,5 @@ public final class TrafficSplitFiles {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(field + ": \"" + t + "\" is not a whole number");
         }
-    }
-
-    /** The file's YAML documents; a file that does not parse is refused in one line naming it, as analyze does. */
-    private static List<Node> compose(Path file) throws IOException {
-        LoadSettings settings = LoadSettings.builder().setParseComments(true).setLabel(file.getFileName().toString()).build();
-        List<Node> documents = new ArrayList<>();
-        try {
-            new Compose(settings).composeAllFromString(Files.readString(file)).forEach(documents::add);
-        } catch (org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException e) {
-            int line = e.getProblemMark().or(e::getContextMark).map(m -> m.getLine() + 1).orElse(0);
-            throw new IOException(file.getFileName() + " doc " + (documents.size() + 1) + " (line " + line
-                    + "): not valid YAML: " + e.getProblem());
-        } catch (org.snakeyaml.engine.v2.exceptions.YamlEngineException e) {
-            throw new IOException(file.getFileName() + ": not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
-        }
-        return documents;
-    }
-
-    private static String serialize(List<Node> documents) {
-        DumpSettings settings = DumpSettings.builder()
-                .setDumpComments(true)
-                .setDefaultFlowStyle(FlowStyle.BLOCK)
-                .setExplicitStart(documents.size() > 1)
-                .setIndent(2)
-                .setIndicatorIndent(2)
-                .setIndentWithIndicator(true)
-                .setWidth(120)
-                .build();
-        StringWriter out = new StringWriter();
-        StreamDataWriter writer = new StreamDataWriter() {
-            @Override
-            public void write(String str) {
-                out.write(str);
-            }
-
-            @Override
-            public void write(String str, int off, int len) {
-                out.write(str, off, len);
-            }
-        };
-        Emitter emitter = new Emitter(settings, writer);
-        Serialize serialize = new Serialize(settings);
-        for (Event event : serialize.serializeAll(documents)) {
-            emitter.emit(event);
-        }
-        return out.toString();
-    }
-
-    private static Optional<Node> child(Node node, String key) {
-        if (!(node instanceof MappingNode mapping)) {
-            return Optional.empty();
-        }
-        for (NodeTuple tuple : mapping.getValue()) {
-            if (tuple.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key)) {
-                return Optional.of(tuple.getValueNode());
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<String> scalarValue(Node node, String key) {
-        return child(node, key).filter(ScalarNode.class::isInstance).map(n -> ((ScalarNode) n).getValue());
-    }
-
-    private static Optional<String> scalar(Node node, String... path) {
-        Node current = node;
-        for (int i = 0; i < path.length - 1; i++) {
-            Optional<Node> next = child(current, path[i]);
-            if (next.isEmpty()) {
-                return Optional.empty();
-            }
-            current = next.get();
-        }
-        return scalarValue(current, path[path.length - 1]);
-    }
-
-    private static boolean isKey(NodeTuple tuple, String key) {
-        return tuple.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key);
-    }
-
-    private static void put(MappingNode mapping, String key, Node value) {
-        List<NodeTuple> tuples = mapping.getValue();
-        for (int i = 0; i < tuples.size(); i++) {
-            if (tuples.get(i).getKeyNode() instanceof ScalarNode k && k.getValue().equals(key)) {
-                tuples.set(i, new NodeTuple(tuples.get(i).getKeyNode(), value));
-                return;
-            }
-        }
-        tuples.add(new NodeTuple(plain(key), value));
-    }
-
-    private static MappingNode mapping(List<NodeTuple> tuples) {
-        return new MappingNode(Tag.MAP, new ArrayList<>(tuples), FlowStyle.BLOCK);
-    }
-
-    private static ScalarNode plain(String value) {
-        return new ScalarNode(Tag.STR, value, ScalarStyle.PLAIN);
-    }
-
-    private static ScalarNode intScalar(long value) {
-        return new ScalarNode(Tag.INT, Long.toString(value), ScalarStyle.PLAIN);
     }
 }

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.meshwork.controlplane.canary.SplitSnapshot;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.meshwork.controlplane.source.kubernetes.KubernetesSource;
 import io.meshwork.controlplane.source.kubernetes.MockApiServer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -72,7 +74,7 @@ class ClusterSplitControlTest {
     @Test
     void noSplitTwoDefaultSplitsAndQuantityWeightsAreClearErrors() throws Exception {
         assertThatThrownBy(() -> new ClusterSplitControl(api.client(), "mock", "default", "ratings").read())
-                .hasMessageStartingWith("no TrafficSplit for service \"ratings\" in namespace default of cluster mock");
+                .hasMessageStartingWith("no TrafficSplit or HTTPRoute for service \"ratings\" in namespace default of cluster mock");
 
         GenericKubernetesResource quantity = split("reviews-q", 1, 1);
         backends(quantity).get(0).put("weight", "500m");
@@ -83,5 +85,62 @@ class ClusterSplitControlTest {
         assertThatThrownBy(() -> control.read())
                 .hasMessage("TrafficSplit default/reviews-q: spec.backends[0].weight: 500m is not an integer; "
                         + "mesh split and mesh canary write integer weights");
+    }
+
+    @Test
+    void anHttpRouteOfTheServiceHoldsItsWeightsAndAnUpdateKeepsAnotherWritersChangeAndTheRulesOtherFields() throws Exception {
+        api.client().services().resource(service("reviews-v3", Map.of("app", "reviews"), 9080)).create();
+        routes().resource(Serialization.unmarshal("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: reviews-route, namespace: default}
+                spec:
+                  parentRefs: [{group: "", kind: Service, name: reviews, port: 9080}]
+                  rules:
+                  - matches: [{headers: [{name: x-canary, value: "true"}]}]
+                    backendRefs: [{name: reviews-v2, port: 9080}]
+                  - matches: [{path: {type: PathPrefix, value: /}}]
+                    backendRefs:
+                    - {name: reviews-v1, port: 9080, weight: 100}
+                    - {name: reviews-v2, port: 9080, weight: 0, filters: [{type: RequestHeaderModifier,
+                        requestHeaderModifier: {set: [{name: x-canary-backend, value: "yes"}]}}]}
+                """, GenericKubernetesResource.class)).create();
+        AtomicInteger calls = new AtomicInteger();
+
+        var update = control.update(now -> {
+            if (calls.incrementAndGet() == 1) {
+                GenericKubernetesResource theirs = routes().inNamespace("default").withName("reviews-route").get();
+                theirs.getMetadata().setLabels(Map.of("team", "reviews"));
+                routes().resource(theirs).update();
+            }
+            Map<String, Long> weights = new LinkedHashMap<>(now.weights());
+            weights.put("reviews-v1", 80L);
+            weights.put("reviews-v3", 20L);
+            return new SplitSnapshot(weights, "promoting reviews-v3");
+        });
+
+        assertThat(calls).hasValue(2);
+        assertThat(update.before().weights()).containsExactly(Map.entry("reviews-v1", 100L), Map.entry("reviews-v2", 0L));
+        assertThat(control.ref().title()).isEqualTo("HTTPRoute default/reviews-route");
+        assertThat(control.read().weights()).containsExactly(
+                Map.entry("reviews-v1", 80L), Map.entry("reviews-v2", 0L), Map.entry("reviews-v3", 20L));
+        GenericKubernetesResource route = routes().inNamespace("default").withName("reviews-route").get();
+        assertThat(route.getMetadata().getLabels()).containsEntry("team", "reviews");
+        assertThat(route.getMetadata().getAnnotations()).containsEntry("meshwork.io/canary-status", "promoting reviews-v3");
+        String yaml = Serialization.asYaml(route.getAdditionalProperties().get("spec"));
+        assertThat(yaml).contains("x-canary-backend").contains("name: \"reviews-v3\"\n    port: 9080\n    weight: 20");
+        assertThat(api.trafficSplits().inNamespace("default").withName("reviews").get().getAdditionalProperties().get("spec"))
+                .as("the split the route overrides is left alone").hasToString(split("reviews", 100, 0)
+                        .getAdditionalProperties().get("spec").toString());
+
+        assertThatThrownBy(() -> control.requireValid(Map.of("reviews-v4", 1L)))
+                .hasMessage("HTTPRoute default/reviews-route: spec.rules[1].backendRefs[3].name: reviews-v4 is not a Service in "
+                        + "namespace default");
+    }
+
+    private io.fabric8.kubernetes.client.dsl.MixedOperation<GenericKubernetesResource,
+            io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
+            io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource>> routes() {
+        return api.client().genericKubernetesResources(KubernetesSource.HTTP_ROUTE.context());
     }
 }

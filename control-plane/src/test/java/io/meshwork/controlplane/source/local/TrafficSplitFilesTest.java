@@ -138,6 +138,79 @@ class TrafficSplitFilesTest {
         assertThat(text).doesNotContain("annotations").doesNotContain(TrafficSplitFiles.STATUS_ANNOTATION);
     }
 
+    private static final String ROUTE = """
+            # reviews through the Gateway API: testers to v2, everyone else split.
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: HTTPRoute
+            metadata: {name: reviews, namespace: default}
+            spec:
+              parentRefs: [{group: "", kind: Service, name: reviews}]
+              rules:
+                - name: testers
+                  matches: [{headers: [{name: x-canary, value: "true"}]}]
+                  backendRefs: [{name: reviews-v2, port: 9080}]
+                - name: canary   # the rule mesh split weighs
+                  backendRefs:
+                    - name: reviews-v1
+                      port: 9080
+                      weight: 90
+                      filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: x-v, value: "1"}]}}]
+                    - {name: reviews-v2, port: 9080}
+            """;
+
+    private TrafficSplitFiles filesWithRoute(String route) throws IOException {
+        Files.writeString(dir.resolve("splits.yaml"), SPLITS);
+        Files.writeString(dir.resolve("route.yaml"), route);
+        return new TrafficSplitFiles(dir);
+    }
+
+    @Test
+    void anHttpRouteOfTheServiceOverridesItsSplitAndItsRuleWithoutMatchesHoldsTheWeights() throws IOException {
+        var location = filesWithRoute(ROUTE).find("default", "reviews").orElseThrow();
+
+        assertThat(location.title()).isEqualTo("HTTPRoute default/reviews");
+        assertThat(location.ruleIndex()).isEqualTo(1);
+        assertThat(location.weights()).as("a backendRef's weight defaults to 1")
+                .containsExactly(Map.entry("reviews-v1", 90L), Map.entry("reviews-v2", 1L));
+    }
+
+    @Test
+    void rewritingARouteChangesOnlyThatRulesWeightsAndAppendsANewBackendWithThePortOfTheFirst() throws IOException {
+        TrafficSplitFiles files = filesWithRoute(ROUTE);
+        var location = files.find("default", "reviews").orElseThrow();
+
+        String text = files.rewrite(location, Map.of("reviews-v1", 0L, "reviews-v3", 10L), "promoting reviews-v3: step 1/4");
+        TrafficSplitFiles.replaceAtomically(location.file(), text);
+
+        var after = files.find("default", "reviews").orElseThrow();
+        assertThat(after.weights()).containsExactly(
+                Map.entry("reviews-v1", 0L), Map.entry("reviews-v2", 1L), Map.entry("reviews-v3", 10L));
+        assertThat(after.status()).isEqualTo("promoting reviews-v3: step 1/4");
+        assertThat(text).contains("# the rule mesh split weighs").contains("responseHeaderModifier")
+                .contains("backendRefs: [{name: reviews-v2, port: 9080}]")
+                .contains("- {name: reviews-v3, port: 9080, weight: 10}");
+        assertThat(Files.readString(dir.resolve("splits.yaml"))).isEqualTo(SPLITS);
+    }
+
+    @Test
+    void aRouteWithoutARuleWithoutMatchesOrTwoSuchRoutesAreRefusedInOneLine() throws IOException {
+        String onlyTesters = ROUTE.substring(0, ROUTE.indexOf("    - name: canary"));
+        assertThatThrownBy(() -> filesWithRoute(onlyTesters).find("default", "reviews"))
+                .hasMessage("HTTPRoute default/reviews routes service reviews (so its TrafficSplit does not apply) but has no "
+                        + "rule without matches whose backendRefs could be weighed; add one (spec.rules[].backendRefs with no matches)");
+
+        Files.writeString(dir.resolve("route2.yaml"), ROUTE.replace("name: reviews, namespace", "name: reviews-2, namespace"));
+        assertThatThrownBy(() -> filesWithRoute(ROUTE).find("default", "reviews"))
+                .hasMessageStartingWith("HTTPRoutes [reviews, reviews-2] in namespace default each have a rule without matches");
+    }
+
+    @Test
+    void aWeightThatIsNoWholeNumberIsRefusedNamingFileDocumentAndField() throws IOException {
+        assertThatThrownBy(() -> filesWithRoute(ROUTE.replace("weight: 90", "weight: 9.5")).find("default", "reviews"))
+                .hasMessage("route.yaml doc 1 (line 2): HTTPRoute default/reviews: spec.rules[1].backendRefs[0].weight: "
+                        + "\"9.5\" is not a whole number");
+    }
+
     @Test
     void missingConfigDirIsAClearError() {
         assertThatThrownBy(() -> new TrafficSplitFiles(dir.resolve("nope")).find("default", "reviews"))
