@@ -146,12 +146,12 @@ public final class InstallManifests {
                 rule("discovery.k8s.io", List.of("endpointslices"), "list", "watch"),
                 rule("specs.smi-spec.io", List.of("httproutegroups"), "list", "watch"),
                 rule("access.smi-spec.io", List.of("traffictargets"), "list", "watch"),
-                rule("gateway.networking.k8s.io", List.of("httproutes"), "list", "watch"),
                 rule("meshwork.io", List.of("workloads", "peerauthentications", "sidecars", "meshtimeouts", "meshretries",
                         "meshcircuitbreakers"), "list", "watch"),
-                // Written: the canary controller steps split weights (read, then update with the
-                // resourceVersion read), checking that each backend is a Service.
+                // Written: the canary controller steps split weights, or those of the HTTPRoute that overrides the
+                // split (read, then update with the resourceVersion read), checking that each backend is a Service.
                 rule("split.smi-spec.io", List.of("trafficsplits"), "list", "watch", "update"),
+                rule("gateway.networking.k8s.io", List.of("httproutes"), "list", "watch", "update"),
                 rule("", List.of("services"), "get"),
                 // Canary objects: the leader runs them and records their status.
                 rule("meshwork.io", List.of("canaries"), "get", "list", "watch"),

@@ -117,7 +117,8 @@ class InstallManifestsTest {
     @Test
     void controlPlaneRoleWritesOnlyWhatItReconciles() {
         // events: the InvalidConfig Events on TrafficSplits and HTTPRouteGroups it does not apply; leases: leader election;
-        // trafficsplits and canaries/status: the leader runs Canary objects, stepping split weights and recording status.
+        // trafficsplits, httproutes and canaries/status: the leader runs Canary objects, stepping the weights of a split
+        // (or of the HTTPRoute that overrides it) and recording status.
         ClusterRole role = one(DEFAULT, ClusterRole.class);
         Set<String> writeVerbs = Set.of("create", "update", "patch", "delete", "deletecollection", "*");
         List<String> written = new ArrayList<>();
@@ -127,8 +128,8 @@ class InstallManifestsTest {
             }
         }
 
-        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "configmaps", "events", "leases", "tokenreviews",
-                "canaries/status");
+        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "httproutes", "configmaps", "events", "leases",
+                "tokenreviews", "canaries/status");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getResources).doesNotContain("secrets", "*");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getVerbs).doesNotContain("*", "delete");
     }
