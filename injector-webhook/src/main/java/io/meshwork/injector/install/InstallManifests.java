@@ -152,6 +152,8 @@ public final class InstallManifests {
                 // split (read, then update with the resourceVersion read), checking that each backend is a Service.
                 rule("split.smi-spec.io", List.of("trafficsplits"), "list", "watch", "update"),
                 rule("gateway.networking.k8s.io", List.of("httproutes"), "list", "watch", "update"),
+                // Written: the Gateway API status (Accepted, ResolvedRefs) of HTTPRoutes attached to Services.
+                rule("gateway.networking.k8s.io", List.of("httproutes/status"), "patch", "update"),
                 rule("", List.of("services"), "get"),
                 // Canary objects: the leader runs them and records their status.
                 rule("meshwork.io", List.of("canaries"), "get", "list", "watch"),

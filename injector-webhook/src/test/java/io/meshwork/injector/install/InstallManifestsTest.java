@@ -118,7 +118,7 @@ class InstallManifestsTest {
     void controlPlaneRoleWritesOnlyWhatItReconciles() {
         // events: the InvalidConfig Events on TrafficSplits and HTTPRouteGroups it does not apply; leases: leader election;
         // trafficsplits, httproutes and canaries/status: the leader runs Canary objects, stepping the weights of a split
-        // (or of the HTTPRoute that overrides it) and recording status.
+        // (or of the HTTPRoute that overrides it) and recording status; httproutes/status: the routes' Gateway API status.
         ClusterRole role = one(DEFAULT, ClusterRole.class);
         Set<String> writeVerbs = Set.of("create", "update", "patch", "delete", "deletecollection", "*");
         List<String> written = new ArrayList<>();
@@ -128,8 +128,8 @@ class InstallManifestsTest {
             }
         }
 
-        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "httproutes", "configmaps", "events", "leases",
-                "tokenreviews", "canaries/status");
+        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "httproutes", "httproutes/status", "configmaps",
+                "events", "leases", "tokenreviews", "canaries/status");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getResources).doesNotContain("secrets", "*");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getVerbs).doesNotContain("*", "delete");
     }

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * on only when its version changed. An expired watch (410 Gone) or a dropped connection is the
  * informers' to recover: they list again, and the rebuild after that sees every object as it is. An
  * object that fails validation is never served; its last accepted version stays (as in local mode),
- * and the reason is logged and recorded as an {@code InvalidConfig} Event on it.
+ * and the reason is logged and recorded as an {@code InvalidConfig} Event on it. HTTPRoutes attached to
+ * Services get their Gateway API status ({@link RouteStatuses}); only the leader writes either.
  */
 public final class KubernetesSource implements MeshSnapshotSource {
 
@@ -86,6 +87,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
     private final List<SharedIndexInformer<? extends HasMetadata>> configInformers = new ArrayList<>();
     private final List<SharedIndexInformer<?>> allInformers = new ArrayList<>();
     private final InvalidConfigEvents events;
+    private final RouteStatuses routeStatuses;
     private final ObjectDocuments documents;
     private SharedIndexInformer<io.fabric8.kubernetes.api.model.Service> services;
     private SharedIndexInformer<Pod> pods;
@@ -116,6 +118,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
         this.quietNanos = quiet.toNanos();
         this.maxDelayNanos = maxDelay.toNanos();
         this.events = new InvalidConfigEvents(client);
+        this.routeStatuses = new RouteStatuses(client);
         this.documents = new ObjectDocuments(client.getKubernetesSerialization());
     }
 
@@ -314,6 +317,9 @@ public final class KubernetesSource implements MeshSnapshotSource {
             problems.addAll(remotes.portDisagreements(localServices));
         }
         report(problems, objects);
+        if (leading) {
+            routeStatuses.update(objects, problems, result.snapshot());
+        }
         lastProblems = List.copyOf(problems);
         rebuilds.incrementAndGet();
         MeshSnapshot snapshot = result.snapshot();
