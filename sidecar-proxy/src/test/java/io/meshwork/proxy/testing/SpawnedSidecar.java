@@ -19,9 +19,15 @@ public final class SpawnedSidecar implements AutoCloseable {
     public final int adminPort;
 
     public SpawnedSidecar(String xdsTarget, String workload, String namespace) throws IOException {
+        this(xdsTarget, workload, namespace, java.nio.file.Path.of(System.getProperty("java.home")));
+    }
+
+    /** A sidecar on the Java runtime at {@code javaHome} (a jlink image, say) instead of the test's own. */
+    public SpawnedSidecar(String xdsTarget, String workload, String namespace, java.nio.file.Path javaHome)
+            throws IOException {
         outboundPort = FreePort.pick();
         adminPort = FreePort.pick();
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+        String java = javaHome.resolve("bin").resolve("java").toString();
         List<String> command = new java.util.ArrayList<>(List.of(java));
         command.addAll(SidecarJvm.flags());
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), SpawnedSidecar.class.getName(),
