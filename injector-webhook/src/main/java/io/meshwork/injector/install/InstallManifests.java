@@ -153,7 +153,7 @@ public final class InstallManifests {
                 rule("split.smi-spec.io", List.of("trafficsplits"), "list", "watch", "update"),
                 rule("gateway.networking.k8s.io", List.of("httproutes"), "list", "watch", "update"),
                 // Written: the Gateway API status (Accepted, ResolvedRefs) of HTTPRoutes attached to Services.
-                rule("gateway.networking.k8s.io", List.of("httproutes/status"), "patch", "update"),
+                rule("gateway.networking.k8s.io", List.of("httproutes/status"), "update"),
                 rule("", List.of("services"), "get"),
                 // Canary objects: the leader runs them and records their status.
                 rule("meshwork.io", List.of("canaries"), "get", "list", "watch"),

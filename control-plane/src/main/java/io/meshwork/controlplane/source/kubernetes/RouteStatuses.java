@@ -95,14 +95,15 @@ final class RouteStatuses {
         if (sameIgnoringTimes(before, after)) {
             return;
         }
+        // The status replaced (PUT) on a copy of the object as read, with its resourceVersion: no GET, and a route
+        // changed meanwhile is refused (409) and written again by the rebuild its change brings.
+        GenericKubernetesResource copy = client.getKubernetesSerialization().clone(route);
+        Map<String, Object> edited = new LinkedHashMap<>(status);
+        edited.put("parents", after);
+        copy.getAdditionalProperties().put("status", edited);
         try {
             client.genericKubernetesResources(KubernetesSource.HTTP_ROUTE.context()).inNamespace(namespace)
-                    .withName(route.getMetadata().getName()).editStatus(current -> {
-                        Map<String, Object> edited = new LinkedHashMap<>(map(current.getAdditionalProperties().get("status")));
-                        edited.put("parents", after);
-                        current.getAdditionalProperties().put("status", edited);
-                        return current;
-                    });
+                    .resource(copy).updateStatus();
         } catch (KubernetesClientException e) {
             LOG.warn("cannot write the status of HTTPRoute {}: {}", ref, ApiErrors.reason(e));
         }

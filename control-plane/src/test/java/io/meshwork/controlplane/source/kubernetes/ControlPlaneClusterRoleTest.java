@@ -39,6 +39,7 @@ class ControlPlaneClusterRoleTest {
     private static final Set<String> GRANTED_FOR_OTHER_DUTIES = Set.of(
             "authentication.k8s.io tokenreviews create",        // the CA reviews sidecars' ServiceAccount tokens
             "split.smi-spec.io trafficsplits update",           // a Canary's steps: the split written with the resourceVersion read
+            "gateway.networking.k8s.io httproutes update",      // ... or the HTTPRoute that overrides the split
             "services get",                                     // ... after checking each backend is a Service
             "configmaps get", "configmaps list", "configmaps watch", // the root-certificate ConfigMap per meshed namespace
             "configmaps create", "configmaps update", "configmaps patch",
@@ -65,6 +66,17 @@ class ControlPlaneClusterRoleTest {
                                     java.util.List.of(50, 100), Duration.ofSeconds(1), 99, Duration.ofMillis(500), 2)))
                     .create();
 
+            // An HTTPRoute attached to reviews, whose Gateway API status the leader writes.
+            setup.genericKubernetesResources(KubernetesSource.HTTP_ROUTE.context()).inNamespace("default").resource(
+                    io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
+                            apiVersion: gateway.networking.k8s.io/v1
+                            kind: HTTPRoute
+                            metadata: {name: reviews, namespace: default}
+                            spec:
+                              parentRefs: [{group: "", kind: Service, name: reviews}]
+                              rules: [{backendRefs: [{name: reviews-v1, port: 9080}]}]
+                            """, GenericKubernetesResource.class)).create();
+
             KubernetesClient client = new KubernetesClientBuilder()
                     .withConfig(new ConfigBuilder(setup.getConfiguration()).withUserAgent(AGENT).build()).build();
             try (ControlPlane controlPlane = KubernetesMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), client)
@@ -72,6 +84,9 @@ class ControlPlaneClusterRoleTest {
                 // The invalid split makes it write an Event; then every kind it reads has been listed and watched.
                 Eventually.await(Duration.ofSeconds(10), "an InvalidConfig Event",
                         () -> !setup.v1().events().inNamespace("default").list().getItems().isEmpty());
+                Eventually.await(Duration.ofSeconds(10), "the HTTPRoute's status", () -> setup.genericKubernetesResources(
+                        KubernetesSource.HTTP_ROUTE.context()).inNamespace("default").withName("reviews").get()
+                        .getAdditionalProperties().get("status") != null);
                 Eventually.await(Duration.ofSeconds(10), "the Canary's status recorded as Failed",
                         () -> "Failed".equals(io.meshwork.controlplane.canary.kubernetes.CanaryObjects.phase(
                                 io.meshwork.controlplane.canary.kubernetes.CanaryObjects.canaries(setup)
@@ -84,7 +99,8 @@ class ControlPlaneClusterRoleTest {
 
             assertThat(used).as("calls the control plane made").contains("discovery.k8s.io endpointslices watch",
                     "events create", "split.smi-spec.io trafficsplits list",
-                    "meshwork.io canaries watch", "meshwork.io canaries/status patch");
+                    "meshwork.io canaries watch", "meshwork.io canaries/status patch",
+                    "gateway.networking.k8s.io httproutes/status update");
             assertThat(granted).as("the ClusterRole of mesh install").containsAll(used);
             Set<String> unused = new TreeSet<>(granted);
             unused.removeAll(used);
