@@ -241,9 +241,11 @@ public final class CanaryCommand {
         int width = 20;
         int filled = r.canaryWeight() * width / 100;
         String bar = "#".repeat(filled) + "-".repeat(width - filled);
-        return String.format("[%s] %3d%%  step %d/%d  %s %d req  %s %d req  success %5.1f%%  p99 %4.0fms  %s%s",
+        return String.format("[%s] %3d%%  step %d/%d  %s %d req  %s %d req  success %5.1f%%  retries %4.1f%%  p99 %4.0fms"
+                        + "%s  %s%s",
                 bar, r.canaryWeight(), r.step(), r.steps(), plan.primary(), r.primaryRequests(), plan.canary(),
-                r.canaryRequests(), r.canarySuccessRate(), r.canaryP99Millis(), r.verdict(),
+                r.canaryRequests(), r.canarySuccessRate(), r.canaryRetryRate(), r.canaryP99Millis(),
+                r.canaryEjections() > 0 ? "  ejected " + r.canaryEjections() + "x" : "", r.verdict(),
                 r.verdict() == StepReport.Verdict.PASSED ? ""
                         : " (" + r.detail() + "; failed checks " + r.failedChecks() + "/" + r.threshold() + ")");
     }

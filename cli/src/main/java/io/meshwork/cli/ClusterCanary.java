@@ -106,7 +106,8 @@ final class ClusterCanary {
         return new StepReport(integer(check, "step"), steps instanceof Number n ? n.intValue() : plan.steps().size(),
                 integer(check, "canaryWeight"), number(check, "primaryRequests").longValue(),
                 number(check, "canaryRequests").longValue(), number(check, "successRate").doubleValue(),
-                number(check, "p99Millis").doubleValue(), StepReport.Verdict.valueOf(String.valueOf(check.get("verdict"))),
+                number(check, "p99Millis").doubleValue(), number(check, "retryRate").doubleValue(),
+                number(check, "ejections").longValue(), StepReport.Verdict.valueOf(String.valueOf(check.get("verdict"))),
                 String.valueOf(check.get("detail")), integer(check, "failedChecks"), plan.threshold());
     }
 

@@ -103,7 +103,7 @@ public final class DemoCommand implements Callable<Integer> {
 
                 out.heading("Canary 1: promote reviews-v2 (healthy)");
                 DemoMesh.warmUp(frontend, "reviews-v2", reviewsPort, WARM_UP_REQUESTS);
-                CanaryOutcome v2 = promote(config, frontend, "reviews-v1", "reviews-v2");
+                CanaryOutcome v2 = promote(config, frontend, "reviews-v1", "reviews-v2", () -> { });
 
                 out.heading("Canary 2: reviews-v3 fails 20% of its requests");
                 demoConfig.copy(extraV3, config);
@@ -111,8 +111,16 @@ public final class DemoCommand implements Callable<Integer> {
                 Workload v3 = withV3.snapshot().workloads().get(io.meshwork.controlplane.model.ObjectRef.of(NAMESPACE, "reviews-v3-1"));
                 mesh.startWorkload(v3, 0.2);
                 addBackend(config, "reviews-v3");
-                DemoMesh.warmUp(frontend, "reviews-v3", reviewsPort, WARM_UP_REQUESTS);
-                CanaryOutcome v3Outcome = promote(config, frontend, "reviews-v2", "reviews-v3");
+                CanaryOutcome v3Outcome;
+                try (EjectionWatch ejections = new EjectionWatch(frontend, "reviews-v3", out::bad)) {
+                    out.step("outlier detection on reviews-v3 (its MeshCircuitBreaker): 2 errors in a row eject an endpoint"
+                            + " from the frontend sidecar's balancing; ejections fail a canary check");
+                    DemoMesh.warmUp(frontend, "reviews-v3", reviewsPort, WARM_UP_REQUESTS);
+                    v3Outcome = promote(config, frontend, "reviews-v2", "reviews-v3", ejections::poll);
+                    if (ejections.seen() == 0) {
+                        out.step("outlier detection: the frontend's sidecar ejected no reviews-v3 endpoint this time");
+                    }
+                }
 
                 Map<String, Long> served = load.perVersion();
                 out.heading("Summary");
@@ -177,13 +185,18 @@ public final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private CanaryOutcome promote(Path config, DemoMesh.Sidecar frontend, String primary, String canary) throws Exception {
+    /** {@code beforeCheck} runs before each check's line is printed. */
+    private CanaryOutcome promote(Path config, DemoMesh.Sidecar frontend, String primary, String canary,
+            Runnable beforeCheck) throws Exception {
         CanaryPlan plan = new CanaryPlan("reviews", primary, canary, List.of(10, 25, 50, 100), interval, 99,
                 Duration.ofMillis(500), 2);
         TrafficControl control = new SplitFileControl(config, NAMESPACE, "reviews");
         out.step("steps " + plan.steps() + ", interval " + interval.toSeconds() + "s, success rate >= 99%, p99 <= 500ms, threshold 2");
         CanaryOutcome outcome = new CanaryController(control, frontend.metrics(), d -> Thread.sleep(d.toMillis()))
-                .promote(plan, r -> out.step(progressLine(r, plan)));
+                .promote(plan, r -> {
+                    beforeCheck.run();
+                    out.step(progressLine(r, plan));
+                });
         if (outcome.result() == CanaryOutcome.Result.PROMOTED) {
             out.ok("promoted: " + outcome.reason());
         } else {

@@ -18,7 +18,7 @@ class DemoCommandTest {
     Path work;
 
     @Test
-    void demoPromotesV2RollsBackV3AndLeavesNoProcessBehind() {
+    void demoPromotesV2EjectsAndRollsBackV3AndLeavesNoProcessBehind() {
         PrintStream oldOut = System.out;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code;
@@ -34,6 +34,13 @@ class DemoCommandTest {
         assertThat(code).as(printed).isZero();
         assertThat(printed).contains("promoted reviews-v2:").contains("rolled back reviews-v3:")
                 .contains("all traffic is back on reviews-v2");
+        // Outlier detection at the frontend's sidecar ejects the failing canary pod, read from its admin, before the
+        // analysis rolls the canary back.
+        int ejection = printed.indexOf("outlier detection: frontend-1's sidecar ejected reviews-v3-1 (");
+        int rollback = printed.indexOf("rolled back: reviews-v3 failed");
+        assertThat(ejection).as("the ejection line").isPositive();
+        assertThat(rollback).as("the rollback line").isPositive();
+        assertThat(ejection).as("ejection shown before the rollback").isLessThan(rollback);
         List<ProcessHandle> left = ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
         assertThat(left).as("processes the demo started and left running").isEmpty();
     }

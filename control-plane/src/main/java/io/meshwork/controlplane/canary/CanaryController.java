@@ -14,7 +14,9 @@ import java.util.function.Consumer;
 
 /**
  * Walks a canary through its weight steps, checking its success rate and p99 after each interval,
- * in the manner of Flagger: a step passes when the canary served requests within the limits; a
+ * in the manner of Flagger: a step passes when the canary served requests within the limits and no
+ * client sidecar's outlier detection ejected one of its endpoints (an ejected endpoint's errors no
+ * longer reach the success rate); the retry rate is reported beside the success rate; a
  * failed check (including an interval in which no request reached the canary, or whose metrics
  * could not be read) repeats the step, and {@code threshold} failed checks send the pair's share
  * back to the primary. The states, what each command does in them, and how a third backend is
@@ -270,7 +272,7 @@ public final class CanaryController {
         StepReport reportSince(TrafficObserver observer, CanaryPlan plan, int step, int weight, int failedBefore) {
             Measurement end = error == null ? take(observer, plan) : this;
             if (end.error != null) {
-                return new StepReport(step, plan.steps().size(), weight, 0, 0, 0, 0, Verdict.FAILED,
+                return new StepReport(step, plan.steps().size(), weight, 0, 0, 0, 0, 0, 0, Verdict.FAILED,
                         "metrics unavailable: " + end.error.getMessage(), failedBefore + 1, plan.threshold());
             }
             return check(plan, step, weight, end.primary.since(primary), end.canary.since(canary), failedBefore);
@@ -281,6 +283,7 @@ public final class CanaryController {
             int failedBefore) {
         double successRate = canary.successRatePercent();
         double p99 = canary.quantileMillis(0.99);
+        double retryRate = canary.retryRatePercent();
         long maxP99Millis = plan.maxP99().toMillis();
         Verdict verdict;
         String detail;
@@ -294,12 +297,19 @@ public final class CanaryController {
         } else if (p99 > maxP99Millis) {
             verdict = Verdict.FAILED;
             detail = String.format("p99 %.0fms > %dms", p99, maxP99Millis);
+        } else if (canary.ejections() > 0) {
+            // An ejected endpoint gets no requests, so its errors stop reaching the success rate: the ejection is the
+            // evidence left, and it fails the check however good the rate of the endpoints still in looks.
+            verdict = Verdict.FAILED;
+            detail = String.format("outlier detection ejected %s endpoint %d time%s (success rate %.1f%% of what "
+                    + "still reached it)", plan.canary(), canary.ejections(), canary.ejections() == 1 ? "" : "s",
+                    successRate);
         } else {
             verdict = Verdict.PASSED;
-            detail = String.format("success rate %.1f%%, p99 %.0fms", successRate, p99);
+            detail = String.format("success rate %.1f%%, retries %.1f%%, p99 %.0fms", successRate, retryRate, p99);
         }
         int failed = verdict == Verdict.PASSED ? failedBefore : failedBefore + 1;
         return new StepReport(step, plan.steps().size(), weight, primary.requests(), canary.requests(),
-                successRate, p99, verdict, detail, failed, plan.threshold());
+                successRate, p99, retryRate, canary.ejections(), verdict, detail, failed, plan.threshold());
     }
 }

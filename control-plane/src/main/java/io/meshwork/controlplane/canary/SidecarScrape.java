@@ -13,7 +13,8 @@ import java.util.TreeMap;
 /**
  * Reads a backend's request statistics from sidecars' Prometheus endpoints (15090
  * {@code /stats/prometheus}) as the calling side reports them ({@code mesh_requests_total} and the
- * duration histogram with {@code destination_service} = the backend), summed over the sidecars.
+ * duration histogram with {@code destination_service} = the backend; its cluster's
+ * {@code mesh_upstream_retries_total} and {@code mesh_outlier_ejections_total}), summed over the sidecars.
  * Where the sidecars are is the caller's business: the CLI asks the control plane, the control plane
  * in Kubernetes takes the meshed pods.
  */
@@ -60,6 +61,8 @@ public final class SidecarScrape {
         Set<String> names = Set.of(backend, backend + "." + namespace, backend + "." + namespace + ".svc.cluster.local");
         long requests = 0;
         long successes = 0;
+        long retries = 0;
+        long ejections = 0;
         TreeMap<Double, Long> buckets = new TreeMap<>();
         for (PrometheusText.Sample s : samples) {
             if (!names.contains(s.label("destination_service")) || "destination".equals(s.label("reporter"))) {
@@ -75,9 +78,13 @@ public final class SidecarScrape {
                 String le = s.label("le");
                 double bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
                 buckets.merge(bound, (long) s.value(), Long::sum);
+            } else if (s.name().equals("mesh_upstream_retries_total")) {
+                retries += (long) s.value();
+            } else if (s.name().equals("mesh_outlier_ejections_total")) {
+                ejections += (long) s.value();
             }
         }
-        return new TrafficStats(requests, successes, buckets);
+        return new TrafficStats(requests, successes, buckets, retries, ejections);
     }
 
     /** GET {@code url}'s body; anything but 200 is an error naming the URL. */

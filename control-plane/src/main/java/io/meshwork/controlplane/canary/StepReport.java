@@ -2,7 +2,8 @@ package io.meshwork.controlplane.canary;
 
 /**
  * What one analysis interval saw: the weights in force, requests per side, the canary's success
- * rate and p99, and the verdict.
+ * rate and p99, its retry rate (retries per request, in percent: shown, not checked, since a request
+ * that succeeded after retries is a success) and the ejections of its endpoints, and the verdict.
  */
 public record StepReport(
         int step,
@@ -12,6 +13,8 @@ public record StepReport(
         long canaryRequests,
         double canarySuccessRate,
         double canaryP99Millis,
+        double canaryRetryRate,
+        long canaryEjections,
         Verdict verdict,
         String detail,
         int failedChecks,

@@ -130,6 +130,27 @@ class CanaryControllerTest {
     }
 
     @Test
+    void anEjectedCanaryEndpointFailsTheCheckThoughTheRequestsThatReachedItSucceeded() {
+        StepReport report = CanaryController.check(plan(), 1, 10, new TrafficStats(900, 900, new TreeMap<>()),
+                new TrafficStats(100, 100, new TreeMap<>(), 0, 1), 0);
+
+        assertThat(report.verdict()).isEqualTo(Verdict.FAILED);
+        assertThat(report.canaryEjections()).isEqualTo(1);
+        assertThat(report.detail()).contains("outlier detection ejected reviews-v2 endpoint 1 time");
+    }
+
+    @Test
+    void aRequestThatSucceededAfterRetriesIsASuccessAndTheRetryRateIsReported() {
+        StepReport report = CanaryController.check(plan(), 1, 10, new TrafficStats(900, 900, new TreeMap<>()),
+                new TrafficStats(100, 100, new TreeMap<>(), 30, 0), 0);
+
+        assertThat(report.verdict()).isEqualTo(Verdict.PASSED);
+        assertThat(report.canarySuccessRate()).isEqualTo(100.0);
+        assertThat(report.canaryRetryRate()).isEqualTo(30.0);
+        assertThat(report.detail()).contains("retries 30.0%");
+    }
+
+    @Test
     void weightsChangedByAnotherHandStopThePromotion() throws Exception {
         SimulatedMesh mesh = new SimulatedMesh();
         mesh.externalChange = Map.of("reviews-v1", 100L, "reviews-v2", 0L);

@@ -60,4 +60,36 @@ class TrafficStatsTest {
         assertThat(samples.get(1).label("le")).isEqualTo("+Inf");
         assertThat(samples.get(2).name()).isEqualTo("up");
     }
+
+    @Test
+    void aBackendsRetriesAndEjectionsAreReadFromItsClusterCounters() {
+        var samples = PrometheusText.parse("""
+                mesh_requests_total{destination_service="reviews-v3.default.svc.cluster.local",response_code="200"} 90
+                mesh_requests_total{destination_service="reviews-v3.default.svc.cluster.local",response_code="503"} 10
+                mesh_upstream_retries_total{cluster_name="outbound|9080||reviews-v3.default.svc.cluster.local",destination_service="reviews-v3.default.svc.cluster.local"} 25
+                mesh_upstream_retries_total{cluster_name="outbound|9080||reviews-v2.default.svc.cluster.local",destination_service="reviews-v2.default.svc.cluster.local"} 7
+                mesh_outlier_ejections_total{cluster_name="outbound|9080||reviews-v3.default.svc.cluster.local",destination_service="reviews-v3.default.svc.cluster.local",reason="consecutive_5xx"} 2
+                mesh_outlier_ejections_total{cluster_name="outbound|9080||reviews-v3.default.svc.cluster.local",destination_service="reviews-v3.default.svc.cluster.local",reason="success_rate"} 1
+                """);
+
+        TrafficStats v3 = SidecarScrape.statsOf(samples, "reviews-v3", "default");
+
+        assertThat(v3.requests()).isEqualTo(100);
+        assertThat(v3.successRatePercent()).isEqualTo(90.0);
+        assertThat(v3.retries()).isEqualTo(25);
+        assertThat(v3.retryRatePercent()).isEqualTo(25.0);
+        assertThat(v3.ejections()).isEqualTo(3);
+    }
+
+    @Test
+    void retriesAndEjectionsSubtractLikeRequests() {
+        TrafficStats earlier = new TrafficStats(10, 10, new TreeMap<>(), 4, 1);
+        TrafficStats later = new TrafficStats(30, 30, new TreeMap<>(), 9, 1);
+
+        TrafficStats delta = later.since(earlier);
+
+        assertThat(delta.retries()).isEqualTo(5);
+        assertThat(delta.ejections()).isZero();
+        assertThat(delta.retryRatePercent()).isEqualTo(25.0);
+    }
 }

@@ -228,6 +228,8 @@ public final class CanaryOperator implements AutoCloseable {
         check.put("canaryRequests", report.canaryRequests());
         check.put("successRate", finite(report.canarySuccessRate()));
         check.put("p99Millis", finite(report.canaryP99Millis()));
+        check.put("retryRate", finite(report.canaryRetryRate()));
+        check.put("ejections", report.canaryEjections());
         check.put("verdict", report.verdict().name());
         check.put("detail", report.detail());
         check.put("failedChecks", report.failedChecks());
