@@ -207,7 +207,9 @@ public final class SidecarProxy implements AutoCloseable {
             String prefix = "cluster." + cluster + ".outlier_detection.";
             stats.append(prefix).append("ejections_active ").append(detector.ejectedNow()).append('\n')
                     .append(prefix).append("ejections_enforced_total ").append(detector.enforcedTotal()).append('\n')
-                    .append(prefix).append("ejections_overflow ").append(detector.overflows()).append('\n');
+                    .append(prefix).append("ejections_overflow ").append(detector.overflows()).append('\n')
+                    .append(prefix).append("ejections_detected_success_rate ").append(detector.successRateDetected())
+                    .append('\n');
             for (OutlierDetector.Reason reason : OutlierDetector.Reason.values()) {
                 stats.append(prefix).append("ejections_enforced_").append(reason.stat()).append(' ')
                         .append(detector.enforced(reason)).append('\n');

@@ -24,16 +24,38 @@ public record MeshCircuitBreaker(ObjectRef ref, PolicyTarget target, Integer max
 
     /**
      * Envoy's and Istio's outlier detection: an endpoint that answers {@code consecutive5xx} 5xx (or
-     * {@code consecutiveGatewayErrors} 502, 503, 504 or connect failures) in a row is ejected for
+     * {@code consecutiveGatewayErrors} 502, 503, 504 or connect failures) in a row, or (with {@code successRate})
+     * whose success rate over an interval lies too far below the others', is ejected for
      * {@code baseEjectionTime} × its number of ejections, while at most {@code maxEjectionPercent} of the endpoints
-     * are (but always one); a null count is not watched.
+     * are (but always one); a null detector is not used.
      */
     public record OutlierDetection(Integer consecutive5xx, Integer consecutiveGatewayErrors, Duration interval,
-                                   Duration baseEjectionTime, int maxEjectionPercent) {
+                                   Duration baseEjectionTime, int maxEjectionPercent, SuccessRate successRate) {
 
         /** Envoy's and Istio's defaults. */
         public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
         public static final Duration DEFAULT_BASE_EJECTION_TIME = Duration.ofSeconds(30);
         public static final int DEFAULT_MAX_EJECTION_PERCENT = 10;
+
+        /** Without success-rate ejection. */
+        public OutlierDetection(Integer consecutive5xx, Integer consecutiveGatewayErrors, Duration interval,
+                                Duration baseEjectionTime, int maxEjectionPercent) {
+            this(consecutive5xx, consecutiveGatewayErrors, interval, baseEjectionTime, maxEjectionPercent, null);
+        }
+    }
+
+    /**
+     * Success-rate ejection (Kuma's {@code detectors.successRate}, Envoy's {@code success_rate_*}): at each interval,
+     * when at least {@code minimumHosts} endpoints had {@code requestVolume} requests or more in it, an endpoint whose
+     * success rate is below their mean minus {@code standardDeviationFactor} standard deviations is ejected.
+     *
+     * @param standardDeviationFactor in thousandths, as Envoy's {@code success_rate_stdev_factor} (1900: 1.9)
+     */
+    public record SuccessRate(int minimumHosts, int requestVolume, int standardDeviationFactor) {
+
+        /** Envoy's defaults. */
+        public static final int DEFAULT_MINIMUM_HOSTS = 5;
+        public static final int DEFAULT_REQUEST_VOLUME = 100;
+        public static final int DEFAULT_STANDARD_DEVIATION_FACTOR = 1900;
     }
 }

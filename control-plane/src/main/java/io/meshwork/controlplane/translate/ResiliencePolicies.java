@@ -118,20 +118,25 @@ final class ResiliencePolicies {
     }
 
     /**
-     * Outlier detection as Istio writes it: only the counts the policy sets are enforced (Envoy's enforcing
-     * percentages 100, else 0), and no success-rate ejection.
+     * Outlier detection as Istio writes it: only the detectors the policy sets are enforced (Envoy's enforcing
+     * percentages 100, else 0); success rate's {@code success_rate_*} fields only when the policy has one.
      */
     private static OutlierDetection outlierDetection(MeshCircuitBreaker.OutlierDetection outliers) {
         OutlierDetection.Builder detection = OutlierDetection.newBuilder()
                 .setInterval(EnvoyProtos.duration(outliers.interval()))
                 .setBaseEjectionTime(EnvoyProtos.duration(outliers.baseEjectionTime()))
                 .setMaxEjectionPercent(EnvoyProtos.uint32(outliers.maxEjectionPercent()))
-                .setEnforcingSuccessRate(EnvoyProtos.uint32(0))
+                .setEnforcingSuccessRate(EnvoyProtos.uint32(outliers.successRate() != null ? 100 : 0))
                 .setEnforcingConsecutive5Xx(EnvoyProtos.uint32(outliers.consecutive5xx() != null ? 100 : 0))
                 .setEnforcingConsecutiveGatewayFailure(EnvoyProtos.uint32(
                         outliers.consecutiveGatewayErrors() != null ? 100 : 0));
         setIfPresent(outliers.consecutive5xx(), detection::setConsecutive5Xx);
         setIfPresent(outliers.consecutiveGatewayErrors(), detection::setConsecutiveGatewayFailure);
+        if (outliers.successRate() != null) {
+            detection.setSuccessRateMinimumHosts(EnvoyProtos.uint32(outliers.successRate().minimumHosts()))
+                    .setSuccessRateRequestVolume(EnvoyProtos.uint32(outliers.successRate().requestVolume()))
+                    .setSuccessRateStdevFactor(EnvoyProtos.uint32(outliers.successRate().standardDeviationFactor()));
+        }
         return detection.build();
     }
 

@@ -176,6 +176,20 @@ class ResiliencePolicyTranslationTest {
     }
 
     @Test
+    void successRateEjectionBecomesEnvoysSuccessRateFieldsEnforced() {
+        String breaker = circuitBreaker("outlierDetection: {interval: 1s, successRate: {minimumHosts: 3, "
+                + "requestVolume: 20, standardDeviationFactor: 1.5}}\n");
+        var detection = cluster(Translator.translate(load(SERVICES, breaker), CLIENT), PAY_CLUSTER).getOutlierDetection();
+
+        assertThat(detection.getEnforcingSuccessRate().getValue()).isEqualTo(100);
+        assertThat(detection.getSuccessRateMinimumHosts().getValue()).isEqualTo(3);
+        assertThat(detection.getSuccessRateRequestVolume().getValue()).isEqualTo(20);
+        assertThat(detection.getSuccessRateStdevFactor().getValue()).isEqualTo(1500);
+        assertThat(detection.getEnforcingConsecutive5Xx().getValue()).as("no count set, none enforced").isZero();
+        assertThat(detection.getEnforcingConsecutiveGatewayFailure().getValue()).isZero();
+    }
+
+    @Test
     void aMeshTimeoutSetsTheRouteTimeoutIdleTimeoutAndConnectTimeout() {
         ProxyResources resources = Translator.translate(load(SERVICES, PAY_TIMEOUT), CLIENT);
 

@@ -135,7 +135,7 @@ public final class MeshMetrics {
     }
 
     /**
-     * Publishes a cluster's outlier detection: {@code mesh_outlier_ejections_total{reason}} (consecutive_5xx,
+     * Publishes a cluster's outlier detection: {@code mesh_outlier_ejections_total{reason}} (consecutive_5xx, success_rate,
      * consecutive_gateway_failure) and {@code mesh_outlier_ejections_active}, by cluster and destination service.
      */
     public void outlierDetector(io.meshwork.proxy.cluster.ClusterConfig cluster,

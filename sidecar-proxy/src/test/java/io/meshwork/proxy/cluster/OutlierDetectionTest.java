@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Outlier detection end to end: a MeshCircuitBreaker's outlierDetection in a watched folder, the real control plane's
- * outlier_detection over CDS, and the sidecar ejecting the one bad endpoint of three backends on loopback.
+ * outlier_detection over CDS, and the sidecar ejecting the one bad endpoint of three backends on loopback, for errors
+ * in a row or, at an interval's end, for its success rate.
  */
 class OutlierDetectionTest {
 
@@ -107,5 +109,70 @@ class OutlierDetectionTest {
         assertThat(mesh.fetch(mesh.harness.sidecar.metricsPort(), "/stats/prometheus"))
                 .contains("mesh_outlier_ejections_total{cluster_name=\"outbound|8080||pay.default.svc.cluster.local\","
                         + "destination_service=\"pay\",reason=\"consecutive_5xx\",source_workload=\"productpage\"} 2.0");
+    }
+
+    private int status() {
+        try {
+            return mesh.harness.get(PayMesh.URL).statusCode();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void theEndpointFailing40PercentIsEjectedAtAnIntervalAndTheHealthyOnesAreNot() throws Exception {
+        AtomicInteger flakyCalls = new AtomicInteger();
+        // Two of every five fail, never more than two in a row (a consecutive-errors detector would not be needed).
+        ScriptedBackend flaky = new ScriptedBackend("pay-flaky", exchange -> flakyCalls.getAndIncrement() % 5 < 2 ? 503 : 200);
+        backends.add(flaky);
+        ScriptedBackend a = new ScriptedBackend("pay-a", exchange -> 200);
+        ScriptedBackend b = new ScriptedBackend("pay-b", exchange -> 200);
+        backends.add(a);
+        backends.add(b);
+        // Three hosts: with the other two equal, the outlier lies sqrt(2) standard deviations below the mean whatever its
+        // rate, so Envoy's default factor 1.9 could never eject it; 1.0 does.
+        mesh = new PayMesh(configDir, backends, PayMesh.policy("MeshCircuitBreaker", "{kind: Service, name: pay}", """
+                outlierDetection:
+                  interval: 1s
+                  baseEjectionTime: 30s
+                  maxEjectionPercent: 50
+                  successRate: {minimumHosts: 3, requestVolume: 10, standardDeviationFactor: 1.0}
+                """));
+
+        int sent = 0;
+        long start = System.nanoTime();
+        while (!mesh.adminStats().contains(PayMesh.STATS + "outlier_detection.ejections_enforced_success_rate 1")) {
+            assertThat(System.nanoTime() - start).as("ejection within 10 s").isLessThan(Duration.ofSeconds(10).toNanos());
+            for (int i = 0; i < 15; i++) {
+                status();
+                sent++;
+            }
+        }
+        int flakyBefore = flaky.requests();
+        assertThat(flakyBefore).as("tries on the flaky endpoint before its ejection").isGreaterThanOrEqualTo(10);
+        assertThat(ejectedMs(flaky)).as("ejection time left").isBetween(1L, 30_000L);
+        assertThat(ejectedMs(a)).isZero();
+        assertThat(ejectedMs(b)).isZero();
+        assertThat(mesh.adminStats()).contains(PayMesh.STATS + "outlier_detection.ejections_active 1")
+                .contains(PayMesh.STATS + "outlier_detection.ejections_enforced_consecutive_5xx 0");
+
+        // Two more intervals: the healthy ones stay in (their rates are equal) and take every request.
+        int failedAfter = 0;
+        long after = System.nanoTime();
+        int sentAfter = 0;
+        while (System.nanoTime() - after < Duration.ofMillis(2_500).toNanos()) {
+            failedAfter += status() == 503 ? 1 : 0;
+            sentAfter++;
+        }
+        System.out.printf("success-rate ejection: %d requests before the ejection (%d to the flaky endpoint); after it "
+                + "%d requests in 2.5 s, %d failed, %d to the flaky endpoint%n", sent, flakyBefore, sentAfter, failedAfter,
+                flaky.requests() - flakyBefore);
+        assertThat(flaky.requests()).as("tries on the ejected endpoint").isEqualTo(flakyBefore);
+        assertThat(failedAfter).isZero();
+        assertThat(ejectedMs(a)).isZero();
+        assertThat(ejectedMs(b)).isZero();
+        assertThat(mesh.fetch(mesh.harness.sidecar.metricsPort(), "/stats/prometheus"))
+                .contains("mesh_outlier_ejections_total{cluster_name=\"outbound|8080||pay.default.svc.cluster.local\","
+                        + "destination_service=\"pay\",reason=\"success_rate\",source_workload=\"productpage\"} 1.0");
     }
 }

@@ -100,4 +100,90 @@ class OutlierDetectorTest {
         balancer.outcome(endpoints.get(2), 503);
         assertThat(balancer.pick()).as("all ejected: traffic goes on (Envoy's panic)").isNotNull();
     }
+
+    /** Success-rate ejection only (no consecutive counts), interval 10 s: the tests run the sweep themselves. */
+    private static OutlierDetection successRate(int minimumHosts, int requestVolume, int stdevFactor) {
+        return new OutlierDetection(0, 0, Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(300), 50,
+                new OutlierDetection.SuccessRate(minimumHosts, requestVolume, stdevFactor));
+    }
+
+    /** {@code successes} non-5xx answers of {@code tries}, the failures spread among them. */
+    private static void answer(OutlierDetector.Host host, int tries, int successes) {
+        for (int i = 0; i < tries; i++) {
+            host.result(i < successes ? 200 : 503);
+        }
+    }
+
+    @Test
+    void successRateEjectsWhatLiesBelowTheMeanMinusTheFactorTimesThePopulationStandardDeviation() {
+        // Rates 100, 98, 96, 94, 80: mean 93.6, standard deviation (over five) 7.088; factor 1.9 puts the threshold
+        // at 80.13 (80 is ejected), factor 2.0 at 79.42 (nothing is).
+        int[] successes = {100, 98, 96, 94, 80};
+        for (int factor : new int[] {1900, 2000}) {
+            List<EndpointConfig> endpoints = endpoints(5);
+            OutlierDetector detector = detector(successRate(5, 100, factor), endpoints);
+            for (int i = 0; i < 5; i++) {
+                answer(detector.host(endpoints.get(i)), 100, successes[i]);
+            }
+            detector.sweepSuccessRates();
+
+            boolean ejects = factor == 1900;
+            assertThat(detector.host(endpoints.get(4)).ejected()).as("80%% at factor %d", factor).isEqualTo(ejects);
+            assertThat(detector.ejectedNow()).isEqualTo(ejects ? 1 : 0);
+            assertThat(detector.enforced(OutlierDetector.Reason.SUCCESS_RATE)).isEqualTo(ejects ? 1 : 0);
+        }
+    }
+
+    @Test
+    void successRateNeedsMinimumHostsWithTheRequestVolumeAndCountsOnlyTheIntervalJustEnded() {
+        List<EndpointConfig> endpoints = endpoints(5);
+        OutlierDetector detector = detector(successRate(5, 100, 1900), endpoints);
+        for (int i = 0; i < 4; i++) {
+            answer(detector.host(endpoints.get(i)), 100, 100);
+        }
+        answer(detector.host(endpoints.get(4)), 99, 0);
+        detector.sweepSuccessRates();
+        assertThat(detector.ejectedNow()).as("four hosts with 100 requests, fewer than minimumHosts").isZero();
+
+        // The next interval starts from nothing: the 99 failures above do not add to the next ones.
+        for (int i = 0; i < 4; i++) {
+            answer(detector.host(endpoints.get(i)), 100, 100);
+        }
+        answer(detector.host(endpoints.get(4)), 1, 0);
+        detector.sweepSuccessRates();
+        assertThat(detector.ejectedNow()).isZero();
+
+        for (int i = 0; i < 5; i++) {
+            answer(detector.host(endpoints.get(i)), 100, i == 4 ? 0 : 100);
+        }
+        detector.sweepSuccessRates();
+        assertThat(detector.host(endpoints.get(4)).ejected()).isTrue();
+        assertThat(detector.successRateDetected()).isEqualTo(1);
+    }
+
+    @Test
+    void successRateEjectionsStayWithinMaxEjectionPercent() {
+        List<EndpointConfig> endpoints = endpoints(6);
+        OutlierDetector detector = detector(successRate(3, 10, 500), endpoints);
+        int[] successes = {100, 100, 100, 100, 10, 20};
+        for (int i = 0; i < 6; i++) {
+            answer(detector.host(endpoints.get(i)), 100, successes[i]);
+        }
+        // mean 71.7, stdev 40.2: threshold 51.6 at factor 0.5 takes both bad ones, but 50% of 6 is three.
+        detector.sweepSuccessRates();
+        assertThat(detector.ejectedNow()).isEqualTo(2);
+
+        OutlierDetector few = detector(new OutlierDetection(0, 0, Duration.ofSeconds(10), Duration.ofSeconds(30),
+                Duration.ofSeconds(300), 20, new OutlierDetection.SuccessRate(3, 10, 500)), endpoints);
+        for (int i = 0; i < 6; i++) {
+            answer(few.host(endpoints.get(i)), 100, successes[i]);
+        }
+        few.sweepSuccessRates();
+        assertThat(few.ejectedNow()).as("20% of 6 is one").isEqualTo(1);
+        assertThat(few.overflows()).isEqualTo(1);
+        assertThat(few.successRateDetected()).isEqualTo(2);
+        assertThat(List.of(few.host(endpoints.get(4)), few.host(endpoints.get(5)))).filteredOn(OutlierDetector.Host::ejected)
+                .singleElement().satisfies(ejected -> assertThat(ejected.ejectedForNanos())
+                        .isBetween(Duration.ofSeconds(29).toNanos(), Duration.ofSeconds(30).toNanos()));
+    }
 }

@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** A cluster's outlier_detection as the sidecar reads it: Envoy's defaults, consecutive errors only, NACKs naming the field. */
+/** A cluster's outlier_detection as the sidecar reads it: Envoy's defaults, NACKs naming the field. */
 class OutlierDetectionSettingsTest {
 
     private final Cluster cluster = new MeshResources("default")
@@ -40,11 +40,27 @@ class OutlierDetectionSettingsTest {
     }
 
     @Test
+    void successRateEjectionIsEnforcedUnlessItsPercentageIsZeroWithEnvoysDefaults() throws Exception {
+        assertThat(read(OutlierDetection.newBuilder()).successRate()).as("Envoy enforces it by default")
+                .isEqualTo(new io.meshwork.proxy.cluster.OutlierDetection.SuccessRate(5, 100, 1900));
+        assertThat(read(OutlierDetection.newBuilder().setEnforcingSuccessRate(UInt32Value.of(100))
+                .setEnforcingConsecutive5Xx(UInt32Value.of(0)).setSuccessRateMinimumHosts(UInt32Value.of(3))
+                .setSuccessRateRequestVolume(UInt32Value.of(20)).setSuccessRateStdevFactor(UInt32Value.of(1000))))
+                .isEqualTo(new io.meshwork.proxy.cluster.OutlierDetection(0, 0, Duration.ofSeconds(10),
+                        Duration.ofSeconds(30), Duration.ofSeconds(300), 10,
+                        new io.meshwork.proxy.cluster.OutlierDetection.SuccessRate(3, 20, 1000)));
+        assertThat(read(OutlierDetection.newBuilder().setEnforcingSuccessRate(UInt32Value.of(0))
+                .setSuccessRateMinimumHosts(UInt32Value.of(3))).successRate()).isNull();
+    }
+
+    @Test
     void whatTheSidecarCannotDoIsNackedNamingTheField() {
         String where = "Cluster \"" + cluster.getName() + "\": field outlier_detection.";
-        assertThatThrownBy(() -> read(OutlierDetection.newBuilder()))
-                .hasMessage(where + "enforcing_success_rate and enforcing_failure_percentage: success-rate and "
-                        + "failure-percentage ejection are not supported (set them to 0)");
+        assertThatThrownBy(() -> read(OutlierDetection.newBuilder().setEnforcingFailurePercentage(UInt32Value.of(10))))
+                .hasMessage(where + "enforcing_failure_percentage: failure-percentage ejection is not supported "
+                        + "(set it to 0)");
+        assertThatThrownBy(() -> read(OutlierDetection.newBuilder().setEnforcingSuccessRate(UInt32Value.of(50))))
+                .hasMessage(where + "enforcing_success_rate 50 is not supported (0 or 100)");
         assertThatThrownBy(() -> read(OutlierDetection.newBuilder().setEnforcingSuccessRate(UInt32Value.of(0))
                 .setEnforcingConsecutive5Xx(UInt32Value.of(50))))
                 .hasMessage(where + "enforcing_consecutive_5xx 50 is not supported (0 or 100)");

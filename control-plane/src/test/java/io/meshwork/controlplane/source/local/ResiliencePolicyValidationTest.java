@@ -96,13 +96,35 @@ class ResiliencePolicyValidationTest {
                 .OutlierDetection(null, 2, Duration.ofSeconds(10), Duration.ofSeconds(30), 10));
 
         assertThat(load(circuitBreaker("outlierDetection: {interval: 1s}\n")).errors()).singleElement().asString()
-                .contains("spec.outlierDetection.consecutive5xx: outlierDetection needs consecutive5xx or "
-                        + "consecutiveGatewayErrors");
+                .contains("spec.outlierDetection.consecutive5xx: outlierDetection needs consecutive5xx, "
+                        + "consecutiveGatewayErrors or successRate");
         assertThat(load(circuitBreaker("outlierDetection: {consecutive5xx: 5, maxEjectionPercent: 120}\n")).errors())
                 .singleElement().asString().contains("spec.outlierDetection.maxEjectionPercent: 120 is not a "
                         + "percentage (0-100)");
         assertThat(load(circuitBreaker("outlierDetection: {consecutive5xx: 5, baseEjectionTime: 0s}\n")).errors())
                 .singleElement().asString().contains("spec.outlierDetection.baseEjectionTime: must be more than 0");
+    }
+
+    @Test
+    void successRateEjectionIsReadWithKumasNamesAndEnvoysDefaults() {
+        assertThat(load(payService(), circuitBreaker("""
+                outlierDetection:
+                  successRate: {minimumHosts: 3, requestVolume: 20, standardDeviationFactor: 1.5}
+                """)).snapshot().policies().circuitBreakers().get(PAY).outlierDetection())
+                .isEqualTo(new MeshCircuitBreaker.OutlierDetection(null, null, Duration.ofSeconds(10),
+                        Duration.ofSeconds(30), 10, new MeshCircuitBreaker.SuccessRate(3, 20, 1500)));
+        assertThat(load(payService(), circuitBreaker("outlierDetection: {consecutive5xx: 5, successRate: {}}\n"))
+                .snapshot().policies().circuitBreakers().get(PAY).outlierDetection().successRate())
+                .isEqualTo(new MeshCircuitBreaker.SuccessRate(5, 100, 1900));
+
+        assertThat(load(circuitBreaker("outlierDetection: {successRate: {standardDeviationFactor: 1.0001}}\n")).errors())
+                .singleElement().asString().contains("spec.outlierDetection.successRate.standardDeviationFactor: "
+                        + "1.0001 is not a positive number with at most three decimals");
+        assertThat(load(circuitBreaker("outlierDetection: {successRate: {standardDeviationFactor: high}}\n")).errors())
+                .singleElement().asString().contains("spec.outlierDetection.successRate.standardDeviationFactor: must "
+                        + "be a number, not \"high\"");
+        assertThat(load(circuitBreaker("outlierDetection: {successRate: {minimumHosts: 0}}\n")).errors())
+                .singleElement().asString().contains("spec.outlierDetection.successRate.minimumHosts: 0 is less than 1");
     }
 
     @Test
