@@ -279,7 +279,11 @@ public final class CanaryController {
         }
     }
 
-    static StepReport check(CanaryPlan plan, int step, int weight, TrafficStats primary, TrafficStats canary,
+    /**
+     * One interval's check of the canary's counters: no traffic, success rate, p99, then ejections of its endpoints
+     * fail it in that order; the retry rate is reported and never fails it.
+     */
+    public static StepReport check(CanaryPlan plan, int step, int weight, TrafficStats primary, TrafficStats canary,
             int failedBefore) {
         double successRate = canary.successRatePercent();
         double p99 = canary.quantileMillis(0.99);
