@@ -182,14 +182,18 @@ final class ProxyConfigCommand implements Callable<Integer> {
     }
 
     private static void clusters(Struct dump) {
-        Table table = new Table("CLUSTER", "SERVICE", "LB", "HTTP/2", "ENDPOINTS", "MAX CONN", "MAX PENDING",
+        Table table = new Table("CLUSTER", "SERVICE", "LB", "HTTP/2", "ENDPOINTS", "EJECTED", "MAX CONN", "MAX PENDING",
                 "MAX REQ", "MAX RETRIES");
         for (Value c : list(dump, "clusters")) {
             Struct cluster = c.getStructValue();
             Struct limits = cluster.getFieldsOrDefault("circuit_breakers", Value.getDefaultInstance()).getStructValue();
+            long ejected = list(cluster, "endpoints").stream().filter(e -> e.getStructValue()
+                    .getFieldsOrDefault("ejected_ms", Value.getDefaultInstance()).getNumberValue() > 0).count();
+            boolean detects = cluster.getFieldsOrDefault("outlier_detection", Value.getDefaultInstance()).getBoolValue();
             table.row(str(cluster, "name"), str(cluster, "service"), str(cluster, "lb_policy"),
                     cluster.getFieldsOrDefault("http2", Value.getDefaultInstance()).getBoolValue() ? "yes" : "no",
-                    Integer.toString(list(cluster, "endpoints").size()), str(limits, "max_connections"),
+                    Integer.toString(list(cluster, "endpoints").size()), detects ? Long.toString(ejected) : "-",
+                    str(limits, "max_connections"),
                     str(limits, "max_pending_requests"), str(limits, "max_requests"), str(limits, "max_retries"));
         }
         print("Clusters", table);

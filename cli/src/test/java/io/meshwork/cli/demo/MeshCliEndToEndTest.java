@@ -84,8 +84,30 @@ class MeshCliEndToEndTest {
         assertThat(endpoints.out()).containsPattern(java.util.regex.Pattern.quote(v2Address + ":9080") + "\\s+HEALTHY\\s+reviews-v2-1\\s+v2");
         // The sample's MeshCircuitBreaker and MeshRetry budget on reviews; Envoy's defaults on its backends.
         assertThat(clusters.out()).containsPattern("outbound\\|9080\\|\\|reviews.default.svc.cluster.local\\s+reviews\\s+"
-                        + "\\S+\\s+no\\s+\\d+\\s+100\\s+100\\s+200\\s+budget 20% \\(min 3\\)")
+                        + "\\S+\\s+no\\s+\\d+\\s+\\d+\\s+100\\s+100\\s+200\\s+budget 20% \\(min 3\\)")
                 .containsPattern("outbound\\|9080\\|\\|reviews-v1.default.svc.cluster.local.*1024\\s+1024\\s+1024\\s+3");
+    }
+
+    @Test
+    @Order(0)
+    void proxyConfigClustersCountsTheEndpointsOutlierDetectionEjected() throws Exception {
+        String cp = mesh.controlPlaneAdmin().toString();
+        String v3 = "outbound\\|9080\\|\\|reviews-v3.default.svc.cluster.local\\s+reviews-v3\\s+\\S+\\s+no\\s+1\\s+";
+        // reviews-v3 fails a fifth of its requests; its MeshCircuitBreaker ejects after 2 errors in a row for 30 s.
+        try (LoadGenerator v3Load = new LoadGenerator(new InetSocketAddress("127.0.0.1", mesh.sidecarOf("frontend").outboundPort()),
+                URI.create("http://reviews-v3:9080/"), 2, Duration.ZERO)) {
+            v3Load.start();
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!cli("proxy-config", "frontend-1", "endpoints", "--control-plane", cp).out().contains("EJECTED")) {
+                assertThat(System.nanoTime()).as("reviews-v3-1 ejected within 30 s").isLessThan(deadline);
+                Thread.sleep(200);
+            }
+        }
+        Run clusters = cli("proxy-config", "frontend-1", "clusters", "--control-plane", cp);
+
+        assertThat(clusters.out()).contains("EJECTED").containsPattern(v3 + "1\\s+1024")
+                .as("no outlier detection on reviews-v1").containsPattern(
+                        "outbound\\|9080\\|\\|reviews-v1.default.svc.cluster.local\\s+reviews-v1\\s+\\S+\\s+no\\s+1\\s+-\\s+1024");
     }
 
     @Test

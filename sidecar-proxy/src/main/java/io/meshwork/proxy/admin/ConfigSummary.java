@@ -68,7 +68,8 @@ public final class ConfigSummary {
             }
             clusters.add(map("name", cluster.name(), "service", cluster.service(), "lb_policy", cluster.lbPolicy(),
                     "connect_timeout_ms", cluster.connectTimeout().toMillis(), "http2", cluster.http2(),
-                    "circuit_breakers", thresholds(cluster.thresholds()), "endpoints", endpoints));
+                    "circuit_breakers", thresholds(cluster.thresholds()),
+                    "outlier_detection", cluster.outlierDetection() != null, "endpoints", endpoints));
         }
         dump.put("clusters", clusters);
         return Json.write(dump);

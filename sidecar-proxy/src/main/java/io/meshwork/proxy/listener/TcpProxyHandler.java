@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * tcp_proxy: one upstream connection per downstream one, on the same event loop, relayed as in
- * Netty's HexDumpProxy (AUTO_READ off, the next read once the previous write flushed).
+ * Netty's HexDumpProxy (AUTO_READ off, the next read once the previous write flushed). Each upstream connection
+ * holds a place in its cluster's {@code max_connections} until it closes; a connection finding none is closed at once.
  */
 public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
@@ -40,6 +41,8 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
     private long sent;
     private long received;
     private boolean counted;
+    /** The cluster's connection count this connection's upstream holds a place in, until it closes; null for none. */
+    private io.meshwork.proxy.endpoint.ConnectionGate gate;
 
     public TcpProxyHandler(ProxyServices services, String clusterName) {
         this(services, clusterName, null);
@@ -75,6 +78,14 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 downstream.close();
                 return;
             }
+            // Envoy's tcp_proxy: past the cluster's max_connections the connection is closed at once (upstream_cx_overflow).
+            io.meshwork.proxy.cluster.ClusterResources resources = services.clusters().resources(balancer.cluster());
+            if (!resources.tryOpen(false)) {
+                LOG.debug("tcp_proxy: cluster {} is at max_connections, closing", clusterName);
+                downstream.close();
+                return;
+            }
+            gate = resources;
             target = new InetSocketAddress(endpoint.host(), endpoint.port());
             service = balancer.cluster().service();
             if (endpoint.tls() != null) {
@@ -103,7 +114,12 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 });
         bootstrap.connect(target).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
+                releaseGate();
                 closeOnFlush(downstream);
+                return;
+            }
+            if (!downstream.isActive()) {
+                f.channel().close(); // the client left while we connected
                 return;
             }
             SslHandler ssl = f.channel().pipeline().get(SslHandler.class);
@@ -122,6 +138,13 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
                 }
             });
         });
+    }
+
+    private void releaseGate() {
+        if (gate != null) {
+            gate.closed();
+            gate = null;
+        }
     }
 
     /** The upstream connection is ready: send what arrived meanwhile, then relay both ways. */
@@ -209,6 +232,7 @@ public final class TcpProxyHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            releaseGate();
             closeOnFlush(downstream);
         }
 
