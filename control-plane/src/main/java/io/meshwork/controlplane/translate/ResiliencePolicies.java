@@ -56,8 +56,10 @@ final class ResiliencePolicies {
         if (request != null) {
             action.setTimeout(EnvoyProtos.duration(request));
             if (port.protocol() == Protocol.GRPC) {
+                // A call's grpc-timeout sets its deadline, up to the policy's (Envoy's connection manager; grpc-java too).
                 action.setMaxStreamDuration(RouteAction.MaxStreamDuration.newBuilder()
-                        .setMaxStreamDuration(EnvoyProtos.duration(request)));
+                        .setMaxStreamDuration(EnvoyProtos.duration(request))
+                        .setGrpcTimeoutHeaderMax(EnvoyProtos.duration(request)));
             }
         }
         timeout.map(MeshTimeout::idle).ifPresent(idle -> action.setIdleTimeout(EnvoyProtos.duration(idle)));

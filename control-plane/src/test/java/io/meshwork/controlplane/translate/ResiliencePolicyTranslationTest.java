@@ -202,13 +202,17 @@ class ResiliencePolicyTranslationTest {
     }
 
     @Test
-    void onAGrpcPortTheRequestTimeoutIsAlsoTheMaxStreamDurationGrpcJavaReads() {
+    void onAGrpcPortTheRequestTimeoutIsAlsoTheMaxStreamDurationAndTheGrpcTimeoutHeaderMax() {
         String ledgerTimeout = PAY_TIMEOUT.replace("name: pay}", "name: ledger}").replace("{name: pay,", "{name: ledger,");
         RouteAction ledger = routeTo(Translator.translate(load(SERVICES, ledgerTimeout), CLIENT),
                 "ledger.shop.svc.cluster.local:9090");
 
         assertThat(ledger.getTimeout()).isEqualTo(Durations.fromSeconds(2));
         assertThat(ledger.getMaxStreamDuration().getMaxStreamDuration()).isEqualTo(Durations.fromSeconds(2));
+        assertThat(ledger.getMaxStreamDuration().getGrpcTimeoutHeaderMax()).as("a call's grpc-timeout, up to 2 s")
+                .isEqualTo(Durations.fromSeconds(2));
+        assertThat(routeTo(Translator.translate(load(SERVICES, PAY_TIMEOUT), CLIENT), "pay.shop.svc.cluster.local:8080")
+                .hasMaxStreamDuration()).as("an http port").isFalse();
     }
 
     @Test

@@ -18,6 +18,7 @@ import io.meshwork.proxy.route.Route;
 import io.meshwork.proxy.route.RouteFilters;
 import io.meshwork.proxy.route.mirror.RequestMirrors;
 import io.meshwork.proxy.route.RouteTable;
+import io.meshwork.proxy.route.StreamDuration;
 import io.meshwork.proxy.route.Router;
 import io.meshwork.proxy.route.VirtualHost;
 import io.meshwork.proxy.route.retry.RetryAttempts;
@@ -175,6 +176,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     // The request timeout: one timer per connection, re-armed lazily, instead of a task per request.
     private long deadlineNanos;
     private long timeoutMillis;
+    /** The exchange's max_stream_duration or grpc-timeout when it ends it before the route timeout, else NONE. */
+    private StreamDuration.Deadline streamDeadline = StreamDuration.Deadline.NONE;
     private ScheduledFuture<?> timer;
     private final Runnable timerTask = this::onTimer;
 
@@ -517,7 +520,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         if (mirrors != null) {
             pending.forEach(mirrors::body);
         }
-        armTimeout(route.timeout().toMillis());
+        streamDeadline = route.streamDeadline(headers);
+        armTimeout(streamDeadline.millis() > 0 ? streamDeadline.millis() : route.timeout().toMillis());
         startTry();
     }
 
@@ -1196,6 +1200,17 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     }
 
     private void timedOut() {
+        if (!responseStarted && streamDeadline.millis() > 0) {
+            keepAlive = false;
+            releaseUpstream(false);
+            status = 504; // counted as the timeout it is; the client gets grpc-status 4 (or 408)
+            FullHttpResponse response = StreamDuration.exceeded(request.headers(), streamDeadline);
+            if (!http2Downstream) {
+                markConnection(response.headers());
+            }
+            end(response, false);
+            return;
+        }
         if (!responseStarted) {
             keepAlive = false;
             reply(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream request timeout for service "

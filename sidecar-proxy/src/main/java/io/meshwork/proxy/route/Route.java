@@ -8,17 +8,32 @@ import java.util.List;
  * One route: a match, the weighted clusters it sends to, its timeout (zero means none), its retry policy (null: no
  * retries), its idle timeout (null: the connection manager's stream idle timeout; zero: none) and the status that
  * answers a request whose picked cluster does not exist ({@code cluster_not_found_response_code}: 503 unless the
- * route says 500 or 404, as an HTTPRoute's backend that cannot be called does). A route with a {@code redirect} has no
- * clusters: the sidecar answers it.
+ * route says 500 or 404, as an HTTPRoute's backend that cannot be called does) and its {@code max_stream_duration}
+ * (null: none). A route with a {@code redirect} has no clusters: the sidecar answers it.
  */
 public record Route(RouteMatch match, List<WeightedCluster> clusters, Duration timeout, RetryPolicy retryPolicy,
-                    Duration idleTimeout, int clusterNotFoundStatus, RouteFilters filters, Redirect redirect) {
+                    Duration idleTimeout, int clusterNotFoundStatus, RouteFilters filters, Redirect redirect,
+                    StreamDuration streamDuration) {
 
     public static final int DEFAULT_CLUSTER_NOT_FOUND_STATUS = 503;
 
     public Route {
         clusters = List.copyOf(clusters);
         filters = filters == null ? RouteFilters.NONE : filters;
+    }
+
+    /** Without a max_stream_duration. */
+    public Route(RouteMatch match, List<WeightedCluster> clusters, Duration timeout, RetryPolicy retryPolicy,
+                 Duration idleTimeout, int clusterNotFoundStatus, RouteFilters filters, Redirect redirect) {
+        this(match, clusters, timeout, retryPolicy, idleTimeout, clusterNotFoundStatus, filters, redirect, null);
+    }
+
+    /**
+     * What ends one stream of this route before its timeout would (its max_stream_duration, a gRPC call's grpc-timeout),
+     * or {@link StreamDuration.Deadline#NONE}.
+     */
+    public StreamDuration.Deadline streamDeadline(io.netty.handler.codec.http.HttpHeaders headers) {
+        return streamDuration == null ? StreamDuration.Deadline.NONE : streamDuration.before(timeout.toMillis(), headers);
     }
 
     /** A route without retries or an idle timeout of its own. */

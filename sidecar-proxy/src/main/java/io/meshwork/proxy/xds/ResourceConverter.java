@@ -317,7 +317,28 @@ public final class ResourceConverter {
                     + action.getClusterNotFoundResponseCodeValue() + " is not a code Envoy knows");
         };
         return new Route(routeMatch, clusters, timeout, retry, idle, clusterNotFound,
-                RouteFilterSettings.filters(route, where), null);
+                RouteFilterSettings.filters(route, where), null, streamDuration(action, where));
+    }
+
+    /**
+     * A route's {@code max_stream_duration} (its {@code grpc_timeout_header_offset} is NACKed: the sidecar does not
+     * shorten a deadline), or null when it has none.
+     */
+    private static io.meshwork.proxy.route.StreamDuration streamDuration(RouteAction action, String where)
+            throws InvalidResourceException {
+        if (!action.hasMaxStreamDuration()) {
+            return null;
+        }
+        RouteAction.MaxStreamDuration msd = action.getMaxStreamDuration();
+        String field = where + ".route.max_stream_duration.";
+        if (msd.hasGrpcTimeoutHeaderOffset()) {
+            throw new InvalidResourceException(field + "grpc_timeout_header_offset is not supported");
+        }
+        Duration max = msd.hasMaxStreamDuration()
+                ? ConnectionPolicies.duration(msd.getMaxStreamDuration(), field + "max_stream_duration") : Duration.ZERO;
+        Duration header = msd.hasGrpcTimeoutHeaderMax()
+                ? ConnectionPolicies.duration(msd.getGrpcTimeoutHeaderMax(), field + "grpc_timeout_header_max") : null;
+        return new io.meshwork.proxy.route.StreamDuration(max, header);
     }
 
     private static RouteMatch.QueryParameterMatch queryParameter(QueryParameterMatcher matcher, String where)
