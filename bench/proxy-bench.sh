@@ -2,10 +2,13 @@
 # The sidecar proxy benchmark: the same small-response HTTP/1.1 workload direct to a backend,
 # through HAProxy, through nginx and through the Meshwork sidecar, measured in one run on loopback.
 #
-#   bench/proxy-bench.sh [--duration SECONDS] [--no-update] [--quick]
+#   bench/proxy-bench.sh [--duration SECONDS] [--no-update] [--quick | --policies]
 #
 # --quick: only direct, HAProxy and the sidecar, only the split pin mode, and BENCHMARKS.md is not
 # touched; for checking a change of the sidecar against HAProxy in about 5 minutes.
+# --policies: what resilience policies cost when they do not trigger: HAProxy, and the same sidecar
+# with no policy and with every policy of this tree on the called Service, in alternating rounds;
+# split pin mode only; prints its own report (BENCHMARKS.md is not touched).
 #
 # Per target and pin mode: requests/s at saturation (50 connections), p50/p90/p99 at 1 and 10
 # connections (wrk --latency), the proxy's CPU time per request (utime+stime from /proc/<pid>/stat
@@ -22,12 +25,14 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DURATION="${BENCH_DURATION:-15}"
 UPDATE=1
 QUICK=0
+POLICIES=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
     --no-update) UPDATE=0; shift ;;
     --quick) QUICK=1; UPDATE=0; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --policies) POLICIES=1; UPDATE=0; shift ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -116,6 +121,12 @@ else
   fi
 fi
 if [[ -n "$MESH_SKIP" ]]; then say "SKIPPING the Meshwork sidecar row: $MESH_SKIP"; fi
+
+if [[ "$POLICIES" == 1 ]]; then
+  # shellcheck source=bench/policy-cost.sh
+  source "$ROOT/bench/policy-cost.sh"
+  exit 0
+fi
 
 # --- measurement -------------------------------------------------------------------------------
 # Each point is split into REPS slices and the targets take turns slice by slice, so a noisy
