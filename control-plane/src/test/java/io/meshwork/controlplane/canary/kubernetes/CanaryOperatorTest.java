@@ -60,6 +60,10 @@ class CanaryOperatorTest {
             var checks = CanaryObjects.checks(canary(setup));
             assertThat(checks).extracting(c -> ((Number) c.get("step")).intValue()).contains(1, 2, 4);
             assertThat(checks).allSatisfy(c -> assertThat(c).containsEntry("verdict", "PASSED"));
+            assertThat(checks).as("the retry rate beside the success rate in status.checks").allSatisfy(c -> {
+                assertThat(((Number) c.get("retryRate")).doubleValue()).isEqualTo(20.0);
+                assertThat(((Number) c.get("ejections")).longValue()).isZero();
+            });
             assertThat(CanaryState.of(note(api)).phase()).isEqualTo(CanaryState.Phase.PROMOTED);
             assertThat(MockApiServer.backends(api.trafficSplits().inNamespace("default").withName("reviews").get()))
                     .extracting(b -> ((Number) b.get("weight")).intValue()).containsExactly(0, 100);
@@ -114,7 +118,10 @@ class CanaryOperatorTest {
                 .withNewStatus().withPodIP("127.0.0.1").withPhase("Running").endStatus().build();
     }
 
-    /** A sidecar's Prometheus endpoint as the caller of reviews-v1/v2 reports it: 10 more 200s to each per scrape, all under 5 ms. */
+    /**
+     * A sidecar's Prometheus endpoint as the caller of reviews-v1/v2 reports it: 10 more 200s to each per scrape, all
+     * under 5 ms, after 2 retries.
+     */
     private static HttpServer healthyCanaryMetrics() throws Exception {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
         AtomicLong count = new AtomicLong();
@@ -126,6 +133,9 @@ class CanaryOperatorTest {
                 text.append("mesh_requests_total{").append(labels).append(",response_code=\"200\"} ").append(n).append('\n');
                 text.append("mesh_request_duration_milliseconds_bucket{").append(labels).append(",le=\"5\"} ").append(n).append('\n');
                 text.append("mesh_request_duration_milliseconds_bucket{").append(labels).append(",le=\"+Inf\"} ").append(n).append('\n');
+                // Two retries for every ten requests, all of which succeeded in the end.
+                text.append("mesh_upstream_retries_total{cluster_name=\"outbound|9080||").append(backend)
+                        .append(".default.svc.cluster.local\",").append(labels).append("} ").append(n / 5).append('\n');
             }
             byte[] body = text.toString().getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
