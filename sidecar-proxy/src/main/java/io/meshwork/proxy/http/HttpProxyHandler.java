@@ -1156,17 +1156,22 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     }
 
     private void reply(HttpResponseStatus replyStatus, String text, Overflow overflow) {
-        releaseUpstream(false);
-        status = replyStatus.code();
         FullHttpResponse response = errorResponse(replyStatus, text, head);
         if (overflow != null) {
             response.headers().set(X_MESH_OVERFLOW, overflow.limit());
         }
+        if (replyStatus.code() >= 500) {
+            LOG.debug("{} {} -> {}: {}", request.method(), request.uri(), replyStatus.code(), text);
+        }
+        reply(response, replyStatus.code());
+    }
+
+    /** The sidecar's own answer {@code response}, counted as {@code code}. */
+    private void reply(FullHttpResponse response, int code) {
+        releaseUpstream(false);
+        status = code;
         if (!http2Downstream) {
             markConnection(response.headers());
-        }
-        if (status >= 500) {
-            LOG.debug("{} {} -> {}: {}", request.method(), request.uri(), status, text);
         }
         end(response, false);
     }
@@ -1202,13 +1207,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private void timedOut() {
         if (!responseStarted && streamDeadline.millis() > 0) {
             keepAlive = false;
-            releaseUpstream(false);
-            status = 504; // counted as the timeout it is; the client gets grpc-status 4 (or 408)
-            FullHttpResponse response = StreamDuration.exceeded(request.headers(), streamDeadline);
-            if (!http2Downstream) {
-                markConnection(response.headers());
-            }
-            end(response, false);
+            // Counted as the timeout it is (504); the client gets grpc-status 4, or 408.
+            reply(StreamDuration.exceeded(request.headers(), streamDeadline), 504);
             return;
         }
         if (!responseStarted) {
