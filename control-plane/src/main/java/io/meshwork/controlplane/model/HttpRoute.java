@@ -12,12 +12,20 @@ import java.util.List;
  *
  * @param created {@code metadata.creationTimestamp}, null when the object has none (local files): the older
  *                route wins a tie, then the first by namespace/name
+ * @param hostnames {@code spec.hostnames}: what a Gateway listener serves it under; GAMMA ignores them
  */
-public record HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents, List<Rule> rules) {
+public record HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents, List<Rule> rules,
+                        List<String> hostnames) {
 
     public HttpRoute {
         parents = List.copyOf(parents);
         rules = List.copyOf(rules);
+        hostnames = List.copyOf(hostnames);
+    }
+
+    /** A route without {@code hostnames} (GAMMA ignores them). */
+    public HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents, List<Rule> rules) {
+        this(ref, created, parents, rules, List.of());
     }
 
     /** The Service parents among {@code parents}: only these attach the route to mesh traffic. */
@@ -28,14 +36,16 @@ public record HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents,
     /**
      * Why {@code backend} cannot be called, empty when it can: it must be a Service of this route's namespace, or one
      * of the route's Service parents (a consumer route calling the Service it routes), with the port named; another
-     * namespace's needs a ReferenceGrant, not read yet. Requests for its share are answered 500, as the spec says.
+     * namespace's needs a ReferenceGrant there (RefNotPermitted). Requests for its share are answered 500, as the spec
+     * says.
      */
-    public java.util.Optional<String> unresolved(BackendRef backend, java.util.Map<ObjectRef, MeshService> services) {
+    public java.util.Optional<String> unresolved(BackendRef backend, java.util.Map<ObjectRef, MeshService> services,
+                                                 Gateways gateways) {
         ObjectRef target = backend.service();
-        if (!target.namespace().equals(ref.namespace())
-                && serviceParents().stream().noneMatch(parent -> parent.ref().equals(target))) {
-            return java.util.Optional.of("\"" + target + "\" is in another namespace: that needs a ReferenceGrant, "
-                    + "which Meshwork does not read yet");
+        if (serviceParents().stream().noneMatch(parent -> parent.ref().equals(target))
+                && !gateways.permits("HTTPRoute", ref.namespace(), "Service", target)) {
+            return java.util.Optional.of("\"" + target + "\" is in another namespace and no ReferenceGrant in "
+                    + target.namespace() + " lets HTTPRoutes of " + ref.namespace() + " refer to it (RefNotPermitted)");
         }
         MeshService service = services.get(target);
         if (service == null) {
@@ -49,12 +59,22 @@ public record HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents,
 
     /**
      * A {@code parentRefs} entry. GAMMA's parents are Services ({@code group: ""} or {@code core}, {@code kind:
-     * Service}), optionally one port of it; other kinds (a Gateway) are kept so that they can be reported.
+     * Service}), optionally one port of it; a Gateway's, optionally one listener ({@code sectionName}, {@code port}).
      */
-    public record ParentRef(String group, String kind, ObjectRef ref, Integer port) {
+    public record ParentRef(String group, String kind, ObjectRef ref, Integer port, String sectionName) {
+
+        /** A parent without {@code sectionName}. */
+        public ParentRef(String group, String kind, ObjectRef ref, Integer port) {
+            this(group, kind, ref, port, null);
+        }
 
         public boolean isService() {
             return (group.isEmpty() || group.equals("core")) && kind.equals("Service");
+        }
+
+        /** A Gateway parent: the route is served by that Gateway's listeners ({@link GatewayAttachment}). */
+        public boolean isGateway() {
+            return group.equals(Gateways.GROUP) && kind.equals("Gateway");
         }
 
         /** Whether this parent takes calls to {@code port} of {@code service}. */

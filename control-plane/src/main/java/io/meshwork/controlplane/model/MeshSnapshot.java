@@ -17,7 +17,8 @@ import java.util.SortedMap;
  * @param trafficTargets who may call the workloads of a service account (SMI access control)
  * @param policies the resilience policies (MeshTimeout, MeshRetry) aimed at services
  * @param trust the CA's trust domain and roots; {@link TrustBundle#NONE} without a CA (no TLS)
- * @param httpRoutes the Gateway API HTTPRoutes (GAMMA: routes for calls to Services)
+ * @param httpRoutes the Gateway API HTTPRoutes (GAMMA: routes for calls to Services; and routes of Gateways)
+ * @param gateways the Gateway API's edge: GatewayClasses, Gateways, ReferenceGrants and their TLS Secrets
  */
 public record MeshSnapshot(
         String version,
@@ -31,7 +32,19 @@ public record MeshSnapshot(
         SortedMap<ObjectRef, TrafficTarget> trafficTargets,
         Policies policies,
         TrustBundle trust,
-        SortedMap<ObjectRef, HttpRoute> httpRoutes) {
+        SortedMap<ObjectRef, HttpRoute> httpRoutes,
+        Gateways gateways) {
+
+    /** A snapshot without Gateways. */
+    public MeshSnapshot(String version, SortedMap<ObjectRef, MeshService> services, SortedMap<ObjectRef, Workload> workloads,
+                        SortedMap<ObjectRef, List<ServiceEndpoint>> endpoints, SortedMap<ObjectRef, TrafficSplit> splits,
+                        SortedMap<ObjectRef, HttpRouteGroup> routeGroups, SortedMap<ObjectRef, SidecarScope> sidecars,
+                        SortedMap<ObjectRef, PeerAuthentication> peerAuthentications,
+                        SortedMap<ObjectRef, TrafficTarget> trafficTargets, Policies policies, TrustBundle trust,
+                        SortedMap<ObjectRef, HttpRoute> httpRoutes) {
+        this(version, services, workloads, endpoints, splits, routeGroups, sidecars, peerAuthentications, trafficTargets,
+                policies, trust, httpRoutes, Gateways.NONE);
+    }
 
     /** A snapshot without HTTPRoutes. */
     public MeshSnapshot(String version, SortedMap<ObjectRef, MeshService> services, SortedMap<ObjectRef, Workload> workloads,
@@ -82,12 +95,13 @@ public record MeshSnapshot(
         policies = policies == null ? Policies.NONE : policies;
         trust = trust == null ? TrustBundle.NONE : trust;
         httpRoutes = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(httpRoutes));
+        gateways = gateways == null ? Gateways.NONE : gateways;
     }
 
     /** This snapshot with the CA's trust: what sources deliver gets it from the control plane before translation. */
     public MeshSnapshot withTrust(TrustBundle newTrust) {
         return newTrust.equals(trust) ? this : new MeshSnapshot(version, services, workloads, endpoints, splits,
-                routeGroups, sidecars, peerAuthentications, trafficTargets, policies, newTrust, httpRoutes);
+                routeGroups, sidecars, peerAuthentications, trafficTargets, policies, newTrust, httpRoutes, gateways);
     }
 
     /**

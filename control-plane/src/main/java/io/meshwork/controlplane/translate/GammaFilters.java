@@ -11,8 +11,6 @@ import io.envoyproxy.envoy.type.matcher.v3.RegexMatchAndSubstitute;
 import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.meshwork.controlplane.model.HttpRoute;
 import io.meshwork.controlplane.model.HttpRouteFilters;
-import io.meshwork.controlplane.model.MeshService;
-import io.meshwork.controlplane.model.ServicePort;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -108,10 +106,10 @@ final class GammaFilters {
 
     /**
      * The redirect of a rule's RequestRedirect: the port named, else the scheme's well-known one when the scheme
-     * changes, else the Service port called (the spec's "listener port"), always explicit so that every proxy agrees.
+     * changes, else the Service port called or the Gateway listener's (the spec's "listener port"), always explicit so
+     * that every proxy agrees.
      */
-    static RedirectAction redirect(HttpRouteFilters.Redirect redirect, HttpRoute.PathMatch matched, MeshService service,
-                                   ServicePort port) {
+    static RedirectAction redirect(HttpRouteFilters.Redirect redirect, HttpRoute.PathMatch matched, int port) {
         RedirectAction.Builder action = RedirectAction.newBuilder().setResponseCode(switch (redirect.statusCode()) {
             case 301 -> RedirectAction.RedirectResponseCode.MOVED_PERMANENTLY;
             case 303 -> RedirectAction.RedirectResponseCode.SEE_OTHER;
@@ -126,7 +124,7 @@ final class GammaFilters {
             action.setHostRedirect(redirect.hostname());
         }
         int redirectPort = redirect.port() != null ? redirect.port()
-                : redirect.scheme() != null ? (redirect.scheme().equals("https") ? 443 : 80) : port.port();
+                : redirect.scheme() != null ? (redirect.scheme().equals("https") ? 443 : 80) : port;
         action.setPortRedirect(redirectPort);
         if (redirect.path() != null) {
             if (redirect.path().fullPath()) {

@@ -12,6 +12,7 @@ import io.meshwork.controlplane.model.HttpRoute;
 import io.meshwork.controlplane.model.HttpRouteFilters;
 import io.meshwork.controlplane.model.MeshService;
 import io.meshwork.controlplane.model.MeshSnapshot;
+import io.meshwork.controlplane.model.ObjectRef;
 import io.meshwork.controlplane.model.ServicePort;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +42,19 @@ final class GammaRoutes {
     }
 
     List<Route> routes(List<HttpRoute> httpRoutes, MeshService service, ServicePort port) {
+        return matchRoutes(httpRoutes, service.ref(), port);
+    }
+
+    /**
+     * The routes of {@code httpRoutes} on a Gateway listener's {@code port}: as for a Service port, but without a
+     * Service's MeshTimeout and MeshRetry (the listener calls no one Service).
+     */
+    List<Route> gatewayRoutes(List<HttpRoute> httpRoutes, int port) {
+        return matchRoutes(httpRoutes, null, new ServicePort("http", port, "", io.meshwork.controlplane.model.Protocol.HTTP));
+    }
+
+    /** {@code policyTarget}: the Service whose resilience policies apply, null for none. */
+    private List<Route> matchRoutes(List<HttpRoute> httpRoutes, ObjectRef policyTarget, ServicePort port) {
         List<RoutePrecedence.Candidate> candidates = new ArrayList<>();
         for (HttpRoute route : httpRoutes) {
             for (int r = 0; r < route.rules().size(); r++) {
@@ -59,9 +73,9 @@ final class GammaRoutes {
                     .setMatch(match(candidate.match()));
             GammaFilters.headers(route, rule.filters());
             if (rule.filters().redirect() != null) {
-                route.setRedirect(GammaFilters.redirect(rule.filters().redirect(), candidate.match().path(), service, port));
+                route.setRedirect(GammaFilters.redirect(rule.filters().redirect(), candidate.match().path(), port.port()));
             } else {
-                RouteAction.Builder action = action(candidate.route(), rule, service, port);
+                RouteAction.Builder action = action(candidate.route(), rule, policyTarget, port);
                 GammaFilters.rewriteAndMirror(action, rule.filters(), candidate.match().path(),
                         mirrorClusters(candidate.route(), rule));
                 route.setRoute(action);
@@ -99,12 +113,12 @@ final class GammaRoutes {
         return envoy.build();
     }
 
-    private RouteAction.Builder action(HttpRoute route, HttpRoute.Rule rule, MeshService service, ServicePort port) {
+    private RouteAction.Builder action(HttpRoute route, HttpRoute.Rule rule, ObjectRef policyTarget, ServicePort port) {
         Map<String, Long> weights = new TreeMap<>();
         WeightedCluster.Builder filtered = WeightedCluster.newBuilder();
         for (HttpRoute.BackendRef backend : rule.backends()) {
             if (backend.weight() > 0) {
-                String cluster = route.unresolved(backend, snapshot.services()).isPresent() ? INVALID_BACKEND
+                String cluster = route.unresolved(backend, snapshot.services(), snapshot.gateways()).isPresent() ? INVALID_BACKEND
                         : ResourceNames.outboundCluster(backend.service(), backend.port());
                 weights.merge(cluster, (long) backend.weight(), Long::sum);
                 WeightedCluster.ClusterWeight.Builder weighted = filtered.addClustersBuilder().setName(cluster)
@@ -124,7 +138,9 @@ final class GammaRoutes {
         if (weights.containsKey(INVALID_BACKEND)) {
             action.setClusterNotFoundResponseCode(RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);
         }
-        ResiliencePolicies.route(action, snapshot.policies(), service.ref(), port);
+        if (policyTarget != null) {
+            ResiliencePolicies.route(action, snapshot.policies(), policyTarget, port);
+        }
         // The rule's own timeouts are more specific than a MeshTimeout aimed at the whole Service.
         if (rule.requestTimeout() != null) {
             action.setTimeout(EnvoyProtos.duration(rule.requestTimeout()));
@@ -145,7 +161,7 @@ final class GammaRoutes {
     private Map<HttpRouteFilters.Mirror, String> mirrorClusters(HttpRoute route, HttpRoute.Rule rule) {
         Map<HttpRouteFilters.Mirror, String> clusters = new java.util.LinkedHashMap<>();
         for (HttpRouteFilters.Mirror mirror : rule.filters().mirrors()) {
-            if (route.unresolved(mirror.backend(), snapshot.services()).isEmpty()) {
+            if (route.unresolved(mirror.backend(), snapshot.services(), snapshot.gateways()).isEmpty()) {
                 clusters.put(mirror, ResourceNames.outboundCluster(mirror.backend().service(),
                         mirror.backend().port()));
             }

@@ -74,7 +74,7 @@ class GammaConsumerRouteTest {
         assertThat(response.headers().firstValue("x-header-set")).hasValue("set");
         assertThat(response.headers().firstValue("x-route")).as("the producer route is overridden here").isEmpty();
         assertThat(get(consumer, "http://echo.default:8080/granted").statusCode())
-                .as("another Service of default needs a ReferenceGrant, which is not read: its share answers 500")
+                .as("another Service of default needs a ReferenceGrant there (none here): its share answers 500")
                 .isEqualTo(500);
     }
 

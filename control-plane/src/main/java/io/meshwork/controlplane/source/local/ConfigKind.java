@@ -21,7 +21,15 @@ public enum ConfigKind {
             "specs.smi-spec.io/v1alpha1", "specs.smi-spec.io/v1alpha2",
             "specs.smi-spec.io/v1alpha3", "specs.smi-spec.io/v1alpha4")),
     HTTP_ROUTE("HTTPRoute", "gateway.networking.k8s.io", Set.of(
-            "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"));
+            "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1")),
+    GATEWAY_CLASS("GatewayClass", "gateway.networking.k8s.io", Set.of(
+            "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1")),
+    GATEWAY("Gateway", "gateway.networking.k8s.io", Set.of(
+            "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1")),
+    REFERENCE_GRANT("ReferenceGrant", "gateway.networking.k8s.io", Set.of(
+            "gateway.networking.k8s.io/v1beta1", "gateway.networking.k8s.io/v1alpha2")),
+    /** Only {@code kubernetes.io/tls} Secrets: the certificates of Gateway listeners. */
+    SECRET("Secret", "", Set.of("v1"));
 
     private final String kindName;
     private final String group;

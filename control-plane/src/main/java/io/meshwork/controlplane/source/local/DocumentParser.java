@@ -31,7 +31,11 @@ final class DocumentParser {
             Map.entry(ConfigKind.TRAFFIC_TARGET, new TrafficTargetParser()),
             Map.entry(ConfigKind.TRAFFIC_SPLIT, new TrafficSplitParser()),
             Map.entry(ConfigKind.HTTP_ROUTE_GROUP, new HttpRouteGroupParser()),
-            Map.entry(ConfigKind.HTTP_ROUTE, new HttpRouteParser()));
+            Map.entry(ConfigKind.HTTP_ROUTE, new HttpRouteParser()),
+            Map.entry(ConfigKind.GATEWAY_CLASS, new GatewayClassParser()),
+            Map.entry(ConfigKind.GATEWAY, new GatewayParser()),
+            Map.entry(ConfigKind.REFERENCE_GRANT, new ReferenceGrantParser()),
+            Map.entry(ConfigKind.SECRET, new TlsSecretParser()));
 
     DocumentOutcome parse(String file, int documentIndex, Node root) {
         SourceLocation at = new SourceLocation(file, documentIndex, YamlObject.lineOf(root));

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
 
 /**
  * Reads a Gateway API {@code HTTPRoute} ({@code gateway.networking.k8s.io} v1 and v1beta1, the same schema) as
- * GAMMA uses it: {@code parentRefs} (Services; other parents are kept and reported), rules of {@code matches}
+ * GAMMA and Gateways use it: {@code parentRefs} (Services, or Gateways with {@code sectionName} and {@code port}),
+ * {@code hostnames} (for Gateway listeners; GAMMA ignores them), rules of {@code matches}
  * (path Exact, PathPrefix or RegularExpression in RE2, headers and query parameters Exact or RegularExpression,
  * method), {@code backendRefs} to Services with a port and a {@code weight} (default 1) and {@code timeouts}
  * (Gateway API durations: {@code 10s}, {@code 1h30m}, {@code 500ms}) and filters ({@link HttpRouteFilterParser}).
@@ -29,12 +30,6 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
     /** GEP-2257: one to four parts of up to five digits and a unit; no fractions, no {@code us}. */
     private static final Pattern GATEWAY_DURATION = Pattern.compile("([0-9]{1,5}(h|m|s|ms)){1,4}");
     static final int MAX_WEIGHT = 1_000_000;
-
-    @Override
-    public Set<String> ignoredFields() {
-        // GAMMA: a route attached to a Service takes the Service's own names; its hostnames do not apply.
-        return Set.of("spec.hostnames", "spec.parentRefs[].sectionName");
-    }
 
     @Override
     public HttpRoute parse(ObjectRef ref, String apiVersion, YamlObject document, YamlObject metadata) {
@@ -61,7 +56,12 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
             // The API server defaults an absent list to one rule matching everything, without backends.
             rules.add(new HttpRoute.Rule("", List.of(HttpRoute.Match.ANY), List.of(), null, null, HttpRouteFilters.NONE));
         }
-        return new HttpRoute(ref, created, parents, rules);
+        List<String> hostnames = new ArrayList<>();
+        List<String> written = spec.stringList("hostnames");
+        for (int i = 0; i < written.size(); i++) {
+            hostnames.add(GatewayParser.hostname(spec, "hostnames[" + i + "]", written.get(i)));
+        }
+        return new HttpRoute(ref, created, parents, rules, hostnames);
     }
 
     private static HttpRoute.ParentRef parentRef(ObjectRef route, YamlObject parent) {
@@ -69,7 +69,7 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
         String kind = parent.optionalString("kind").orElse("Gateway");
         String namespace = parent.optionalString("namespace").filter(s -> !s.isEmpty()).orElse(route.namespace());
         return new HttpRoute.ParentRef(group, kind, ObjectRef.of(namespace, parent.requiredString("name")),
-                parent.optionalPort("port").orElse(null));
+                parent.optionalPort("port").orElse(null), parent.optionalString("sectionName").orElse(null));
     }
 
     private static HttpRoute.Rule rule(ObjectRef route, YamlObject rule) {

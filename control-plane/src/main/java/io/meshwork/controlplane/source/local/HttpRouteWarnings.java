@@ -42,9 +42,12 @@ final class HttpRouteWarnings {
         for (int i = 0; i < route.parents().size(); i++) {
             HttpRoute.ParentRef parent = route.parents().get(i);
             String field = "spec.parentRefs[" + i + "]";
+            if (parent.isGateway()) {
+                continue; // GatewayWarnings
+            }
             if (!parent.isService()) {
                 warnings.add(warning(object, field + ".kind", "\"" + parent.kind() + "\" parents are not served by "
-                        + "Meshwork yet; only a Service parent (GAMMA) attaches this route"));
+                        + "Meshwork; a Service parent (GAMMA) or a Gateway attaches this route"));
                 continue;
             }
             MeshService service = snapshot.services().get(parent.ref());
@@ -64,13 +67,13 @@ final class HttpRouteWarnings {
             for (int b = 0; b < backends.size(); b++) {
                 HttpRoute.BackendRef backend = backends.get(b);
                 String field = "spec.rules[" + r + "].backendRefs[" + b + "]";
-                route.unresolved(backend, snapshot.services()).ifPresent(reason -> warnings.add(warning(object,
+                route.unresolved(backend, snapshot.services(), snapshot.gateways()).ifPresent(reason -> warnings.add(warning(object,
                         field + (reason.startsWith("Service") ? ".port" : ".name"), reason + ": requests for this "
                                 + "backend's share (weight " + backend.weight() + ") are answered 500")));
             }
             String filters = "spec.rules[" + r + "].filters";
             for (HttpRouteFilters.Mirror mirror : route.rules().get(r).filters().mirrors()) {
-                route.unresolved(mirror.backend(), snapshot.services()).ifPresent(reason -> warnings.add(
+                route.unresolved(mirror.backend(), snapshot.services(), snapshot.gateways()).ifPresent(reason -> warnings.add(
                         warning(object, filters, "RequestMirror: " + reason + ": this mirror copies nothing")));
             }
         }

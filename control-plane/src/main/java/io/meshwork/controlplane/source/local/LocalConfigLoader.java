@@ -1,5 +1,7 @@
 package io.meshwork.controlplane.source.local;
 
+import io.meshwork.controlplane.model.Gateway;
+import io.meshwork.controlplane.model.Gateways;
 import io.meshwork.controlplane.model.HttpRoute;
 import io.meshwork.controlplane.model.HttpRouteGroup;
 import io.meshwork.controlplane.model.MeshCircuitBreaker;
@@ -9,6 +11,8 @@ import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.MeshTimeout;
 import io.meshwork.controlplane.model.ObjectRef;
 import io.meshwork.controlplane.model.PeerAuthentication;
+import io.meshwork.controlplane.model.ReferenceGrant;
+import io.meshwork.controlplane.model.TlsSecret;
 import io.meshwork.controlplane.model.Policies;
 import io.meshwork.controlplane.model.SidecarScope;
 import io.meshwork.controlplane.model.TrafficTarget;
@@ -149,6 +153,7 @@ public final class LocalConfigLoader {
         problems.addAll(AccessWarnings.of(accepted.values(), snapshot));
         problems.addAll(PolicyWarnings.of(accepted.values(), snapshot));
         problems.addAll(HttpRouteWarnings.of(accepted.values(), snapshot));
+        problems.addAll(GatewayWarnings.of(accepted.values(), snapshot));
         problems.sort(Comparator.comparing(ConfigProblem::file).thenComparingInt(ConfigProblem::documentIndex)
                 .thenComparingInt(ConfigProblem::line));
         return new LoadResult(snapshot, problems);
@@ -229,14 +234,20 @@ public final class LocalConfigLoader {
                 new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_RETRY, MeshRetry.class)),
                 new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_CIRCUIT_BREAKER, MeshCircuitBreaker.class)));
         Map<ObjectRef, HttpRoute> httpRoutes = ConfigObject.valuesOf(objects, ConfigKind.HTTP_ROUTE, HttpRoute.class);
+        TreeMap<String, Gateways.GatewayClass> classes = new TreeMap<>();
+        ConfigObject.valuesOf(objects, ConfigKind.GATEWAY_CLASS, Gateways.GatewayClass.class).values()
+                .forEach(c -> classes.putIfAbsent(c.name(), c));
+        Gateways gateways = new Gateways(classes, ConfigObject.valuesOf(objects, ConfigKind.GATEWAY, Gateway.class),
+                ConfigObject.valuesOf(objects, ConfigKind.REFERENCE_GRANT, ReferenceGrant.class),
+                ConfigObject.valuesOf(objects, ConfigKind.SECRET, TlsSecret.class));
         EndpointSource.Resolved resolved = endpointSource.resolve(services.values(),
                 ConfigObject.valuesOf(objects, ConfigKind.WORKLOAD, Workload.class));
         String version = SnapshotVersion.of(services.values(), resolved.workloads().values(), splits.values(),
                 groups.values(), sidecars.values(), peerAuthentications.values(), trafficTargets.values(), policies,
-                httpRoutes.values(), resolved.versionText());
+                httpRoutes.values(), gateways, resolved.versionText());
         return new MeshSnapshot(version, new TreeMap<>(services), new TreeMap<>(resolved.workloads()),
                 new TreeMap<>(resolved.endpoints()), new TreeMap<>(splits), new TreeMap<>(groups), new TreeMap<>(sidecars),
                 new TreeMap<>(peerAuthentications), new TreeMap<>(trafficTargets), policies, TrustBundle.NONE,
-                new TreeMap<>(httpRoutes));
+                new TreeMap<>(httpRoutes), gateways);
     }
 }

@@ -1,5 +1,6 @@
 package io.meshwork.controlplane.source.local;
 
+import io.meshwork.controlplane.model.Gateways;
 import io.meshwork.controlplane.model.HttpRoute;
 import io.meshwork.controlplane.model.HttpRouteGroup;
 import io.meshwork.controlplane.model.MeshService;
@@ -35,7 +36,7 @@ final class SnapshotVersion {
                      Collection<TrafficSplit> splits, Collection<HttpRouteGroup> routeGroups,
                      Collection<SidecarScope> sidecars, Collection<PeerAuthentication> peerAuthentications,
                      Collection<TrafficTarget> trafficTargets, Policies policies, Collection<HttpRoute> httpRoutes,
-                     String endpointsText) {
+                     Gateways gateways, String endpointsText) {
         SnapshotVersion v = new SnapshotVersion();
         if (!endpointsText.isEmpty()) {
             v.field("endpoints", endpointsText);
@@ -76,6 +77,12 @@ final class SnapshotVersion {
         policies.retries().values().forEach(r -> v.field("meshretry", r));
         policies.circuitBreakers().values().forEach(c -> v.field("meshcircuitbreaker", c));
         httpRoutes.forEach(r -> v.field("httproute", r));
+        gateways.classes().values().forEach(c -> v.field("gatewayclass", c));
+        gateways.gateways().values().forEach(g -> v.field("gateway", g));
+        gateways.grants().values().forEach(g -> v.field("referencegrant", g));
+        // The text of a TlsSecret hides its key: hash the PEM itself.
+        gateways.secrets().values().forEach(s -> v.field("secret", s.ref()).field("", s.certificateChain())
+                .field("", s.privateKey()));
         return v.digest();
     }
 

@@ -206,8 +206,8 @@ class HttpRouteValidationTest {
                 """);
 
         assertThat(result.problems()).extracting(ConfigProblem::withoutLocation).containsExactly(
-                "HTTPRoute default/reviews: spec.parentRefs[0].kind: \"Gateway\" parents are not served by Meshwork "
-                        + "yet; only a Service parent (GAMMA) attaches this route",
+                "HTTPRoute default/reviews: spec.parentRefs[0].name: \"public-gateway\" is not a Gateway in namespace "
+                        + "default: this parentRef attaches the route to nothing",
                 "HTTPRoute default/reviews: spec.parentRefs[1].name: \"ratings\" is not a Service in namespace "
                         + "default: this parentRef attaches the route to nothing",
                 "HTTPRoute default/reviews: spec.parentRefs[2].port: Service reviews has no HTTP port 80: this "
