@@ -7,7 +7,8 @@ import io.meshwork.controlplane.model.ObjectRef;
 import java.util.Optional;
 
 /**
- * Who asks for configuration: a sidecar serving one workload, or a proxyless gRPC client. Read from
+ * Who asks for configuration: a sidecar serving one workload, a gateway serving one Gateway, or a proxyless gRPC
+ * client. Read from
  * the xDS node metadata as ARCHITECTURE.md fixes it; {@link #groupKey()} names the snapshot it shares.
  *
  * @param workload the workload a sidecar serves, or that a proxyless gRPC server is ({@code MESH_WORKLOAD});
@@ -21,12 +22,15 @@ public record ProxyNode(Kind kind, Optional<ObjectRef> workload, String namespac
     public static final String SERVICE_ACCOUNT = "MESH_SERVICE_ACCOUNT";
     public static final String DEFAULT_NAMESPACE = "default";
 
-    /** The two kinds of xDS client the control plane serves. */
-    public enum Kind { SIDECAR, PROXYLESS }
+    /** The kinds of xDS client the control plane serves: a {@code mesh gateway} is a GATEWAY, Istio's "router". */
+    public enum Kind { SIDECAR, PROXYLESS, GATEWAY }
+
+    /** The {@code MESH_PROXY_TYPE} of a gateway, as Istio's gateways call theirs. */
+    public static final String ROUTER = "router";
 
     public ProxyNode {
-        if (kind == Kind.SIDECAR && workload.isEmpty()) {
-            throw new IllegalArgumentException("a sidecar ProxyNode needs a workload");
+        if ((kind == Kind.SIDECAR || kind == Kind.GATEWAY) && workload.isEmpty()) {
+            throw new IllegalArgumentException("a " + kind + " ProxyNode needs a workload");
         }
         namespace = namespace == null || namespace.isEmpty() ? DEFAULT_NAMESPACE : namespace;
         serviceAccount = serviceAccount == null || serviceAccount.isEmpty() ? "default" : serviceAccount;
@@ -38,6 +42,11 @@ public record ProxyNode(Kind kind, Optional<ObjectRef> workload, String namespac
 
     public static ProxyNode proxyless(String namespace) {
         return new ProxyNode(Kind.PROXYLESS, Optional.empty(), namespace, "");
+    }
+
+    /** A {@code mesh gateway} serving the Gateway {@code gateway}; its own certificate is that of service account {@code serviceAccount}. */
+    public static ProxyNode gateway(ObjectRef gateway, String serviceAccount) {
+        return new ProxyNode(Kind.GATEWAY, Optional.of(gateway), gateway.namespace(), serviceAccount);
     }
 
     /** A proxyless gRPC process that is {@code workload}: it may serve that workload's ports (XdsServerBuilder). */
@@ -56,6 +65,14 @@ public record ProxyNode(Kind kind, Optional<ObjectRef> workload, String namespac
         Struct metadata = node.getMetadata();
         String namespace = string(metadata, NAMESPACE);
         String workload = string(metadata, WORKLOAD);
+        if (ROUTER.equals(string(metadata, PROXY_TYPE))) {
+            if (workload.isEmpty()) {
+                throw new IllegalArgumentException("node " + node.getId() + ": gateway metadata " + WORKLOAD
+                        + " (the Gateway's name) is missing");
+            }
+            return gateway(ObjectRef.of(namespace.isEmpty() ? DEFAULT_NAMESPACE : namespace, workload),
+                    string(metadata, SERVICE_ACCOUNT));
+        }
         if (!"sidecar".equals(string(metadata, PROXY_TYPE))) {
             return workload.isEmpty() ? proxyless(namespace)
                     : proxylessServer(ObjectRef.of(namespace.isEmpty() ? DEFAULT_NAMESPACE : namespace, workload));
@@ -72,16 +89,24 @@ public record ProxyNode(Kind kind, Optional<ObjectRef> workload, String namespac
     }
 
     /**
-     * The cache group of this proxy: {@code sidecar/<ns>/<workload>}, {@code proxyless/<ns>/<workload>} for a
-     * proxyless server (its server Listeners are its own) or {@code proxyless/<ns>}.
+     * The cache group of this proxy: {@code sidecar/<ns>/<workload>}, {@code gateway/<ns>/<gateway>},
+     * {@code proxyless/<ns>/<workload>} for a proxyless server (its server Listeners are its own) or {@code proxyless/<ns>}.
      */
     public String groupKey() {
-        String kindName = isSidecar() ? "sidecar/" : "proxyless/";
+        String kindName = switch (kind) {
+            case SIDECAR -> "sidecar/";
+            case GATEWAY -> "gateway/";
+            case PROXYLESS -> "proxyless/";
+        };
         return workload.map(w -> kindName + namespace + "/" + w.name()).orElse(kindName + namespace);
     }
 
     public boolean isSidecar() {
         return kind == Kind.SIDECAR;
+    }
+
+    public boolean isGateway() {
+        return kind == Kind.GATEWAY;
     }
 
     private static String string(Struct metadata, String key) {

@@ -49,6 +49,21 @@ public final class ResourceNames {
         return PROXYLESS_SERVER_LISTENER_TEMPLATE.replace("%s", host + ":" + port);
     }
 
+    /** {@code 0.0.0.0_<port>}: a gateway's Listener on one port, as Istio names its gateways' listeners. */
+    public static String gatewayListener(int port) {
+        return "0.0.0.0_" + port;
+    }
+
+    /** {@code http.<port>}: the RouteConfiguration of a gateway's listeners on one port (HTTP or HTTPS), as Istio's. */
+    public static String gatewayRoutes(int port) {
+        return "http." + port;
+    }
+
+    /** {@code <namespace>/<name>}: the SDS Secret of a gateway listener's certificate, served to that gateway only. */
+    public static String gatewayCertificate(ObjectRef secret) {
+        return secret.namespace() + "/" + secret.name();
+    }
+
     /** {@code <svc>.<ns>.svc.cluster.local:<port>}: a virtual host, and a proxyless client's route config. */
     public static String serviceHostPort(ObjectRef service, int port) {
         return service.serviceFqdn() + ":" + port;

@@ -77,6 +77,12 @@ public final class TranslationCache {
      * any other.
      */
     public ProxyResources translate(ProxyNode proxy) {
+        if (proxy.isGateway()) {
+            // The sidecars' clusters and endpoints (with auto mTLS), the Gateway's own listeners, routes and certificates.
+            GatewayBuilder gateway = new GatewayBuilder(snapshot, proxy.workload().orElseThrow());
+            return ProxyResources.of(outboundClusters.get(), endpoints.get(), HashedResources.of(gateway.listeners()),
+                    HashedResources.of(gateway.routes()), secrets.get().plus(gateway.certificates()));
+        }
         if (proxy.isSidecar()) {
             Optional<SidecarScope> scope = snapshot.sidecarScopeOf(proxy.workload().orElseThrow());
             if (scope.isPresent()) {
