@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
             CertsCommand.class,
             TokenCommand.class,
             ProxyCommand.class,
+            GatewayCommand.class,
             CertAgentCommand.class,
             CompletionCommand.class,
             HelpCommand.class,

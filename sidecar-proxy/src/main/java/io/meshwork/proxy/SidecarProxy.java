@@ -141,8 +141,9 @@ public final class SidecarProxy implements AutoCloseable {
                         : Reply.text(404, "try /stats/prometheus\n"));
         // Listeners bind when the config names them (each logged then); an inbound port is bound only
         // for a workload that has inbound listeners, so the ready line names none of them.
-        LOG.info("Sidecar {} ready ({}, TLS {}, identity {}): admin {}:{}, health {}:{} ({} app probes), metrics {}:{}, "
-                        + "xDS {}; listeners bind as the config names them", options.node().nodeId(), transport.name(),
+        LOG.info("{} {} ready ({}, TLS {}, identity {}): admin {}:{}, health {}:{} ({} app probes), metrics {}:{}, "
+                        + "xDS {}; listeners bind as the config names them", options.node().isGateway() ? "Gateway proxy"
+                        : "Sidecar", options.node().nodeId(), transport.name(),
                 tls.engine(), tls.hasIdentity() ? tls.ownIdentity() : "none (plaintext only)",
                 options.adminBindAddress(), admin.port(), host, health.port(), options.appProbes().byPath().size(),
                 host, prometheus.port(), options.xdsTarget());

@@ -98,7 +98,7 @@ public final class EnvoyConfigDump {
         }
         of(resources, ResourceType.SECRET).forEach((name, secret) -> secrets.addDynamicActiveSecrets(
                 SecretsConfigDump.DynamicSecret.newBuilder().setName(name).setVersionInfo(version(config, ResourceType.SECRET))
-                        .setSecret(secret)));
+                        .setSecret(redacted(secret))));
         dump.addConfigs(Any.pack(secrets.build()));
 
         try {
@@ -106,6 +106,18 @@ public final class EnvoyConfigDump {
         } catch (InvalidProtocolBufferException e) {
             // A typed config of a type this sidecar does not know cannot be printed: say which, rather than fail blank.
             return Json.write(Map.of("error", "cannot print the config dump: " + e.getMessage()));
+        }
+    }
+
+    /** A secret as Envoy shows it: a gateway certificate's key (the only key xDS carries) redacted. */
+    private static Any redacted(Any secret) {
+        try {
+            Secret unpacked = secret.unpack(Secret.class);
+            return !unpacked.hasTlsCertificate() ? secret : Any.pack(unpacked.toBuilder().setTlsCertificate(
+                    unpacked.getTlsCertificate().toBuilder().setPrivateKey(DataSource.newBuilder()
+                            .setInlineString("[redacted]"))).build());
+        } catch (InvalidProtocolBufferException e) {
+            return secret; // accepted, so it decoded once; cannot happen
         }
     }
 

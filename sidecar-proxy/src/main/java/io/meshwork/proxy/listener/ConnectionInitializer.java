@@ -58,6 +58,13 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
     private void install(Channel channel, ListenerConfig listener, InetSocketAddress destination, String transport,
                          String after) {
         int port = destination.getPort();
+        if (listener != null && transport.equals(ListenerConfig.TLS) && listener.usesServerNames()) {
+            // A gateway's HTTPS chains differ by server name: the ClientHello decides.
+            addAfter(channel.pipeline(), after, List.of(new ServerNameSelector(listenerName, listener, port,
+                    services.metrics(), (ctx, picked) -> install(channel, listener, destination, transport, picked,
+                            ctx.name()))));
+            return;
+        }
         Optional<ListenerConfig.FilterChain> chain = listener == null ? Optional.empty()
                 : listener.chainFor(port, transport);
         if (chain.isEmpty()) {
@@ -65,8 +72,14 @@ final class ConnectionInitializer extends ChannelInitializer<Channel> {
             channel.close();
             return;
         }
+        install(channel, listener, destination, transport, chain.get(), after);
+    }
+
+    /** Installs {@code picked} (after {@code after}, or last): its TLS first when it terminates TLS, then its filters. */
+    private void install(Channel channel, ListenerConfig listener, InetSocketAddress destination, String transport,
+                         ListenerConfig.FilterChain picked, String after) {
+        int port = destination.getPort();
         services.drain().accepted(channel);
-        ListenerConfig.FilterChain picked = chain.get();
         if (picked.tls() == null) {
             installFilters(channel, picked, listener.connections(), destination, transport, null, after);
             return;

@@ -60,17 +60,82 @@ public record ListenerConfig(String name, String host, int port, List<FilterChai
         return Optional.ofNullable(best);
     }
 
+    /** Whether some chain names TLS server names (SNI): then a TLS connection's chain waits for its ClientHello. */
+    public boolean usesServerNames() {
+        return filterChains.stream().anyMatch(chain -> !chain.serverNames().isEmpty());
+    }
+
+    /**
+     * The chain for a TLS connection to {@code destinationPort} asking for {@code serverName} (SNI, null when it named
+     * none), as Envoy picks it: the port first, then a chain naming that server name, else the one of the longest
+     * {@code *.} suffix that matches, else one that names none (no such chain: the connection is refused).
+     */
+    public Optional<FilterChain> chainFor(int destinationPort, String transportProtocol, String serverName) {
+        String name = serverName == null ? null : serverName.toLowerCase(java.util.Locale.ROOT);
+        FilterChain best = null;
+        int bestScore = -1;
+        for (FilterChain chain : filterChains) {
+            boolean portOk = chain.destinationPort() == null || chain.destinationPort() == destinationPort;
+            boolean transportOk = chain.transportProtocol() == null || chain.transportProtocol().equals(transportProtocol);
+            int nameScore = chain.serverNames().isEmpty() ? 0 : serverNameScore(chain.serverNames(), name);
+            if (!portOk || !transportOk || nameScore < 0) {
+                continue;
+            }
+            int score = (chain.destinationPort() == null ? 0 : 1 << 20) + (nameScore << 1)
+                    + (chain.transportProtocol() == null ? 0 : 1);
+            if (score > bestScore) {
+                best = chain;
+                bestScore = score;
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    /** How well {@code names} match {@code name}: exact beats a longer {@code *.} suffix beats a shorter; -1 for none. */
+    private static int serverNameScore(List<String> names, String name) {
+        int best = -1;
+        for (String candidate : names) {
+            if (name == null) {
+                continue;
+            }
+            if (candidate.equals(name)) {
+                return 1 << 16;
+            }
+            if (candidate.startsWith("*.") && name.endsWith(candidate.substring(1))
+                    && name.length() > candidate.length() - 1) {
+                best = Math.max(best, candidate.length());
+            }
+        }
+        return best;
+    }
+
     /**
      * A filter chain; {@code destinationPort} and {@code transportProtocol} null mean "any";
-     * {@code tls} non-null terminates mutual TLS before the filter; {@code networkRbac} non-null decides on the
-     * connection by its peer identity (Envoy's network RBAC filter).
+     * {@code tls} non-null terminates TLS before the filter; {@code networkRbac} non-null decides on the
+     * connection by its peer identity (Envoy's network RBAC filter); {@code serverNames} (SNI, exact or {@code *.}
+     * suffixes) empty means any.
      */
     public record FilterChain(Integer destinationPort, String transportProtocol, DownstreamTls tls, Rbac networkRbac,
-                              NetworkFilter filter) {
+                              NetworkFilter filter, List<String> serverNames) {
+
+        public FilterChain {
+            serverNames = List.copyOf(serverNames);
+        }
+
+        /** A chain for any server name. */
+        public FilterChain(Integer destinationPort, String transportProtocol, DownstreamTls tls, Rbac networkRbac,
+                           NetworkFilter filter) {
+            this(destinationPort, transportProtocol, tls, networkRbac, filter, List.of());
+        }
 
         /** A plaintext chain for any transport. */
         public FilterChain(Integer destinationPort, NetworkFilter filter) {
             this(destinationPort, null, null, null, filter);
+        }
+
+        public FilterChain withServerNames(List<String> names) {
+            return new FilterChain(destinationPort, transportProtocol, tls, networkRbac, filter,
+                    names.stream().map(n -> n.toLowerCase(java.util.Locale.ROOT)).toList());
         }
     }
 

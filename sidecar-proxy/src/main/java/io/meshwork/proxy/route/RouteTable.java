@@ -17,6 +17,8 @@ public final class RouteTable {
     private final List<VirtualHost> virtualHosts;
     /** Derived from {@link #virtualHosts}, so not part of equality. */
     private final Map<String, VirtualHost> byDomain;
+    /** Whether some domain is a {@code *.} suffix (a gateway's): only then are suffixes looked up. */
+    private final boolean suffixWildcards;
 
     public RouteTable(String name, List<VirtualHost> virtualHosts) {
         this.name = name;
@@ -28,6 +30,11 @@ public final class RouteTable {
             }
         }
         this.byDomain = Map.copyOf(index);
+        this.suffixWildcards = index.keySet().stream().anyMatch(domain -> domain.startsWith("*."));
+    }
+
+    public boolean hasSuffixWildcards() {
+        return suffixWildcards;
     }
 
     public String name() {

@@ -15,7 +15,11 @@ public final class Router {
     private Router() {
     }
 
-    /** The virtual host for an authority, tried as given, without its port, then {@code *}; null if none. */
+    /**
+     * The virtual host for an authority, tried as given, without its port, then (as Envoy) by the longest {@code *.}
+     * suffix domain that matches the host ({@code *.example.com} takes {@code a.b.example.com}), then {@code *}; null if
+     * none.
+     */
     public static VirtualHost virtualHost(RouteTable table, String authority) {
         String host = authority.toLowerCase(Locale.ROOT);
         VirtualHost vhost = table.forDomain(host);
@@ -27,6 +31,14 @@ public final class Router {
             vhost = table.forDomain(withoutPort);
             if (vhost != null) {
                 return vhost;
+            }
+        }
+        if (table.hasSuffixWildcards()) {
+            for (int dot = withoutPort.indexOf('.'); dot > 0; dot = withoutPort.indexOf('.', dot + 1)) {
+                vhost = table.forDomain("*" + withoutPort.substring(dot));
+                if (vhost != null) {
+                    return vhost;
+                }
             }
         }
         return table.forDomain("*");

@@ -37,6 +37,7 @@ public final class TlsContexts {
     private volatile SslProvider provider;
     private final Map<Object, SslContext> contexts = new ConcurrentHashMap<>();
     private volatile Map<String, List<X509Certificate>> roots = Map.of();
+    private volatile Map<String, ServerCertificate> certificates = Map.of();
     private volatile boolean warnedWithoutIdentity;
     private volatile String ownIdentity;
 
@@ -86,8 +87,9 @@ public final class TlsContexts {
 
     /** Takes the roots of a new config; contexts built on other roots are dropped. */
     public void update(ProxyConfig config) {
-        if (!config.trustRoots().equals(roots)) {
+        if (!config.trustRoots().equals(roots) || !config.certificates().equals(certificates)) {
             roots = config.trustRoots();
+            certificates = config.certificates();
             contexts.clear();
         }
         if (!hasIdentity() && !warnedWithoutIdentity && !config.trustRoots().isEmpty()) {
@@ -111,6 +113,9 @@ public final class TlsContexts {
 
     /** The server context of an inbound chain; null when this sidecar has no certificate to present. */
     public SslContext server(DownstreamTls tls) {
+        if (tls.servesGatewayCertificate()) {
+            return gatewayServer(tls);
+        }
         WorkloadCertificate certificate = identity == null ? null : identity.current();
         if (certificate == null) {
             return null;
@@ -119,6 +124,17 @@ public final class TlsContexts {
                 .forServer(certificate.key(), certificate.chain().toArray(new X509Certificate[0]))
                 .clientAuth(tls.requireClientCertificate() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
                 .trustManager(new MeshTrustManager(rootsOf(tls.rootsSecret()), Set.of())), tls.alpn()));
+    }
+
+    /** A gateway listener's context: its first SDS certificate, no client certificate asked for. */
+    private SslContext gatewayServer(DownstreamTls tls) {
+        ServerCertificate certificate = certificates.get(tls.certificateSecrets().get(0));
+        if (certificate == null) {
+            return null;
+        }
+        return contexts.computeIfAbsent(tls, key -> build(SslContextBuilder
+                .forServer(certificate.key(), certificate.chain().toArray(new X509Certificate[0]))
+                .clientAuth(ClientAuth.NONE), tls.alpn()));
     }
 
     private List<X509Certificate> rootsOf(String secret) {

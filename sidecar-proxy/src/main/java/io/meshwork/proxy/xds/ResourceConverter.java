@@ -91,7 +91,8 @@ public final class ResourceConverter {
         }
         List<ListenerConfig.FilterChain> chains = new ArrayList<>();
         for (int i = 0; i < listener.getFilterChainsCount(); i++) {
-            chains.add(filterChain(listener.getFilterChains(i), where + ": field filter_chains[" + i + "]"));
+            chains.add(filterChain(listener.getFilterChains(i), where + ": field filter_chains[" + i + "]")
+                    .withServerNames(listener.getFilterChains(i).getFilterChainMatch().getServerNamesList()));
         }
         if (listener.hasDefaultFilterChain()) {
             ListenerConfig.FilterChain chain = filterChain(listener.getDefaultFilterChain(),
@@ -578,6 +579,9 @@ public final class ResourceConverter {
         }
         DownstreamTlsContext tls = unpack(socket.getTypedConfig(), DownstreamTlsContext.class, where);
         CommonTlsContext common = tls.getCommonTlsContext();
+        if (GatewayTls.fromAds(common)) {
+            return GatewayTls.downstream(tls, where + "(DownstreamTlsContext)");
+        }
         checkOwnCertificate(common, where + "(DownstreamTlsContext).common_tls_context");
         return new DownstreamTls(rootsSecret(common, where + "(DownstreamTlsContext).common_tls_context"),
                 tls.getRequireClientCertificate().getValue(), common.getAlpnProtocolsList());

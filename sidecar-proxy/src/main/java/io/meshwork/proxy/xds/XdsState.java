@@ -14,6 +14,7 @@ import io.meshwork.proxy.cluster.ClusterConfig;
 import io.meshwork.proxy.endpoint.EndpointConfig;
 import io.meshwork.proxy.listener.ListenerConfig;
 import io.meshwork.proxy.route.RouteTable;
+import io.meshwork.proxy.tls.ServerCertificate;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -134,7 +135,7 @@ public final class XdsState {
         return names;
     }
 
-    /** The SDS secrets (roots) the TLS of accepted clusters and listeners names. */
+    /** The SDS secrets (roots, and a gateway's certificates) the TLS of accepted clusters and listeners names. */
     private TreeSet<String> sdsNames() {
         TreeSet<String> names = new TreeSet<>();
         for (Object value : types.get(ResourceType.CLUSTER).accepted.values()) {
@@ -142,8 +143,11 @@ public final class XdsState {
         }
         for (Object value : types.get(ResourceType.LISTENER).accepted.values()) {
             for (ListenerConfig.FilterChain chain : ((ListenerConfig) value).filterChains()) {
-                if (chain.tls() != null) {
+                if (chain.tls() != null && chain.tls().rootsSecret() != null) {
                     names.add(chain.tls().rootsSecret());
+                }
+                if (chain.tls() != null) {
+                    names.addAll(chain.tls().certificateSecrets());
                 }
             }
         }
@@ -181,14 +185,19 @@ public final class XdsState {
         Map<String, String> versions = new LinkedHashMap<>();
         types.forEach((type, state) -> versions.put(type.typeUrl(), state.version));
         Map<String, List<X509Certificate>> roots = new LinkedHashMap<>();
+        Map<String, ServerCertificate> certificates = new LinkedHashMap<>();
         secrets.accepted.forEach((name, value) -> {
+            if (value instanceof ServerCertificate certificate) {
+                certificates.put(name, certificate);
+                return;
+            }
             @SuppressWarnings("unchecked")
-            List<X509Certificate> certificates = (List<X509Certificate>) value;
-            roots.put(name, certificates);
+            List<X509Certificate> bundle = (List<X509Certificate>) value;
+            roots.put(name, bundle);
         });
         Map<ResourceType, Map<String, Any>> resources = new EnumMap<>(ResourceType.class);
         types.forEach((type, state) -> resources.put(type, state.raw));
-        return Optional.of(new ProxyConfig(listenerMap, routeMap, joined, versions, roots, resources));
+        return Optional.of(new ProxyConfig(listenerMap, routeMap, joined, versions, roots, resources, certificates));
     }
 
     private DiscoveryRequest request(ResourceType type, TypeState state, String errorDetail) {
@@ -240,7 +249,8 @@ public final class XdsState {
                     case SECRET -> {
                         Secret secret = any.unpack(Secret.class);
                         name = secret.getName();
-                        value = ResourceConverter.trustedRoots(secret);
+                        value = secret.hasTlsCertificate() ? GatewayTls.certificate(secret)
+                                : ResourceConverter.trustedRoots(secret);
                     }
                     default -> throw new InvalidResourceException("unexpected resource type " + type);
                 }
