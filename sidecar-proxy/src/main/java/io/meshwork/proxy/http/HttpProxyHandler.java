@@ -1138,10 +1138,10 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         end(response, false);
     }
 
-    /** The scheme the client used: {@code http} on the outbound listener, unless an HTTP/2 request said otherwise. */
+    /** The scheme the client used: an HTTP/2 request's {@code :scheme}, else {@code https} over TLS (a gateway's). */
     private String scheme() {
         String scheme = request.headers().get(SCHEME);
-        return scheme == null ? "http" : scheme;
+        return scheme != null ? scheme : ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null ? "https" : "http";
     }
 
     /** A circuit breaker limit of the cluster is reached: 503 at once, {@code x-mesh-overflow} naming the limit. */

@@ -34,7 +34,10 @@ class GatewayTlsTest {
             metadata: {name: store, namespace: default}
             spec:
               parentRefs: [{name: web}]
-              rules: [{backendRefs: [{name: store, port: 8080}]}]
+              rules:
+              - backendRefs: [{name: store, port: 8080}]
+              - matches: [{path: {type: Exact, value: /old}}]
+                filters: [{type: RequestRedirect, requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: /new}}}]
             """;
 
     @TempDir
@@ -131,6 +134,15 @@ class GatewayTlsTest {
 
         System.out.println("GatewayTlsTest curl: " + output.replace('\n', '|'));
         assertThat(output.lines().toList()).containsExactly("store /cart", "200 2");
+
+        Process redirect = new ProcessBuilder("curl", "-sS", "--max-time", "10", "--resolve",
+                "a.example.com:" + PORT + ":127.0.0.1", "--cacert", dir.resolve("a.crt").toString(), "-o", "/dev/null",
+                "-w", "%{http_code} %{redirect_url}", "https://a.example.com:" + PORT + "/old?x=1")
+                .redirectErrorStream(true).start();
+        String redirected = new String(redirect.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(redirect.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(redirected).as("a redirect keeps the scheme the client used").isEqualTo("302 https://a.example.com:"
+                + PORT + "/new?x=1");
     }
 
     @Test
