@@ -146,6 +146,7 @@ public final class InstallManifests {
                 rule("discovery.k8s.io", List.of("endpointslices"), "list", "watch"),
                 rule("specs.smi-spec.io", List.of("httproutegroups"), "list", "watch"),
                 rule("access.smi-spec.io", List.of("traffictargets"), "list", "watch"),
+                rule("gateway.networking.k8s.io", List.of("gateways", "gatewayclasses", "referencegrants"), "list", "watch"),
                 rule("meshwork.io", List.of("workloads", "peerauthentications", "sidecars", "meshtimeouts", "meshretries",
                         "meshcircuitbreakers"), "list", "watch"),
                 // Written: the canary controller steps split weights, or those of the HTTPRoute that overrides the

@@ -78,8 +78,18 @@ public final class KubernetesSource implements MeshSnapshotSource {
     public static final CustomKind HTTP_ROUTE = new CustomKind("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes");
     public static final CustomKind MESH_CIRCUIT_BREAKER = new CustomKind("meshwork.io", "v1alpha1", "MeshCircuitBreaker",
             "meshcircuitbreakers");
+    /**
+     * The edge (mesh gateway): GatewayClasses are cluster-scoped, listed the same way. Secrets are not read in a cluster
+     * yet (the control plane's role reads no Secret), so HTTPS listeners are served from a folder only.
+     */
+    public static final CustomKind GATEWAY_CLASS = new CustomKind("gateway.networking.k8s.io", "v1", "GatewayClass",
+            "gatewayclasses");
+    public static final CustomKind GATEWAY = new CustomKind("gateway.networking.k8s.io", "v1", "Gateway", "gateways");
+    public static final CustomKind REFERENCE_GRANT = new CustomKind("gateway.networking.k8s.io", "v1beta1",
+            "ReferenceGrant", "referencegrants");
     static final List<CustomKind> CUSTOM_KINDS = List.of(TRAFFIC_SPLIT, HTTP_ROUTE_GROUP, PEER_AUTHENTICATION,
-            TRAFFIC_TARGET, WORKLOAD, SIDECAR, MESH_TIMEOUT, MESH_RETRY, MESH_CIRCUIT_BREAKER, HTTP_ROUTE);
+            TRAFFIC_TARGET, WORKLOAD, SIDECAR, MESH_TIMEOUT, MESH_RETRY, MESH_CIRCUIT_BREAKER, HTTP_ROUTE, GATEWAY_CLASS,
+            GATEWAY, REFERENCE_GRANT);
 
     private final KubernetesClient client;
     private final long quietNanos;
@@ -188,7 +198,8 @@ public final class KubernetesSource implements MeshSnapshotSource {
         thread.setDaemon(true);
         thread.start();
         LOG.info("watching Kubernetes at {} (Services, Pods, EndpointSlices, Nodes, TrafficSplits, HTTPRouteGroups, "
-                        + "PeerAuthentications, TrafficTargets, Workloads, Sidecars, HTTPRoutes)",
+                        + "PeerAuthentications, TrafficTargets, Workloads, Sidecars, HTTPRoutes, Gateways, GatewayClasses, "
+                        + "ReferenceGrants)",
                 client.getMasterUrl());
     }
 

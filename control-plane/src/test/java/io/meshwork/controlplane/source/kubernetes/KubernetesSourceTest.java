@@ -187,6 +187,30 @@ class KubernetesSourceTest {
     }
 
     @Test
+    void aGatewayAndItsClassAreRead() throws Exception {
+        startSource();
+        client.genericKubernetesResources(KubernetesSource.GATEWAY_CLASS.context()).resource(gatewayApi("GatewayClass",
+                "v1", "meshwork", null, Map.of("controllerName", "meshwork.io/gateway-controller"))).create();
+        client.genericKubernetesResources(KubernetesSource.GATEWAY.context()).resource(gatewayApi("Gateway", "v1", "web",
+                "default", Map.of("gatewayClassName", "meshwork", "listeners", List.of(Map.of("name", "http",
+                        "port", 80, "protocol", "HTTP", "hostname", "*.example.com"))))).create();
+
+        MeshSnapshot snapshot = awaitSnapshot("the Gateway served", s -> s.gateways().served(ObjectRef.of("default",
+                "web")).isPresent());
+        assertThat(snapshot.gateways().served(ObjectRef.of("default", "web")).orElseThrow().listeners())
+                .singleElement().satisfies(l -> assertThat(l.hostname()).isEqualTo("*.example.com"));
+        assertThat(configErrors).hasValue(0);
+    }
+
+    private static GenericKubernetesResource gatewayApi(String kind, String version, String name, String namespace,
+                                                        Map<String, Object> spec) {
+        return new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                .withApiVersion("gateway.networking.k8s.io/" + version).withKind(kind)
+                .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .addToAdditionalProperties("spec", spec).build();
+    }
+
+    @Test
     void terminatingEndpointTakesNoNewRequestsAndGoneEndpointIsRemoved() throws Exception {
         startSource();
 
