@@ -181,14 +181,28 @@ public final class KubernetesSource implements MeshSnapshotSource {
         }
         loader = new LocalConfigLoader(remotes == null ? local : remotes.merged(local));
         // The core kinds exist in every cluster: wait for their first list.
-        services = started(client.services().inAnyNamespace().runnableInformer(0), onChange, true);
+        services = started(client.services().inAnyNamespace().runnableInformer(0), onChange);
         configInformers.add(services);
-        pods = started(client.pods().inAnyNamespace().runnableInformer(0), onChange, true);
-        slices = started(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0), onChange, true);
-        nodes = started(client.nodes().runnableInformer(0), onChange, true);
+        pods = started(client.pods().inAnyNamespace().runnableInformer(0), onChange);
+        slices = started(client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0), onChange);
+        nodes = started(client.nodes().runnableInformer(0), onChange);
+        // Custom kinds may lack their CRD: all are started at once and given one wait together, not one each.
+        List<java.util.concurrent.CompletableFuture<Void>> firstLists = new ArrayList<>();
         for (CustomKind kind : CUSTOM_KINDS) {
-            configInformers.add(started(client.genericKubernetesResources(kind.context())
-                    .inAnyNamespace().runnableInformer(0), onChange, false));
+            SharedIndexInformer<io.fabric8.kubernetes.api.model.GenericKubernetesResource> informer = watched(client.genericKubernetesResources(
+                    kind.context()).inAnyNamespace().runnableInformer(0), onChange);
+            configInformers.add(informer);
+            firstLists.add(informer.start().toCompletableFuture());
+        }
+        long deadline = System.nanoTime() + CUSTOM_RESOURCE_SYNC.toNanos();
+        for (int i = 0; i < firstLists.size(); i++) {
+            try {
+                firstLists.get(i).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                LOG.warn("no first list of {} within {} s (is its CRD installed? mesh install adds Meshwork's, the "
+                        + "Gateway API's are the user's); going on without it until it comes", CUSTOM_KINDS.get(i).kind(),
+                        CUSTOM_RESOURCE_SYNC.toSeconds());
+            }
         }
         synchronized (this) {
             pending = false;
@@ -203,9 +217,17 @@ public final class KubernetesSource implements MeshSnapshotSource {
                 client.getMasterUrl());
     }
 
+    /** {@code informer} watched, started, and waited for until its first list is in (a core kind every cluster has). */
     private <T extends HasMetadata> SharedIndexInformer<T> started(SharedIndexInformer<T> informer,
-                                                                  ResourceEventHandler<Object> onChange,
-                                                                  boolean required) throws Exception {
+                                                                  ResourceEventHandler<Object> onChange) throws Exception {
+        watched(informer, onChange);
+        informer.start().toCompletableFuture().get();
+        return informer;
+    }
+
+    /** {@code informer} with the change handler, retrying after a failed list or watch; not started. */
+    private <T extends HasMetadata> SharedIndexInformer<T> watched(SharedIndexInformer<T> informer,
+                                                                  ResourceEventHandler<Object> onChange) {
         String kind = informer.getApiTypeClass().getSimpleName();
         // Keep trying after a failed list or watch (a CRD installed later, an API server restarting).
         informer.exceptionHandler((started, t) -> {
@@ -214,13 +236,6 @@ public final class KubernetesSource implements MeshSnapshotSource {
         });
         informer.addEventHandler(onChange);
         allInformers.add(informer);
-        try {
-            informer.start().toCompletableFuture().get(required ? Long.MAX_VALUE : CUSTOM_RESOURCE_SYNC.toNanos(),
-                    TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            LOG.warn("no first list of a custom resource within {} s (is its CRD installed? mesh install adds them); "
-                    + "going on without it until it comes", CUSTOM_RESOURCE_SYNC.toSeconds());
-        }
         return informer;
     }
 
