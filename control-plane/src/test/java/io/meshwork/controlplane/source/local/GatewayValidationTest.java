@@ -63,6 +63,21 @@ class GatewayValidationTest {
     }
 
     @Test
+    void aGatewayThatTurnsBadKeepsItsLastGoodVersionServing() {
+        LocalConfigLoader loader = new LocalConfigLoader();
+        loader.load(Map.of("mesh.yaml", docs(reviews()), "gateway.yaml", docs(CLASS, gateway(LISTENERS),
+                secret("default", "a-cert"))));
+
+        LoadResult bad = loader.load(Map.of("mesh.yaml", docs(reviews()), "gateway.yaml", docs(CLASS,
+                gateway(LISTENERS.replace("protocol: HTTP}", "protocol: HTTP3}")), secret("default", "a-cert"))));
+
+        assertThat(bad.problems()).singleElement().extracting(ConfigProblem::withoutLocation).asString()
+                .startsWith("Gateway default/web: spec.listeners[0].protocol: \"HTTP3\" is not a protocol");
+        assertThat(bad.snapshot().gateways().served(WEB).orElseThrow().listeners()).extracting(Gateway.Listener::name)
+                .as("the last good version").containsExactly("http", "https");
+    }
+
+    @Test
     void aGatewayOfAnotherImplementationsClassIsNotServed() {
         LoadResult result = load(CLASS.replace("meshwork.io/gateway-controller", "istio.io/gateway-controller"),
                 gateway(LISTENERS), secret("default", "a-cert"));
