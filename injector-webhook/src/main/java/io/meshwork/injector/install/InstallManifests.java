@@ -143,10 +143,10 @@ public final class InstallManifests {
         List<PolicyRule> rules = List.of(
                 // Read-only on everything it watches: informers list and watch, they never get.
                 rule("", List.of("services", "pods", "namespaces", "nodes"), "list", "watch"),
+                rule("gateway.networking.k8s.io", List.of("gateways", "gatewayclasses", "referencegrants"), "list", "watch"),
                 rule("discovery.k8s.io", List.of("endpointslices"), "list", "watch"),
                 rule("specs.smi-spec.io", List.of("httproutegroups"), "list", "watch"),
                 rule("access.smi-spec.io", List.of("traffictargets"), "list", "watch"),
-                rule("gateway.networking.k8s.io", List.of("gateways", "gatewayclasses", "referencegrants"), "list", "watch"),
                 rule("meshwork.io", List.of("workloads", "peerauthentications", "sidecars", "meshtimeouts", "meshretries",
                         "meshcircuitbreakers"), "list", "watch"),
                 // Written: the canary controller steps split weights, or those of the HTTPRoute that overrides the
