@@ -36,12 +36,6 @@ public final class GatewayCommand implements Callable<Integer> {
                         options.adminAddress(), options.metricsAddress()), options.bindAddress, 0, 0,
                 options.adminPort, options.healthPort, options.metricsPort, ProxyOptions.duration(options.drainTimeout),
                 Math.max(1, options.concurrency), AppProbes.none(), certificates, options.adminBindAddress));
-        Runtime.getRuntime().addShutdownHook(new Thread(gateway::drainAndStop, "sigterm-drain"));
-        gateway.start();
-        gateway.awaitStopped();
-        if (certificates != null) {
-            certificates.close();
-        }
-        return 0;
+        return options.run(gateway.proxy(), certificates);
     }
 }

@@ -41,14 +41,7 @@ public final class ProxyCommand implements Callable<Integer> {
                         options.adminAddress(), options.metricsAddress()), options.bindAddress, outboundPort, inboundPort,
                 options.adminPort, options.healthPort, options.metricsPort, duration(options.drainTimeout),
                 Math.max(1, options.concurrency), AppProbes.parse(appProbers), certificates, options.adminBindAddress));
-        // SIGTERM: stop accepting, let requests in flight finish up to the drain timeout, then exit.
-        Runtime.getRuntime().addShutdownHook(new Thread(sidecar::drainAndStop, "sigterm-drain"));
-        sidecar.start();
-        sidecar.awaitStopped();
-        if (certificates != null) {
-            certificates.close();
-        }
-        return 0;
+        return options.run(sidecar, certificates);
     }
 
     /** Parses {@code 5s}, {@code 500ms}, {@code 1m}, plain seconds, or an ISO-8601 duration. */

@@ -89,6 +89,17 @@ final class ProxyOptions {
                 : InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
     }
 
+    /** Starts {@code proxy}, drains it on SIGTERM (requests in flight finish up to the drain timeout), waits for its end. */
+    int run(SidecarProxy proxy, CaClient certificates) throws InterruptedException {
+        Runtime.getRuntime().addShutdownHook(new Thread(proxy::drainAndStop, "sigterm-drain"));
+        proxy.start();
+        proxy.awaitStopped();
+        if (certificates != null) {
+            certificates.close();
+        }
+        return 0;
+    }
+
     String adminAddress() {
         return advertised(adminBindAddress, adminPort);
     }
