@@ -109,4 +109,22 @@ class RouterTest {
         assertThat(Router.route(host, "GET", "/api?v=3&v=1", headers())).as("the first value counts").isNull();
         assertThat(Router.route(host, "GET", "/api", headers())).isNull();
     }
+
+    @Test
+    void suffixWildcardDomainsMatchByTheLongestSuffixAfterExactNamesAndBeforeStar() {
+        VirtualHost exact = new VirtualHost("a", List.of("a.example.com", "a.example.com:8443"), List.of(DEFAULT));
+        VirtualHost wide = new VirtualHost("wide", List.of("*.example.com"), List.of(DEFAULT));
+        VirtualHost narrow = new VirtualHost("narrow", List.of("*.b.example.com"), List.of(DEFAULT));
+        VirtualHost any = new VirtualHost("any", List.of("*"), List.of(DEFAULT));
+        RouteTable table = new RouteTable("http.8443", List.of(wide, exact, narrow, any));
+
+        assertThat(Router.virtualHost(table, "a.example.com:8443")).isSameAs(exact);
+        assertThat(Router.virtualHost(table, "x.b.example.com")).isSameAs(narrow);
+        assertThat(Router.virtualHost(table, "x.y.b.example.com:8443")).isSameAs(narrow);
+        assertThat(Router.virtualHost(table, "b.example.com")).as("*.b.example.com needs a label more").isSameAs(wide);
+        assertThat(Router.virtualHost(table, "example.com")).isSameAs(any);
+        assertThat(Router.virtualHost(table, "other.org")).isSameAs(any);
+        assertThat(table.hasSuffixWildcards()).isTrue();
+        assertThat(TABLE.hasSuffixWildcards()).as("a sidecar's table never looks suffixes up").isFalse();
+    }
 }
