@@ -36,14 +36,9 @@ public record HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents,
     /**
      * Why {@code backend} cannot be called, empty when it can: it must be a Service of this route's namespace, or one
      * of the route's Service parents (a consumer route calling the Service it routes), with the port named; another
-     * namespace's needs a ReferenceGrant there (RefNotPermitted), none counted here. Requests for its share are
-     * answered 500, as the spec says.
+     * namespace's needs a ReferenceGrant there (RefNotPermitted), read from {@code gateways}. Requests for its share
+     * are answered 500, as the spec says.
      */
-    public java.util.Optional<String> unresolved(BackendRef backend, java.util.Map<ObjectRef, MeshService> services) {
-        return unresolved(backend, services, Gateways.NONE);
-    }
-
-    /** As {@link #unresolved(BackendRef, java.util.Map)}, with the ReferenceGrants of {@code gateways} read. */
     public java.util.Optional<String> unresolved(BackendRef backend, java.util.Map<ObjectRef, MeshService> services,
                                                  Gateways gateways) {
         ObjectRef target = backend.service();

@@ -76,7 +76,7 @@ final class RouteStatuses {
                 after.add(entry); // another implementation's
             }
         }
-        Condition resolved = accepted == null ? null : resolvedRefs(accepted, snapshot.services());
+        Condition resolved = accepted == null ? null : resolvedRefs(accepted, snapshot);
         for (Map<String, Object> parent : parents) {
             Condition acceptedCondition = refusal != null ? new Condition("Accepted", false, "UnsupportedValue",
                     refusal + (snapshot.httpRoutes().containsKey(ref) ? "; the version accepted before is still applied" : ""))
@@ -127,14 +127,18 @@ final class RouteStatuses {
         }
     }
 
-    /** ResolvedRefs over every backendRef and mirror: the first that cannot be called makes it False. */
-    private static Condition resolvedRefs(HttpRoute route, Map<ObjectRef, MeshService> services) {
+    /**
+     * ResolvedRefs over every backendRef and mirror (a ReferenceGrant counted): the first that cannot be called makes it
+     * False.
+     */
+    private static Condition resolvedRefs(HttpRoute route, MeshSnapshot snapshot) {
+        Map<ObjectRef, MeshService> services = snapshot.services();
         for (int r = 0; r < route.rules().size(); r++) {
             HttpRoute.Rule rule = route.rules().get(r);
             List<HttpRoute.BackendRef> backends = new ArrayList<>(rule.backends());
             rule.filters().mirrors().stream().map(HttpRouteFilters.Mirror::backend).forEach(backends::add);
             for (HttpRoute.BackendRef backend : backends) {
-                Optional<String> why = route.unresolved(backend, services);
+                Optional<String> why = route.unresolved(backend, services, snapshot.gateways());
                 if (why.isPresent()) {
                     MeshService service = services.get(backend.service());
                     boolean exists = service != null && service.port(backend.port()).isPresent();
