@@ -216,6 +216,7 @@ public final class SidecarProxy implements AutoCloseable {
                         .append(detector.enforced(reason)).append('\n');
             }
         });
+        metrics.filterStats().forEach((name, count) -> stats.append(name).append(' ').append(count).append('\n'));
         return stats.toString();
     }
 

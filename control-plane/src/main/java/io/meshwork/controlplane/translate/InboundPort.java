@@ -58,6 +58,20 @@ record InboundPort(String name, int port, int appPort, Protocol protocol) {
                 .toList();
     }
 
+    /** The MeshRateLimit of the first Service port (in Service order) that this port of {@code workload} serves. */
+    static java.util.Optional<io.meshwork.controlplane.model.MeshRateLimit> rateLimit(MeshSnapshot snapshot,
+                                                                                      Workload workload, int port) {
+        if (snapshot.policies().rateLimits().isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return EndpointsByWorkload.of(snapshot).getOrDefault(workload.ref(), List.of()).stream()
+                .filter(endpoint -> endpoint.port() == port)
+                .sorted(Comparator.comparing(ServiceEndpoint::service).thenComparingInt(ServiceEndpoint::servicePort))
+                .map(endpoint -> snapshot.policies().rateLimitFor(endpoint.service(), endpoint.servicePort()))
+                .flatMap(java.util.Optional::stream)
+                .findFirst();
+    }
+
     /**
      * The protocol Services give the port. When they disagree the richest wins (gRPC over HTTP/2 over
      * HTTP over TCP), so requests still get routed and gRPC streams get no route timeout.

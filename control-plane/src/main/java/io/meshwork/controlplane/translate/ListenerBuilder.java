@@ -71,8 +71,9 @@ public final class ListenerBuilder {
                         .addFilters(EnvoyProtos.tcpProxy(entry.getValue(), entry.getValue()))));
         listener.addFilterChains(FilterChain.newBuilder()
                 .setName(ResourceNames.OUTBOUND)
-                .addFilters(EnvoyProtos.networkFilter(
-                        EnvoyProtos.rdsConnectionManager(ResourceNames.OUTBOUND, ResourceNames.OUTBOUND))));
+                .addFilters(EnvoyProtos.networkFilter(ResiliencePolicies.withFaultFilter(
+                        EnvoyProtos.rdsConnectionManager(ResourceNames.OUTBOUND, ResourceNames.OUTBOUND),
+                        snapshot.policies()))));
         return DownstreamLimits.apply(listener.build());
     }
 
@@ -147,8 +148,9 @@ public final class ListenerBuilder {
     private List<Filter> inboundFilters(InboundPort port, Workload workload) {
         String name = ResourceNames.inboundListener(port.port());
         if (port.protocol().isHttp()) {
-            return List.of(EnvoyProtos.networkFilter(withAuthorization(
-                    EnvoyProtos.inlineConnectionManager(name, RouteBuilder.inbound(port)), workload, port.port())));
+            return List.of(EnvoyProtos.networkFilter(withAuthorization(ResiliencePolicies.withRateLimit(
+                    EnvoyProtos.inlineConnectionManager(name, RouteBuilder.inbound(port)),
+                    InboundPort.rateLimit(snapshot, workload, port.port()), name), workload, port.port())));
         }
         var rules = Authorization.rules(snapshot, workload, port.port(), false);
         Filter tcp = EnvoyProtos.tcpProxy(name, ResourceNames.inboundCluster(port.appPort()));
@@ -207,7 +209,8 @@ public final class ListenerBuilder {
                     listeners.add(Listener.newBuilder()
                             .setName(name)
                             .setApiListener(ApiListener.newBuilder().setApiListener(
-                                    Any.pack(EnvoyProtos.rdsConnectionManager(name, routeConfig))))
+                                    Any.pack(ResiliencePolicies.withFaultFilter(
+                                            EnvoyProtos.rdsConnectionManager(name, routeConfig), snapshot.policies()))))
                             .build());
                 }
             }

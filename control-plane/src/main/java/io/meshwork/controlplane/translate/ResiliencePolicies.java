@@ -8,6 +8,27 @@ import io.envoyproxy.envoy.config.core.v3.ConfigSource;
 import io.envoyproxy.envoy.config.core.v3.RoutingPriority;
 import io.envoyproxy.envoy.config.core.v3.SelfConfigSource;
 import io.envoyproxy.envoy.config.route.v3.RetryPolicy;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.config.core.v3.RuntimeFractionalPercent;
+import io.envoyproxy.envoy.config.route.v3.HeaderMatcher;
+import io.envoyproxy.envoy.config.route.v3.Route;
+import io.envoyproxy.envoy.config.route.v3.VirtualHost;
+import io.envoyproxy.envoy.extensions.filters.common.fault.v3.FaultDelay;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.FaultAbort;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.matcher.v3.StringMatcher;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
+import io.envoyproxy.envoy.type.v3.TokenBucket;
+import io.meshwork.controlplane.model.MeshFaultInjection;
+import io.meshwork.controlplane.model.MeshMirror;
+import io.meshwork.controlplane.model.MeshRateLimit;
+import io.meshwork.controlplane.model.MeshSnapshot;
+import java.util.ArrayList;
+import java.util.List;
 import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
 import io.envoyproxy.envoy.type.v3.Percent;
@@ -32,6 +53,12 @@ import java.util.Optional;
 final class ResiliencePolicies {
 
     static final String PREVIOUS_HOSTS = "envoy.retry_host_predicates.previous_hosts";
+    static final String FAULT_FILTER = "envoy.filters.http.fault";
+    static final String LOCAL_RATE_LIMIT_FILTER = "envoy.filters.http.local_ratelimit";
+    /** Envoy's local rate limit counters are {@code <stat_prefix>.http_local_rate_limit.rate_limited}. */
+    static final String LOCAL_RATE_LIMIT_STAT_PREFIX = "http_local_rate_limiter";
+    /** What Envoy's rate limit filter marks a request it refused with. */
+    static final String RATE_LIMITED_HEADER = "x-envoy-ratelimited";
     /** As Istio: how often to pick again when the host picked is one already tried. */
     static final int HOST_SELECTION_ATTEMPTS = 5;
 
@@ -153,6 +180,143 @@ final class ResiliencePolicies {
             cluster.setLrsServer(ConfigSource.newBuilder().setSelf(SelfConfigSource.getDefaultInstance()));
         }
         return cluster;
+    }
+
+    /** The fault filter of an HttpConnectionManager, before the router: empty, each route carries its own config. */
+    static HttpFilter faultFilter() {
+        return HttpFilter.newBuilder().setName(FAULT_FILTER).setTypedConfig(Any.pack(HTTPFault.getDefaultInstance()))
+                .build();
+    }
+
+    /** {@code manager} with the fault filter first when the snapshot has a MeshFaultInjection (else unchanged). */
+    static HttpConnectionManager withFaultFilter(HttpConnectionManager manager, Policies policies) {
+        if (policies.faults().isEmpty()) {
+            return manager;
+        }
+        return manager.toBuilder().addHttpFilters(manager.getHttpFiltersCount() - 1, faultFilter()).build();
+    }
+
+    /**
+     * The routes of {@code port} of {@code service}'s virtual host with its MeshFaultInjection in
+     * {@code typed_per_filter_config["envoy.filters.http.fault"]} and its MeshMirror in
+     * {@code request_mirror_policies}. grpc-java ignores HTTPFault's {@code headers}, so for a proxyless client a
+     * header-matched fault becomes a route of its own ahead of each route, with the headers in its match.
+     */
+    static VirtualHost.Builder virtualHost(VirtualHost.Builder host, MeshSnapshot snapshot, ObjectRef service,
+                                           ServicePort port, boolean proxyless) {
+        Policies policies = snapshot.policies();
+        if (policies.faults().isEmpty() && policies.mirrors().isEmpty()) {
+            return host;
+        }
+        Optional<MeshFaultInjection> fault = policies.faultFor(service, port.port());
+        Optional<RouteAction.RequestMirrorPolicy> mirror = policies.mirrorFor(service, port.port())
+                .flatMap(m -> mirrorPolicy(snapshot, m, port));
+        if (fault.isEmpty() && mirror.isEmpty()) {
+            return host;
+        }
+        boolean ownRoutes = proxyless && fault.isPresent() && !fault.get().headers().isEmpty();
+        Any faultConfig = fault.map(f -> Any.pack(httpFault(f, !ownRoutes))).orElse(null);
+        List<Route> routes = new ArrayList<>();
+        for (Route route : host.getRoutesList()) {
+            Route.Builder policed = route.toBuilder();
+            if (mirror.isPresent() && policed.hasRoute()) {
+                policed.getRouteBuilder().addRequestMirrorPolicies(mirror.get());
+            }
+            if (faultConfig != null && ownRoutes) {
+                Route.Builder faulted = policed.clone().setName(route.getName() + "/fault")
+                        .putTypedPerFilterConfig(FAULT_FILTER, faultConfig);
+                fault.get().headers().forEach((name, value) -> faulted.getMatchBuilder().addHeaders(
+                        HeaderMatcher.newBuilder().setName(name).setStringMatch(StringMatcher.newBuilder().setExact(value))));
+                routes.add(faulted.build());
+            } else if (faultConfig != null) {
+                policed.putTypedPerFilterConfig(FAULT_FILTER, faultConfig);
+            }
+            routes.add(policed.build());
+        }
+        return host.clearRoutes().addAllRoutes(routes);
+    }
+
+    /** Envoy's HTTPFault of a MeshFaultInjection; {@code withHeaders}: its header match in {@code headers}. */
+    static HTTPFault httpFault(MeshFaultInjection fault, boolean withHeaders) {
+        HTTPFault.Builder config = HTTPFault.newBuilder();
+        if (fault.abort() != null) {
+            FaultAbort.Builder abort = FaultAbort.newBuilder().setPercentage(fraction(fault.abort().percentage()));
+            if (fault.abort().httpStatus() != null) {
+                abort.setHttpStatus(fault.abort().httpStatus());
+            } else {
+                abort.setGrpcStatus(fault.abort().grpcStatus());
+            }
+            config.setAbort(abort);
+        }
+        if (fault.delay() != null) {
+            config.setDelay(FaultDelay.newBuilder().setFixedDelay(EnvoyProtos.duration(fault.delay().fixedDelay()))
+                    .setPercentage(fraction(fault.delay().percentage())));
+        }
+        if (withHeaders) {
+            fault.headers().forEach((name, value) -> config.addHeaders(HeaderMatcher.newBuilder().setName(name)
+                    .setStringMatch(StringMatcher.newBuilder().setExact(value))));
+        }
+        return config.build();
+    }
+
+    /** A MeshMirror's policy: the same port of its backend, when the backend has it (else nothing is mirrored). */
+    private static Optional<RouteAction.RequestMirrorPolicy> mirrorPolicy(MeshSnapshot snapshot, MeshMirror mirror,
+                                                                          ServicePort port) {
+        return snapshot.service(mirror.backend()).flatMap(backend -> backend.port(port.port())).map(p -> {
+            RouteAction.RequestMirrorPolicy.Builder policy = RouteAction.RequestMirrorPolicy.newBuilder()
+                    .setCluster(ResourceNames.outboundCluster(mirror.backend(), port.port()));
+            if (mirror.percentage() < 100) {
+                policy.setRuntimeFraction(RuntimeFractionalPercent.newBuilder()
+                        .setDefaultValue(fraction(mirror.percentage())));
+            }
+            return policy.build();
+        });
+    }
+
+    /** A percentage as Envoy's FractionalPercent: per hundred when whole, else per million. */
+    static FractionalPercent fraction(double percentage) {
+        if (percentage == Math.rint(percentage)) {
+            return FractionalPercent.newBuilder().setNumerator((int) percentage)
+                    .setDenominator(FractionalPercent.DenominatorType.HUNDRED).build();
+        }
+        return FractionalPercent.newBuilder().setNumerator((int) Math.round(percentage * 10_000))
+                .setDenominator(FractionalPercent.DenominatorType.MILLION).build();
+    }
+
+    /**
+     * {@code manager} (of an inbound port) with {@code envoy.filters.http.local_ratelimit} before the router for the
+     * MeshRateLimit of one of the Service ports the port serves (else unchanged): a bucket of {@code burst} tokens,
+     * refilled whole every {@code burst / requestsPerSecond} s, enforced for every request.
+     */
+    static HttpConnectionManager withRateLimit(HttpConnectionManager manager, Optional<MeshRateLimit> limit,
+                                               String statPrefix) {
+        if (limit.isEmpty()) {
+            return manager;
+        }
+        return manager.toBuilder().addHttpFilters(manager.getHttpFiltersCount() - 1, rateLimitFilter(limit.get(),
+                statPrefix)).build();
+    }
+
+    static HttpFilter rateLimitFilter(MeshRateLimit limit, String statPrefix) {
+        FractionalPercent all = FractionalPercent.newBuilder().setNumerator(100)
+                .setDenominator(FractionalPercent.DenominatorType.HUNDRED).build();
+        java.time.Duration fill = limit.fillInterval();
+        LocalRateLimit config = LocalRateLimit.newBuilder()
+                .setStatPrefix(LOCAL_RATE_LIMIT_STAT_PREFIX)
+                .setTokenBucket(TokenBucket.newBuilder()
+                        .setMaxTokens(limit.burst())
+                        .setTokensPerFill(EnvoyProtos.uint32(limit.burst()))
+                        .setFillInterval(com.google.protobuf.Duration.newBuilder().setSeconds(fill.getSeconds())
+                                .setNanos(fill.getNano())))
+                .setFilterEnabled(RuntimeFractionalPercent.newBuilder().setDefaultValue(all)
+                        .setRuntimeKey(statPrefix + "_local_rate_limit_enabled"))
+                .setFilterEnforced(RuntimeFractionalPercent.newBuilder().setDefaultValue(all)
+                        .setRuntimeKey(statPrefix + "_local_rate_limit_enforced"))
+                .addResponseHeadersToAdd(HeaderValueOption.newBuilder()
+                        .setHeader(HeaderValue.newBuilder().setKey(RATE_LIMITED_HEADER).setValue("true"))
+                        .setAppendAction(HeaderValueOption.HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD))
+                .build();
+        return HttpFilter.newBuilder().setName(LOCAL_RATE_LIMIT_FILTER).setTypedConfig(Any.pack(config)).build();
     }
 
     private static void setIfPresent(Integer limit, java.util.function.Function<UInt32Value, ?> setter) {

@@ -144,11 +144,13 @@ public final class RouteBuilder {
         }
         List<HttpRoute> httpRoutes = snapshot.routesFor(service.ref(), port.port(), proxy.namespace());
         if (!httpRoutes.isEmpty()) {
-            return host.addAllRoutes(new GammaRoutes(snapshot, !proxy.isSidecar()).routes(httpRoutes, service, port)).build();
+            host.addAllRoutes(new GammaRoutes(snapshot, !proxy.isSidecar()).routes(httpRoutes, service, port));
+        } else {
+            host.addAllRoutes(matchedRoutes(service, port));
+            host.addRoutes(defaultRoute(service, port));
         }
-        host.addAllRoutes(matchedRoutes(service, port));
-        host.addRoutes(defaultRoute(service, port));
-        return host.build();
+        // MeshFaultInjection and MeshMirror apply to every route of the port, whoever wrote them.
+        return ResiliencePolicies.virtualHost(host, snapshot, service.ref(), port, !proxy.isSidecar()).build();
     }
 
     /** One route per HTTPRouteGroup match of every TrafficSplit with matches, in split order. */

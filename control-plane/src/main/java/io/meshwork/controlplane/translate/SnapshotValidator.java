@@ -310,9 +310,12 @@ public final class SnapshotValidator {
             problem(where + " http_filters: must end with a typed " + ResourceNames.ROUTER_FILTER);
         }
         for (int i = 0; i < filters.size() - 1; i++) {
-            if (!filters.get(i).getTypedConfig().is(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)) {
+            Any config = filters.get(i).getTypedConfig();
+            if (!config.is(io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.class)
+                    && !config.is(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.class)
+                    && !config.is(io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.class)) {
                 problem(where + " http_filters[" + i + "]: \"" + filters.get(i).getName() + "\" is not an HTTP filter "
-                        + "Meshwork's sidecar runs (envoy.filters.http.rbac before the router)");
+                        + "Meshwork's sidecar runs (envoy.filters.http.rbac, fault, local_ratelimit before the router)");
             }
         }
         switch (manager.getRouteSpecifierCase()) {

@@ -12,6 +12,11 @@ import io.envoyproxy.envoy.config.route.v3.RouteAction;
 import io.envoyproxy.envoy.config.route.v3.RouteConfiguration;
 import io.envoyproxy.envoy.config.route.v3.VirtualHost;
 import io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate;
+import io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault;
+import io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager;
+import io.envoyproxy.envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter;
+import io.envoyproxy.envoy.type.v3.FractionalPercent;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.model.ObjectRef;
 import io.meshwork.controlplane.source.local.LoadResult;
@@ -271,5 +276,155 @@ class ResiliencePolicyTranslationTest {
         assertThat(List.of(Translator.translate(withUnrelatedPolicy, CLIENT).routes(),
                 Translator.translate(withUnrelatedPolicy, CLIENT).clusters()))
                 .isEqualTo(List.of(Translator.translate(plain, CLIENT).routes(), Translator.translate(plain, CLIENT).clusters()));
+    }
+
+    private static String policy(String kind, String targetRef, String spec) {
+        return """
+                apiVersion: meshwork.io/v1alpha1
+                kind: %s
+                metadata: {name: pay, namespace: shop}
+                spec:
+                  targetRef: %s
+                """.formatted(kind, targetRef) + spec.indent(2);
+    }
+
+    private static VirtualHost virtualHost(ProxyResources resources, String name) {
+        return resources.routes().stream().flatMap(r -> r.getVirtualHostsList().stream())
+                .filter(v -> v.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static HttpConnectionManager manager(io.envoyproxy.envoy.config.listener.v3.Listener listener) {
+        try {
+            if (listener.hasApiListener()) {
+                return listener.getApiListener().getApiListener().unpack(HttpConnectionManager.class);
+            }
+            var chain = listener.getFilterChainsList().get(listener.getFilterChainsCount() - 1);
+            return chain.getFilters(chain.getFiltersCount() - 1).getTypedConfig().unpack(HttpConnectionManager.class);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aMeshFaultInjectionBecomesTheFaultFilterAndEachRoutesHttpFault() throws Exception {
+        String fault = policy("MeshFaultInjection", "{kind: Service, name: pay}", """
+                match: {headers: {X-Fault: "on"}}
+                abort: {httpStatus: 503, percentage: 50}
+                delay: {fixedDelay: 200ms, percentage: 12.5}
+                """);
+        ProxyResources resources = Translator.translate(load(SERVICES, fault), CLIENT);
+
+        HttpConnectionManager outbound = manager(resources.listeners().stream()
+                .filter(l -> l.getName().equals("outbound")).findFirst().orElseThrow());
+        assertThat(outbound.getHttpFiltersList()).extracting(HttpFilter::getName)
+                .containsExactly("envoy.filters.http.fault", "envoy.filters.http.router");
+        assertThat(outbound.getHttpFilters(0).getTypedConfig().unpack(HTTPFault.class))
+                .isEqualTo(HTTPFault.getDefaultInstance());
+        VirtualHost pay = virtualHost(resources, "pay.shop.svc.cluster.local:8080");
+        HTTPFault config = pay.getRoutes(0).getTypedPerFilterConfigOrThrow("envoy.filters.http.fault")
+                .unpack(HTTPFault.class);
+        assertThat(config.getAbort().getHttpStatus()).isEqualTo(503);
+        assertThat(config.getAbort().getPercentage()).isEqualTo(FractionalPercent.newBuilder().setNumerator(50)
+                .setDenominator(FractionalPercent.DenominatorType.HUNDRED).build());
+        assertThat(config.getDelay().getFixedDelay()).isEqualTo(Durations.fromMillis(200));
+        assertThat(config.getDelay().getPercentage()).isEqualTo(FractionalPercent.newBuilder().setNumerator(125_000)
+                .setDenominator(FractionalPercent.DenominatorType.MILLION).build());
+        assertThat(config.getHeadersList()).singleElement().satisfies(h -> {
+            assertThat(h.getName()).isEqualTo("x-fault");
+            assertThat(h.getStringMatch().getExact()).isEqualTo("on");
+        });
+        assertThat(virtualHost(resources, "ledger.shop.svc.cluster.local:9090").getRoutes(0)
+                .getTypedPerFilterConfigMap()).isEmpty();
+        // Without the policy, no fault filter at all.
+        assertThat(manager(Translator.translate(load(SERVICES), CLIENT).listeners().get(0)).getHttpFiltersList())
+                .extracting(HttpFilter::getName).containsExactly("envoy.filters.http.router");
+    }
+
+    @Test
+    void aProxylessClientGetsTheFaultFilterAndAHeaderMatchedFaultAsARouteOfItsOwn() throws Exception {
+        String fault = policy("MeshFaultInjection", "{kind: Service, name: ledger}", """
+                match: {headers: {x-fault: "on"}}
+                abort: {grpcStatus: 14, percentage: 100}
+                """);
+        ProxyResources resources = Translator.translate(load(SERVICES, fault), ProxyNode.proxyless("shop"));
+
+        assertThat(resources.listeners()).allSatisfy(l -> assertThat(manager(l).getHttpFiltersList())
+                .extracting(HttpFilter::getName).containsExactly("envoy.filters.http.fault", "envoy.filters.http.router"));
+        // grpc-java ignores HTTPFault.headers: the faulted calls take a route that matches the header.
+        VirtualHost ledger = virtualHost(resources, "ledger.shop.svc.cluster.local:9090");
+        assertThat(ledger.getRoutesCount()).isEqualTo(2);
+        Route faulted = ledger.getRoutes(0);
+        assertThat(faulted.getMatch().getHeadersList()).singleElement()
+                .satisfies(h -> assertThat(h.getStringMatch().getExact()).isEqualTo("on"));
+        HTTPFault config = faulted.getTypedPerFilterConfigOrThrow("envoy.filters.http.fault").unpack(HTTPFault.class);
+        assertThat(config.getAbort().getGrpcStatus()).isEqualTo(14);
+        assertThat(config.getHeadersList()).isEmpty();
+        assertThat(ledger.getRoutes(1).getTypedPerFilterConfigMap()).isEmpty();
+        assertThat(ledger.getRoutes(1).getRoute()).isEqualTo(faulted.getRoute());
+    }
+
+    @Test
+    void aMeshRateLimitBecomesTheLocalRateLimitFilterOfItsWorkloadsInboundPort() throws Exception {
+        String workload = """
+                apiVersion: meshwork.io/v1alpha1
+                kind: Workload
+                metadata: {name: pay-0, namespace: shop, labels: {app: pay}}
+                spec:
+                  address: 10.0.0.7
+                  serviceAccount: pay
+                  ports: {http: 8080}
+                  appPorts: {http: 18080}
+                """;
+        String limit = policy("MeshRateLimit", "{kind: Service, name: pay}", "requestsPerSecond: 100\nburst: 20\n");
+        ProxyResources resources = Translator.translate(load(SERVICES, workload, limit),
+                ProxyNode.sidecar(ObjectRef.of("shop", "pay-0"), "pay"));
+
+        HttpConnectionManager inbound = manager(resources.listeners().stream()
+                .filter(l -> l.getName().equals("inbound|8080")).findFirst().orElseThrow());
+        assertThat(inbound.getHttpFiltersList()).extracting(HttpFilter::getName)
+                .containsExactly("envoy.filters.http.local_ratelimit", "envoy.filters.http.router");
+        LocalRateLimit config = inbound.getHttpFilters(0).getTypedConfig().unpack(LocalRateLimit.class);
+        assertThat(config.getStatPrefix()).isEqualTo("http_local_rate_limiter");
+        assertThat(config.getTokenBucket().getMaxTokens()).isEqualTo(20);
+        assertThat(config.getTokenBucket().getTokensPerFill().getValue()).isEqualTo(20);
+        assertThat(config.getTokenBucket().getFillInterval()).isEqualTo(Durations.fromMillis(200));
+        FractionalPercent all = FractionalPercent.newBuilder().setNumerator(100)
+                .setDenominator(FractionalPercent.DenominatorType.HUNDRED).build();
+        assertThat(config.getFilterEnabled().getDefaultValue()).isEqualTo(all);
+        assertThat(config.getFilterEnforced().getDefaultValue()).isEqualTo(all);
+        assertThat(config.getResponseHeadersToAddList()).singleElement().satisfies(h -> {
+            assertThat(h.getHeader().getKey()).isEqualTo("x-envoy-ratelimited");
+            assertThat(h.getHeader().getValue()).isEqualTo("true");
+        });
+        // A client's outbound is not limited: the limit is the target's, at its inbound.
+        assertThat(manager(Translator.translate(load(SERVICES, workload, limit), CLIENT).listeners().get(0))
+                .getHttpFiltersList()).extracting(HttpFilter::getName).containsExactly("envoy.filters.http.router");
+    }
+
+    @Test
+    void aMeshMirrorBecomesARequestMirrorPolicyOnEveryRouteToItsTarget() {
+        String audit = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: audit, namespace: shop}
+                spec:
+                  selector: {app: audit}
+                  ports: [{name: http, port: 8080, appProtocol: http}]
+                """;
+        String mirror = policy("MeshMirror", "{kind: Service, name: pay}", "backend: {name: audit}\npercentage: 12.5\n");
+        ProxyResources resources = Translator.translate(load(SERVICES, audit, mirror), CLIENT);
+
+        RouteAction action = routeTo(resources, "pay.shop.svc.cluster.local:8080");
+        assertThat(action.getRequestMirrorPoliciesList()).singleElement().satisfies(m -> {
+            assertThat(m.getCluster()).isEqualTo("outbound|8080||audit.shop.svc.cluster.local");
+            assertThat(m.getRuntimeFraction().getDefaultValue()).isEqualTo(FractionalPercent.newBuilder()
+                    .setNumerator(125_000).setDenominator(FractionalPercent.DenominatorType.MILLION).build());
+        });
+        assertThat(routeTo(resources, "audit.shop.svc.cluster.local:8080").getRequestMirrorPoliciesList()).isEmpty();
+        // All calls: no runtime_fraction. A backend without the port mirrors nothing (and mesh analyze says so).
+        assertThat(routeTo(Translator.translate(load(SERVICES, audit, mirror.replace("percentage: 12.5\n", "")), CLIENT),
+                "pay.shop.svc.cluster.local:8080").getRequestMirrorPolicies(0).hasRuntimeFraction()).isFalse();
+        assertThat(routeTo(Translator.translate(load(SERVICES, audit.replace("port: 8080", "port: 8081"), mirror),
+                CLIENT), "pay.shop.svc.cluster.local:8080").getRequestMirrorPoliciesList()).isEmpty();
     }
 }

@@ -148,7 +148,7 @@ public final class InstallManifests {
                 rule("specs.smi-spec.io", List.of("httproutegroups"), "list", "watch"),
                 rule("access.smi-spec.io", List.of("traffictargets"), "list", "watch"),
                 rule("meshwork.io", List.of("workloads", "peerauthentications", "sidecars", "meshtimeouts", "meshretries",
-                        "meshcircuitbreakers"), "list", "watch"),
+                        "meshcircuitbreakers", "meshfaultinjections", "meshratelimits", "meshmirrors"), "list", "watch"),
                 // Written: the canary controller steps split weights, or those of the HTTPRoute that overrides the
                 // split (read, then update with the resourceVersion read), checking that each backend is a Service.
                 rule("split.smi-spec.io", List.of("trafficsplits"), "list", "watch", "update"),

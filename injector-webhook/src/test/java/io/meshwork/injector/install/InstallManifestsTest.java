@@ -49,6 +49,7 @@ class InstallManifestsTest {
                 "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
                 "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
                 "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
+                "CustomResourceDefinition", "CustomResourceDefinition", "CustomResourceDefinition",
                 "CustomResourceDefinition", "ServiceAccount", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
                 "Role", "RoleBinding", "Secret", "Secret", "ConfigMap", "ConfigMap", "Deployment", "Service",
                 "Deployment", "Service", "MutatingWebhookConfiguration");

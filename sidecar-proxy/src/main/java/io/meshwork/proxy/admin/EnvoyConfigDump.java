@@ -48,6 +48,8 @@ public final class EnvoyConfigDump {
             io.envoyproxy.envoy.extensions.filters.network.rbac.v3.RBAC.getDescriptor(),
             io.envoyproxy.envoy.extensions.filters.http.rbac.v3.RBAC.getDescriptor(),
             io.envoyproxy.envoy.extensions.filters.http.router.v3.Router.getDescriptor(),
+            io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.getDescriptor(),
+            io.envoyproxy.envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit.getDescriptor(),
             io.envoyproxy.envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector.getDescriptor(),
             io.envoyproxy.envoy.extensions.upstreams.http.v3.HttpProtocolOptions.getDescriptor(),
             io.envoyproxy.envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate.getDescriptor()));

@@ -22,6 +22,10 @@ public final class MeshMetrics {
     private final ConcurrentHashMap<String, Counter> decisions = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> handshakes = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter> mirrors = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> faults = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Counter> rateLimited = new ConcurrentHashMap<>();
+    /** The HTTP filters' counters by their Envoy names, kept across configs, for the admin's {@code /stats}. */
+    private final ConcurrentHashMap<String, LongAdder> filterStats = new ConcurrentHashMap<>();
     private final LongAdder totalRequests = new LongAdder();
     private final LongAdder failedRequests = new LongAdder();
 
@@ -76,6 +80,44 @@ public final class MeshMetrics {
         mirrors.computeIfAbsent(service + " " + code, key -> Counter.builder("mesh.mirrored.requests")
                 .tags("source_workload", sourceWorkload, "destination_service", service,
                         "response_code", Integer.toString(code)).register(registry)).increment();
+    }
+
+    /**
+     * One fault the fault filter injected: Envoy's {@code http.<stat_prefix>.fault.aborts_injected} or
+     * {@code delays_injected} on {@code /stats}, and {@code mesh_fault_injections_total{destination_service, fault}}
+     * ({@code abort}, {@code delay}) on 15090.
+     */
+    public void faultInjected(String statPrefix, String service, boolean abort) {
+        String fault = abort ? "abort" : "delay";
+        filterStat("http." + statPrefix + ".fault." + (abort ? "aborts_injected" : "delays_injected")).increment();
+        faults.computeIfAbsent(service + '\n' + fault, key -> Counter.builder("mesh.fault.injections")
+                .tags("source_workload", sourceWorkload, "destination_service", service, "fault", fault)
+                .register(registry)).increment();
+    }
+
+    /**
+     * One request a local rate limit looked at: Envoy's {@code <stat_prefix>.http_local_rate_limit.ok} or
+     * {@code rate_limited} on {@code /stats}; the refused ones also as
+     * {@code mesh_rate_limited_requests_total{listener}} on 15090.
+     */
+    public void rateLimit(String statPrefix, String listener, boolean limited) {
+        filterStat(statPrefix + ".http_local_rate_limit." + (limited ? "rate_limited" : "ok")).increment();
+        if (limited) {
+            rateLimited.computeIfAbsent(listener, key -> Counter.builder("mesh.rate.limited.requests")
+                    .tags("source_workload", sourceWorkload, "listener", listener).register(registry)).increment();
+        }
+    }
+
+    private LongAdder filterStat(String name) {
+        LongAdder adder = filterStats.get(name);
+        return adder != null ? adder : filterStats.computeIfAbsent(name, key -> new LongAdder());
+    }
+
+    /** The HTTP filters' counters by Envoy's names, sorted. */
+    public java.util.SortedMap<String, Long> filterStats() {
+        java.util.SortedMap<String, Long> stats = new java.util.TreeMap<>();
+        filterStats.forEach((name, adder) -> stats.put(name, adder.sum()));
+        return stats;
     }
 
     /** Records bytes a TCP proxy sent upstream and received back, for one destination service. */

@@ -28,6 +28,8 @@ import io.netty.buffer.Unpooled;
 import io.meshwork.proxy.filter.FilterContext;
 import io.meshwork.proxy.listener.HttpChainBinding;
 import io.meshwork.proxy.filter.LocalReply;
+import io.meshwork.proxy.filter.FilterAction;
+import io.meshwork.proxy.filter.HttpFilterChain;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -418,14 +420,63 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             keepAlive = false; // its filter chain is gone from the config: this is the connection's last request
         }
         if (!filter.filters().isEmpty()) {
-            LocalReply local = filter.filters().onRequest(request,
-                    new FilterContext(peerIdentity(), services.tls().ownIdentity(), services.metrics()));
+            LocalReply local = filter.filters().onRequest(request, filterContext());
             if (local != null) {
-                reply(local.status(), local.body());
+                localReply(local);
                 return;
             }
         }
         route();
+    }
+
+    private FilterContext filterContext() {
+        return new FilterContext(peerIdentity(), services.tls().ownIdentity(), services.metrics());
+    }
+
+    /**
+     * The connection manager's route filters (fault injection) from {@code from} on, then the route: each may answer
+     * the request or hold it for a while on this event loop (a timer; its body, arriving meanwhile, waits in
+     * {@code pending}); a held request whose exchange ended meanwhile (the client went) is dropped.
+     */
+    private void routeFilters(VirtualHost vhost, Route route, String authority, int from) {
+        HttpFilterChain.Step step = filter.filters().onRoute(from, request, vhost, route, filterContext());
+        if (step.action() instanceof FilterAction.Reply reply) {
+            localReply(reply.reply());
+        } else if (step.action() instanceof FilterAction.Delay delay) {
+            int exchange = generation;
+            ctx.executor().schedule(() -> {
+                if (generation != exchange || !inExchange) {
+                    return;
+                }
+                if (delay.then() != null) {
+                    localReply(delay.then());
+                } else {
+                    routeFilters(vhost, route, authority, step.next());
+                }
+            }, delay.delay().toNanos(), TimeUnit.NANOSECONDS);
+        } else {
+            forward(route, authority);
+        }
+    }
+
+    /** A filter's answer: its status, text (or none) and headers. */
+    private void localReply(LocalReply local) {
+        if (local.headers().isEmpty() && local.body() != null) {
+            reply(local.status(), local.body());
+            return;
+        }
+        releaseUpstream(false);
+        status = local.status().code();
+        FullHttpResponse response = local.body() != null ? errorResponse(local.status(), local.body(), head)
+                : new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, local.status(), Unpooled.EMPTY_BUFFER);
+        local.headers().forEach(response.headers()::set);
+        if (!http2Downstream) {
+            if (local.body() == null) {
+                response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+            }
+            markConnection(response.headers());
+        }
+        end(response, false);
     }
 
     /**
@@ -476,6 +527,17 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                     + " on host \"" + authority + "\"");
             return;
         }
+        if (filter.filters().hasRouteFilters()) {
+            routeFilters(vhost, route, authority, 0);
+            return;
+        }
+        forward(route, authority);
+    }
+
+    /** The request on its route, past the filters: redirected, or sent to a cluster the route picks. */
+    private void forward(Route route, String authority) {
+        HttpHeaders headers = request.headers();
+        ClusterManager.View view = services.clusters().view();
         if (route.redirect() != null) {
             redirect(route.redirect().status(), route.redirect().location(scheme(), authority, request.uri(),
                     route.match()));

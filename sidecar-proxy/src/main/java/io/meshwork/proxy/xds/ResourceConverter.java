@@ -170,10 +170,21 @@ public final class ResourceConverter {
             throw new InvalidResourceException(where + ".http_filters does not end with envoy.filters.http.router");
         }
         List<io.meshwork.proxy.filter.HttpFilter> chain = new ArrayList<>();
+        List<io.meshwork.proxy.filter.RouteFilter> routeFilters = new ArrayList<>();
         for (int i = 0; i < filters.size() - 1; i++) {
-            chain.add(RbacConverter.httpFilter(filters.get(i), where + ".http_filters[" + i + "]"));
+            String filterField = where + ".http_filters[" + i + "]";
+            if (FilterSettings.isFault(filters.get(i))) {
+                routeFilters.add(FilterSettings.faultFilter(filters.get(i), hcm.getStatPrefix(), filterField));
+            } else if (FilterSettings.isLocalRateLimit(filters.get(i))) {
+                var limit = FilterSettings.localRateLimit(filters.get(i), hcm.getStatPrefix(), filterField);
+                if (limit != null) {
+                    chain.add(limit);
+                }
+            } else {
+                chain.add(RbacConverter.httpFilter(filters.get(i), filterField));
+            }
         }
-        HttpFilterChain filterChain = new HttpFilterChain(chain);
+        HttpFilterChain filterChain = new HttpFilterChain(chain, routeFilters);
         if (hcm.hasRds()) {
             String name = hcm.getRds().getRouteConfigName();
             if (name.isEmpty()) {
@@ -211,6 +222,10 @@ public final class ResourceConverter {
             if (vhost.getDomainsCount() == 0) {
                 throw new InvalidResourceException(vfield + ".domains is empty (virtual host "
                         + quoted(vhost.getName()) + ")");
+            }
+            if (vhost.getTypedPerFilterConfigCount() > 0) {
+                throw new InvalidResourceException(vfield + ".typed_per_filter_config is not supported (give it on "
+                        + "each route)");
             }
             List<Route> routes = new ArrayList<>();
             for (int r = 0; r < vhost.getRoutesCount(); r++) {
@@ -262,7 +277,8 @@ public final class ResourceConverter {
         RouteMatch routeMatch = new RouteMatch(kind, path, regex, headers, queryParameters);
         if (route.hasRedirect()) {
             return new Route(routeMatch, List.of(), Duration.ZERO, null, null, Route.DEFAULT_CLUSTER_NOT_FOUND_STATUS,
-                    RouteFilters.NONE, RouteFilterSettings.redirect(route.getRedirect(), where));
+                    RouteFilters.NONE, RouteFilterSettings.redirect(route.getRedirect(), where), null,
+                    FilterSettings.perFilterConfigs(route.getTypedPerFilterConfigMap(), where));
         }
         if (!route.hasRoute()) {
             throw new InvalidResourceException(where + " has neither route nor redirect (direct_response and the others "
@@ -318,7 +334,8 @@ public final class ResourceConverter {
                     + action.getClusterNotFoundResponseCodeValue() + " is not a code Envoy knows");
         };
         return new Route(routeMatch, clusters, timeout, retry, idle, clusterNotFound,
-                RouteFilterSettings.filters(route, where), null, streamDuration(action, where));
+                RouteFilterSettings.filters(route, where), null, streamDuration(action, where),
+                FilterSettings.perFilterConfigs(route.getTypedPerFilterConfigMap(), where));
     }
 
     /**

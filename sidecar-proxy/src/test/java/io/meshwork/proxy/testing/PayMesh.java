@@ -28,11 +28,21 @@ public final class PayMesh implements AutoCloseable {
     public final SidecarHarness harness;
 
     public PayMesh(Path configDir, List<ScriptedBackend> backends, String... policies) throws Exception {
+        this(configDir, backends.stream().mapToInt(ScriptedBackend::port).toArray(), List.of(), policies);
+    }
+
+    /** Service pay on backends listening on {@code ports}, with {@code documents} (more Services and workloads). */
+    public static PayMesh on(Path configDir, int[] ports, List<String> documents, String... policies) throws Exception {
+        return new PayMesh(configDir, ports, documents, policies);
+    }
+
+    private PayMesh(Path configDir, int[] ports, List<String> more, String[] policies) throws Exception {
         List<String> documents = new ArrayList<>();
         documents.add(service("pay", 8080, "http", Map.of("app", "pay")));
-        for (int i = 0; i < backends.size(); i++) {
-            documents.add(workload("pay-" + i, Map.of("app", "pay"), "http", backends.get(i).port()));
+        for (int i = 0; i < ports.length; i++) {
+            documents.add(workload("pay-" + i, Map.of("app", "pay"), "http", ports[i]));
         }
+        documents.addAll(more);
         new MeshConfigFolder(configDir).write("mesh.yaml", documents.toArray(String[]::new))
                 .write("policies.yaml", policies);
         controlPlane = LocalMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), configDir).start();

@@ -78,6 +78,11 @@ public final class KubernetesSource implements MeshSnapshotSource {
     public static final CustomKind HTTP_ROUTE = new CustomKind("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes");
     public static final CustomKind MESH_CIRCUIT_BREAKER = new CustomKind("meshwork.io", "v1alpha1", "MeshCircuitBreaker",
             "meshcircuitbreakers");
+    public static final CustomKind MESH_FAULT_INJECTION = new CustomKind("meshwork.io", "v1alpha1", "MeshFaultInjection",
+            "meshfaultinjections");
+    public static final CustomKind MESH_RATE_LIMIT = new CustomKind("meshwork.io", "v1alpha1", "MeshRateLimit",
+            "meshratelimits");
+    public static final CustomKind MESH_MIRROR = new CustomKind("meshwork.io", "v1alpha1", "MeshMirror", "meshmirrors");
     /**
      * The edge (mesh gateway): GatewayClasses are cluster-scoped, listed the same way. Secrets are not read in a cluster
      * yet (the control plane's role reads no Secret), so HTTPS listeners are served from a folder only.
@@ -88,8 +93,8 @@ public final class KubernetesSource implements MeshSnapshotSource {
     public static final CustomKind REFERENCE_GRANT = new CustomKind("gateway.networking.k8s.io", "v1beta1",
             "ReferenceGrant", "referencegrants");
     static final List<CustomKind> CUSTOM_KINDS = List.of(TRAFFIC_SPLIT, HTTP_ROUTE_GROUP, PEER_AUTHENTICATION,
-            TRAFFIC_TARGET, WORKLOAD, SIDECAR, MESH_TIMEOUT, MESH_RETRY, MESH_CIRCUIT_BREAKER, HTTP_ROUTE, GATEWAY_CLASS,
-            GATEWAY, REFERENCE_GRANT);
+            TRAFFIC_TARGET, WORKLOAD, SIDECAR, MESH_TIMEOUT, MESH_RETRY, MESH_CIRCUIT_BREAKER, MESH_FAULT_INJECTION,
+            MESH_RATE_LIMIT, MESH_MIRROR, HTTP_ROUTE, GATEWAY_CLASS, GATEWAY, REFERENCE_GRANT);
 
     private final KubernetesClient client;
     private final long quietNanos;

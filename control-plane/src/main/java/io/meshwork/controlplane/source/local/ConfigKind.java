@@ -12,6 +12,9 @@ public enum ConfigKind {
     MESH_TIMEOUT("MeshTimeout", "meshwork.io", Set.of("meshwork.io/v1alpha1")),
     MESH_RETRY("MeshRetry", "meshwork.io", Set.of("meshwork.io/v1alpha1")),
     MESH_CIRCUIT_BREAKER("MeshCircuitBreaker", "meshwork.io", Set.of("meshwork.io/v1alpha1")),
+    MESH_FAULT_INJECTION("MeshFaultInjection", "meshwork.io", Set.of("meshwork.io/v1alpha1")),
+    MESH_RATE_LIMIT("MeshRateLimit", "meshwork.io", Set.of("meshwork.io/v1alpha1")),
+    MESH_MIRROR("MeshMirror", "meshwork.io", Set.of("meshwork.io/v1alpha1")),
     TRAFFIC_TARGET("TrafficTarget", "access.smi-spec.io", Set.of(
             "access.smi-spec.io/v1alpha2", "access.smi-spec.io/v1alpha3")),
     TRAFFIC_SPLIT("TrafficSplit", "split.smi-spec.io", Set.of(

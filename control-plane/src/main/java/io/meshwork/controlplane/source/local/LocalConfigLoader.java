@@ -232,7 +232,13 @@ public final class LocalConfigLoader {
                 ConfigObject.valuesOf(objects, ConfigKind.TRAFFIC_TARGET, TrafficTarget.class);
         Policies policies = new Policies(new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_TIMEOUT, MeshTimeout.class)),
                 new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_RETRY, MeshRetry.class)),
-                new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_CIRCUIT_BREAKER, MeshCircuitBreaker.class)));
+                new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_CIRCUIT_BREAKER, MeshCircuitBreaker.class)),
+                new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_FAULT_INJECTION,
+                        io.meshwork.controlplane.model.MeshFaultInjection.class)),
+                new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_RATE_LIMIT,
+                        io.meshwork.controlplane.model.MeshRateLimit.class)),
+                new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_MIRROR,
+                        io.meshwork.controlplane.model.MeshMirror.class)));
         Map<ObjectRef, HttpRoute> httpRoutes = ConfigObject.valuesOf(objects, ConfigKind.HTTP_ROUTE, HttpRoute.class);
         TreeMap<String, Gateways.GatewayClass> classes = new TreeMap<>();
         ConfigObject.valuesOf(objects, ConfigKind.GATEWAY_CLASS, Gateways.GatewayClass.class).values()

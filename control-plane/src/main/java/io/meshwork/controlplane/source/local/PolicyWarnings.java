@@ -32,6 +32,11 @@ final class PolicyWarnings {
                 warnings.add(warning(object, "spec.targetRef.port", "Service " + service.ref().name() + " has no port "
                         + policy.target().port() + ": this " + object.kind().kindName() + " applies to nothing"));
             }
+            if (policy instanceof io.meshwork.controlplane.model.MeshMirror mirror
+                    && snapshot.services().get(mirror.backend()) == null) {
+                warnings.add(warning(object, "spec.backend.name", "\"" + mirror.backend().name()
+                        + "\" is not a Service in namespace " + mirror.ref().namespace() + ": nothing is mirrored"));
+            }
         }
         return warnings;
     }

@@ -76,6 +76,9 @@ final class SnapshotVersion {
         policies.timeouts().values().forEach(t -> v.field("meshtimeout", t));
         policies.retries().values().forEach(r -> v.field("meshretry", r));
         policies.circuitBreakers().values().forEach(c -> v.field("meshcircuitbreaker", c));
+        policies.faults().values().forEach(f -> v.field("meshfaultinjection", f));
+        policies.rateLimits().values().forEach(r -> v.field("meshratelimit", r));
+        policies.mirrors().values().forEach(m -> v.field("meshmirror", m));
         httpRoutes.forEach(r -> v.field("httproute", r));
         gateways.classes().values().forEach(c -> v.field("gatewayclass", c));
         gateways.gateways().values().forEach(g -> v.field("gateway", g));

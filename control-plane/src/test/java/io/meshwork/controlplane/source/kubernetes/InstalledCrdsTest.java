@@ -52,7 +52,7 @@ class InstalledCrdsTest {
             }
         }
 
-        assertThat(CRDS.definitions()).hasSize(10);
+        assertThat(CRDS.definitions()).hasSize(13);
         assertThat(problems).isEmpty();
     }
 

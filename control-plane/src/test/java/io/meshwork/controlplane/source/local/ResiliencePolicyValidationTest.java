@@ -6,6 +6,7 @@ import static io.meshwork.controlplane.source.local.Manifests.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshwork.controlplane.model.MeshCircuitBreaker;
+import io.meshwork.controlplane.model.MeshFaultInjection;
 import io.meshwork.controlplane.model.MeshRetry;
 import io.meshwork.controlplane.model.MeshTimeout;
 import io.meshwork.controlplane.model.ObjectRef;
@@ -256,5 +257,85 @@ class ResiliencePolicyValidationTest {
 
         assertThat(policies.retryFor(PAY, 8080).orElseThrow().attempts()).isEqualTo(4);
         assertThat(policies.retryFor(PAY, 9090).orElseThrow().attempts()).isEqualTo(1);
+    }
+
+    private static String fault(String spec) {
+        return policy("MeshFaultInjection", "{kind: Service, name: pay}", spec);
+    }
+
+    @Test
+    void aMeshFaultInjectionIsReadWithItsMatchAbortAndDelay() {
+        LoadResult result = load(payService(), fault("""
+                match: {headers: {X-Fault: "on"}}
+                abort: {httpStatus: 503, percentage: 50}
+                delay: {fixedDelay: 200ms, percentage: 0.5}
+                """));
+
+        assertThat(result.problems()).isEmpty();
+        assertThat(result.snapshot().policies().faults()).containsEntry(PAY, new MeshFaultInjection(PAY,
+                new PolicyTarget(PAY, null), new java.util.TreeMap<>(Map.of("x-fault", "on")),
+                new MeshFaultInjection.Abort(503, null, 50), new MeshFaultInjection.Delay(Duration.ofMillis(200), 0.5)));
+        assertThat(load(payService(), fault("abort: {grpcStatus: 14}\n")).snapshot().policies().faults().get(PAY)
+                .abort()).isEqualTo(new MeshFaultInjection.Abort(null, 14, 100));
+    }
+
+    @Test
+    void aBadMeshFaultInjectionIsRefusedNamingFileDocumentAndField() {
+        assertThat(load(payService(), fault("match: {headers: {x: y}}\n")).errors()).singleElement().asString()
+                .isEqualTo("policies.yaml doc 2 (line 17): MeshFaultInjection shop/pay: spec.abort: a "
+                        + "MeshFaultInjection sets abort, delay or both");
+        assertThat(load(fault("abort: {httpStatus: 503, percentage: 150}\n")).errors()).singleElement().asString()
+                .contains("MeshFaultInjection shop/pay: spec.abort.percentage: \"150\" is not a percentage in 0..100");
+        assertThat(load(fault("abort: {httpStatus: 99}\n")).errors()).singleElement().asString()
+                .contains("spec.abort.httpStatus: 99 is not an HTTP status Envoy aborts with (200-599)");
+        assertThat(load(fault("abort: {httpStatus: 503, grpcStatus: 14}\n")).errors()).singleElement().asString()
+                .contains("spec.abort.grpcStatus: give httpStatus or grpcStatus, not both");
+        assertThat(load(fault("abort: {grpcStatus: 0}\n")).errors()).singleElement().asString()
+                .contains("spec.abort.grpcStatus: 0 is not a gRPC error status (1-16)");
+        assertThat(load(fault("delay: {percentage: 10}\n")).errors()).singleElement().asString()
+                .contains("spec.delay.fixedDelay: is required");
+        assertThat(load(fault("delay: {fixedDelay: 2parsecs}\n")).errors()).singleElement().asString()
+                .contains("spec.delay.fixedDelay:");
+        assertThat(load(fault("match: {}\nabort: {httpStatus: 503}\n")).errors()).singleElement().asString()
+                .contains("spec.match.headers: is required");
+    }
+
+    @Test
+    void aMeshFaultInjectionNamingAMissingServiceIsWarned() {
+        assertThat(load(fault("abort: {httpStatus: 503}\n")).problems()).singleElement().asString()
+                .contains("MeshFaultInjection shop/pay: spec.targetRef.name: \"pay\" is not a Service in namespace shop");
+    }
+
+    @Test
+    void aMeshRateLimitIsReadWithItsBurstOrTheDefaultAndImpossibleOnesAreRefused() {
+        String limit = policy("MeshRateLimit", "{kind: Service, name: pay, port: 8080}", "requestsPerSecond: 100\nburst: 20\n");
+        assertThat(load(payService(), limit).snapshot().policies().rateLimits())
+                .containsEntry(PAY, new io.meshwork.controlplane.model.MeshRateLimit(PAY, new PolicyTarget(PAY, 8080), 100, 20));
+        assertThat(load(payService(), limit.replace("burst: 20\n", "")).snapshot().policies().rateLimits().get(PAY)
+                .burst()).as("100 ms of requests").isEqualTo(10);
+        assertThat(load(payService(), limit.replace("requestsPerSecond: 100", "requestsPerSecond: 0")).errors())
+                .singleElement().asString().isEqualTo("policies.yaml doc 2 (line 18): MeshRateLimit shop/pay: "
+                        + "spec.requestsPerSecond: 0 is not in 1..1000000000");
+        assertThat(load(payService(), limit.replace("burst: 20", "burst: 4")).errors()).singleElement().asString()
+                .contains("spec.burst: 4 is less than 5 (50 ms of requestsPerSecond: Envoy refills a bucket at most "
+                        + "every 50 ms)");
+        assertThat(load(payService(), policy("MeshRateLimit", "{kind: Service, name: pay}", "burst: 5\n")).errors())
+                .singleElement().asString().contains("spec.requestsPerSecond: is required");
+    }
+
+    @Test
+    void aMeshMirrorIsReadAndItsMissingBackendIsWarned() {
+        String mirror = policy("MeshMirror", "{kind: Service, name: pay}", "backend: {name: audit}\npercentage: 10\n");
+        LoadResult result = load(payService(), mirror);
+        assertThat(result.snapshot().policies().mirrors()).containsEntry(PAY, new io.meshwork.controlplane.model.MeshMirror(
+                PAY, new PolicyTarget(PAY, null), ObjectRef.of("shop", "audit"), 10));
+        assertThat(result.problems()).singleElement().asString().isEqualTo("policies.yaml doc 2 (line 18): MeshMirror "
+                + "shop/pay: spec.backend.name: \"audit\" is not a Service in namespace shop: nothing is mirrored");
+        assertThat(load(payService(), mirror.replace("name: audit", "name: pay")).errors()).singleElement().asString()
+                .contains("spec.backend.name: \"pay\" is the target itself: its calls would mirror to it");
+        assertThat(load(payService(), mirror.replace("percentage: 10", "percentage: -1")).errors()).singleElement()
+                .asString().contains("spec.percentage: \"-1\" is not a percentage in 0..100");
+        assertThat(load(payService(), policy("MeshMirror", "{kind: Service, name: pay}", "percentage: 10\n")).errors())
+                .singleElement().asString().contains("MeshMirror shop/pay: spec.backend: is required");
     }
 }
