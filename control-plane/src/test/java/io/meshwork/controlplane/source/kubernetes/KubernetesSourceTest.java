@@ -139,6 +139,34 @@ class KubernetesSourceTest {
     }
 
     @Test
+    void faultInjectionRateLimitAndMirrorObjectsAreReadAsInAFolder() throws Exception {
+        startSource();
+        Map<String, Object> target = Map.of("kind", "Service", "name", "reviews");
+        create(KubernetesSource.MESH_FAULT_INJECTION, "MeshFaultInjection", Map.of("targetRef", target,
+                "match", Map.of("headers", Map.of("x-fault", "on")), "abort", Map.of("httpStatus", 503, "percentage", 50)));
+        create(KubernetesSource.MESH_RATE_LIMIT, "MeshRateLimit", Map.of("targetRef", target,
+                "requestsPerSecond", 100, "burst", 20));
+        create(KubernetesSource.MESH_MIRROR, "MeshMirror", Map.of("targetRef", target,
+                "backend", Map.of("name", "reviews-v2"), "percentage", 10));
+
+        MeshSnapshot snapshot = awaitSnapshot("the three policies in the snapshot",
+                s -> s.policies().faultFor(REVIEWS, 9080).isPresent() && s.policies().rateLimitFor(REVIEWS, 9080).isPresent()
+                        && s.policies().mirrorFor(REVIEWS, 9080).isPresent());
+        assertThat(snapshot.policies().faultFor(REVIEWS, 9080).orElseThrow().abort().httpStatus()).isEqualTo(503);
+        assertThat(snapshot.policies().rateLimitFor(REVIEWS, 9080).orElseThrow().burst()).isEqualTo(20);
+        assertThat(snapshot.policies().mirrorFor(REVIEWS, 9080).orElseThrow().backend().name()).isEqualTo("reviews-v2");
+        assertThat(configErrors).hasValue(0);
+    }
+
+    private void create(KubernetesSource.CustomKind kind, String kindName, Map<String, Object> spec) {
+        client.genericKubernetesResources(kind.context()).resource(
+                new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                        .withApiVersion("meshwork.io/v1alpha1").withKind(kindName)
+                        .withNewMetadata().withName("reviews").withNamespace("default").endMetadata()
+                        .addToAdditionalProperties("spec", spec).build()).create();
+    }
+
+    @Test
     void createdUpdatedAndDeletedObjectsShowUpWithinOneSecond() throws Exception {
         startSource();
 
