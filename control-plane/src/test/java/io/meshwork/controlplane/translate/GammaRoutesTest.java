@@ -280,4 +280,36 @@ class GammaRoutesTest {
                 .getRoutes(0).getRoute().getCluster()).as("shared hosts keep the consumer's apart")
                 .isEqualTo("outbound|9080||reviews.default.svc.cluster.local");
     }
+
+    @Test
+    void aMeshFaultInjectionAndAMeshMirrorApplyToEveryHttpRouteRuleOfTheirTarget() throws Exception {
+        VirtualHost host = reviews(load(route("reviews", "2025-01-01T00:00:00Z", "{kind: Service, group: '', name: reviews, port: 9080}", """
+                rules:
+                - matches: [{path: {type: PathPrefix, value: /api}}]
+                  backendRefs: [{name: reviews-v2, port: 9080}]
+                - backendRefs: [{name: reviews-v1, port: 9080}]
+                """), """
+                apiVersion: meshwork.io/v1alpha1
+                kind: MeshFaultInjection
+                metadata: {name: reviews}
+                spec:
+                  targetRef: {kind: Service, name: reviews, port: 9080}
+                  abort: {httpStatus: 503, percentage: 5}
+                ---
+                apiVersion: meshwork.io/v1alpha1
+                kind: MeshMirror
+                metadata: {name: reviews}
+                spec:
+                  targetRef: {kind: Service, name: reviews}
+                  backend: {name: reviews-v2}
+                """), 9080);
+
+        assertThat(host.getRoutesList()).hasSize(2).allSatisfy(route -> {
+            assertThat(route.getTypedPerFilterConfigOrThrow("envoy.filters.http.fault")
+                    .unpack(io.envoyproxy.envoy.extensions.filters.http.fault.v3.HTTPFault.class).getAbort()
+                    .getHttpStatus()).isEqualTo(503);
+            assertThat(route.getRoute().getRequestMirrorPoliciesList()).extracting(m -> m.getCluster())
+                    .containsExactly(V2);
+        });
+    }
 }
