@@ -110,6 +110,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             node.put("trafficSplits", s.splits().size());
             node.put("routeGroups", s.routeGroups().size());
             node.put("httpRoutes", s.httpRoutes().size());
+            node.put("grpcRoutes", s.grpcRoutes().size());
             node.put("errors", errors);
             node.put("warnings", warnings);
             tools.jackson.databind.node.ArrayNode list = node.putArray("problems");
@@ -123,9 +124,10 @@ final class AnalyzeCommand implements Callable<Integer> {
         for (ConfigProblem problem : problems) {
             System.out.println((problem.severity() == ConfigProblem.Severity.ERROR ? "Error   " : "Warning ") + line.apply(problem));
         }
-        System.out.printf("%s: %s, %s, %s, %s, %s; %s, %s%n", where, count(s.services().size(), "service"),
+        System.out.printf("%s: %s, %s, %s, %s, %s%s; %s, %s%n", where, count(s.services().size(), "service"),
                 count(s.workloads().size(), "workload"), count(s.splits().size(), "traffic split"),
                 count(s.routeGroups().size(), "route group"), count(s.httpRoutes().size(), "HTTP route"),
+                s.grpcRoutes().isEmpty() ? "" : ", " + count(s.grpcRoutes().size(), "gRPC route"),
                 count(errors, "error"), count(warnings, "warning"));
         return errors == 0 ? 0 : 3;
     }

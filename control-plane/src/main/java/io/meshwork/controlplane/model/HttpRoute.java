@@ -101,14 +101,35 @@ public record HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents,
     }
 
     /** A request match; {@code method} is empty for any method. */
-    public record Match(PathMatch path, List<ValueMatch> headers, List<ValueMatch> queryParams, String method) {
+    public record Match(PathMatch path, List<ValueMatch> headers, List<ValueMatch> queryParams, String method,
+                        GrpcMethod grpc) {
         public Match {
             headers = List.copyOf(headers);
             queryParams = List.copyOf(queryParams);
         }
 
+        /** An HTTPRoute's match. */
+        public Match(PathMatch path, List<ValueMatch> headers, List<ValueMatch> queryParams, String method) {
+            this(path, headers, queryParams, method, null);
+        }
+
         /** What a rule without matches matches: every request. */
         public static final Match ANY = new Match(new PathMatch(PathType.PATH_PREFIX, "/"), List.of(), List.of(), "");
+    }
+
+    /**
+     * A GRPCRoute's method match, kept beside the path match it is routed by ({@code /service/method}) for the
+     * GRPCRoute's own precedence; an empty service or method matches any.
+     */
+    public record GrpcMethod(boolean regex, String service, String method) {
+
+        /** What a GRPCRoute rule without matches matches: every call. */
+        public static final GrpcMethod ANY = new GrpcMethod(false, "", "");
+    }
+
+    /** {@code GRPCRoute} when this route was written as one (its matches carry {@link GrpcMethod}s), else {@code HTTPRoute}. */
+    public String kind() {
+        return rules.stream().flatMap(r -> r.matches().stream()).anyMatch(m -> m.grpc() != null) ? "GRPCRoute" : "HTTPRoute";
     }
 
     /** The Gateway API's path match types. */

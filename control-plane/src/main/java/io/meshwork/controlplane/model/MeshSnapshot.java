@@ -18,6 +18,7 @@ import java.util.SortedMap;
  * @param policies the resilience policies (MeshTimeout, MeshRetry) aimed at services
  * @param trust the CA's trust domain and roots; {@link TrustBundle#NONE} without a CA (no TLS)
  * @param httpRoutes the Gateway API HTTPRoutes (GAMMA: routes for calls to Services; and routes of Gateways)
+ * @param grpcRoutes the Gateway API GRPCRoutes (GAMMA), as HTTPRoutes whose matches carry their gRPC method
  * @param gateways the Gateway API's edge: GatewayClasses, Gateways, ReferenceGrants and their TLS Secrets
  */
 public record MeshSnapshot(
@@ -33,7 +34,19 @@ public record MeshSnapshot(
         Policies policies,
         TrustBundle trust,
         SortedMap<ObjectRef, HttpRoute> httpRoutes,
-        Gateways gateways) {
+        Gateways gateways,
+        SortedMap<ObjectRef, HttpRoute> grpcRoutes) {
+
+    /** A snapshot without GRPCRoutes. */
+    public MeshSnapshot(String version, SortedMap<ObjectRef, MeshService> services, SortedMap<ObjectRef, Workload> workloads,
+                        SortedMap<ObjectRef, List<ServiceEndpoint>> endpoints, SortedMap<ObjectRef, TrafficSplit> splits,
+                        SortedMap<ObjectRef, HttpRouteGroup> routeGroups, SortedMap<ObjectRef, SidecarScope> sidecars,
+                        SortedMap<ObjectRef, PeerAuthentication> peerAuthentications,
+                        SortedMap<ObjectRef, TrafficTarget> trafficTargets, Policies policies, TrustBundle trust,
+                        SortedMap<ObjectRef, HttpRoute> httpRoutes, Gateways gateways) {
+        this(version, services, workloads, endpoints, splits, routeGroups, sidecars, peerAuthentications, trafficTargets,
+                policies, trust, httpRoutes, gateways, new java.util.TreeMap<>());
+    }
 
     /** A snapshot without Gateways. */
     public MeshSnapshot(String version, SortedMap<ObjectRef, MeshService> services, SortedMap<ObjectRef, Workload> workloads,
@@ -96,12 +109,13 @@ public record MeshSnapshot(
         trust = trust == null ? TrustBundle.NONE : trust;
         httpRoutes = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(httpRoutes));
         gateways = gateways == null ? Gateways.NONE : gateways;
+        grpcRoutes = java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(grpcRoutes));
     }
 
     /** This snapshot with the CA's trust: what sources deliver gets it from the control plane before translation. */
     public MeshSnapshot withTrust(TrustBundle newTrust) {
         return newTrust.equals(trust) ? this : new MeshSnapshot(version, services, workloads, endpoints, splits,
-                routeGroups, sidecars, peerAuthentications, trafficTargets, policies, newTrust, httpRoutes, gateways);
+                routeGroups, sidecars, peerAuthentications, trafficTargets, policies, newTrust, httpRoutes, gateways, grpcRoutes);
     }
 
     /**
@@ -150,35 +164,50 @@ public record MeshSnapshot(
     }
 
     /**
-     * The HTTPRoutes of {@code service}'s own namespace (producer routes) with a parent covering {@code port}: once
-     * there is one, they alone route calls to that port, and its TrafficSplits are overridden.
+     * The routes of {@code service}'s own namespace (producer routes) with a parent covering {@code port}: once there is
+     * one, they alone route calls to that port, and its TrafficSplits are overridden. HTTPRoutes when any covers the
+     * port, else GRPCRoutes: an HTTPRoute overrides a GRPCRoute of the same port (both route by path), as it does a
+     * TrafficSplit.
      */
     public List<HttpRoute> producerRoutesFor(ObjectRef service, int port) {
-        if (httpRoutes.isEmpty()) {
-            return List.of();
-        }
-        return httpRoutes.values().stream()
-                .filter(r -> r.ref().namespace().equals(service.namespace()))
-                .filter(r -> r.parents().stream().anyMatch(p -> p.covers(service, port)))
-                .toList();
+        return attached(service, port, service.namespace());
     }
 
     /**
-     * The HTTPRoutes of namespace {@code clientNamespace}, other than {@code service}'s, with a parent covering
-     * {@code port} (GAMMA's consumer routes): they route that namespace's own calls only.
+     * The routes of namespace {@code clientNamespace}, other than {@code service}'s, with a parent covering
+     * {@code port} (GAMMA's consumer routes): they route that namespace's own calls only. HTTPRoutes first, as above.
      */
     public List<HttpRoute> consumerRoutesFor(ObjectRef service, int port, String clientNamespace) {
-        if (httpRoutes.isEmpty() || clientNamespace.equals(service.namespace())) {
+        if (clientNamespace.equals(service.namespace())) {
             return List.of();
         }
-        return httpRoutes.values().stream()
-                .filter(r -> r.ref().namespace().equals(clientNamespace))
+        return attached(service, port, clientNamespace);
+    }
+
+    private List<HttpRoute> attached(ObjectRef service, int port, String namespace) {
+        List<HttpRoute> http = attached(httpRoutes, service, port, namespace);
+        return http.isEmpty() ? attached(grpcRoutes, service, port, namespace) : http;
+    }
+
+    private static List<HttpRoute> attached(SortedMap<ObjectRef, HttpRoute> routes, ObjectRef service, int port,
+                                            String namespace) {
+        if (routes.isEmpty()) {
+            return List.of();
+        }
+        return routes.values().stream()
+                .filter(r -> r.ref().namespace().equals(namespace))
                 .filter(r -> r.parents().stream().anyMatch(p -> p.covers(service, port)))
                 .toList();
     }
 
+    /** The GRPCRoutes that an HTTPRoute of the same Service port overrides there, by the routes' namespace. */
+    public List<HttpRoute> grpcRoutesOverriddenOn(ObjectRef service, int port, String namespace) {
+        return attached(httpRoutes, service, port, namespace).isEmpty() ? List.of()
+                : attached(grpcRoutes, service, port, namespace);
+    }
+
     /**
-     * The HTTPRoutes that route calls from {@code clientNamespace} to {@code port} of {@code service}: that
+     * The routes that route calls from {@code clientNamespace} to {@code port} of {@code service}: that
      * namespace's consumer routes when it has some, else the Service's producer routes (GAMMA: a consumer route
      * overrides the producer's for its own namespace).
      */

@@ -42,7 +42,8 @@ final class SidecarScoping {
             for (TrafficSplit split : snapshot.splitsFor(service)) {
                 split.backends().forEach(b -> backends.add(ObjectRef.of(split.ref().namespace(), b.service())));
             }
-            for (HttpRoute route : snapshot.httpRoutes().values()) {
+            for (HttpRoute route : java.util.stream.Stream.concat(snapshot.httpRoutes().values().stream(),
+                    snapshot.grpcRoutes().values().stream()).toList()) {
                 if (route.serviceParents().stream().anyMatch(p -> p.ref().equals(service))) {
                     route.rules().forEach(rule -> rule.backends().forEach(b -> backends.add(b.service())));
                 }
@@ -70,6 +71,6 @@ final class SidecarScoping {
         });
         return new MeshSnapshot(snapshot.version() + "/" + scope.ref(), services, snapshot.workloads(), endpoints, splits,
                 snapshot.routeGroups(), snapshot.sidecars(), snapshot.peerAuthentications(), snapshot.trafficTargets(),
-                snapshot.policies(), snapshot.trust(), snapshot.httpRoutes());
+                snapshot.policies(), snapshot.trust(), snapshot.httpRoutes(), snapshot.gateways(), snapshot.grpcRoutes());
     }
 }

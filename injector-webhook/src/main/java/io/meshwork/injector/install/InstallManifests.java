@@ -143,7 +143,8 @@ public final class InstallManifests {
         List<PolicyRule> rules = List.of(
                 // Read-only on everything it watches: informers list and watch, they never get.
                 rule("", List.of("services", "pods", "namespaces", "nodes"), "list", "watch"),
-                rule("gateway.networking.k8s.io", List.of("gateways", "gatewayclasses", "referencegrants"), "list", "watch"),
+                rule("gateway.networking.k8s.io", List.of("grpcroutes", "gateways", "gatewayclasses", "referencegrants"),
+                        "list", "watch"),
                 rule("discovery.k8s.io", List.of("endpointslices"), "list", "watch"),
                 rule("specs.smi-spec.io", List.of("httproutegroups"), "list", "watch"),
                 rule("access.smi-spec.io", List.of("traffictargets"), "list", "watch"),
@@ -154,7 +155,7 @@ public final class InstallManifests {
                 rule("split.smi-spec.io", List.of("trafficsplits"), "list", "watch", "update"),
                 rule("gateway.networking.k8s.io", List.of("httproutes"), "list", "watch", "update"),
                 // Written: the Gateway API status (Accepted, ResolvedRefs) of HTTPRoutes attached to Services.
-                rule("gateway.networking.k8s.io", List.of("httproutes/status"), "update"),
+                rule("gateway.networking.k8s.io", List.of("httproutes/status", "grpcroutes/status"), "update"),
                 rule("", List.of("services"), "get"),
                 // Canary objects: the leader runs them and records their status.
                 rule("meshwork.io", List.of("canaries"), "get", "list", "watch"),

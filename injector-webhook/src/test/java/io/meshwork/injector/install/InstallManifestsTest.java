@@ -129,7 +129,8 @@ class InstallManifestsTest {
             }
         }
 
-        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "httproutes", "httproutes/status", "configmaps",
+        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "httproutes", "httproutes/status", "grpcroutes/status",
+                "configmaps",
                 "events", "leases", "tokenreviews", "canaries/status");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getResources).doesNotContain("secrets", "*");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getVerbs).doesNotContain("*", "delete");

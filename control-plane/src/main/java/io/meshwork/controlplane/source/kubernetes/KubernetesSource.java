@@ -76,6 +76,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
     public static final CustomKind MESH_RETRY = new CustomKind("meshwork.io", "v1alpha1", "MeshRetry", "meshretries");
     /** The Gateway API's own CRDs, which users install themselves (as for Istio); not in mesh install's. */
     public static final CustomKind HTTP_ROUTE = new CustomKind("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes");
+    public static final CustomKind GRPC_ROUTE = new CustomKind("gateway.networking.k8s.io", "v1", "GRPCRoute", "grpcroutes");
     public static final CustomKind MESH_CIRCUIT_BREAKER = new CustomKind("meshwork.io", "v1alpha1", "MeshCircuitBreaker",
             "meshcircuitbreakers");
     public static final CustomKind MESH_FAULT_INJECTION = new CustomKind("meshwork.io", "v1alpha1", "MeshFaultInjection",
@@ -94,7 +95,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
             "ReferenceGrant", "referencegrants");
     static final List<CustomKind> CUSTOM_KINDS = List.of(TRAFFIC_SPLIT, HTTP_ROUTE_GROUP, PEER_AUTHENTICATION,
             TRAFFIC_TARGET, WORKLOAD, SIDECAR, MESH_TIMEOUT, MESH_RETRY, MESH_CIRCUIT_BREAKER, MESH_FAULT_INJECTION,
-            MESH_RATE_LIMIT, MESH_MIRROR, HTTP_ROUTE, GATEWAY_CLASS, GATEWAY, REFERENCE_GRANT);
+            MESH_RATE_LIMIT, MESH_MIRROR, HTTP_ROUTE, GRPC_ROUTE, GATEWAY_CLASS, GATEWAY, REFERENCE_GRANT);
 
     private final KubernetesClient client;
     private final long quietNanos;

@@ -21,7 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Gateway API status of HTTPRoutes attached to Services (GAMMA), as an implementation writes it: in
+ * The Gateway API status of HTTPRoutes and GRPCRoutes attached to Services (GAMMA), as an implementation writes it: in
  * {@code status.parents}, one entry per Service parentRef with {@code controllerName}
  * {@value #CONTROLLER} and the conditions {@code Accepted} (True {@code Accepted}; False {@code UnsupportedValue}
  * when the route is refused, with the one line the control plane logs, or {@code NoMatchingParent} when the Service or
@@ -53,7 +53,8 @@ final class RouteStatuses {
             }
         }
         for (Map.Entry<String, HasMetadata> entry : objects.entrySet()) {
-            if (entry.getValue() instanceof GenericKubernetesResource route && "HTTPRoute".equals(route.getKind())) {
+            if (entry.getValue() instanceof GenericKubernetesResource route
+                    && ("HTTPRoute".equals(route.getKind()) || "GRPCRoute".equals(route.getKind()))) {
                 List<Map<String, Object>> parents = serviceParents(route);
                 if (!parents.isEmpty()) {
                     write(route, parents, refused.get(entry.getKey()), snapshot);
@@ -66,7 +67,9 @@ final class RouteStatuses {
                        MeshSnapshot snapshot) {
         String namespace = route.getMetadata().getNamespace();
         ObjectRef ref = ObjectRef.of(namespace, route.getMetadata().getName());
-        HttpRoute accepted = refusal == null ? snapshot.httpRoutes().get(ref) : null;
+        boolean grpc = "GRPCRoute".equals(route.getKind());
+        Map<ObjectRef, HttpRoute> routes = grpc ? snapshot.grpcRoutes() : snapshot.httpRoutes();
+        HttpRoute accepted = refusal == null ? routes.get(ref) : null;
         long generation = route.getMetadata().getGeneration() == null ? 0 : route.getMetadata().getGeneration();
         Map<String, Object> status = map(route.getAdditionalProperties().get("status"));
         List<Map<String, Object>> before = list(status.get("parents"));
@@ -79,7 +82,7 @@ final class RouteStatuses {
         Condition resolved = accepted == null ? null : resolvedRefs(accepted, snapshot);
         for (Map<String, Object> parent : parents) {
             Condition acceptedCondition = refusal != null ? new Condition("Accepted", false, "UnsupportedValue",
-                    refusal + (snapshot.httpRoutes().containsKey(ref) ? "; the version accepted before is still applied" : ""))
+                    refusal + (routes.containsKey(ref) ? "; the version accepted before is still applied" : ""))
                     : parentMissing(parent, namespace, snapshot.services())
                             .map(why -> new Condition("Accepted", false, "NoMatchingParent", why))
                             .orElse(new Condition("Accepted", true, "Accepted", "routes calls to the Service"));
@@ -102,10 +105,10 @@ final class RouteStatuses {
         edited.put("parents", after);
         copy.getAdditionalProperties().put("status", edited);
         try {
-            client.genericKubernetesResources(KubernetesSource.HTTP_ROUTE.context()).inNamespace(namespace)
-                    .resource(copy).updateStatus();
+            client.genericKubernetesResources((grpc ? KubernetesSource.GRPC_ROUTE : KubernetesSource.HTTP_ROUTE).context())
+                    .inNamespace(namespace).resource(copy).updateStatus();
         } catch (KubernetesClientException e) {
-            LOG.warn("cannot write the status of HTTPRoute {}: {}", ref, ApiErrors.reason(e));
+            LOG.warn("cannot write the status of {} {}: {}", route.getKind(), ref, ApiErrors.reason(e));
         }
     }
 

@@ -25,6 +25,8 @@ public enum ConfigKind {
             "specs.smi-spec.io/v1alpha3", "specs.smi-spec.io/v1alpha4")),
     HTTP_ROUTE("HTTPRoute", "gateway.networking.k8s.io", Set.of(
             "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1")),
+    GRPC_ROUTE("GRPCRoute", "gateway.networking.k8s.io", Set.of(
+            "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1alpha2")),
     GATEWAY_CLASS("GatewayClass", "gateway.networking.k8s.io", Set.of(
             "gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1")),
     GATEWAY("Gateway", "gateway.networking.k8s.io", Set.of(

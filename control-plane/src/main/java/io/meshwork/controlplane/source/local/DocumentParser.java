@@ -35,6 +35,7 @@ final class DocumentParser {
             Map.entry(ConfigKind.TRAFFIC_SPLIT, new TrafficSplitParser()),
             Map.entry(ConfigKind.HTTP_ROUTE_GROUP, new HttpRouteGroupParser()),
             Map.entry(ConfigKind.HTTP_ROUTE, new HttpRouteParser()),
+            Map.entry(ConfigKind.GRPC_ROUTE, new GrpcRouteParser()),
             Map.entry(ConfigKind.GATEWAY_CLASS, new GatewayClassParser()),
             Map.entry(ConfigKind.GATEWAY, new GatewayParser()),
             Map.entry(ConfigKind.REFERENCE_GRANT, new ReferenceGrantParser()),

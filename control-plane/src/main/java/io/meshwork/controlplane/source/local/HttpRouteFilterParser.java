@@ -44,6 +44,22 @@ final class HttpRouteFilterParser {
         return filters;
     }
 
+    /**
+     * The filters of a GRPCRoute rule: the header modifiers and {@code RequestMirror}, the only ones that spec gives a
+     * GRPCRoute rule; any other is refused naming it.
+     */
+    static HttpRouteFilters grpcRule(ObjectRef route, YamlObject rule) {
+        List<YamlObject> filters = rule.objectList("filters");
+        for (int i = 0; i < filters.size(); i++) {
+            String type = filters.get(i).requiredString("type");
+            if (type.equals("RequestRedirect") || type.equals("URLRewrite")) {
+                throw filters.get(i).error("type", "filter \"" + type + "\" is not allowed on a GRPCRoute rule "
+                        + "(RequestHeaderModifier, ResponseHeaderModifier, RequestMirror)");
+            }
+        }
+        return read(route, rule, true);
+    }
+
     /** The filters of a backendRef: header modifiers only. */
     static HttpRouteFilters backend(ObjectRef route, YamlObject backend) {
         return read(route, backend, false);

@@ -33,13 +33,7 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
 
     @Override
     public HttpRoute parse(ObjectRef ref, String apiVersion, YamlObject document, YamlObject metadata) {
-        Instant created = metadata.optionalString("creationTimestamp").map(text -> {
-            try {
-                return Instant.parse(text);
-            } catch (DateTimeParseException e) {
-                throw metadata.error("creationTimestamp", "\"" + text + "\" is not an RFC 3339 time");
-            }
-        }).orElse(null);
+        Instant created = created(metadata);
         YamlObject spec = document.requiredObject("spec");
         List<HttpRoute.ParentRef> parents = new ArrayList<>();
         for (YamlObject parent : spec.objectList("parentRefs")) {
@@ -64,7 +58,18 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
         return new HttpRoute(ref, created, parents, rules, hostnames);
     }
 
-    private static HttpRoute.ParentRef parentRef(ObjectRef route, YamlObject parent) {
+    /** {@code metadata.creationTimestamp}, null when absent (local files). */
+    static Instant created(YamlObject metadata) {
+        return metadata.optionalString("creationTimestamp").map(text -> {
+            try {
+                return Instant.parse(text);
+            } catch (DateTimeParseException e) {
+                throw metadata.error("creationTimestamp", "\"" + text + "\" is not an RFC 3339 time");
+            }
+        }).orElse(null);
+    }
+
+    static HttpRoute.ParentRef parentRef(ObjectRef route, YamlObject parent) {
         String group = parent.optionalString("group").orElse("gateway.networking.k8s.io");
         String kind = parent.optionalString("kind").orElse("Gateway");
         String namespace = parent.optionalString("namespace").filter(s -> !s.isEmpty()).orElse(route.namespace());
@@ -140,7 +145,7 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
     }
 
     /** Header or query parameter matches; of several naming the same one, only the first counts (as the spec says). */
-    private static List<HttpRoute.ValueMatch> values(YamlObject match, String key, boolean headers) {
+    static List<HttpRoute.ValueMatch> values(YamlObject match, String key, boolean headers) {
         List<HttpRoute.ValueMatch> values = new ArrayList<>();
         Set<String> names = new java.util.HashSet<>();
         for (YamlObject item : match.objectList(key)) {

@@ -15,7 +15,9 @@ import java.util.TreeSet;
  * Warnings about accepted HTTPRoutes whose references do not all hold, and the TrafficSplits they override. A parent
  * that is no Service (a Gateway), or a Service or port that does not exist, attaches the route to nothing there (the
  * Service may come later); a backend that cannot be called has its share answered 500, as the Gateway API says; a
- * TrafficSplit whose root Service port an HTTPRoute routes is overridden there. {@code mesh analyze} shows them all.
+ * TrafficSplit whose root Service port an HTTPRoute (or GRPCRoute) routes is overridden there, and so is a GRPCRoute
+ * on a port HTTPRoutes route. GRPCRoutes are read as HTTPRoutes ({@link GrpcRouteParser}). {@code mesh analyze} shows
+ * them all.
  */
 final class HttpRouteWarnings {
 
@@ -23,7 +25,7 @@ final class HttpRouteWarnings {
     }
 
     static List<ConfigProblem> of(Collection<ConfigObject> accepted, MeshSnapshot snapshot) {
-        if (snapshot.httpRoutes().isEmpty()) {
+        if (snapshot.httpRoutes().isEmpty() && snapshot.grpcRoutes().isEmpty()) {
             return List.of();
         }
         List<ConfigProblem> warnings = new ArrayList<>();
@@ -31,6 +33,9 @@ final class HttpRouteWarnings {
             if (object.value() instanceof HttpRoute route) {
                 parents(object, route, snapshot, warnings);
                 backends(object, route, snapshot, warnings);
+                if (route.kind().equals("GRPCRoute")) {
+                    overridden(object, route, snapshot, warnings);
+                }
             } else if (object.value() instanceof TrafficSplit split) {
                 overridden(object, split, snapshot, warnings);
             }
@@ -89,7 +94,7 @@ final class HttpRouteWarnings {
         TreeSet<Integer> ports = new TreeSet<>();
         for (ServicePort port : root.ports()) {
             List<HttpRoute> routing = port.protocol().isHttp() ? snapshot.producerRoutesFor(root.ref(), port.port()) : List.of();
-            routing.forEach(r -> routes.add("HTTPRoute " + r.ref()));
+            routing.forEach(r -> routes.add(r.kind() + " " + r.ref()));
             if (!routing.isEmpty()) {
                 ports.add(port.port());
             }
@@ -97,7 +102,26 @@ final class HttpRouteWarnings {
         if (!routes.isEmpty()) {
             warnings.add(warning(object, "spec.service", "overridden by " + String.join(", ", routes) + " on port"
                     + (ports.size() > 1 ? "s " : " ") + ports.toString().replaceAll("[\\[\\]]", "") + " of Service "
-                    + root.ref() + ": the HTTPRoute routes those calls, this split does not"));
+                    + root.ref() + ": the " + routes.first().split(" ")[0] + " routes those calls, this split does not"));
+        }
+    }
+
+    /** A GRPCRoute on a Service port that HTTPRoutes route too: they win there, as over a TrafficSplit. */
+    private static void overridden(ConfigObject object, HttpRoute route, MeshSnapshot snapshot, List<ConfigProblem> warnings) {
+        for (int i = 0; i < route.parents().size(); i++) {
+            HttpRoute.ParentRef parent = route.parents().get(i);
+            MeshService service = snapshot.services().get(parent.ref());
+            if (service == null) {
+                continue;
+            }
+            for (ServicePort port : service.ports()) {
+                if (parent.covers(service.ref(), port.port())
+                        && snapshot.grpcRoutesOverriddenOn(service.ref(), port.port(), route.ref().namespace()).contains(route)) {
+                    warnings.add(warning(object, "spec.parentRefs[" + i + "]", "overridden on port " + port.port()
+                            + " of Service " + service.ref() + " by the HTTPRoutes there: they route those calls, this "
+                            + "GRPCRoute does not"));
+                }
+            }
         }
     }
 

@@ -240,6 +240,7 @@ public final class LocalConfigLoader {
                 new TreeMap<>(ConfigObject.valuesOf(objects, ConfigKind.MESH_MIRROR,
                         io.meshwork.controlplane.model.MeshMirror.class)));
         Map<ObjectRef, HttpRoute> httpRoutes = ConfigObject.valuesOf(objects, ConfigKind.HTTP_ROUTE, HttpRoute.class);
+        Map<ObjectRef, HttpRoute> grpcRoutes = ConfigObject.valuesOf(objects, ConfigKind.GRPC_ROUTE, HttpRoute.class);
         TreeMap<String, Gateways.GatewayClass> classes = new TreeMap<>();
         ConfigObject.valuesOf(objects, ConfigKind.GATEWAY_CLASS, Gateways.GatewayClass.class).values()
                 .forEach(c -> classes.putIfAbsent(c.name(), c));
@@ -250,10 +251,11 @@ public final class LocalConfigLoader {
                 ConfigObject.valuesOf(objects, ConfigKind.WORKLOAD, Workload.class));
         String version = SnapshotVersion.of(services.values(), resolved.workloads().values(), splits.values(),
                 groups.values(), sidecars.values(), peerAuthentications.values(), trafficTargets.values(), policies,
-                httpRoutes.values(), gateways, resolved.versionText());
+                java.util.stream.Stream.concat(httpRoutes.values().stream(), grpcRoutes.values().stream()).toList(), gateways,
+                resolved.versionText());
         return new MeshSnapshot(version, new TreeMap<>(services), new TreeMap<>(resolved.workloads()),
                 new TreeMap<>(resolved.endpoints()), new TreeMap<>(splits), new TreeMap<>(groups), new TreeMap<>(sidecars),
                 new TreeMap<>(peerAuthentications), new TreeMap<>(trafficTargets), policies, TrustBundle.NONE,
-                new TreeMap<>(httpRoutes), gateways);
+                new TreeMap<>(httpRoutes), gateways, new TreeMap<>(grpcRoutes));
     }
 }
