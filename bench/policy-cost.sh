@@ -1,6 +1,8 @@
 # The --policies mode of bench/proxy-bench.sh (sourced by it once the backend, HAProxy and the sidecar run):
 # what resilience policies cost when nothing triggers them. One sidecar process, its config switched between
-# "none" (no policy) and "all" (every policy kind of this tree on Service bench, none triggering) by writing and
+# "none" (no policy) and "all" (every policy kind on the client's path, on Service bench, none triggering: MeshTimeout,
+# MeshRetry, MeshCircuitBreaker with outlier detection, MeshFaultInjection for a header never sent; MeshRateLimit acts
+# at a server's inbound sidecar and MeshMirror sends copies, so neither is on this path idle) by writing and
 # removing policies.yaml in the control plane's folder; the two take turns in rounds, and HAProxy is measured in
 # every round beside them, so a load change on the shared machine falls on all three. Split pin mode: proxies on
 # CPU 1, wrk and the backend on CPU 0. Per round and variant, slices of SLICE seconds at 50 connections (req/s,
@@ -48,6 +50,15 @@ spec:
     baseEjectionTime: 30s
     maxEjectionPercent: 50
     successRate: {minimumHosts: 1, requestVolume: 100, standardDeviationFactor: 1.9}
+---
+apiVersion: meshwork.io/v1alpha1
+kind: MeshFaultInjection
+metadata: {name: bench, namespace: default}
+spec:
+  targetRef: {kind: Service, name: bench}
+  match: {headers: {x-bench-fault: "on"}}   # wrk never sends it: the filter runs on every request, faults none
+  abort: {httpStatus: 503, percentage: 100}
+  delay: {fixedDelay: 1s, percentage: 100}
 EOF
 }
 
@@ -123,7 +134,8 @@ row() { # label variant target
   echo "Pinned apart: proxies on CPU 1, wrk (1 thread) and the nginx backend on CPU 0. Latencies in µs; CPU/req = the"
   echo "proxy's utime+stime over its requests at 50 connections. \"every policy\": MeshTimeout (request, idle, connect),"
   echo "MeshRetry (2 attempts on 5xx/reset/connect-failure, per-try timeout, budget) and MeshCircuitBreaker (the four"
-  echo "limits at 100,000, outlier detection on consecutive 5xx and gateway errors and success rate), none triggering."
+  echo "limits at 100,000, outlier detection on consecutive 5xx and gateway errors and success rate), MeshFaultInjection"
+  echo "(abort and delay at 100% for a header wrk never sends), none triggering."
   echo
   echo "| target | req/s @50 | CPU µs/req | p50 @10 | p99 @10 |"
   echo "| --- | ---: | ---: | ---: | ---: |"
