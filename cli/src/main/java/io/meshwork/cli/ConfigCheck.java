@@ -20,7 +20,8 @@ final class ConfigCheck {
     private ConfigCheck() {
     }
 
-    static void requireValid(Path configDir, Path file, String newText, String object) throws IOException {
+    /** The folder as loaded with the file replaced, once no new error came of it. */
+    static LoadResult requireValid(Path configDir, Path file, String newText, String object) throws IOException {
         Map<String, String> files = new TreeMap<>();
         try (Stream<Path> entries = Files.list(configDir)) {
             for (Path p : (Iterable<Path>) entries::iterator) {
@@ -41,5 +42,6 @@ final class ConfigCheck {
             throw new IllegalArgumentException(object + " was not changed: " + introduced.get(0)
                     + (introduced.size() > 1 ? " (and " + (introduced.size() - 1) + " more)" : ""));
         }
+        return after;
     }
 }

@@ -2,6 +2,8 @@ package io.meshwork.cli;
 
 import io.meshwork.controlplane.canary.SplitSnapshot;
 import io.meshwork.controlplane.canary.SplitControl;
+import io.meshwork.controlplane.model.ObjectRef;
+import io.meshwork.controlplane.source.local.LoadResult;
 import io.meshwork.controlplane.source.local.SplitFileLock;
 import io.meshwork.controlplane.source.local.TrafficSplitFiles;
 import java.io.IOException;
@@ -65,7 +67,7 @@ public final class SplitFileControl implements SplitControl {
             }
             if (!wanted.equals(before)) {
                 String text = files.rewriteWithStatus(location, wanted.weights(), wanted.status());
-                requireValid(location, text);
+                requireValid(location, text, wanted.weights().keySet());
                 if (!Files.readString(location.file()).equals(original)) {
                     throw new IllegalStateException(location.file() + " changed while " + location.title()
                             + " was being updated; nothing was written, try again");
@@ -80,10 +82,24 @@ public final class SplitFileControl implements SplitControl {
     @Override
     public void requireValid(Map<String, Long> weights) throws IOException {
         TrafficSplitFiles.Location location = location();
-        requireValid(location, files.rewrite(location, weights, null));
+        requireValid(location, files.rewrite(location, weights, null), weights.keySet());
     }
 
-    private void requireValid(TrafficSplitFiles.Location location, String text) throws IOException {
-        ConfigCheck.requireValid(configDir, location.file(), text, location.title());
+    /**
+     * Refuses what the control plane would refuse, and on an HTTPRoute also a backend that is no Service: the route
+     * would be accepted, its share answered 500 (the Gateway API's rule), which a canary step must never cause.
+     */
+    private void requireValid(TrafficSplitFiles.Location location, String text, java.util.Set<String> backends)
+            throws IOException {
+        LoadResult after = ConfigCheck.requireValid(configDir, location.file(), text, location.title());
+        if (location.ruleIndex() >= 0) {
+            for (String backend : backends) {
+                if (!after.snapshot().services().containsKey(ObjectRef.of(location.namespace(), backend))) {
+                    throw new IllegalArgumentException(location.title() + " was not changed: " + location.file().getFileName()
+                            + ": spec.rules[" + location.ruleIndex() + "].backendRefs: " + backend + " is not a Service in "
+                            + "namespace " + location.namespace() + " (its share would be answered 500)");
+                }
+            }
+        }
     }
 }

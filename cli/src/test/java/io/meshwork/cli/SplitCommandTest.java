@@ -72,6 +72,31 @@ class SplitCommandTest {
     }
 
     @Test
+    void onAnHttpRouteABackendThatIsNoServiceIsRefusedAndTheRouteIsLeftAsItWas() throws IOException {
+        String route = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  parentRefs: [{group: "", kind: Service, name: reviews}]
+                  rules: [{backendRefs: [{name: reviews-v1, port: 9080, weight: 90}, {name: reviews-v2, port: 9080, weight: 10}]}]
+                """;
+        Files.writeString(dir.resolve("route.yaml"), route);
+
+        CliRun typo = CliRun.run("split", "set", "reviews", "reviews-v2=50", "reviews-v9=1", "--config-dir", dir.toString());
+        CliRun good = CliRun.run("split", "set", "reviews", "reviews-v2=50", "--config-dir", dir.toString());
+
+        assertThat(typo.exitCode()).isEqualTo(1);
+        assertThat(typo.err()).isEqualTo("error: HTTPRoute default/reviews was not changed: route.yaml: spec.rules[0].backendRefs: "
+                + "reviews-v9 is not a Service in namespace default (its share would be answered 500)\n");
+        assertThat(good.exitCode()).as(good.err()).isZero();
+        assertThat(good.out()).startsWith("HTTPRoute default/reviews updated");
+        assertThat(Files.readString(dir.resolve("route.yaml"))).contains("{name: reviews-v2, port: 9080, weight: 50}")
+                .doesNotContain("reviews-v9");
+        assertThat(Files.readString(dir.resolve("mesh.yaml"))).as("the overridden split is left alone").isEqualTo(CONFIG);
+    }
+
+    @Test
     void unknownServiceIsAnErrorNamingIt() {
         CliRun run = CliRun.run("split", "get", "ratings", "--config-dir", dir.toString());
 
