@@ -68,6 +68,27 @@ class GrpcRouteValidationTest {
     }
 
     @Test
+    void aRulesHeaderModifiersAndMirrorAreReadWithoutAWarning() {
+        LoadResult result = load(route("""
+                rules:
+                - filters:
+                  - type: RequestHeaderModifier
+                    requestHeaderModifier: {set: [{name: x-env, value: mesh}]}
+                  - type: ResponseHeaderModifier
+                    responseHeaderModifier: {add: [{name: x-route, value: default}]}
+                  - type: RequestMirror
+                    requestMirror: {backendRef: {name: reviews-v2, port: 9080}}
+                  backendRefs: [{name: reviews-v1, port: 9080}]
+                """));
+
+        assertThat(result.problems()).as("every field of the filters is read: no 'unknown field' warning").isEmpty();
+        var filters = result.snapshot().grpcRoutes().get(ROUTE).rules().get(0).filters();
+        assertThat(filters.requestHeaders().set()).extracting(h -> h.name() + "=" + h.value()).containsExactly("x-env=mesh");
+        assertThat(filters.responseHeaders().add()).extracting(h -> h.name() + "=" + h.value()).containsExactly("x-route=default");
+        assertThat(filters.mirrors()).hasSize(1);
+    }
+
+    @Test
     void whatTheSpecDoesNotAllowIsRefusedInOneLineNamingTheField() {
         assertThat(rejection("""
                 rules:
