@@ -20,7 +20,7 @@ public record Gateway(ObjectRef ref, String className, List<Listener> listeners)
      * One listener.
      *
      * @param hostname the host name (or {@code *.} wildcard) it answers, null for any
-     * @param certificates HTTPS: the {@code kubernetes.io/tls} Secrets of {@code tls.certificateRefs}; the first is served
+     * @param certificates HTTPS: the {@code kubernetes.io/tls} Secrets of {@code tls.certificateRefs}; each is served to the clients that can verify its key type
      */
     public record Listener(String name, int port, Protocol protocol, String hostname, List<ObjectRef> certificates,
                            AllowedRoutes allowedRoutes) {
