@@ -66,8 +66,22 @@ class GatewayTlsTest {
                 """.formatted(PORT) + more);
     }
 
-    /** A self-signed certificate for {@code <name>.example.com} made by openssl, as a kubernetes.io/tls Secret. */
+    private static final java.util.Map<String, String> SECRETS = new java.util.HashMap<>();
+
+    /**
+     * A self-signed certificate for {@code <name>.example.com} made by openssl, as a kubernetes.io/tls Secret; made
+     * once per name, so that {@code <name>.crt} stays the certificate every later write of the config serves.
+     */
     private static String secret(String name) throws Exception {
+        String made = SECRETS.get(name);
+        if (made == null) {
+            made = newSecret(name);
+            SECRETS.put(name, made);
+        }
+        return made;
+    }
+
+    private static String newSecret(String name) throws Exception {
         OpenSslCommand.Result made = OpenSslCommand.run(dir, "", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                 "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-keyout", name + ".key", "-out", name + ".crt",
                 "-subj", "/CN=" + name + ".example.com", "-addext", "subjectAltName=DNS:" + name + ".example.com");
