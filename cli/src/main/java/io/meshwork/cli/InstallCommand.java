@@ -2,12 +2,15 @@ package io.meshwork.cli;
 
 import io.meshwork.certs.CaDirectory;
 import io.meshwork.certs.CertificateAuthority;
+import io.meshwork.injector.install.GatewayInstall;
 import io.meshwork.injector.install.InstallManifests;
 import io.meshwork.injector.install.InstallOptions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -58,6 +61,28 @@ public final class InstallCommand implements Callable<Integer> {
             + "mesh needs an intermediate of the same root for mTLS between clusters. Without it: a new self-signed root.")
     Path caDir;
 
+    @Option(names = "--gateway", paramLabel = "[NS/]NAME", description = "Deploy a mesh gateway for Gateway NAME "
+            + "(gateway.networking.k8s.io, class meshwork): a Deployment and ServiceAccount NAME-meshwork, a Service of "
+            + "its listener ports (--gateway-port), and a Role that lets the control plane read that namespace's TLS "
+            + "Secrets. Repeatable. NS defaults to --gateway-namespace.")
+    List<String> gateways = new ArrayList<>();
+
+    @Option(names = "--gateway-namespace", paramLabel = "NS", defaultValue = "default",
+            description = "The namespace of a --gateway given without one (default: ${DEFAULT-VALUE}); it must exist.")
+    String gatewayNamespace;
+
+    @Option(names = "--gateway-port", paramLabel = "PORTS", defaultValue = "80,443", description = "The listener ports "
+            + "of the --gateway gateways, comma-separated, that their Service exposes (default: ${DEFAULT-VALUE}).")
+    String gatewayPorts;
+
+    @Option(names = "--gateway-file", paramLabel = "FILE", description = "Deploy a mesh gateway for each Gateway in this "
+            + "YAML file, its Service exposing exactly that Gateway's listener ports. Repeatable.")
+    List<Path> gatewayFiles = new ArrayList<>();
+
+    @Option(names = "--gateway-service-type", paramLabel = "TYPE", defaultValue = "LoadBalancer",
+            description = "The gateways' Service type: LoadBalancer (default), NodePort or ClusterIP.")
+    String gatewayServiceType;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Where to write; stdout when absent.")
     Path output;
 
@@ -74,8 +99,32 @@ public final class InstallCommand implements Callable<Integer> {
             System.err.println("warning: --multicluster without --ca-dir: this cluster gets a root of its own, so mTLS "
                     + "with the other clusters fails; give each cluster an intermediate of one root (mesh certs intermediate)");
         }
-        String yaml = new InstallManifests(new InstallOptions(revision, kubernetesVersion, hub, tag,
-                read(webhookCa), read(webhookCert), read(webhookKey), cluster, multicluster, meshCa)).yaml();
+        List<GatewayInstall> gatewayInstalls = new ArrayList<>();
+        try {
+            if (gateways.isEmpty() && spec.commandLine().getParseResult().hasMatchedOption("--gateway-port")) {
+                throw new IllegalArgumentException("--gateway-port: only with --gateway (a --gateway-file Gateway's "
+                        + "ports are its listeners')");
+            }
+            List<Integer> ports = GatewayInstall.ports(gatewayPorts);
+            for (String gateway : gateways) {
+                int slash = gateway.indexOf('/');
+                gatewayInstalls.add(new GatewayInstall(slash < 0 ? gatewayNamespace : gateway.substring(0, slash),
+                        gateway.substring(slash + 1), ports, gatewayServiceType));
+            }
+            for (Path file : gatewayFiles) {
+                gatewayInstalls.addAll(GatewayInstall.fromYaml(Files.readString(file, StandardCharsets.UTF_8),
+                        file.toString(), gatewayNamespace, gatewayServiceType));
+            }
+            if (gatewayInstalls.isEmpty() && (spec.commandLine().getParseResult().hasMatchedOption("--gateway-namespace")
+                    || spec.commandLine().getParseResult().hasMatchedOption("--gateway-service-type"))) {
+                throw new IllegalArgumentException("--gateway-namespace and --gateway-service-type: only with --gateway "
+                        + "or --gateway-file");
+            }
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        String yaml = new InstallManifests(new InstallOptions(revision, kubernetesVersion, hub, tag, read(webhookCa),
+                read(webhookCert), read(webhookKey), cluster, multicluster, meshCa, gatewayInstalls)).yaml();
         if (output == null) {
             System.out.print(yaml);
         } else {

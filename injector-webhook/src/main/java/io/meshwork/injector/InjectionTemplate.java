@@ -25,12 +25,12 @@ import java.util.stream.Collectors;
  */
 public final class InjectionTemplate {
 
-    static final String TOKEN_PATH = "/var/run/secrets/tokens";
-    static final String ROOT_CERT_PATH = "/var/run/secrets/meshwork";
+    public static final String TOKEN_PATH = "/var/run/secrets/tokens";
+    public static final String ROOT_CERT_PATH = "/var/run/secrets/meshwork";
     /** The file names inside those mounts: the token's projected path, and the root ConfigMap's key. */
-    static final String TOKEN_FILE = "meshwork-token";
-    static final String ROOT_CERT_FILE = "root-cert.pem";
-    static final String TMP_VOLUME = "meshwork-tmp";
+    public static final String TOKEN_FILE = "meshwork-token";
+    public static final String ROOT_CERT_FILE = "root-cert.pem";
+    public static final String TMP_VOLUME = "meshwork-tmp";
     /** Ports the kubelet and Prometheus reach directly; capturing them would loop through the proxy. */
     static final List<Integer> ALWAYS_EXCLUDED_INBOUND = List.of(MeshNames.HEALTH_PORT, MeshNames.METRICS_PORT);
 
@@ -141,6 +141,19 @@ public final class InjectionTemplate {
         return volumes;
     }
 
+    /**
+     * The identity volumes of a sidecar, for any pod that runs the proxy image with a workload certificate (a
+     * {@code mesh gateway} Deployment of {@code mesh install --gateway}): the projected token, the root ConfigMap, /tmp.
+     */
+    public static List<Volume> identityVolumes() {
+        return buildVolumes();
+    }
+
+    /** The CA service for the xDS address {@code xds}: its host, on 15012. */
+    public static String caAddress(String xds) {
+        return xds.substring(0, xds.lastIndexOf(':')) + ":" + MeshNames.XDS_TLS_PORT;
+    }
+
     private static List<Volume> buildVolumes() {
         return List.of(
                 new VolumeBuilder().withName(MeshNames.TOKEN_VOLUME).withNewProjected().addNewSource()
@@ -181,8 +194,7 @@ public final class InjectionTemplate {
 
     /** The CA service: the xDS address's host, on 15012. */
     private String caAddress() {
-        String xds = config.xdsAddress();
-        return xds.substring(0, xds.lastIndexOf(':')) + ":" + MeshNames.XDS_TLS_PORT;
+        return caAddress(config.xdsAddress());
     }
 
     private static Probe readiness(int periodSeconds, int failureThreshold) {

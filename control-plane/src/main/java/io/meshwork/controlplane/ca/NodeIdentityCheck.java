@@ -18,6 +18,11 @@ import org.slf4j.LoggerFactory;
  * is, and every {@code node} it sends must be that workload's: node id {@code sidecar~<workload>.<namespace>~...} and
  * metadata {@code MESH_WORKLOAD}, {@code MESH_NAMESPACE}, {@code MESH_SERVICE_ACCOUNT}. A pod therefore cannot ask for
  * another workload's config by naming it in its node; the stream is closed with PERMISSION_DENIED naming both.
+ *
+ * <p>A {@code mesh gateway} (node id {@code router~<gateway>.<namespace>~<instance>}, {@code MESH_WORKLOAD} the Gateway's
+ * name) is no pod's workload: its node is accepted when its namespace is the caller's and the caller is the gateway's
+ * own ServiceAccount, {@code <gateway>-meshwork} (what {@code mesh install --gateway} runs it as), because its config
+ * holds the private keys of the Gateway's listeners; any other account of the namespace is refused them.
  */
 final class NodeIdentityCheck implements ServerInterceptor {
 
@@ -78,6 +83,18 @@ final class NodeIdentityCheck implements ServerInterceptor {
         String workload = meta(node, "MESH_WORKLOAD");
         String nodeNamespace = meta(node, "MESH_NAMESPACE");
         String serviceAccount = meta(node, "MESH_SERVICE_ACCOUNT");
+        if (ROUTER.equals(meta(node, "MESH_PROXY_TYPE"))) {
+            String gatewayAccount = gatewayServiceAccount(workload);
+            if (id.length >= 2 && id[0].equals(ROUTER) && id[1].equals(workload + "." + namespace) && nodeNamespace.equals(namespace)
+                    && serviceAccount.equals(caller.identity().serviceAccount())
+                    && serviceAccount.equals(gatewayAccount)) {
+                return null;
+            }
+            return "gateway node " + node.getId() + " (Gateway " + nodeNamespace + "/" + workload + ", service account "
+                    + serviceAccount + ") is not served to " + caller.identity() + ": a Gateway's config goes only to "
+                    + "its own ServiceAccount " + (nodeNamespace.isEmpty() ? namespace : nodeNamespace) + "/"
+                    + gatewayAccount + " (mesh install --gateway runs it so)";
+        }
         if (id.length < 2 || !id[1].equals(expectedId) || !workload.equals(caller.workload())
                 || !nodeNamespace.equals(namespace) || !serviceAccount.equals(caller.identity().serviceAccount())) {
             return "node " + node.getId() + " (workload " + nodeNamespace + "/" + workload + ", service account "
@@ -86,6 +103,13 @@ final class NodeIdentityCheck implements ServerInterceptor {
         }
         return null;
     }
+
+    /** The ServiceAccount a gateway of Gateway {@code gateway} runs as (as {@code mesh install --gateway} names it). */
+    static String gatewayServiceAccount(String gateway) {
+        return gateway + "-meshwork";
+    }
+
+    private static final String ROUTER = "router";
 
     private static String meta(Node node, String key) {
         return node.getMetadata().getFieldsOrDefault(key, Value.getDefaultInstance()).getStringValue();

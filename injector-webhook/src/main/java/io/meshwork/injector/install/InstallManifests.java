@@ -130,6 +130,7 @@ public final class InstallManifests {
         objects.add(webhookDeployment());
         objects.add(service(options.named(WEBHOOK), List.of(port("https-webhook", 443, MeshNames.WEBHOOK_PORT))));
         objects.add(mutatingWebhook(webhookCertificate.caPem()));
+        objects.addAll(gateways());
         objects.forEach(o -> documents.add(tree(o)));
         return documents;
     }
@@ -187,6 +188,133 @@ public final class InstallManifests {
                         .withNewRoleRef("rbac.authorization.k8s.io", "Role", name)
                         .addNewSubject().withKind("ServiceAccount").withName(name).withNamespace(NS).endSubject()
                         .build());
+    }
+
+    /**
+     * Per namespace of a {@code --gateway}: a Role and RoleBinding that let the control plane read the Secrets there (its
+     * ClusterRole reads none: only the namespaces of installed gateways are granted); per gateway: its ServiceAccount,
+     * the {@code mesh gateway} Deployment and its Service.
+     */
+    private List<HasMetadata> gateways() {
+        List<HasMetadata> objects = new ArrayList<>();
+        java.util.Set<String> granted = new java.util.LinkedHashSet<>();
+        for (GatewayInstall gateway : options.gateways()) {
+            if (granted.add(gateway.namespace())) {
+                objects.addAll(gatewaySecretsGrant(gateway.namespace()));
+            }
+            objects.add(new ServiceAccountBuilder().withMetadata(meta(gateway.objectName(), gateway.namespace())).build());
+            objects.add(gatewayDeployment(gateway));
+            objects.add(new ServiceBuilder().withMetadata(meta(gateway.objectName(), gateway.namespace()))
+                    .withNewSpec().withType(gateway.serviceType()).withSelector(gatewayLabels(gateway))
+                    .withPorts(gateway.ports().stream().map(p -> port(listenerPortName(p), p, p)).toList())
+                    .endSpec().build());
+        }
+        return objects;
+    }
+
+    /** The name of the Role and RoleBinding in a gateway namespace that let the control plane read its Secrets. */
+    public String gatewaySecretsRole() {
+        return options.named(CONTROL_PLANE) + "-gateway-secrets";
+    }
+
+    private List<HasMetadata> gatewaySecretsGrant(String namespace) {
+        String name = gatewaySecretsRole();
+        return List.of(
+                // get, list and watch: the control plane watches the kubernetes.io/tls Secrets of this namespace's
+                // Gateways' HTTPS listeners. Only here: the grant is what `mesh install --gateway` adds per namespace.
+                new RoleBuilder().withMetadata(meta(name, namespace))
+                        .addToRules(rule("", List.of("secrets"), "get", "list", "watch")).build(),
+                new RoleBindingBuilder().withMetadata(meta(name, namespace))
+                        .withNewRoleRef("rbac.authorization.k8s.io", "Role", name)
+                        .addNewSubject().withKind("ServiceAccount").withName(options.named(CONTROL_PLANE)).withNamespace(NS)
+                        .endSubject()
+                        .build());
+    }
+
+    /** The pod labels of a gateway, which its Deployment and Service select by. */
+    static Map<String, String> gatewayLabels(GatewayInstall gateway) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        // The Gateway API's own label for the pods of a Gateway (as Istio and Envoy Gateway set it).
+        labels.put("gateway.networking.k8s.io/gateway-name", gateway.name());
+        labels.put("app", gateway.objectName());
+        return labels;
+    }
+
+    static String listenerPortName(int port) {
+        return "listener-" + port;
+    }
+
+    private Deployment gatewayDeployment(GatewayInstall gateway) {
+        String xds = options.named(CONTROL_PLANE) + "." + NS + ".svc:" + MeshNames.XDS_PLAINTEXT_PORT;
+        String ca = io.meshwork.injector.InjectionTemplate.caAddress(xds);
+        List<ContainerPort> ports = new ArrayList<>();
+        gateway.ports().forEach(p -> ports.add(containerPort(listenerPortName(p), p)));
+        ports.add(containerPort("status-port", MeshNames.HEALTH_PORT));
+        ports.add(containerPort("http-mesh-prom", MeshNames.METRICS_PORT));
+        Container container = component(new ContainerBuilder()
+                .withName("gateway")
+                .withImage(options.image("proxy"))
+                // As an injected sidecar's: xDS over TLS on the CA's port, authenticated by the projected token of
+                // its ServiceAccount (<gateway>-meshwork, the only account the control plane serves this Gateway's
+                // config and keys to), and a workload certificate from the CA for mTLS to meshed backends.
+                .withArgs("gateway",
+                        "--xds", ca,
+                        "--name", gateway.name(),
+                        "--namespace", gateway.namespace(),
+                        "--service-account", gateway.objectName(),
+                        "--instance", "$(POD_NAME)",
+                        "--bind-address", "0.0.0.0",
+                        "--admin-bind-address", "127.0.0.1",
+                        "--admin-port", String.valueOf(MeshNames.ADMIN_PORT),
+                        "--health-port", String.valueOf(MeshNames.HEALTH_PORT),
+                        "--metrics-port", String.valueOf(MeshNames.METRICS_PORT),
+                        "--token-file", io.meshwork.injector.InjectionTemplate.TOKEN_PATH + "/"
+                                + io.meshwork.injector.InjectionTemplate.TOKEN_FILE,
+                        "--ca-address", ca,
+                        "--ca-root-file", io.meshwork.injector.InjectionTemplate.ROOT_CERT_PATH + "/"
+                                + io.meshwork.injector.InjectionTemplate.ROOT_CERT_FILE)
+                .withEnv(fieldEnv("POD_NAME", "metadata.name"), fieldEnv("INSTANCE_IP", "status.podIP"))
+                .withPorts(ports)
+                .withNewReadinessProbe().withNewHttpGet().withPath("/healthz/ready")
+                    .withPort(new IntOrString(MeshNames.HEALTH_PORT)).endHttpGet()
+                    .withPeriodSeconds(2).withTimeoutSeconds(3).withFailureThreshold(4).endReadinessProbe()
+                .addNewVolumeMount().withName(MeshNames.TOKEN_VOLUME)
+                    .withMountPath(io.meshwork.injector.InjectionTemplate.TOKEN_PATH).withReadOnly(true).endVolumeMount()
+                .addNewVolumeMount().withName(MeshNames.ROOT_CERT_VOLUME)
+                    .withMountPath(io.meshwork.injector.InjectionTemplate.ROOT_CERT_PATH).withReadOnly(true)
+                    .endVolumeMount(),
+                "100m", "128Mi", "2", "1Gi");
+        Map<String, String> labels = gatewayLabels(gateway);
+        io.fabric8.kubernetes.api.model.PodSpecBuilder pod = new io.fabric8.kubernetes.api.model.PodSpecBuilder()
+                .withServiceAccountName(gateway.objectName())
+                .withContainers(container)
+                .withVolumes(io.meshwork.injector.InjectionTemplate.identityVolumes().stream()
+                        .filter(v -> !v.getName().equals(io.meshwork.injector.InjectionTemplate.TMP_VOLUME)).toList())
+                .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume();
+        if (gateway.ports().stream().anyMatch(p -> p < 1024)) {
+            // Listener ports below 1024 as the non-root proxy user, as Istio's gateways bind them (a safe sysctl).
+            pod.withNewSecurityContext().addNewSysctl().withName("net.ipv4.ip_unprivileged_port_start").withValue("0")
+                    .endSysctl().endSecurityContext();
+        }
+        return new DeploymentBuilder()
+                .withMetadata(meta(gateway.objectName(), gateway.namespace()))
+                .withNewSpec()
+                    .withReplicas(1)
+                    .withNewSelector().withMatchLabels(labels).endSelector()
+                    .withNewTemplate()
+                        .withNewMetadata().withLabels(labels)
+                            // A gateway is the proxy itself: never injected with a sidecar.
+                            .addToLabels(MeshNames.INJECT, "false")
+                            .addToLabels(MeshNames.COMPONENT_LABEL, "gateway").endMetadata()
+                        .withSpec(pod.build())
+                    .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private static io.fabric8.kubernetes.api.model.EnvVar fieldEnv(String name, String fieldPath) {
+        return new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName(name).withNewValueFrom().withNewFieldRef()
+                .withApiVersion("v1").withFieldPath(fieldPath).endFieldRef().endValueFrom().build();
     }
 
     private List<String> controlPlaneArgs() {

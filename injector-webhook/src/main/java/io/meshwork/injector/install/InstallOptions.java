@@ -2,6 +2,7 @@ package io.meshwork.injector.install;
 
 import io.meshwork.certs.CertificateAuthority;
 import io.meshwork.injector.InjectorConfig;
+import java.util.List;
 
 /**
  * What {@code mesh install} varies: the revision (a suffix that lets two control planes run side
@@ -20,7 +21,8 @@ public record InstallOptions(
         String webhookKeyPem,
         String cluster,
         boolean multicluster,
-        CertificateAuthority meshCa) {
+        CertificateAuthority meshCa,
+        List<GatewayInstall> gateways) {
 
     /** The cluster's name in a multi-cluster mesh (with --multicluster), and its remote-reader account. */
     public static final String READER = "meshwork-reader";
@@ -29,6 +31,20 @@ public record InstallOptions(
     public InstallOptions(String revision, String kubernetesVersion, String hub, String tag, String webhookCaPem,
                           String webhookCertPem, String webhookKeyPem) {
         this(revision, kubernetesVersion, hub, tag, webhookCaPem, webhookCertPem, webhookKeyPem, null, false, null);
+    }
+
+    /** Without gateways. */
+    public InstallOptions(String revision, String kubernetesVersion, String hub, String tag, String webhookCaPem,
+                          String webhookCertPem, String webhookKeyPem, String cluster, boolean multicluster,
+                          CertificateAuthority meshCa) {
+        this(revision, kubernetesVersion, hub, tag, webhookCaPem, webhookCertPem, webhookKeyPem, cluster, multicluster,
+                meshCa, List.of());
+    }
+
+    /** These options with {@code gateways} deployed too. */
+    public InstallOptions withGateways(List<GatewayInstall> gateways) {
+        return new InstallOptions(revision, kubernetesVersion, hub, tag, webhookCaPem, webhookCertPem, webhookKeyPem,
+                cluster, multicluster, meshCa, gateways);
     }
 
     public InstallOptions {
@@ -47,6 +63,14 @@ public record InstallOptions(
         kubernetesVersion = kubernetesVersion == null ? InjectorConfig.defaults().kubernetesVersion() : kubernetesVersion;
         hub = hub == null ? InjectorConfig.DEFAULT_HUB : hub.replaceAll("/+$", "");
         tag = tag == null ? InjectorConfig.DEFAULT_TAG : tag;
+        gateways = gateways == null ? List.of() : List.copyOf(gateways);
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (GatewayInstall gateway : gateways) {
+            if (!seen.add(gateway.namespace() + "/" + gateway.name())) {
+                throw new IllegalArgumentException("gateway " + gateway.namespace() + "/" + gateway.name()
+                        + " is given twice");
+            }
+        }
         int given = (webhookCaPem == null ? 0 : 1) + (webhookCertPem == null ? 0 : 1) + (webhookKeyPem == null ? 0 : 1);
         if (given != 0 && given != 3) {
             throw new IllegalArgumentException("--webhook-ca, --webhook-cert and --webhook-key go together: give all three or none");

@@ -253,6 +253,169 @@ class InstallManifestsTest {
         });
     }
 
+    private static final List<HasMetadata> WITH_GATEWAYS = load(new InstallManifests(InstallOptions.defaults()
+            .withGateways(List.of(new GatewayInstall("edge", "web", List.of(443, 80), null),
+                    new GatewayInstall("edge", "admin", List.of(8443), "ClusterIP"),
+                    new GatewayInstall("shop", "store", List.of(8080), "NodePort")))).yaml());
+
+    @Test
+    void gatewaysComeAfterTheMeshWithOneSecretsGrantPerNamespaceAndTheClusterRoleStillReadsNoSecret() {
+        assertThat(WITH_GATEWAYS.subList(0, DEFAULT.size())).extracting(HasMetadata::getKind)
+                .containsExactlyElementsOf(DEFAULT.stream().map(HasMetadata::getKind).toList());
+        assertThat(WITH_GATEWAYS.subList(DEFAULT.size(), WITH_GATEWAYS.size()))
+                .extracting(o -> o.getKind() + " " + o.getMetadata().getNamespace() + "/" + o.getMetadata().getName())
+                .containsExactly(
+                        "Role edge/meshwork-control-plane-gateway-secrets",
+                        "RoleBinding edge/meshwork-control-plane-gateway-secrets",
+                        "ServiceAccount edge/web-meshwork", "Deployment edge/web-meshwork", "Service edge/web-meshwork",
+                        "ServiceAccount edge/admin-meshwork", "Deployment edge/admin-meshwork",
+                        "Service edge/admin-meshwork",
+                        "Role shop/meshwork-control-plane-gateway-secrets",
+                        "RoleBinding shop/meshwork-control-plane-gateway-secrets",
+                        "ServiceAccount shop/store-meshwork", "Deployment shop/store-meshwork",
+                        "Service shop/store-meshwork");
+        ClusterRole role = one(WITH_GATEWAYS, ClusterRole.class);
+        assertThat(role.getRules()).flatExtracting(PolicyRule::getResources).doesNotContain("secrets", "*");
+
+        io.fabric8.kubernetes.api.model.rbac.Role grant = WITH_GATEWAYS.stream()
+                .filter(o -> o instanceof io.fabric8.kubernetes.api.model.rbac.Role r
+                        && "edge".equals(r.getMetadata().getNamespace()))
+                .map(io.fabric8.kubernetes.api.model.rbac.Role.class::cast).findFirst().orElseThrow();
+        assertThat(grant.getRules()).singleElement().satisfies(r -> {
+            assertThat(r.getApiGroups()).containsExactly("");
+            assertThat(r.getResources()).containsExactly("secrets");
+            assertThat(r.getVerbs()).containsExactly("get", "list", "watch");
+        });
+        io.fabric8.kubernetes.api.model.rbac.RoleBinding binding = WITH_GATEWAYS.stream()
+                .filter(o -> o instanceof io.fabric8.kubernetes.api.model.rbac.RoleBinding b
+                        && "edge".equals(b.getMetadata().getNamespace()))
+                .map(io.fabric8.kubernetes.api.model.rbac.RoleBinding.class::cast).findFirst().orElseThrow();
+        assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+        assertThat(binding.getRoleRef().getName()).isEqualTo(grant.getMetadata().getName());
+        assertThat(binding.getSubjects()).singleElement().satisfies(subject -> {
+            assertThat(subject.getKind()).isEqualTo("ServiceAccount");
+            assertThat(subject.getNamespace() + "/" + subject.getName())
+                    .as("the control plane's own account, which its Deployment runs as")
+                    .isEqualTo("meshwork-system/" + named(WITH_GATEWAYS, Deployment.class, "meshwork-control-plane")
+                            .getSpec().getTemplate().getSpec().getServiceAccountName());
+        });
+    }
+
+    @Test
+    void aGatewaysDeploymentRunsMeshGatewayWithASidecarsIdentityAndIsNeverInjected() {
+        Deployment deployment = gatewayObject(Deployment.class, "edge", "web-meshwork");
+        var pod = deployment.getSpec().getTemplate();
+        var container = pod.getSpec().getContainers().get(0);
+
+        assertThat(deployment.getSpec().getSelector().getMatchLabels()).isNotEmpty();
+        assertThat(pod.getMetadata().getLabels()).containsAllEntriesOf(deployment.getSpec().getSelector().getMatchLabels())
+                .containsEntry("gateway.networking.k8s.io/gateway-name", "web")
+                .containsEntry("meshwork.io/inject", "false");
+        assertThat(pod.getSpec().getServiceAccountName()).isEqualTo("web-meshwork");
+        assertThat(pod.getSpec().getContainers()).hasSize(1);
+        assertThat(container.getImage()).as("the image injected sidecars run")
+                .isEqualTo(new InstallManifests(InstallOptions.defaults()).injectorConfig().proxyImage())
+                .isEqualTo("ghcr.io/meshwork/meshwork-proxy:" + InjectorConfig.DEFAULT_TAG);
+        assertThat(String.join(" ", container.getArgs())).isEqualTo("gateway"
+                + " --xds meshwork-control-plane.meshwork-system.svc:15012 --name web --namespace edge"
+                + " --service-account web-meshwork --instance $(POD_NAME) --bind-address 0.0.0.0"
+                + " --admin-bind-address 127.0.0.1 --admin-port 15000 --health-port 15021 --metrics-port 15090"
+                + " --token-file /var/run/secrets/tokens/meshwork-token"
+                + " --ca-address meshwork-control-plane.meshwork-system.svc:15012"
+                + " --ca-root-file /var/run/secrets/meshwork/root-cert.pem");
+        assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/healthz/ready");
+        assertThat(container.getReadinessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(15021);
+        assertThat(container.getPorts()).extracting(p -> p.getName() + "=" + p.getContainerPort())
+                .containsExactly("listener-80=80", "listener-443=443", "status-port=15021", "http-mesh-prom=15090");
+        // The same identity volumes an injected sidecar gets: the projected token for the CA, the root ConfigMap.
+        var token = pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals("meshwork-token")).findFirst()
+                .orElseThrow().getProjected().getSources().get(0).getServiceAccountToken();
+        assertThat(token.getAudience()).isEqualTo("meshwork-ca");
+        assertThat(pod.getSpec().getVolumes()).extracting(v -> v.getName())
+                .containsExactlyInAnyOrder("meshwork-token", "meshwork-ca-root-cert", "tmp");
+        assertThat(pod.getSpec().getVolumes().stream().filter(v -> v.getName().equals("meshwork-ca-root-cert"))
+                .findFirst().orElseThrow().getConfigMap().getName()).isEqualTo("meshwork-ca-root-cert");
+        assertThat(container.getVolumeMounts()).extracting(m -> m.getName() + "=" + m.getMountPath())
+                .contains("meshwork-token=/var/run/secrets/tokens", "meshwork-ca-root-cert=/var/run/secrets/meshwork",
+                        "tmp=/tmp");
+        assertThat(container.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(pod.getSpec().getSecurityContext().getSysctls()).as("ports 80 and 443 as the non-root proxy user")
+                .extracting(s -> s.getName() + "=" + s.getValue()).containsExactly("net.ipv4.ip_unprivileged_port_start=0");
+        assertThat(gatewayObject(Deployment.class, "edge", "admin-meshwork").getSpec().getTemplate().getSpec()
+                .getSecurityContext()).as("8443 needs no sysctl").isNull();
+    }
+
+    @Test
+    void aGatewaysServiceSelectsItsPodsAndExposesExactlyItsListenerPorts() {
+        for (String[] gateway : new String[][] {{"edge", "web-meshwork", "LoadBalancer"},
+                {"edge", "admin-meshwork", "ClusterIP"}, {"shop", "store-meshwork", "NodePort"}}) {
+            Service service = gatewayObject(Service.class, gateway[0], gateway[1]);
+            Deployment deployment = gatewayObject(Deployment.class, gateway[0], gateway[1]);
+            var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+
+            assertThat(service.getSpec().getType()).isEqualTo(gateway[2]);
+            assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels())
+                    .containsAllEntriesOf(service.getSpec().getSelector());
+            assertThat(service.getSpec().getSelector()).containsEntry("gateway.networking.k8s.io/gateway-name",
+                    gateway[1].replace("-meshwork", ""));
+            List<Integer> listenerPorts = container.getPorts().stream().filter(p -> p.getName().startsWith("listener-"))
+                    .map(p -> p.getContainerPort()).toList();
+            assertThat(service.getSpec().getPorts()).extracting(p -> p.getPort()).containsExactlyElementsOf(listenerPorts);
+            assertThat(service.getSpec().getPorts()).allSatisfy(p -> {
+                assertThat(p.getTargetPort().getIntVal()).isEqualTo(p.getPort());
+                assertThat(p.getProtocol()).isEqualTo("TCP");
+            });
+            // The service's ports are exactly the gateway's --name/--namespace Gateway's, never the admin or health ones.
+            assertThat(service.getSpec().getPorts()).extracting(p -> p.getPort()).doesNotContain(15000, 15021, 15090);
+        }
+    }
+
+    @Test
+    void gatewayPortsAndNamesAreCheckedAndAGatewayFileGivesItsListenersPorts() {
+        List<GatewayInstall> fromFile = GatewayInstall.fromYaml("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata: {name: meshwork}
+                spec: {controllerName: meshwork.io/gateway-controller}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: web, namespace: edge}
+                spec:
+                  gatewayClassName: meshwork
+                  listeners:
+                  - {name: http, port: 80, protocol: HTTP}
+                  - {name: a, port: 443, protocol: HTTPS, hostname: a.example.com}
+                  - {name: b, port: 443, protocol: HTTPS, hostname: b.example.com}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: internal}
+                spec: {gatewayClassName: meshwork, listeners: [{name: http, port: 8080, protocol: HTTP}]}
+                """, "gw.yaml", "default", "ClusterIP");
+
+        assertThat(fromFile).extracting(GatewayInstall::toString)
+                .containsExactly("edge/web [80, 443] clusterip", "default/internal [8080] clusterip");
+        assertThatThrownBy(() -> GatewayInstall.ports("80,http")).hasMessage("--gateway-port \"http\" is not a port (1-65535)");
+        assertThatThrownBy(() -> new GatewayInstall("edge", "web", List.of(0), null)).hasMessageContaining("not a port");
+        assertThatThrownBy(() -> new GatewayInstall("Edge", "web", List.of(80), null))
+                .hasMessageContaining("--gateway-namespace \"Edge\"");
+        assertThatThrownBy(() -> new GatewayInstall("edge", "web", List.of(80), "External"))
+                .hasMessage("--gateway-service-type \"External\" is not one of LoadBalancer, NodePort, ClusterIP");
+        assertThatThrownBy(() -> GatewayInstall.fromYaml("kind: Service\n", "svc.yaml", "default", null))
+                .hasMessage("svc.yaml: no Gateway (gateway.networking.k8s.io) in it");
+        assertThatThrownBy(() -> InstallOptions.defaults().withGateways(List.of(
+                new GatewayInstall("edge", "web", List.of(80), null), new GatewayInstall("edge", "web", List.of(443), null))))
+                .hasMessage("gateway edge/web is given twice");
+    }
+
+    private static <T extends HasMetadata> T gatewayObject(Class<T> type, String namespace, String name) {
+        return WITH_GATEWAYS.stream().filter(type::isInstance).map(type::cast)
+                .filter(o -> name.equals(o.getMetadata().getName()) && namespace.equals(o.getMetadata().getNamespace()))
+                .findFirst().orElseThrow();
+    }
+
     static List<HasMetadata> load(String yaml) {
         List<HasMetadata> objects = new ArrayList<>();
         for (String document : yaml.split("(?m)^---\n")) {

@@ -47,6 +47,8 @@ public final class KubernetesSource implements MeshSnapshotSource {
     public static final Duration DEFAULT_MAX_DELAY = Duration.ofSeconds(1);
     /** How long start() waits for a custom resource's first list (its CRD may be missing) before going on without it. */
     private static final Duration CUSTOM_RESOURCE_SYNC = Duration.ofSeconds(10);
+    /** How long a rebuild waits for the first list of Secrets in a namespace a Gateway newly refers to. */
+    private static final Duration FIRST_SECRETS_LIST = Duration.ofSeconds(5);
 
     /**
      * The custom resources read, at one version each. Their CRDs' conversion is None: an object written at
@@ -85,8 +87,8 @@ public final class KubernetesSource implements MeshSnapshotSource {
             "meshratelimits");
     public static final CustomKind MESH_MIRROR = new CustomKind("meshwork.io", "v1alpha1", "MeshMirror", "meshmirrors");
     /**
-     * The edge (mesh gateway): GatewayClasses are cluster-scoped, listed the same way. Secrets are not read in a cluster
-     * yet (the control plane's role reads no Secret), so HTTPS listeners are served from a folder only.
+     * The edge (mesh gateway): GatewayClasses are cluster-scoped, listed the same way. The listeners' certificate Secrets
+     * are no custom kind: {@link GatewaySecrets} watches them only in the namespaces Meshwork's Gateways refer to.
      */
     public static final CustomKind GATEWAY_CLASS = new CustomKind("gateway.networking.k8s.io", "v1", "GatewayClass",
             "gatewayclasses");
@@ -109,6 +111,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
     private SharedIndexInformer<Pod> pods;
     private SharedIndexInformer<EndpointSlice> slices;
     private SharedIndexInformer<Node> nodes;
+    private GatewaySecrets secrets;
     private LocalConfigLoader loader;
     private Consumer<MeshSnapshot> consumer;
     private Runnable configErrors;
@@ -186,6 +189,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
             remotes.onChange(this::changed);
         }
         loader = new LocalConfigLoader(remotes == null ? local : remotes.merged(local));
+        secrets = new GatewaySecrets(client, this::changed);
         // The core kinds exist in every cluster: wait for their first list.
         services = started(client.services().inAnyNamespace().runnableInformer(0), onChange);
         configInformers.add(services);
@@ -219,7 +223,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
         thread.start();
         LOG.info("watching Kubernetes at {} (Services, Pods, EndpointSlices, Nodes, TrafficSplits, HTTPRouteGroups, "
                         + "PeerAuthentications, TrafficTargets, Workloads, Sidecars, HTTPRoutes, Gateways, GatewayClasses, "
-                        + "ReferenceGrants)",
+                        + "ReferenceGrants; the kubernetes.io/tls Secrets of Gateways' namespaces)",
                 client.getMasterUrl());
     }
 
@@ -319,32 +323,47 @@ public final class KubernetesSource implements MeshSnapshotSource {
         Map<String, HasMetadata> objects = new HashMap<>();
         List<io.fabric8.kubernetes.api.model.Service> localServices = services.getStore().list();
         try {
-            Map<String, String> texts = new HashMap<>();
-            for (SharedIndexInformer<? extends HasMetadata> informer : configInformers) {
-                for (HasMetadata object : informer.getStore().list()) {
-                    String name = ObjectDocuments.documentName(object);
-                    objects.put(name, object);
-                    texts.put(name, documents.text(object));
+            // A second round when the Gateways just read need the Secrets of a namespace not watched before (or no
+            // longer need one): its first list is waited for, so a new HTTPS listener is served from its first snapshot.
+            for (int round = 0; ; round++) {
+                objects.clear();
+                Map<String, String> texts = new HashMap<>();
+                for (SharedIndexInformer<? extends HasMetadata> informer : configInformers) {
+                    for (HasMetadata object : informer.getStore().list()) {
+                        String name = ObjectDocuments.documentName(object);
+                        objects.put(name, object);
+                        texts.put(name, documents.text(object));
+                    }
+                }
+                // The listeners' kubernetes.io/tls Secrets, read by the same parser as local mode's Secret documents.
+                for (io.fabric8.kubernetes.api.model.Secret secret : secrets.secrets()) {
+                    String name = ObjectDocuments.documentName(secret);
+                    objects.put(name, secret);
+                    texts.put(name, documents.text(secret));
+                }
+                if (remotes != null) {
+                    // A Service only another cluster has joins the mesh as if it were here (its endpoints are theirs).
+                    Set<String> here = new java.util.HashSet<>();
+                    localServices.forEach(svc -> here.add(svc.getMetadata().getNamespace() + "/"
+                            + svc.getMetadata().getName()));
+                    for (io.fabric8.kubernetes.api.model.Service remote : remotes.servicesOnlyRemote(here)) {
+                        String name = ObjectDocuments.documentName(remote);
+                        objects.put(name, remote);
+                        texts.put(name, documents.text(remote));
+                    }
+                }
+                documents.retainOnly(objects.values());
+                result = loader.load(texts);
+                if (round > 0 || !secrets.watchOnly(secretNamespaces(result.snapshot().gateways()), FIRST_SECRETS_LIST)) {
+                    break;
                 }
             }
-            if (remotes != null) {
-                // A Service only another cluster has joins the mesh as if it were here (its endpoints are theirs).
-                Set<String> here = new java.util.HashSet<>();
-                localServices.forEach(svc -> here.add(svc.getMetadata().getNamespace() + "/"
-                        + svc.getMetadata().getName()));
-                for (io.fabric8.kubernetes.api.model.Service remote : remotes.servicesOnlyRemote(here)) {
-                    String name = ObjectDocuments.documentName(remote);
-                    objects.put(name, remote);
-                    texts.put(name, documents.text(remote));
-                }
-            }
-            documents.retainOnly(objects.values());
-            result = loader.load(texts);
         } catch (RuntimeException e) {
             LOG.error("rebuilding the mesh from Kubernetes failed; still serving the last config", e);
             return;
         }
-        List<ConfigProblem> problems = new ArrayList<>(result.problems());
+        List<ConfigProblem> problems = forbiddenSecrets(result.problems(), result.snapshot().gateways(),
+                secrets.forbidden());
         if (remotes != null) {
             problems.addAll(remotes.portDisagreements(localServices));
         }
@@ -367,6 +386,67 @@ public final class KubernetesSource implements MeshSnapshotSource {
         } catch (RuntimeException e) {
             LOG.error("snapshot consumer failed on version {}", snapshot.version(), e);
         }
+    }
+
+    /**
+     * The namespaces whose kubernetes.io/tls Secrets Meshwork's Gateways refer to (from their own namespace, or another
+     * one a ReferenceGrant opens): the only ones whose Secrets are watched.
+     */
+    static Set<String> secretNamespaces(io.meshwork.controlplane.model.Gateways gateways) {
+        Set<String> namespaces = new java.util.TreeSet<>();
+        for (io.meshwork.controlplane.model.Gateway gateway : gateways.gateways().values()) {
+            if (!gateways.ours(gateway)) {
+                continue;
+            }
+            for (io.meshwork.controlplane.model.Gateway.Listener listener : gateway.listeners()) {
+                for (io.meshwork.controlplane.model.ObjectRef certificate : listener.certificates()) {
+                    if (gateways.permits("Gateway", gateway.ref().namespace(), "Secret", certificate)) {
+                        namespaces.add(certificate.namespace());
+                    }
+                }
+            }
+        }
+        return namespaces;
+    }
+
+    private static final java.util.regex.Pattern CERTIFICATE_FIELD =
+            java.util.regex.Pattern.compile("spec\\.listeners\\[(\\d+)]\\.tls\\.certificateRefs\\[(\\d+)]");
+
+    /**
+     * {@code problems} with each missing certificate whose namespace the API server refuses to let this control plane
+     * read (403) said as that: one line naming the Gateway, the listener, the Secret and the command that grants it.
+     */
+    static List<ConfigProblem> forbiddenSecrets(List<ConfigProblem> problems,
+                                                io.meshwork.controlplane.model.Gateways gateways, Set<String> forbidden) {
+        if (forbidden.isEmpty()) {
+            return new ArrayList<>(problems);
+        }
+        List<ConfigProblem> said = new ArrayList<>();
+        for (ConfigProblem problem : problems) {
+            java.util.regex.Matcher field = CERTIFICATE_FIELD.matcher(problem.field());
+            io.meshwork.controlplane.model.Gateway gateway = problem.object() == null ? null
+                    : gateways.gateways().get(problem.object());
+            if ("Gateway".equals(problem.kind()) && gateway != null && field.matches()
+                    && Integer.parseInt(field.group(1)) < gateway.listeners().size()) {
+                io.meshwork.controlplane.model.Gateway.Listener listener =
+                        gateway.listeners().get(Integer.parseInt(field.group(1)));
+                int c = Integer.parseInt(field.group(2));
+                if (c < listener.certificates().size() && forbidden.contains(listener.certificates().get(c).namespace())) {
+                    io.meshwork.controlplane.model.ObjectRef secret = listener.certificates().get(c);
+                    said.add(new ConfigProblem(problem.severity(), problem.file(), problem.documentIndex(),
+                            problem.line(), problem.kind(), problem.object(), problem.field(), "listener \""
+                            + listener.name() + "\" is not served: the control plane may not read Secret " + secret
+                            + " (403 Forbidden: it reads Secrets only in namespaces granted by mesh install --gateway); "
+                            + "grant it with: mesh install --gateway " + gateway.ref().namespace() + "/"
+                            + gateway.ref().name() + (secret.namespace().equals(gateway.ref().namespace()) ? ""
+                                    : " (whose Role is in " + gateway.ref().namespace() + "; give namespace "
+                                    + secret.namespace() + " the same Role and RoleBinding)")));
+                    continue;
+                }
+            }
+            said.add(problem);
+        }
+        return said;
     }
 
     /** Each new error: one WARN line, one config error counted, and an Event on the object. */
@@ -399,7 +479,8 @@ public final class KubernetesSource implements MeshSnapshotSource {
     /** False once the rebuild thread died or an informer stopped: what is served could then be stale without end. */
     @Override
     public boolean healthy() {
-        return thread != null && thread.isAlive() && allInformers.stream().allMatch(SharedIndexInformer::isRunning);
+        return thread != null && thread.isAlive() && allInformers.stream().allMatch(SharedIndexInformer::isRunning)
+                && (secrets == null || secrets.healthy());
     }
 
     @Override
@@ -409,6 +490,9 @@ public final class KubernetesSource implements MeshSnapshotSource {
             notifyAll();
         }
         allInformers.forEach(SharedIndexInformer::stop);
+        if (secrets != null) {
+            secrets.close();
+        }
         if (remotes != null) {
             remotes.close();
         }
