@@ -158,4 +158,65 @@ class SampleConfigTest {
                     .anyMatch(d -> selects(map(service, "spec", "selector"), map(d, "spec", "template", "metadata", "labels")));
         }
     }
+
+    /**
+     * The ingress samples hang together: each Gateway's class is Meshwork's, each route's Gateway parent and backend
+     * exist (the backend with that port), and each listener certificate is a Secret in the folder or, on a cluster, one
+     * the file tells how to make with kubectl in the Gateway's namespace.
+     */
+    @Test
+    void everyGatewaysClassRoutesBackendsAndCertificatesAreThereOrMadeAsTheFileSays() throws IOException {
+        for (Path folder : List.of(LOCAL, KUBERNETES)) {
+            List<Map<String, Object>> docs = load(folder);
+            List<Map<String, Object>> gateways = ofKind(docs, "Gateway");
+            assertThat(gateways).as("an ingress sample in " + folder).isNotEmpty();
+            Set<String> ourClasses = new HashSet<>();
+            ofKind(docs, "GatewayClass").stream()
+                    .filter(c -> "meshwork.io/gateway-controller".equals(map(c, "spec").get("controllerName")))
+                    .forEach(c -> ourClasses.add(name(c)));
+            String texts = String.join("\n", Files.list(folder).filter(f -> f.toString().endsWith(".yaml"))
+                    .map(f -> {
+                        try {
+                            return Files.readString(f);
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }).toList());
+            for (Map<String, Object> gateway : gateways) {
+                String namespace = (String) map(gateway, "metadata").get("namespace");
+                assertThat(ourClasses).as("class of Gateway " + name(gateway))
+                        .contains((String) map(gateway, "spec").get("gatewayClassName"));
+                for (Map<String, Object> listener : list(gateway, "spec", "listeners")) {
+                    for (Map<String, Object> certificate : list(listener, "tls", "certificateRefs")) {
+                        String secret = (String) certificate.get("name");
+                        boolean inFolder = ofKind(docs, "Secret").stream().anyMatch(d -> secret.equals(name(d))
+                                && namespace.equals(map(d, "metadata").get("namespace"))
+                                && "kubernetes.io/tls".equals(d.get("type")));
+                        boolean madeWithKubectl = texts.contains("kubectl create secret tls " + secret + " -n " + namespace
+                                + " --cert=");
+                        assertThat(inFolder || madeWithKubectl).as(folder + ": Secret " + namespace + "/" + secret
+                                + " of Gateway " + name(gateway) + " listener " + listener.get("name")).isTrue();
+                    }
+                }
+            }
+            for (Map<String, Object> route : ofKind(docs, "HTTPRoute")) {
+                String namespace = (String) map(route, "metadata").get("namespace");
+                for (Map<String, Object> parent : list(route, "spec", "parentRefs")) {
+                    if (parent.get("kind") == null || "Gateway".equals(parent.get("kind"))) {
+                        assertThat(gateways).as(folder + ": Gateway parent of HTTPRoute " + name(route))
+                                .anyMatch(g -> name(g).equals(parent.get("name"))
+                                        && namespace.equals(map(g, "metadata").get("namespace")));
+                    }
+                }
+                for (Map<String, Object> rule : list(route, "spec", "rules")) {
+                    for (Map<String, Object> backend : (List<Map<String, Object>>) rule.getOrDefault("backendRefs", List.of())) {
+                        assertThat(ofKind(load(folder), "Service")).as(folder + ": backend " + backend.get("name")
+                                + " of HTTPRoute " + name(route)).anyMatch(svc -> name(svc).equals(backend.get("name"))
+                                && namespace.equals(map(svc, "metadata").get("namespace"))
+                                && list(svc, "spec", "ports").stream().anyMatch(p -> p.get("port").equals(backend.get("port"))));
+                    }
+                }
+            }
+        }
+    }
 }

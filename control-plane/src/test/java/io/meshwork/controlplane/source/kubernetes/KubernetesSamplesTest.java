@@ -32,7 +32,8 @@ class KubernetesSamplesTest {
     private static final Path SAMPLES = Path.of("..", "samples", "kubernetes");
     private static final Map<String, KubernetesSource.CustomKind> CUSTOM = Map.of(
             "TrafficSplit", KubernetesSource.TRAFFIC_SPLIT, "HTTPRouteGroup", KubernetesSource.HTTP_ROUTE_GROUP,
-            "Canary", CanaryObjects.CANARY);
+            "Canary", CanaryObjects.CANARY, "GatewayClass", KubernetesSource.GATEWAY_CLASS, "Gateway",
+            KubernetesSource.GATEWAY, "HTTPRoute", KubernetesSource.HTTP_ROUTE);
 
     @Test
     void theSamplesAreServedWithoutAProblemAndTheCanaryIsARunnablePlan() throws Exception {
@@ -63,8 +64,28 @@ class KubernetesSamplesTest {
                 source.start(latest::set, problems::incrementAndGet);
                 Eventually.await(Duration.ofSeconds(5), "both splits of reviews", () -> latest.get() != null
                         && latest.get().splits().size() == 2);
+                // The ingress's HTTPS listener waits for its Secret (a warning, not an error), made as the sample says:
+                // kubectl create secret tls frontend-example-tls -n meshwork-demo --cert=tls.crt --key=tls.key
+                assertThat(source.problems()).extracting(io.meshwork.controlplane.source.local.ConfigProblem::withoutLocation)
+                        .anyMatch(l -> l.contains("Secret meshwork-demo/frontend-example-tls is not a kubernetes.io/tls "
+                                + "Secret that Meshwork has read (InvalidCertificateRef): listener \"https\" is not served"));
+                io.meshwork.certs.IssuedCertificate certificate = io.meshwork.certs.CertificateAuthority
+                        .createSelfSigned("demo", Duration.ofDays(1)).issue(io.meshwork.certs.LeafRequest.forDnsNames(
+                                Duration.ofDays(1), "frontend.example.com"));
+                client.secrets().inNamespace("meshwork-demo").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                        .withNewMetadata().withName("frontend-example-tls").withNamespace("meshwork-demo").endMetadata()
+                        .withType("kubernetes.io/tls")
+                        .addToData("tls.crt", base64(certificate.chainPem()))
+                        .addToData("tls.key", base64(certificate.privateKeyPem())).build()).create();
+                Eventually.await(Duration.ofSeconds(5), "the ingress's certificate", () -> latest.get().gateways()
+                        .secrets().containsKey(ObjectRef.of("meshwork-demo", "frontend-example-tls")));
+                Eventually.await(Duration.ofSeconds(5), "no warning about it", () -> source.problems().stream()
+                        .noneMatch(p -> p.message().contains("frontend-example-tls")));
             }
             assertThat(problems).as("config errors in samples/kubernetes").hasValue(0);
+            // The ingress: its Gateway served, its HTTPS listener waiting for the Secret the sample makes with kubectl.
+            assertThat(latest.get().gateways().served(ObjectRef.of("meshwork-demo", "web"))).isPresent();
+            assertThat(latest.get().httpRoutes()).containsKey(ObjectRef.of("meshwork-demo", "frontend-ingress"));
             assertThat(latest.get().services()).containsKey(ObjectRef.of("meshwork-demo", "reviews"));
 
             CanaryPlan plan = CanaryObjects.plan(canary);
@@ -72,6 +93,10 @@ class KubernetesSamplesTest {
             assertThat(plan.primary()).isEqualTo("reviews-v1");
             assertThat(plan.interval()).isEqualTo(Duration.ofSeconds(30));
         }
+    }
+
+    private static String base64(String text) {
+        return java.util.Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     @Test
