@@ -56,6 +56,8 @@ class KubernetesGatewayTlsTest {
     private static final int LOCKED_PORT = freePort();
     private static final List<String> PATHS = new CopyOnWriteArrayList<>();
     private static final ByteArrayOutputStream LOG = new ByteArrayOutputStream();
+    /** Whether the API server refuses this control plane the Secrets of namespace "locked" (no Role there yet). */
+    private static volatile boolean lockedForbidden = true;
 
     @TempDir
     static Path dir;
@@ -64,6 +66,14 @@ class KubernetesGatewayTlsTest {
     private static KubernetesClient client;
     private static ControlPlane controlPlane;
     private static GatewayProxy gateway;
+    private static io.meshwork.controlplane.ca.CaServer ca;
+    private static final io.meshwork.certs.CertificateAuthority ROOT =
+            io.meshwork.certs.CertificateAuthority.createSelfSigned("mesh root", Duration.ofDays(1));
+    /** What the API server's TokenReview says of each token: the pods' projected ServiceAccount tokens. */
+    private static final Map<String, io.meshwork.controlplane.ca.CallerAuthenticator.Caller> TOKENS = Map.of(
+            "web-token", caller("default", "web-meshwork", "web-meshwork-7c9d-x1"),
+            "locked-web-token", caller("locked", "locked-web-meshwork", "locked-web-meshwork-5f6b-y2"),
+            "reviews-token", caller("default", "reviews", "reviews-v1-6d8f-z3"));
 
     @BeforeAll
     static void start() throws Exception {
@@ -92,7 +102,8 @@ class KubernetesGatewayTlsTest {
             public MockResponse dispatch(RecordedRequest request) {
                 PATHS.add(request.getMethod() + " " + request.getPath());
                 // No Role of mesh install --gateway in namespace "locked": its Secrets are forbidden.
-                if (request.getPath().startsWith("/api/v1/namespaces/locked/secrets")) {
+                if (lockedForbidden && request.getPath().startsWith("/api/v1/namespaces/locked/secrets")
+                        && request.getMethod().equals("GET")) {
                     return new MockResponse().setResponseCode(403).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\","
                             + "\"status\":\"Failure\",\"message\":\"secrets is forbidden: User "
                             + "\\\"system:serviceaccount:meshwork-system:meshwork-control-plane\\\" cannot list resource "
@@ -122,12 +133,46 @@ class KubernetesGatewayTlsTest {
 
         controlPlane = KubernetesMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), server.createClient(),
                 new KubernetesMode.LeaderElection("meshwork-system", "meshwork-control-plane", "cp-1",
-                        Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2))).start();
-        gateway = new GatewayProxy(new SidecarProxy.Options("127.0.0.1:" + controlPlane.xdsPort(),
-                NodeIdentity.gateway("web", "default", "web-meshwork", "test", "127.0.0.1:0", "127.0.0.1:0"),
-                "127.0.0.1", 0, 0, 0, 0, 0, Duration.ofSeconds(1), 1, AppProbes.none(), null)).start();
+                        Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2)));
+        controlPlane.trust(new io.meshwork.controlplane.model.TrustBundle("cluster.local",
+                List.of(io.meshwork.certs.Pem.write(ROOT.certificate()))));
+        controlPlane.start();
+        // The CA's TLS port serving xDS to authenticated callers, as mesh control-plane --kubernetes runs it.
+        ca = new io.meshwork.controlplane.ca.CaServer(new java.net.InetSocketAddress("127.0.0.1", 0),
+                new io.meshwork.certs.WorkloadCsrSigner(ROOT, Duration.ofHours(1), Duration.ofHours(2)), token -> {
+                    var caller = TOKENS.get(token);
+                    if (caller == null) {
+                        throw new io.meshwork.controlplane.ca.CallerAuthenticator.CallerRejectedException("unknown token");
+                    }
+                    return caller;
+                }, controlPlane.meters(), controlPlane.issuedCertificates(), controlPlane.aggregatedDiscoveryService())
+                .start();
+        Files.writeString(dir.resolve("root-cert.pem"), ROOT.certificatePem());
+        gateway = gateway("web", "default", "web-meshwork", "web-token");
         ClusterMesh.await("the gateway's HTTPS listener serving a.example.com's certificate", () ->
                 handshake("a.example.com").contains("subject=CN = a.example.com"));
+    }
+
+    /**
+     * A gateway wired as mesh install --gateway wires it: xDS on the CA's TLS port with its pod's token, a workload
+     * certificate from the CA.
+     */
+    private static GatewayProxy gateway(String name, String namespace, String serviceAccount, String token)
+            throws Exception {
+        Path tokenFile = Files.writeString(dir.resolve(token), token);
+        io.meshwork.proxy.identity.CaClient identity = new io.meshwork.proxy.identity.CaClient(
+                new io.meshwork.proxy.identity.CaClient.Options("127.0.0.1:" + ca.port(), dir.resolve("root-cert.pem"),
+                        tokenFile, new io.meshwork.certs.SpiffeId("cluster.local", namespace, serviceAccount),
+                        Duration.ZERO)).start(Duration.ofSeconds(30));
+        return new GatewayProxy(new SidecarProxy.Options("127.0.0.1:" + ca.port(),
+                NodeIdentity.gateway(name, namespace, serviceAccount, "test", "127.0.0.1:0", "127.0.0.1:0"),
+                "127.0.0.1", 0, 0, 0, 0, 0, Duration.ofSeconds(1), 1, AppProbes.none(), identity)).start();
+    }
+
+    private static io.meshwork.controlplane.ca.CallerAuthenticator.Caller caller(String namespace, String serviceAccount,
+                                                                                 String pod) {
+        return new io.meshwork.controlplane.ca.CallerAuthenticator.Caller(
+                new io.meshwork.certs.SpiffeId("cluster.local", namespace, serviceAccount), pod);
     }
 
     @AfterAll
@@ -137,6 +182,9 @@ class KubernetesGatewayTlsTest {
         }
         if (gateway != null) {
             gateway.close();
+        }
+        if (ca != null) {
+            ca.close();
         }
         if (controlPlane != null) {
             controlPlane.close();
@@ -198,6 +246,35 @@ class KubernetesGatewayTlsTest {
                         + "Forbidden: it reads Secrets only in namespaces granted by mesh install --gateway); grant it "
                         + "with: mesh install --gateway locked/locked-web");
         assertThat(handshake("a.example.com")).as("everything else is still served").contains("subject=CN = a.example.com");
+
+        // The grant applied (kubectl apply of mesh install --gateway locked/locked-web): no restart needed.
+        client.secrets().inNamespace("locked").resource(new SecretBuilder(secret("c-cert", "c.example.com", ""))
+                .editMetadata().withNamespace("locked").endMetadata().build()).create();
+        lockedForbidden = false;
+        try (GatewayProxy locked = gateway("locked-web", "locked", "locked-web-meshwork", "locked-web-token")) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (!handshake(LOCKED_PORT, "c.example.com").contains("subject=CN = c.example.com")) {
+                assertThat(System.nanoTime()).as("c.example.com served once the control plane may read locked's Secrets")
+                        .isLessThan(deadline);
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    @Test
+    void aGatewaysConfigAndKeysGoNeitherToAnotherAccountNorOverPlaintext() throws Exception {
+        try (GatewayProxy intruder = gateway("web", "default", "reviews", "reviews-token")) {
+            ClusterMesh.await("the refusal of reviews asking for Gateway web", () -> log().contains(
+                    "xDS: refused spiffe://cluster.local/ns/default/sa/reviews: gateway node router~web.default~test"));
+            assertThat(intruder.proxy().configStore().current().listeners()).isEmpty();
+        }
+        try (GatewayProxy plaintext = new GatewayProxy(new SidecarProxy.Options("127.0.0.1:" + controlPlane.xdsPort(),
+                NodeIdentity.gateway("web", "default", "web-meshwork", "plain", "127.0.0.1:0", "127.0.0.1:0"),
+                "127.0.0.1", 0, 0, 0, 0, 0, Duration.ofSeconds(1), 1, AppProbes.none(), null)).start()) {
+            ClusterMesh.await("the refusal on the plaintext port", () -> log().contains(
+                    "xDS: refused gateway node router~web.default~plain on the plaintext port"));
+            assertThat(plaintext.proxy().configStore().current().listeners()).isEmpty();
+        }
     }
 
     private static String log() {
@@ -262,8 +339,12 @@ class KubernetesGatewayTlsTest {
     }
 
     private static String handshake(String serverName) {
+        return handshake(PORT, serverName);
+    }
+
+    private static String handshake(int port, String serverName) {
         try {
-            Process openssl = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + PORT, "-servername",
+            Process openssl = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + port, "-servername",
                     serverName).redirectErrorStream(true).start();
             openssl.getOutputStream().close();
             String output = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

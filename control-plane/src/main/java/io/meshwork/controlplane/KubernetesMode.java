@@ -144,6 +144,8 @@ public final class KubernetesMode {
             }
         };
         ControlPlane controlPlane = new ControlPlane(options, closingClient, LocalMode.translation());
+        // Gateways' configs hold private keys read from Secrets: served on the CA's port to their own account only.
+        controlPlane.ads().refusePlaintextGateways();
         if (remotes != null) {
             controlPlane.debugClusters(remotes::statusJson);
         }

@@ -64,6 +64,7 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
 
     private volatile boolean hasConfig;
     private volatile Server server;
+    private volatile boolean refusePlaintextGateways;
 
     public AdsServer(InetSocketAddress address, ResourceGenerator generator, GroupKeys groupKeys,
                      GroupValidator validator, MeterRegistry meters) {
@@ -78,10 +79,21 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
                 serializer);
     }
 
+    /**
+     * From now on this (plaintext) port refuses gateway nodes ({@link PlaintextGatewayRefusal}): in a cluster, where
+     * their config holds private keys read from Secrets, gateways are served only on the CA's authenticated port.
+     */
+    public AdsServer refusePlaintextGateways() {
+        this.refusePlaintextGateways = true;
+        return this;
+    }
+
     /** Starts listening; returns once the port is bound. */
     public AdsServer start() throws IOException {
+        io.grpc.BindableService ads = discoveryServer.getAggregatedDiscoveryServiceImpl();
         server = NettyServerBuilder.forAddress(address)
-                .addService(discoveryServer.getAggregatedDiscoveryServiceImpl())
+                .addService(refusePlaintextGateways ? io.grpc.ServerInterceptors.intercept(ads, new PlaintextGatewayRefusal())
+                        : ads.bindService())
                 .addService(discoveryServer.getClusterDiscoveryServiceImpl())
                 .addService(discoveryServer.getEndpointDiscoveryServiceImpl())
                 .addService(discoveryServer.getListenerDiscoveryServiceImpl())

@@ -18,6 +18,7 @@ import io.meshwork.injector.install.InstallManifests;
 import io.meshwork.injector.install.InstallOptions;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -107,6 +108,77 @@ class ControlPlaneClusterRoleTest {
             Set<String> unused = new TreeSet<>(granted);
             unused.removeAll(used);
             assertThat(unused).as("granted but neither used nor named as another duty's").isSubsetOf(GRANTED_FOR_OTHER_DUTIES);
+        }
+    }
+
+    /**
+     * The Secrets a Gateway's HTTPS listener needs: read only in the Gateway's namespace, only with verbs the Role that
+     * {@code mesh install --gateway} adds there grants, and never through the ClusterRole (which has none).
+     */
+    @Test
+    void gatewaySecretsAreReadOnlyInTheGatewaysNamespaceWithTheRoleMeshInstallGatewayAdds() throws Exception {
+        try (MockApiServer api = new MockApiServer()) {
+            KubernetesClient setup = api.client();
+            setup.genericKubernetesResources(KubernetesSource.GATEWAY_CLASS.context()).resource(
+                    io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
+                            apiVersion: gateway.networking.k8s.io/v1
+                            kind: GatewayClass
+                            metadata: {name: meshwork}
+                            spec: {controllerName: meshwork.io/gateway-controller}
+                            """, GenericKubernetesResource.class)).create();
+            setup.genericKubernetesResources(KubernetesSource.GATEWAY.context()).inNamespace("edge").resource(
+                    io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
+                            apiVersion: gateway.networking.k8s.io/v1
+                            kind: Gateway
+                            metadata: {name: web, namespace: edge}
+                            spec:
+                              gatewayClassName: meshwork
+                              listeners: [{name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: web-cert}]}}]
+                            """, GenericKubernetesResource.class)).create();
+            var certificate = io.meshwork.certs.CertificateAuthority.createSelfSigned("edge", Duration.ofDays(1))
+                    .issue(io.meshwork.certs.LeafRequest.forDnsNames(Duration.ofDays(1), "web.example.com"));
+            setup.secrets().inNamespace("edge").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                    .withNewMetadata().withName("web-cert").withNamespace("edge").endMetadata().withType("kubernetes.io/tls")
+                    .addToStringData("tls.crt", certificate.chainPem()).addToStringData("tls.key", certificate.privateKeyPem())
+                    .build()).create();
+
+            KubernetesClient client = new KubernetesClientBuilder()
+                    .withConfig(new ConfigBuilder(setup.getConfiguration()).withUserAgent(AGENT).build()).build();
+            java.util.concurrent.atomic.AtomicReference<io.meshwork.controlplane.model.MeshSnapshot> latest =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            try (KubernetesSource source = new KubernetesSource(client)) {
+                source.start(latest::set, () -> { });
+                Eventually.await(Duration.ofSeconds(10), "the listener's certificate", () -> latest.get() != null
+                        && latest.get().gateways().secrets().containsKey(
+                                io.meshwork.controlplane.model.ObjectRef.of("edge", "web-cert")));
+            } finally {
+                client.close();
+            }
+
+            List<MockApiServer.Request> secretCalls = api.requests().stream().filter(r -> AGENT.equals(r.userAgent())
+                    && URI.create(r.path()).getPath().contains("secrets")).toList();
+            assertThat(secretCalls).isNotEmpty().allSatisfy(r -> assertThat(URI.create(r.path()).getPath())
+                    .as("in the Gateway's namespace only").isEqualTo("/api/v1/namespaces/edge/secrets"));
+            Set<String> used = new TreeSet<>();
+            secretCalls.forEach(r -> used.add(permission(r)));
+            assertThat(grantedByInstall()).as("the ClusterRole").noneMatch(p -> p.startsWith("secrets "));
+
+            Set<String> roleGrants = new TreeSet<>();
+            for (var document : new InstallManifests(InstallOptions.defaults().withGateways(List.of(
+                    new io.meshwork.injector.install.GatewayInstall("edge", "web", List.of(443), null)))).documents()) {
+                if (document.path("kind").asString().equals("Role") && document.path("metadata").path("namespace")
+                        .asString().equals("edge")) {
+                    for (var rule : document.path("rules")) {
+                        for (var resource : rule.path("resources")) {
+                            for (var verb : rule.path("verbs")) {
+                                roleGrants.add(resource.asString() + " " + verb.asString());
+                            }
+                        }
+                    }
+                }
+            }
+            assertThat(used).containsExactlyInAnyOrder("secrets list", "secrets watch");
+            assertThat(roleGrants).as("the Role in edge of mesh install --gateway edge/web").containsAll(used);
         }
     }
 
