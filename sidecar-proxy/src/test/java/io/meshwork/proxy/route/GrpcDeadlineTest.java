@@ -66,6 +66,16 @@ class GrpcDeadlineTest {
                         "request: " + REQUEST_TIMEOUT.toMillis() + "ms\n"));
         controlPlane = LocalMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), configDir).start();
         harness = new SidecarHarness("127.0.0.1:" + controlPlane.xdsPort());
+        // until the sidecar has ledger's route and endpoint: a call it ends by its grpc-timeout (not a 503 for no route)
+        Eventually.await(Duration.ofSeconds(20), "the sidecar routing ledger", () -> {
+            try (Http2TestClient client = Http2TestClient.priorKnowledge(harness.outboundPort())) {
+                return client.exchange(Http2TestClient.requestHeaders("POST", "ledger:9090", "/echo.Echo/Say")
+                        .add(new DefaultHttp2Headers().add("content-type", "application/grpc").add("te", "trailers")
+                                .add("grpc-timeout", "20m")), "\0\0\0\0\1x", true).status() == 200;
+            } catch (Exception notYet) {
+                return false;
+            }
+        });
     }
 
     @AfterAll

@@ -158,7 +158,9 @@ class FaultInjectionTest {
         // loaded machine, hence the margin above, not below.
         assertThat(slow).isBetween(delayed, delayed + total / 50);
         assertThat(prometheus("delay")).isEqualTo(delayed);
-        assertThat(backend.requests()).isEqualTo(total);
+        // Every request reached the backend (a delay aborts nothing); java.net.http sends a GET again, once, when its
+        // connection breaks before the answer, which a loaded machine did to one of 2,500.
+        assertThat(backend.requests()).isBetween(total, total + total / 500);
     }
 
     @Test
