@@ -369,19 +369,25 @@ public final class KubernetesSource implements MeshSnapshotSource {
         }
         report(problems, objects);
         if (leading) {
-            gatewayStatuses.update(objects, problems, result.snapshot());
             routeStatuses.update(objects, problems, result.snapshot());
         }
         lastProblems = List.copyOf(problems);
-        rebuilds.incrementAndGet();
         MeshSnapshot snapshot = result.snapshot();
-        if (snapshot.version().equals(deliveredVersion)) {
-            return;
+        if (!snapshot.version().equals(deliveredVersion)) {
+            deliver(snapshot, result.errors().size());
         }
+        if (leading) {
+            // After the xDS server took the snapshot: a Gateway is Programmed once its gateways ACKed what it sends now.
+            gatewayStatuses.update(objects, problems, snapshot);
+        }
+        rebuilds.incrementAndGet();
+    }
+
+    private void deliver(MeshSnapshot snapshot, int errors) {
         deliveredVersion = snapshot.version();
         LOG.info("kubernetes: version {} ({} services, {} workloads, {} traffic splits, {} route groups, {} problems)",
                 snapshot.version(), snapshot.services().size(), snapshot.workloads().size(), snapshot.splits().size(),
-                snapshot.routeGroups().size(), result.errors().size());
+                snapshot.routeGroups().size(), errors);
         try {
             consumer.accept(snapshot);
         } catch (RuntimeException e) {

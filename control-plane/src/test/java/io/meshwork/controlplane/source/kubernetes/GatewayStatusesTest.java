@@ -206,9 +206,11 @@ class GatewayStatusesTest {
         assertThat(listeners("web")).extracting(l -> l.get("name")).containsExactly("http");
 
         long writes = statusWrites();
+        long rebuilds = source.rebuilds();
         client.services().resource(service("details", Map.of("app", "details"), 9080)).create();
-        Eventually.await(WAIT, "the rebuild with details", () -> latest.get() != null
-                && latest.get().services().containsKey(ObjectRef.of("default", "details")));
+        // the Gateways' statuses are written after the rebuild hands its snapshot on, before it counts as done
+        Eventually.await(WAIT, "the rebuild with details done", () -> latest.get() != null
+                && latest.get().services().containsKey(ObjectRef.of("default", "details")) && source.rebuilds() > rebuilds);
         assertThat(statusWrites()).as("no status written when none changed").isEqualTo(writes);
         assertThat(writes).as("the class once, the Gateway refused then accepted").isEqualTo(3);
     }
