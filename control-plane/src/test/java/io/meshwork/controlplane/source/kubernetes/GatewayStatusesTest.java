@@ -129,6 +129,7 @@ class GatewayStatusesTest {
                 + "tls: {certificateRefs: [{name: a-cert}]}}]", "");
         gateway("hosts", "meshwork", "[" + HTTP + ", {name: again, port: 8080, protocol: HTTP}]", "");
         gateway("kinds", "meshwork", "[{name: tcp, port: 9000, protocol: HTTP, allowedRoutes: {kinds: [{kind: TCPRoute}]}}]", "");
+        gateway("passthrough", "meshwork", "[{name: pass, port: 8443, protocol: HTTPS, tls: {mode: Passthrough}}]", "");
         gateway("addresses", "meshwork", "[" + HTTP + "]", "addresses: [{type: IPAddress, value: 10.0.0.1}]");
         gateway("params", "meshwork", "[" + HTTP + "]", "infrastructure: {parametersRef: {group: \"\", kind: ConfigMap, "
                 + "name: tuning}}");
@@ -154,6 +155,7 @@ class GatewayStatusesTest {
         assertThat(listenerConditions("hosts", "http")).contains("Conflicted=False NoConflicts");
         assertThat(listenerConditions("kinds", "tcp")).contains("ResolvedRefs=False InvalidRouteKinds");
         assertThat(listOf(listener("kinds", "tcp").get("supportedKinds"))).isEmpty();
+        assertThat(listenerConditions("passthrough", "pass")).startsWith("Accepted=False UnsupportedValue");
         assertThat(conditions("addresses")).startsWith("Accepted=False UnsupportedAddress");
         assertThat(conditions("params")).startsWith("Accepted=False InvalidParameters");
     }
