@@ -60,12 +60,17 @@ final class SplitCommand {
     }
 
     /**
-     * A split as JSON/YAML: {@code trafficSplit} or {@code httpRoute} (the object holding the weights), {@code file}
+     * A split as JSON/YAML: {@code trafficSplit}, {@code httpRoute} or {@code grpcRoute} (the object holding the weights), {@code file}
      * (local mode) or {@code cluster}, {@code backends} (service, weight, share), {@code status}.
      */
     static tools.jackson.databind.node.ObjectNode json(SplitControl.Ref ref, SplitSnapshot split) {
         tools.jackson.databind.node.ObjectNode node = OutputFormat.JSON.createObjectNode();
-        node.put(ref.kind().equals("HTTPRoute") ? "httpRoute" : "trafficSplit", ref.namespace() + "/" + ref.name());
+        String key = switch (ref.kind()) {
+            case "HTTPRoute" -> "httpRoute";
+            case "GRPCRoute" -> "grpcRoute";
+            default -> "trafficSplit";
+        };
+        node.put(key, ref.namespace() + "/" + ref.name());
         if (ref.file() != null) {
             node.put("file", ref.file().toString());
         } else {

@@ -37,9 +37,9 @@ public final class SplitFileControl implements SplitControl {
     /** The split's location, weights and note, or a one-line error that says what is missing. */
     public TrafficSplitFiles.Location location() throws IOException {
         return files.find(namespace, service).orElseThrow(() -> new IllegalArgumentException(
-                "no TrafficSplit or HTTPRoute for service \"" + service + "\" in namespace " + namespace + " under "
+                "no TrafficSplit, HTTPRoute or GRPCRoute for service \"" + service + "\" in namespace " + namespace + " under "
                         + configDir + " (a split without matches whose spec.service is " + service
-                        + ", or an HTTPRoute whose parentRefs name the Service, with a rule without matches)"));
+                        + ", or an HTTPRoute or GRPCRoute whose parentRefs name the Service, with a rule without matches)"));
     }
 
     @Override

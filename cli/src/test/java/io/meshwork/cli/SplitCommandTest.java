@@ -101,7 +101,7 @@ class SplitCommandTest {
         CliRun run = CliRun.run("split", "get", "ratings", "--config-dir", dir.toString());
 
         assertThat(run.exitCode()).isEqualTo(1);
-        assertThat(run.err()).startsWith("error: no TrafficSplit or HTTPRoute for service \"ratings\"").doesNotContain("Exception");
+        assertThat(run.err()).startsWith("error: no TrafficSplit, HTTPRoute or GRPCRoute for service \"ratings\"").doesNotContain("Exception");
     }
 
     @Test

@@ -20,7 +20,7 @@ public record Gateway(ObjectRef ref, String className, List<Listener> listeners)
      * One listener.
      *
      * @param hostname the host name (or {@code *.} wildcard) it answers, null for any
-     * @param certificates HTTPS: the {@code kubernetes.io/tls} Secrets of {@code tls.certificateRefs}; the first is served
+     * @param certificates HTTPS: the {@code kubernetes.io/tls} Secrets of {@code tls.certificateRefs}; each is served to the clients that can verify its key type
      */
     public record Listener(String name, int port, Protocol protocol, String hostname, List<ObjectRef> certificates,
                            AllowedRoutes allowedRoutes) {
@@ -29,10 +29,35 @@ public record Gateway(ObjectRef ref, String className, List<Listener> listeners)
         }
     }
 
-    /** {@code allowedRoutes.namespaces}: which namespaces' routes may attach. */
-    public record AllowedRoutes(From from, LabelSelector selector) {
+    /**
+     * {@code allowedRoutes}: which namespaces' routes may attach ({@code namespaces}) and of which kinds
+     * ({@code kinds}: HTTPRoute and GRPCRoute, the kinds an HTTP or HTTPS listener takes, unless it names fewer).
+     */
+    public record AllowedRoutes(From from, LabelSelector selector, List<String> kinds) {
+
+        /** The route kinds Meshwork's gateway serves on an HTTP or HTTPS listener. */
+        public static final List<String> ROUTE_KINDS = List.of("HTTPRoute", "GRPCRoute");
 
         public static final AllowedRoutes SAME = new AllowedRoutes(From.SAME, null);
+
+        public AllowedRoutes {
+            kinds = List.copyOf(kinds);
+        }
+
+        /** Routes of every kind the listener takes. */
+        public AllowedRoutes(From from, LabelSelector selector) {
+            this(from, selector, ROUTE_KINDS);
+        }
+
+        /** The same namespaces, routes of {@code kinds} only. */
+        public AllowedRoutes withKinds(List<String> kinds) {
+            return new AllowedRoutes(from, selector, kinds);
+        }
+
+        /** Whether routes of {@code kind} ({@code HTTPRoute}, {@code GRPCRoute}) may attach. */
+        public boolean allowsKind(String kind) {
+            return kinds.contains(kind);
+        }
 
         /**
          * Whether a route of {@code namespace} may attach to a listener of {@code gateway}. A namespace's labels are

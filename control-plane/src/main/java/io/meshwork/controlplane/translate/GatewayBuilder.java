@@ -93,22 +93,23 @@ final class GatewayBuilder {
     List<RouteConfiguration> routes() {
         List<RouteConfiguration> configs = new ArrayList<>();
         GammaRoutes gammaRoutes = new GammaRoutes(snapshot, false);
+        List<HttpRoute> routes = new ArrayList<>(snapshot.httpRoutes().values());
+        routes.addAll(snapshot.grpcRoutes().values());
         byPort.forEach((port, served) -> {
             Map<String, Set<HttpRoute>> byHostname = new LinkedHashMap<>();
             for (Gateway.Listener listener : served) {
-                for (GatewayAttachment.Attached attached : GatewayAttachment.routes(gateway, listener,
-                        snapshot.httpRoutes().values())) {
+                for (GatewayAttachment.Attached attached : GatewayAttachment.routes(gateway, listener, routes)) {
                     attached.hostnames().forEach(hostname ->
                             byHostname.computeIfAbsent(hostname, h -> new LinkedHashSet<>()).add(attached.route()));
                 }
             }
             RouteConfiguration.Builder config = RouteConfiguration.newBuilder().setName(ResourceNames.gatewayRoutes(port));
-            byHostname.forEach((hostname, routes) -> {
+            byHostname.forEach((hostname, attached) -> {
                 VirtualHost.Builder host = VirtualHost.newBuilder().setName(hostname + ":" + port).addDomains(hostname);
                 if (!hostname.equals(GatewayAttachment.ANY)) {
                     host.addDomains(hostname + ":" + port);
                 }
-                config.addVirtualHosts(host.addAllRoutes(gammaRoutes.gatewayRoutes(List.copyOf(routes), port)));
+                config.addVirtualHosts(host.addAllRoutes(gammaRoutes.gatewayRoutes(List.copyOf(attached), port)));
             });
             configs.add(config.build());
         });

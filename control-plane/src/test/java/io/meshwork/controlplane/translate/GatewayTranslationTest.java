@@ -150,6 +150,60 @@ class GatewayTranslationTest {
     }
 
     @Test
+    void grpcRoutesAttachToHttpListenersAndOfAnHttpRouteAndAGrpcRouteSharingAHostnameTheOlderKeepsIt() {
+        String grpcService = """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: echo}
+                spec: {selector: {app: echo}, ports: [{name: grpc, port: 9090, appProtocol: grpc}]}
+                """;
+        String grpcRoutes = """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GRPCRoute
+                metadata: {name: echo, creationTimestamp: "2026-12-01T00:00:00Z"}
+                spec:
+                  parentRefs: [{name: web, sectionName: http}]
+                  hostnames: [grpc.example.com]
+                  rules: [{matches: [{method: {service: echo.Echo}}], backendRefs: [{name: echo, port: 9090}]}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GRPCRoute
+                metadata: {name: early, creationTimestamp: "2026-01-01T00:00:00Z"}
+                spec:
+                  parentRefs: [{name: web, sectionName: http}]
+                  hostnames: [blog.example.com]
+                  rules: [{backendRefs: [{name: echo, port: 9090}]}]
+                """;
+        String blog = ROUTES.replace("  parentRefs: [{name: web, sectionName: http}]\n",
+                "  parentRefs: [{name: web, sectionName: http}]\n  hostnames: [blog.example.com]\n");
+
+        ProxyResources olderBlog = Translator.translate(snapshot(SERVICES, grpcService, CLASS, gateway(LISTENERS),
+                secret("default", "a-cert"), secret("default", "b-cert"), blog.replace("metadata: {name: blog}",
+                        "metadata: {name: blog, creationTimestamp: \"2025-01-01T00:00:00Z\"}"), grpcRoutes), WEB);
+
+        RouteConfiguration http = olderBlog.routes().get(0);
+        VirtualHost grpc = host(http, "grpc.example.com:8080");
+        assertThat(grpc.getRoutes(0).getMatch().getPathSeparatedPrefix()).isEqualTo("/echo.Echo");
+        assertThat(grpc.getRoutes(0).getRoute().getCluster()).isEqualTo("outbound|9090||echo.default.svc.cluster.local");
+        assertThat(host(http, "blog.example.com:8080").getRoutesList()).as("the HTTPRoute blog, older, keeps "
+                + "blog.example.com; the GRPCRoute early is left off there").singleElement()
+                .satisfies(r -> assertThat(r.getRoute().getCluster()).isEqualTo("outbound|8080||blog.default.svc.cluster.local"));
+
+        ProxyResources newerBlog = Translator.translate(snapshot(SERVICES, grpcService, CLASS, gateway(LISTENERS),
+                secret("default", "a-cert"), secret("default", "b-cert"), blog.replace("metadata: {name: blog}",
+                        "metadata: {name: blog, creationTimestamp: \"2026-06-01T00:00:00Z\"}"), grpcRoutes), WEB);
+        assertThat(host(newerBlog.routes().get(0), "blog.example.com:8080").getRoutesList())
+                .as("the GRPCRoute early, now the older, keeps blog.example.com").singleElement()
+                .satisfies(r -> assertThat(r.getRoute().getCluster()).isEqualTo("outbound|9090||echo.default.svc.cluster.local"));
+    }
+
+    private static VirtualHost host(RouteConfiguration config, String name) {
+        return config.getVirtualHostsList().stream().filter(v -> v.getName().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no virtual host " + name + " in " + config.getVirtualHostsList().stream()
+                        .map(VirtualHost::getName).toList()));
+    }
+
+    @Test
     void sidecarsNeverGetAGatewaysKeyAndAnotherClassesGatewayGetsNoListener() {
         MeshSnapshot snapshot = web().withTrust(TrustBundle.NONE);
         ProxyResources sidecar = Translator.translate(snapshot, ProxyNode.sidecar(ObjectRef.of("default", "web"), "web"));

@@ -143,17 +143,16 @@ public final class InstallManifests {
         List<PolicyRule> rules = List.of(
                 // Read-only on everything it watches: informers list and watch, they never get.
                 rule("", List.of("services", "pods", "namespaces", "nodes"), "list", "watch"),
-                rule("gateway.networking.k8s.io", List.of("grpcroutes", "gateways", "gatewayclasses", "referencegrants"),
-                        "list", "watch"),
+                rule("gateway.networking.k8s.io", List.of("gateways", "gatewayclasses", "referencegrants"), "list", "watch"),
                 rule("discovery.k8s.io", List.of("endpointslices"), "list", "watch"),
                 rule("specs.smi-spec.io", List.of("httproutegroups"), "list", "watch"),
                 rule("access.smi-spec.io", List.of("traffictargets"), "list", "watch"),
                 rule("meshwork.io", List.of("workloads", "peerauthentications", "sidecars", "meshtimeouts", "meshretries",
                         "meshcircuitbreakers", "meshfaultinjections", "meshratelimits", "meshmirrors"), "list", "watch"),
-                // Written: the canary controller steps split weights, or those of the HTTPRoute that overrides the
-                // split (read, then update with the resourceVersion read), checking that each backend is a Service.
+                // Written: the canary controller steps split weights, or those of the HTTPRoute or GRPCRoute that
+                // overrides the split (read, then update with the resourceVersion read), checking that each backend is a Service.
                 rule("split.smi-spec.io", List.of("trafficsplits"), "list", "watch", "update"),
-                rule("gateway.networking.k8s.io", List.of("httproutes"), "list", "watch", "update"),
+                rule("gateway.networking.k8s.io", List.of("httproutes", "grpcroutes"), "list", "watch", "update"),
                 // Written: the Gateway API status (Accepted, ResolvedRefs) of HTTPRoutes attached to Services.
                 rule("gateway.networking.k8s.io", List.of("httproutes/status", "grpcroutes/status"), "update"),
                 rule("gateway.networking.k8s.io", List.of("gateways/status", "gatewayclasses/status"), "update"),

@@ -130,7 +130,7 @@ class InstallManifestsTest {
             }
         }
 
-        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "httproutes", "httproutes/status", "grpcroutes/status",
+        assertThat(written).containsExactlyInAnyOrder("trafficsplits", "httproutes", "grpcroutes", "httproutes/status", "grpcroutes/status",
                 "configmaps", "gateways/status", "gatewayclasses/status",
                 "events", "leases", "tokenreviews", "canaries/status");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getResources).doesNotContain("secrets", "*");

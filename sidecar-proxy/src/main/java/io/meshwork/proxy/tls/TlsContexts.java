@@ -11,6 +11,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.AttributeKey;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -126,14 +127,21 @@ public final class TlsContexts {
                 .trustManager(new MeshTrustManager(rootsOf(tls.rootsSecret()), Set.of())), tls.alpn()));
     }
 
-    /** A gateway listener's context: its first SDS certificate, no client certificate asked for. */
+    /**
+     * A gateway listener's context, no client certificate asked for: its SDS certificate, or, when the listener has
+     * several (say an ECDSA and an RSA one), all of them, the handshake taking the one whose key type the client can
+     * verify, as Envoy does.
+     */
     private SslContext gatewayServer(DownstreamTls tls) {
-        ServerCertificate certificate = certificates.get(tls.certificateSecrets().get(0));
-        if (certificate == null) {
-            return null;
+        List<ServerCertificate> served = new ArrayList<>();
+        for (String name : tls.certificateSecrets()) {
+            ServerCertificate certificate = certificates.get(name);
+            if (certificate == null) {
+                return null;
+            }
+            served.add(certificate);
         }
-        return contexts.computeIfAbsent(tls, key -> build(SslContextBuilder
-                .forServer(certificate.key(), certificate.chain().toArray(new X509Certificate[0]))
+        return contexts.computeIfAbsent(tls, key -> build(ServerCertificates.serverBuilder(served)
                 .clientAuth(ClientAuth.NONE), tls.alpn()));
     }
 

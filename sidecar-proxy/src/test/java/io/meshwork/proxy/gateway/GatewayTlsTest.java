@@ -66,8 +66,22 @@ class GatewayTlsTest {
                 """.formatted(PORT) + more);
     }
 
-    /** A self-signed certificate for {@code <name>.example.com} made by openssl, as a kubernetes.io/tls Secret. */
+    private static final java.util.Map<String, String> SECRETS = new java.util.HashMap<>();
+
+    /**
+     * A self-signed certificate for {@code <name>.example.com} made by openssl, as a kubernetes.io/tls Secret; made
+     * once per name, so that {@code <name>.crt} stays the certificate every later write of the config serves.
+     */
     private static String secret(String name) throws Exception {
+        String made = SECRETS.get(name);
+        if (made == null) {
+            made = newSecret(name);
+            SECRETS.put(name, made);
+        }
+        return made;
+    }
+
+    private static String newSecret(String name) throws Exception {
         OpenSslCommand.Result made = OpenSslCommand.run(dir, "", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                 "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-keyout", name + ".key", "-out", name + ".crt",
                 "-subj", "/CN=" + name + ".example.com", "-addext", "subjectAltName=DNS:" + name + ".example.com");
@@ -89,6 +103,12 @@ class GatewayTlsTest {
     private static String handshake(String serverName) throws Exception {
         return OpenSslCommand.run(dir, "", "s_client", "-connect", "127.0.0.1:" + PORT, "-servername", serverName)
                 .output();
+    }
+
+    /** A TLS 1.3 handshake offering only {@code sigalgs} (openssl's list form, e.g. {@code ECDSA+SHA256}). */
+    private static String handshake(String serverName, String sigalgs) throws Exception {
+        return OpenSslCommand.run(dir, "", "s_client", "-connect", "127.0.0.1:" + PORT, "-servername", serverName,
+                "-tls1_3", "-sigalgs", sigalgs).output();
     }
 
     @Test
@@ -117,6 +137,37 @@ class GatewayTlsTest {
             });
             assertThat(handshake("b.example.com")).as("a listener's own name still wins")
                     .contains("subject=CN = b.example.com");
+        } finally {
+            mesh.config.write("gateway.yaml", gateway(""), secret("a"), secret("b"), ROUTE);
+        }
+    }
+
+    @Test
+    void aListenerWithAnEcdsaAndAnRsaCertificateServesEachToTheClientsThatAskForItsKeyType() throws Exception {
+        OpenSslCommand.Result made = OpenSslCommand.run(dir, "", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                "1", "-keyout", "a-rsa.key", "-out", "a-rsa.crt", "-subj", "/CN=a.example.com RSA",
+                "-addext", "subjectAltName=DNS:a.example.com");
+        assertThat(made.exitCode()).as(made.output()).isZero();
+        String rsaSecret = secret("a").replace("name: a-cert", "name: a-rsa-cert")
+                .replace(Files.readString(dir.resolve("a.crt")).strip().indent(4).stripTrailing(),
+                        Files.readString(dir.resolve("a-rsa.crt")).strip().indent(4).stripTrailing())
+                .replace(Files.readString(dir.resolve("a.key")).strip().indent(4).stripTrailing(),
+                        Files.readString(dir.resolve("a-rsa.key")).strip().indent(4).stripTrailing());
+        String both = gateway("").replace("certificateRefs: [{name: a-cert}]",
+                "certificateRefs: [{name: a-cert}, {name: a-rsa-cert}]");
+        mesh.config.write("gateway.yaml", both, secret("a"), rsaSecret, secret("b"), ROUTE);
+        try {
+            Eventually.await(Duration.ofSeconds(10), "the RSA certificate served to an RSA-only client", () -> {
+                try {
+                    return handshake("a.example.com", "RSA-PSS+SHA256:RSA+SHA256").contains("subject=CN = a.example.com RSA");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            assertThat(handshake("a.example.com", "ECDSA+SHA256")).as("an ECDSA-only client gets the ECDSA certificate")
+                    .contains("subject=CN = a.example.com").doesNotContain("a.example.com RSA");
+            assertThat(handshake("a.example.com")).as("a client taking either gets one of them")
+                    .contains("subject=CN = a.example.com");
         } finally {
             mesh.config.write("gateway.yaml", gateway(""), secret("a"), secret("b"), ROUTE);
         }

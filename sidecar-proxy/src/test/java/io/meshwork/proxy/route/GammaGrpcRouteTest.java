@@ -22,6 +22,7 @@ import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCalls;
 import io.meshwork.controlplane.ControlPlane;
 import io.meshwork.controlplane.LocalMode;
+import io.meshwork.controlplane.source.local.TrafficSplitFiles;
 import io.meshwork.proxy.testing.GrpcBytes;
 import io.meshwork.proxy.testing.MeshConfigFolder;
 import io.meshwork.proxy.testing.SidecarHarness;
@@ -75,6 +76,7 @@ class GammaGrpcRouteTest {
         }
         mesh.add(MeshConfigFolder.service("echo", 9090, "grpc", Map.of("app", "echo")));
         mesh.add(MeshConfigFolder.service("ranked", 9090, "grpc", Map.of("app", "echo")));
+        mesh.add(MeshConfigFolder.service("canaried", 9090, "grpc", Map.of("app", "echo")));
         new MeshConfigFolder(configDir).write("mesh.yaml", mesh.toArray(String[]::new)).write("routes.yaml",
                 route("echo", """
                         - matches: [{method: {service: echo.Echo, method: Shout}}]
@@ -99,6 +101,11 @@ class GammaGrpcRouteTest {
                           backendRefs: [{name: echo-v2, port: 9090}]
                         - matches: [{method: {type: RegularExpression, service: "other\\\\..*", method: "S.y"}}]
                           backendRefs: [{name: echo-v1, port: 9090}]
+                        """),
+                route("canaried", """
+                        - backendRefs:
+                          - {name: echo-v1, port: 9090, weight: 100}
+                          - {name: echo-v3, port: 9090, weight: 0}
                         """));
         controlPlane = LocalMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), configDir).start();
         harness = new SidecarHarness("127.0.0.1:" + controlPlane.xdsPort());
@@ -178,6 +185,33 @@ class GammaGrpcRouteTest {
         assertThat(new String(reply, StandardCharsets.UTF_8)).as("the backend saw x-env set over the caller's")
                 .endsWith(" x-env=mesh");
         assertThat(headers.get().get(ROUTE)).isEqualTo("default");
+    }
+
+    @Test
+    void meshSplitMovesAGrpcRoutesWeightsAndTheSidecarFollows() throws Exception {
+        ManagedChannel canaried = channel("canaried:9090");
+        try {
+            assertThat(reached(canaried, ECHO_SAY)).isEqualTo("echo-v1");
+            // what `mesh split canaried echo-v1=0 echo-v3=100` does in a folder
+            TrafficSplitFiles files = new TrafficSplitFiles(configDir);
+            TrafficSplitFiles.Location location = files.find("default", "canaried").orElseThrow();
+            assertThat(location.title()).isEqualTo("GRPCRoute default/canaried");
+            TrafficSplitFiles.replaceAtomically(location.file(),
+                    files.rewrite(location, Map.of("echo-v1", 0L, "echo-v3", 100L), null));
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!reached(canaried, ECHO_SAY).equals("echo-v3")) {
+                assertThat(System.nanoTime()).as("the sidecar took the new weights within 30 s").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            Map<String, Integer> seen = new TreeMap<>();
+            for (int i = 0; i < 200; i++) {
+                seen.merge(reached(canaried, ECHO_SAY), 1, Integer::sum);
+            }
+            assertThat(seen).containsExactly(Map.entry("echo-v3", 200));
+        } finally {
+            canaried.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
     }
 
     /** The version that answered a call, sent with {@code header: value} pairs. */

@@ -176,43 +176,52 @@ public final class ClusterSplitControl implements SplitControl {
     }
 
     private Weighed find() throws IOException {
-        List<Weighed> routes = new ArrayList<>();
-        List<String> routesWithoutDefault = new ArrayList<>();
-        for (GenericKubernetesResource route : list(KubernetesSource.HTTP_ROUTE, true)) {
-            if (routesService(route)) {
-                int rule = defaultRule(route);
-                if (rule >= 0) {
-                    routes.add(new Weighed(route, KubernetesSource.HTTP_ROUTE, rule));
-                } else {
-                    routesWithoutDefault.add(route.getMetadata().getName());
-                }
+        // An HTTPRoute on the service overrides a GRPCRoute, and either overrides the TrafficSplit, as translation does.
+        for (KubernetesSource.CustomKind kind : List.of(KubernetesSource.HTTP_ROUTE, KubernetesSource.GRPC_ROUTE)) {
+            Weighed route = producerRoute(kind);
+            if (route != null) {
+                return route;
             }
-        }
-        if (routes.size() > 1) {
-            throw new IllegalArgumentException("HTTPRoutes " + routes.stream().map(r -> r.object().getMetadata().getName())
-                    .toList() + " in namespace " + namespace + " each have a rule without matches for service " + service
-                    + ": which weights to change is ambiguous; keep one such rule");
-        }
-        if (routes.size() == 1) {
-            return routes.get(0);
-        }
-        if (!routesWithoutDefault.isEmpty()) {
-            throw new IllegalArgumentException("HTTPRoute " + namespace + "/" + routesWithoutDefault.get(0) + " routes service "
-                    + service + " (so its TrafficSplit does not apply) but has no rule without matches whose backendRefs "
-                    + "could be weighed; add one (spec.rules[].backendRefs with no matches)");
         }
         List<GenericKubernetesResource> defaults = list(KubernetesSource.TRAFFIC_SPLIT, false).stream()
                 .filter(this::isDefaultSplitOfService).toList();
         if (defaults.isEmpty()) {
-            throw new IllegalArgumentException("no TrafficSplit or HTTPRoute for service \"" + service + "\" in namespace "
+            throw new IllegalArgumentException("no TrafficSplit, HTTPRoute or GRPCRoute for service \"" + service + "\" in namespace "
                     + namespace + " of " + where() + " (a split without matches whose spec.service is " + service
-                    + ", or an HTTPRoute whose parentRefs name the Service, with a rule without matches)");
+                    + ", or a route whose parentRefs name the Service, with a rule without matches)");
         }
         if (defaults.size() > 1) {
             throw new IllegalArgumentException("TrafficSplits " + defaults.stream().map(s -> s.getMetadata().getName()).toList()
                     + " in namespace " + namespace + " are all default splits of " + service + "; delete all but one");
         }
         return new Weighed(defaults.get(0), KubernetesSource.TRAFFIC_SPLIT, -1);
+    }
+
+    /** The service's producer route of {@code kind} with a rule without matches; null when no route of that kind routes it. */
+    private Weighed producerRoute(KubernetesSource.CustomKind kind) throws IOException {
+        List<Weighed> routes = new ArrayList<>();
+        List<String> routesWithoutDefault = new ArrayList<>();
+        for (GenericKubernetesResource route : list(kind, true)) {
+            if (routesService(route)) {
+                int rule = defaultRule(route);
+                if (rule >= 0) {
+                    routes.add(new Weighed(route, kind, rule));
+                } else {
+                    routesWithoutDefault.add(route.getMetadata().getName());
+                }
+            }
+        }
+        if (routes.size() > 1) {
+            throw new IllegalArgumentException(kind.kind() + "s " + routes.stream().map(r -> r.object().getMetadata().getName())
+                    .toList() + " in namespace " + namespace + " each have a rule without matches for service " + service
+                    + ": which weights to change is ambiguous; keep one such rule");
+        }
+        if (!routesWithoutDefault.isEmpty() && routes.isEmpty()) {
+            throw new IllegalArgumentException(kind.kind() + " " + namespace + "/" + routesWithoutDefault.get(0) + " routes service "
+                    + service + " (so its TrafficSplit does not apply) but has no rule without matches whose backendRefs "
+                    + "could be weighed; add one (spec.rules[].backendRefs with no matches)");
+        }
+        return routes.isEmpty() ? null : routes.get(0);
     }
 
     /** The namespace's objects of {@code kind}; none when {@code optional} and the cluster does not serve the kind (404). */

@@ -39,7 +39,6 @@ import org.slf4j.LoggerFactory;
 final class GatewayStatuses {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayStatuses.class);
-    private static final List<Map<String, Object>> HTTP_ROUTE = List.of(Map.of("group", Gateways.GROUP, "kind", "HTTPRoute"));
 
     private final KubernetesClient client;
     private volatile Function<ObjectRef, KubernetesSource.GatewayProgramming> programming =
@@ -197,32 +196,37 @@ final class GatewayStatuses {
                     ? new Condition("Conflicted", true, "HostnameConflict", "listener \"" + sameHost + "\" has the same "
                             + "port " + port + " and hostname")
                     : new Condition("Conflicted", false, "NoConflicts", "no conflict with another listener");
-            List<Map<String, Object>> kinds = served ? HTTP_ROUTE : List.of();
-            Condition resolved = resolvedRefs(item, tls, protocol, forCertificates, snapshot.gateways());
-            if (resolved.status() && !list(map(item.get("allowedRoutes")).get("kinds")).isEmpty()) {
-                List<String> unsupported = list(map(item.get("allowedRoutes")).get("kinds")).stream()
-                        .filter(k -> !"HTTPRoute".equals(k.get("kind"))
-                                || !Gateways.GROUP.equals(k.getOrDefault("group", Gateways.GROUP)))
-                        .map(k -> String.valueOf(k.get("kind"))).toList();
-                if (!unsupported.isEmpty()) {
-                    resolved = new Condition("ResolvedRefs", false, "InvalidRouteKinds", "allowedRoutes.kinds "
-                            + unsupported + ": Meshwork's gateway serves HTTPRoute only");
-                    kinds = served && unsupported.size() < list(map(item.get("allowedRoutes")).get("kinds")).size()
-                            ? HTTP_ROUTE : List.of();
-                }
+            List<Map<String, Object>> kindsWritten = list(map(item.get("allowedRoutes")).get("kinds"));
+            List<String> named = kindsWritten.isEmpty() ? Gateway.AllowedRoutes.ROUTE_KINDS : kindsWritten.stream()
+                    .filter(k -> Gateways.GROUP.equals(k.getOrDefault("group", Gateways.GROUP)))
+                    .map(k -> String.valueOf(k.get("kind"))).filter(Gateway.AllowedRoutes.ROUTE_KINDS::contains).toList();
+            List<Map<String, Object>> kinds = !served ? List.of() : named.stream()
+                    .map(kind -> Map.<String, Object>of("group", Gateways.GROUP, "kind", kind)).toList();
+            Condition resolved = resolvedRefs(tls, protocol, forCertificates, snapshot.gateways());
+            if (resolved.status() && named.size() < kindsWritten.size()) {
+                resolved = new Condition("ResolvedRefs", false, "InvalidRouteKinds", "allowedRoutes.kinds "
+                        + kindsWritten.stream().map(k -> String.valueOf(k.get("kind"))).filter(k -> !named.contains(k)).toList()
+                        + ": Meshwork's gateway serves " + String.join(" and ", Gateway.AllowedRoutes.ROUTE_KINDS));
             }
             String problem = !accepted.status() ? accepted.message() : conflicted.status() ? conflicted.message()
                     : !resolved.status() ? resolved.message() : null;
             Optional<Gateway.Listener> model = gateway == null ? Optional.empty()
                     : gateway.listeners().stream().filter(l -> l.name().equals(name)).findFirst();
-            int attached = model.map(l -> GatewayAttachment.routes(gateway, l, snapshot.httpRoutes().values()).size())
+            int attached = model.map(l -> GatewayAttachment.routes(gateway, l, routes(snapshot)).size())
                     .orElse(0);
             states.add(new ListenerState(name, kinds, attached, accepted, resolved, conflicted, problem));
         }
         return states;
     }
 
-    private static Condition resolvedRefs(Map<String, Object> item, Map<String, Object> tls, String protocol,
+    /** Every route a gateway may serve: HTTPRoutes and GRPCRoutes. */
+    static List<io.meshwork.controlplane.model.HttpRoute> routes(MeshSnapshot snapshot) {
+        List<io.meshwork.controlplane.model.HttpRoute> routes = new ArrayList<>(snapshot.httpRoutes().values());
+        routes.addAll(snapshot.grpcRoutes().values());
+        return routes;
+    }
+
+    private static Condition resolvedRefs(Map<String, Object> tls, String protocol,
                                           Gateway gateway, Gateways gateways) {
         if (!protocol.equals("HTTPS")) {
             return new Condition("ResolvedRefs", true, "ResolvedRefs", "no reference to resolve");

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * {@code RefNotPermitted}, naming the backend), each with {@code observedGeneration}. Other controllers' entries are
  * kept. Routes with Gateway parents of Meshwork's class get an entry per such parent too: Accepted as
  * {@link GatewayAttachment} attaches them (True; False NotAllowedByListeners, NoMatchingListenerHostname,
- * NoMatchingParent, or UnsupportedValue when refused) and the same ResolvedRefs (False InvalidKind for a backend that is
+ * NoMatchingParent, Conflicted when a route of the other kind holds its host names, or UnsupportedValue when refused) and the same ResolvedRefs (False InvalidKind for a backend that is
  * no Service). A status is written only when a condition changed (a condition keeps its {@code lastTransitionTime} while its
  * status stays), so a steady mesh writes nothing; only the leader writes.
  */
@@ -202,12 +202,12 @@ final class RouteStatuses {
             return new Condition("Accepted", false, "NoMatchingParent", "Gateway " + ref + " has no listener"
                     + (section == null ? "" : " named \"" + section + "\"") + (port == null ? "" : " on port " + port));
         }
-        List<Gateway.Listener> allowed = named.stream()
-                .filter(l -> l.allowedRoutes().allows(routeNamespace, gateway.ref())).toList();
+        List<Gateway.Listener> allowed = named.stream().filter(l -> l.allowedRoutes().allows(routeNamespace, gateway.ref())
+                && l.allowedRoutes().allowsKind(route.kind())).toList();
         if (allowed.isEmpty()) {
             return new Condition("Accepted", false, "NotAllowedByListeners", "the allowedRoutes of listener"
                     + (named.size() == 1 ? " " : "s ") + names(named) + " of Gateway " + ref
-                    + " leave out routes of namespace " + routeNamespace);
+                    + " leave out " + route.kind() + "s of namespace " + routeNamespace);
         }
         List<Gateway.Listener> taking = allowed.stream()
                 .filter(l -> !GatewayAttachment.hostnames(l.hostname(), route.hostnames()).isEmpty()).toList();
@@ -217,8 +217,17 @@ final class RouteStatuses {
                     + " of Gateway " + ref + " (" + allowed.stream().map(l -> l.hostname() == null ? "any host"
                     : l.hostname()).distinct().collect(java.util.stream.Collectors.joining(", ")) + ")");
         }
-        return new Condition("Accepted", true, "Accepted", "attached to listener" + (taking.size() == 1 ? " " : "s ")
-                + names(taking) + " of Gateway " + ref);
+        List<HttpRoute> all = GatewayStatuses.routes(snapshot);
+        List<Gateway.Listener> attached = taking.stream().filter(l -> GatewayAttachment.routes(gateway, l, all).stream()
+                .anyMatch(a -> a.route().equals(route))).toList();
+        if (attached.isEmpty()) {
+            GatewayAttachment.Conflict conflict = taking.stream().flatMap(l -> GatewayAttachment.conflicts(gateway, l, all)
+                    .stream()).filter(c -> c.loser().equals(route)).findFirst().orElseThrow();
+            return new Condition("Accepted", false, "Conflicted", "host name " + conflict.hostname() + " of Gateway " + ref
+                    + " is " + conflict.winner().kind() + " " + conflict.winner().ref() + "'s, the older route");
+        }
+        return new Condition("Accepted", true, "Accepted", "attached to listener" + (attached.size() == 1 ? " " : "s ")
+                + names(attached) + " of Gateway " + ref);
     }
 
     private static String names(List<Gateway.Listener> listeners) {

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * Reads a Gateway API {@code Gateway} (v1, v1beta1): {@code gatewayClassName} and {@code listeners} (name, port,
  * protocol HTTP or HTTPS, hostname with an optional {@code *.} wildcard, {@code tls} with {@code mode: Terminate} and
  * {@code certificateRefs} to Secrets, {@code allowedRoutes} with {@code namespaces.from} Same, All or Selector and
- * {@code kinds} HTTPRoute). What the spec calls a conflict (listeners sharing a port with different protocols, or the
+ * {@code kinds} HTTPRoute and GRPCRoute). What the spec calls a conflict (listeners sharing a port with different protocols, or the
  * same port and host name) or what Meshwork does not serve (another protocol, TLS passthrough, another route kind)
  * rejects the Gateway with the field named, and so do {@code spec.addresses} (the gateway listens on every address of
  * its pod: UnsupportedAddress) and {@code spec.infrastructure.parametersRef} (it takes no parameters:
@@ -116,13 +116,22 @@ final class GatewayParser implements KindParser<Gateway> {
     }
 
     private static Gateway.AllowedRoutes allowedRoutes(YamlObject allowed) {
+        List<String> kinds = new ArrayList<>();
         for (YamlObject kind : allowed.objectList("kinds")) {
             String group = kind.optionalString("group").orElse(Gateways.GROUP);
             String name = kind.requiredString("kind");
-            if (!group.equals(Gateways.GROUP) || !name.equals("HTTPRoute")) {
-                throw kind.error("kind", "\"" + name + "\" is not a route kind Meshwork's gateway serves (HTTPRoute)");
+            if (!group.equals(Gateways.GROUP) || !Gateway.AllowedRoutes.ROUTE_KINDS.contains(name)) {
+                throw kind.error("kind", "\"" + name + "\" is not a route kind Meshwork's gateway serves ("
+                        + String.join(", ", Gateway.AllowedRoutes.ROUTE_KINDS) + ")");
+            }
+            if (!kinds.contains(name)) {
+                kinds.add(name);
             }
         }
+        return namespaces(allowed).withKinds(kinds.isEmpty() ? Gateway.AllowedRoutes.ROUTE_KINDS : kinds);
+    }
+
+    private static Gateway.AllowedRoutes namespaces(YamlObject allowed) {
         YamlObject namespaces = allowed.optionalObject("namespaces").orElse(null);
         if (namespaces == null) {
             return Gateway.AllowedRoutes.SAME;

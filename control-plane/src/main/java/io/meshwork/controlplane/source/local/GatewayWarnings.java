@@ -7,14 +7,17 @@ import io.meshwork.controlplane.model.HttpRoute;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Warnings about accepted Gateways and the HTTPRoutes naming them whose references do not all hold: a class that is no
- * GatewayClass; a certificate Secret that is missing or in another namespace without a ReferenceGrant (that listener is
- * not served; the others are); a route whose Gateway parent does not exist, or none of whose listeners takes it. A
- * Gateway of another implementation's class is none of Meshwork's business and draws nothing.
+ * Warnings about accepted Gateways and the HTTPRoutes and GRPCRoutes naming them whose references do not all hold: a
+ * class that is no GatewayClass; a certificate Secret that is missing or in another namespace without a ReferenceGrant
+ * (that listener is not served; the others are); a route whose Gateway parent does not exist, or none of whose
+ * listeners takes it; a route that loses a listener's host name to an older route of the other kind. A Gateway of
+ * another implementation's class is none of Meshwork's business and draws nothing.
  */
 final class GatewayWarnings {
 
@@ -23,9 +26,22 @@ final class GatewayWarnings {
 
     static List<ConfigProblem> of(Collection<ConfigObject> accepted, MeshSnapshot snapshot) {
         Gateways gateways = snapshot.gateways();
-        if (gateways.gateways().isEmpty() && snapshot.httpRoutes().values().stream()
+        List<HttpRoute> routes = new ArrayList<>(snapshot.httpRoutes().values());
+        routes.addAll(snapshot.grpcRoutes().values());
+        if (gateways.gateways().isEmpty() && routes.stream()
                 .noneMatch(r -> r.parents().stream().anyMatch(HttpRoute.ParentRef::isGateway))) {
             return List.of();
+        }
+        Map<HttpRoute, List<String>> conflicts = new HashMap<>();
+        for (Gateway gateway : gateways.gateways().values()) {
+            if (gateways.ours(gateway)) {
+                for (Gateway.Listener listener : gateway.listeners()) {
+                    GatewayAttachment.conflicts(gateway, listener, routes).forEach(c -> conflicts.computeIfAbsent(c.loser(),
+                            r -> new ArrayList<>()).add(c.winner().kind() + " " + c.winner().ref() + " holds host name \""
+                            + c.hostname() + "\" on listener \"" + listener.name() + "\" of Gateway " + gateway.ref()
+                            + " (the older route keeps it): this route is not served there (Conflicted)"));
+                }
+            }
         }
         List<ConfigProblem> warnings = new ArrayList<>();
         for (ConfigObject object : accepted) {
@@ -33,6 +49,8 @@ final class GatewayWarnings {
                 gateway(object, gateway, gateways, warnings);
             } else if (object.value() instanceof HttpRoute route) {
                 parents(object, route, snapshot, warnings);
+                conflicts.getOrDefault(route, List.of()).forEach(message ->
+                        warnings.add(warning(object, "spec.hostnames", message)));
             }
         }
         return warnings;

@@ -5,12 +5,12 @@ import io.meshwork.controlplane.model.HttpRouteFilters;
 import io.meshwork.controlplane.model.ObjectRef;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Reads a Gateway API {@code GRPCRoute} ({@code gateway.networking.k8s.io} v1, and v1alpha2 of the same schema) as
- * GAMMA uses it: Service {@code parentRefs}, rules of {@code matches} ({@code method}: {@code Exact} or
+ * Reads a Gateway API {@code GRPCRoute} ({@code gateway.networking.k8s.io} v1, and v1alpha2 of the same schema):
+ * {@code parentRefs} to Services (GAMMA) or Gateways (with {@code sectionName}, {@code port} and {@code hostnames},
+ * as an HTTPRoute's), rules of {@code matches} ({@code method}: {@code Exact} or
  * {@code RegularExpression} on {@code service} and {@code method}; {@code headers}), {@code backendRefs} with weights
  * and header modifiers, and the filters the spec gives a GRPCRoute rule (the header modifiers and
  * {@code RequestMirror}; a redirect or rewrite is refused). A GRPCRoute is an {@link HttpRoute} whose matches carry
@@ -24,23 +24,12 @@ final class GrpcRouteParser implements KindParser<HttpRoute> {
     private static final Pattern METHOD = Pattern.compile("[A-Za-z_][A-Za-z_0-9]*");
 
     @Override
-    public Set<String> ignoredFields() {
-        // GAMMA: a route attached to a Service takes the Service's own names; its hostnames do not apply.
-        return Set.of("spec.hostnames", "spec.parentRefs[].sectionName");
-    }
-
-    @Override
     public HttpRoute parse(ObjectRef ref, String apiVersion, YamlObject document, YamlObject metadata) {
         YamlObject spec = document.requiredObject("spec");
         List<HttpRoute.ParentRef> parents = new ArrayList<>();
         List<YamlObject> parentRefs = spec.objectList("parentRefs");
         for (YamlObject parent : parentRefs) {
-            HttpRoute.ParentRef parentRef = HttpRouteParser.parentRef(ref, parent);
-            if (!parentRef.isService()) {
-                throw parent.error("kind", "\"" + parentRef.kind() + "\": a GRPCRoute is served for Service parents "
-                        + "(GAMMA) only; a Gateway takes HTTPRoutes");
-            }
-            parents.add(parentRef);
+            parents.add(HttpRouteParser.parentRef(ref, parent));
         }
         if (parents.isEmpty()) {
             throw spec.error("parentRefs", "at least one parentRef is required (a Service, for mesh traffic)");
@@ -52,7 +41,7 @@ final class GrpcRouteParser implements KindParser<HttpRoute> {
         if (rules.isEmpty()) {
             rules.add(new HttpRoute.Rule("", List.of(any()), List.of(), null, null, HttpRouteFilters.NONE));
         }
-        return new HttpRoute(ref, HttpRouteParser.created(metadata), parents, rules);
+        return new HttpRoute(ref, HttpRouteParser.created(metadata), parents, rules, HttpRouteParser.hostnames(spec));
     }
 
     private static HttpRoute.Rule rule(ObjectRef route, YamlObject rule) {

@@ -29,7 +29,7 @@ final class HttpRouteFilterParser {
 
     /** The filters of a rule; {@code hasBackends} and {@code matches} for the checks across the rule. */
     static HttpRouteFilters rule(ObjectRef route, YamlObject rule, boolean hasBackends, List<HttpRoute.Match> matches) {
-        HttpRouteFilters filters = read(route, rule, true);
+        HttpRouteFilters filters = read(route, rule, Owner.HTTP_RULE);
         if (filters.redirect() != null && filters.rewrite() != null) {
             throw rule.error("filters", "RequestRedirect and URLRewrite cannot be used together");
         }
@@ -49,27 +49,24 @@ final class HttpRouteFilterParser {
      * GRPCRoute rule; any other is refused naming it.
      */
     static HttpRouteFilters grpcRule(ObjectRef route, YamlObject rule) {
-        List<YamlObject> filters = rule.objectList("filters");
-        for (int i = 0; i < filters.size(); i++) {
-            String type = filters.get(i).requiredString("type");
-            if (type.equals("RequestRedirect") || type.equals("URLRewrite")) {
-                throw filters.get(i).error("type", "filter \"" + type + "\" is not allowed on a GRPCRoute rule "
-                        + "(RequestHeaderModifier, ResponseHeaderModifier, RequestMirror)");
-            }
-        }
-        return read(route, rule, true);
+        return read(route, rule, Owner.GRPC_RULE);
     }
 
     /** The filters of a backendRef: header modifiers only. */
     static HttpRouteFilters backend(ObjectRef route, YamlObject backend) {
-        return read(route, backend, false);
+        return read(route, backend, Owner.BACKEND);
     }
 
     private static boolean replacesPrefix(HttpRouteFilters.PathModifier path) {
         return path != null && !path.fullPath();
     }
 
-    private static HttpRouteFilters read(ObjectRef route, YamlObject owner, boolean onRule) {
+    /** What holds the filters: each allows its own types, as the spec gives them. */
+    private enum Owner {
+        HTTP_RULE, GRPC_RULE, BACKEND
+    }
+
+    private static HttpRouteFilters read(ObjectRef route, YamlObject owner, Owner kind) {
         HttpRouteFilters.HeaderModifier request = null;
         HttpRouteFilters.HeaderModifier response = null;
         HttpRouteFilters.Redirect redirect = null;
@@ -78,13 +75,17 @@ final class HttpRouteFilterParser {
         Set<String> seen = new HashSet<>();
         for (YamlObject filter : owner.objectList("filters")) {
             String type = filter.requiredString("type");
+            if (kind == Owner.GRPC_RULE && (type.equals("RequestRedirect") || type.equals("URLRewrite"))) {
+                throw filter.error("type", "filter \"" + type + "\" is not allowed on a GRPCRoute rule "
+                        + "(RequestHeaderModifier, ResponseHeaderModifier, RequestMirror)");
+            }
             boolean allowed = switch (type) {
                 case "RequestHeaderModifier", "ResponseHeaderModifier" -> true;
-                case "RequestRedirect", "URLRewrite", "RequestMirror" -> onRule;
+                case "RequestRedirect", "URLRewrite", "RequestMirror" -> kind != Owner.BACKEND;
                 default -> false;
             };
             if (!allowed) {
-                throw filter.error("type", "filter \"" + type + "\" is not supported " + (onRule ? "by Meshwork"
+                throw filter.error("type", "filter \"" + type + "\" is not supported " + (kind != Owner.BACKEND ? "by Meshwork"
                         : "on a backendRef (RequestHeaderModifier, ResponseHeaderModifier)"));
             }
             if (!type.equals("RequestMirror") && !seen.add(type)) {

@@ -50,12 +50,17 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
             // The API server defaults an absent list to one rule matching everything, without backends.
             rules.add(new HttpRoute.Rule("", List.of(HttpRoute.Match.ANY), List.of(), null, null, HttpRouteFilters.NONE));
         }
+        return new HttpRoute(ref, created, parents, rules, hostnames(spec));
+    }
+
+    /** {@code spec.hostnames}, each checked as a Gateway listener's is (a {@code *.} wildcard first label allowed). */
+    static List<String> hostnames(YamlObject spec) {
         List<String> hostnames = new ArrayList<>();
         List<String> written = spec.stringList("hostnames");
         for (int i = 0; i < written.size(); i++) {
             hostnames.add(GatewayParser.hostname(spec, "hostnames[" + i + "]", written.get(i)));
         }
-        return new HttpRoute(ref, created, parents, rules, hostnames);
+        return hostnames;
     }
 
     /** {@code metadata.creationTimestamp}, null when absent (local files). */

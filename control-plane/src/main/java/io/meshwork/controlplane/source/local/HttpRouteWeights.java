@@ -22,9 +22,9 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 import org.snakeyaml.engine.v2.nodes.Tag;
 
 /**
- * The weights of a service's producer HTTPRoute (GAMMA: a route in the service's namespace whose
+ * The weights of a service's producer HTTPRoute or GRPCRoute (GAMMA: a route in the service's namespace whose
  * {@code parentRefs} name the Service) as a YAML node tree: the backendRefs of its rule that has no matches
- * (or only {@code PathPrefix /}, which is what no matches means), which {@code mesh split} and
+ * (or only {@code PathPrefix /}, or {@code {}}, which is what no matches means), which {@code mesh split} and
  * {@code mesh canary} weigh as Flagger does with the Gateway API. A backendRef's weight defaults to 1.
  */
 final class HttpRouteWeights {
@@ -32,9 +32,12 @@ final class HttpRouteWeights {
     private HttpRouteWeights() {
     }
 
-    /** Whether {@code doc} is an HTTPRoute in {@code namespace} whose parentRefs name the Service {@code service}. */
-    static boolean routes(Node doc, String namespace, String service) {
-        if (scalar(doc, "kind").filter("HTTPRoute"::equals).isEmpty()
+    /** The route kinds whose weights are weighed, the one that overrides the other first (as translation orders them). */
+    static final List<String> KINDS = List.of("HTTPRoute", "GRPCRoute");
+
+    /** Whether {@code doc} is a route of {@code kind} in {@code namespace} whose parentRefs name the Service {@code service}. */
+    static boolean routes(Node doc, String kind, String namespace, String service) {
+        if (scalar(doc, "kind").filter(kind::equals).isEmpty()
                 || scalar(doc, "apiVersion").filter(v -> v.startsWith("gateway.networking.k8s.io/")).isEmpty()
                 || !scalar(doc, "metadata", "namespace").orElse("default").equals(namespace)) {
             return false;

@@ -37,8 +37,8 @@ import org.snakeyaml.engine.v2.nodes.Tag;
  * comments) stays as the user wrote it. Files are replaced atomically, so the control plane's watcher never
  * sees half a file.
  *
- * <p>The weights are those of the service's producer {@link HttpRouteWeights HTTPRoute}'s rule without
- * matches when an HTTPRoute routes the service (it overrides the TrafficSplit, as translation does), else
+ * <p>The weights are those of the service's producer {@link HttpRouteWeights HTTPRoute (or GRPCRoute)}'s rule
+ * without matches when such a route routes the service (it overrides the TrafficSplit, as translation does), else
  * those of its default TrafficSplit (the one without matches).
  */
 public final class TrafficSplitFiles {
@@ -47,8 +47,8 @@ public final class TrafficSplitFiles {
      * Where a root service's weights live, the weights and the canary status note (null when there is none),
      * as read together.
      *
-     * @param kind {@code TrafficSplit} or {@code HTTPRoute}
-     * @param ruleIndex the HTTPRoute's rule whose backendRefs are the weights; -1 for a TrafficSplit
+     * @param kind {@code TrafficSplit}, {@code HTTPRoute} or {@code GRPCRoute}
+     * @param ruleIndex the route's rule whose backendRefs are the weights; -1 for a TrafficSplit
      */
     public record Location(Path file, int documentIndex, String kind, String namespace, String name, int ruleIndex,
             Map<String, Long> weights, String status) {
@@ -68,13 +68,17 @@ public final class TrafficSplitFiles {
     }
 
     /**
-     * The weights of {@code namespace/service}: its producer HTTPRoute's rule without matches, else its default
-     * TrafficSplit, if the folder has either. An HTTPRoute that routes the service without such a rule, or two
-     * of them, are refused in one line: the weights to change would be a guess.
+     * The weights of {@code namespace/service}: its producer HTTPRoute's rule without matches, else its producer
+     * GRPCRoute's, else its default TrafficSplit, if the folder has one. A route that routes the service without
+     * such a rule, or two of them, are refused in one line: the weights to change would be a guess.
      */
     public Optional<Location> find(String namespace, String service) throws IOException {
-        List<Location> routes = new ArrayList<>();
-        List<String> routesWithoutDefault = new ArrayList<>();
+        Map<String, List<Location>> routes = new LinkedHashMap<>();
+        Map<String, List<String>> routesWithoutDefault = new LinkedHashMap<>();
+        HttpRouteWeights.KINDS.forEach(kind -> {
+            routes.put(kind, new ArrayList<>());
+            routesWithoutDefault.put(kind, new ArrayList<>());
+        });
         Location split = null;
         for (Path file : yamlFiles()) {
             List<Node> documents = compose(file);
@@ -82,16 +86,19 @@ public final class TrafficSplitFiles {
                 Node doc = documents.get(i);
                 String where = file.getFileName() + " doc " + (i + 1) + " (line "
                         + doc.getStartMark().map(m -> m.getLine() + 1).orElse(0) + "): ";
-                if (HttpRouteWeights.routes(doc, namespace, service)) {
+                Optional<String> routeKind = HttpRouteWeights.KINDS.stream()
+                        .filter(kind -> HttpRouteWeights.routes(doc, kind, namespace, service)).findFirst();
+                if (routeKind.isPresent()) {
+                    String kind = routeKind.get();
                     String name = scalar(doc, "metadata", "name").orElse(service);
                     int rule = HttpRouteWeights.defaultRule(doc);
                     if (rule < 0) {
-                        routesWithoutDefault.add(name);
+                        routesWithoutDefault.get(kind).add(name);
                         continue;
                     }
-                    Map<String, Long> weights = weights(where, "HTTPRoute " + namespace + "/" + name,
+                    Map<String, Long> weights = weights(where, kind + " " + namespace + "/" + name,
                             () -> HttpRouteWeights.weightsOf(doc, rule, namespace));
-                    routes.add(new Location(file, i, "HTTPRoute", namespace, name, rule, weights, statusOf(doc).orElse(null)));
+                    routes.get(kind).add(new Location(file, i, kind, namespace, name, rule, weights, statusOf(doc).orElse(null)));
                 } else if (split == null && isDefaultSplitOf(doc, namespace, service)) {
                     String name = scalar(doc, "metadata", "name").orElse(service);
                     Map<String, Long> weights = weights(where, "TrafficSplit " + namespace + "/" + name, () -> weightsOf(doc));
@@ -99,17 +106,24 @@ public final class TrafficSplitFiles {
                 }
             }
         }
-        if (routes.size() > 1) {
-            throw new IllegalArgumentException("HTTPRoutes " + routes.stream().map(Location::name).toList() + " in namespace "
-                    + namespace + " each have a rule without matches for service " + service
-                    + ": which weights to change is ambiguous; keep one such rule");
+        // An HTTPRoute on the service overrides a GRPCRoute, and either overrides the TrafficSplit, as translation does.
+        for (String kind : HttpRouteWeights.KINDS) {
+            List<Location> found = routes.get(kind);
+            if (found.size() > 1) {
+                throw new IllegalArgumentException(kind + "s " + found.stream().map(Location::name).toList() + " in namespace "
+                        + namespace + " each have a rule without matches for service " + service
+                        + ": which weights to change is ambiguous; keep one such rule");
+            }
+            if (found.size() == 1) {
+                return Optional.of(found.get(0));
+            }
+            if (!routesWithoutDefault.get(kind).isEmpty()) {
+                throw new IllegalArgumentException(kind + " " + namespace + "/" + routesWithoutDefault.get(kind).get(0)
+                        + " routes service " + service + " (so its TrafficSplit does not apply) but has no rule without matches "
+                        + "whose backendRefs could be weighed; add one (spec.rules[].backendRefs with no matches)");
+            }
         }
-        if (routes.isEmpty() && !routesWithoutDefault.isEmpty()) {
-            throw new IllegalArgumentException("HTTPRoute " + namespace + "/" + routesWithoutDefault.get(0) + " routes service "
-                    + service + " (so its TrafficSplit does not apply) but has no rule without matches whose backendRefs "
-                    + "could be weighed; add one (spec.rules[].backendRefs with no matches)");
-        }
-        return routes.isEmpty() ? Optional.ofNullable(split) : Optional.of(routes.get(0));
+        return Optional.ofNullable(split);
     }
 
     private interface WeightsReader {

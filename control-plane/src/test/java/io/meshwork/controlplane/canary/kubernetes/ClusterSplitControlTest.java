@@ -74,7 +74,7 @@ class ClusterSplitControlTest {
     @Test
     void noSplitTwoDefaultSplitsAndQuantityWeightsAreClearErrors() throws Exception {
         assertThatThrownBy(() -> new ClusterSplitControl(api.client(), "mock", "default", "ratings").read())
-                .hasMessageStartingWith("no TrafficSplit or HTTPRoute for service \"ratings\" in namespace default of cluster mock");
+                .hasMessageStartingWith("no TrafficSplit, HTTPRoute or GRPCRoute for service \"ratings\" in namespace default of cluster mock");
 
         GenericKubernetesResource quantity = split("reviews-q", 1, 1);
         backends(quantity).get(0).put("weight", "500m");
@@ -136,6 +136,47 @@ class ClusterSplitControlTest {
         assertThatThrownBy(() -> control.requireValid(Map.of("reviews-v4", 1L)))
                 .hasMessage("HTTPRoute default/reviews-route: spec.rules[1].backendRefs[3].name: reviews-v4 is not a Service in "
                         + "namespace default");
+    }
+
+    @Test
+    void aGrpcRouteOfTheServiceHoldsItsWeightsUnlessAnHttpRouteOverridesIt() throws Exception {
+        var grpcRoutes = api.client().genericKubernetesResources(KubernetesSource.GRPC_ROUTE.context());
+        grpcRoutes.resource(Serialization.unmarshal("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GRPCRoute
+                metadata: {name: reviews-grpc, namespace: default}
+                spec:
+                  parentRefs: [{kind: Service, name: reviews, port: 9080}]
+                  rules:
+                  - matches: [{method: {service: reviews.Reviews, method: Beta}}]
+                    backendRefs: [{name: reviews-v2, port: 9080}]
+                  - backendRefs:
+                    - {name: reviews-v1, port: 9080, weight: 70}
+                    - {name: reviews-v2, port: 9080, weight: 30}
+                """, GenericKubernetesResource.class)).create();
+
+        assertThat(control.ref().title()).isEqualTo("GRPCRoute default/reviews-grpc");
+        control.update(now -> new SplitSnapshot(Map.of("reviews-v1", 40L, "reviews-v2", 60L), "promoting reviews-v2"));
+
+        assertThat(control.read().weights()).containsExactly(Map.entry("reviews-v1", 40L), Map.entry("reviews-v2", 60L));
+        GenericKubernetesResource route = grpcRoutes.inNamespace("default").withName("reviews-grpc").get();
+        assertThat(route.getMetadata().getAnnotations()).containsEntry("meshwork.io/canary-status", "promoting reviews-v2");
+        assertThat(Serialization.asYaml(route.getAdditionalProperties().get("spec"))).contains("service: \"reviews.Reviews\"");
+        assertThat(api.trafficSplits().inNamespace("default").withName("reviews").get().getAdditionalProperties().get("spec"))
+                .as("the split the route overrides is left alone").hasToString(split("reviews", 100, 0)
+                        .getAdditionalProperties().get("spec").toString());
+
+        routes().resource(Serialization.unmarshal("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: reviews-route, namespace: default}
+                spec:
+                  parentRefs: [{kind: Service, name: reviews}]
+                  rules:
+                  - backendRefs: [{name: reviews-v1, port: 9080}]
+                """, GenericKubernetesResource.class)).create();
+        assertThat(control.ref().title()).as("an HTTPRoute overrides the GRPCRoute, as translation does")
+                .isEqualTo("HTTPRoute default/reviews-route");
     }
 
     private io.fabric8.kubernetes.client.dsl.MixedOperation<GenericKubernetesResource,

@@ -40,6 +40,7 @@ class ControlPlaneClusterRoleTest {
             "authentication.k8s.io tokenreviews create",        // the CA reviews sidecars' ServiceAccount tokens
             "split.smi-spec.io trafficsplits update",           // a Canary's steps: the split written with the resourceVersion read
             "gateway.networking.k8s.io httproutes update",      // ... or the HTTPRoute that overrides the split
+            "gateway.networking.k8s.io grpcroutes update",      // ... or the GRPCRoute that does
             "gateway.networking.k8s.io grpcroutes/status update", // GRPCRoutes' status, written as HTTPRoutes' is
             "services get",                                     // ... after checking each backend is a Service
             "configmaps get", "configmaps list", "configmaps watch", // the root-certificate ConfigMap per meshed namespace

@@ -85,8 +85,9 @@ class GatewayStatusesTest {
         assertThat(message("web", "Programmed"))
                 .isEqualTo("no mesh gateway of node group gateway/default/web is connected to the control plane");
         Map<String, Object> listener = listener("web", "http");
-        assertThat(listener.get("supportedKinds")).isEqualTo(List.of(Map.of("group", "gateway.networking.k8s.io",
-                "kind", "HTTPRoute")));
+        assertThat(listener.get("supportedKinds")).isEqualTo(List.of(
+                Map.of("group", "gateway.networking.k8s.io", "kind", "HTTPRoute"),
+                Map.of("group", "gateway.networking.k8s.io", "kind", "GRPCRoute")));
         assertThat(((Number) listener.get("attachedRoutes")).longValue()).isEqualTo(2);
         assertThat(listenerConditions("web", "http")).containsExactly("Accepted=True Accepted",
                 "ResolvedRefs=True ResolvedRefs", "Conflicted=False NoConflicts", "Programmed=False Pending");
@@ -184,6 +185,50 @@ class GatewayStatusesTest {
         assertThat(((Number) listener("web", "http").get("attachedRoutes")).longValue()).isEqualTo(2);
         assertThat(routes("default").withName("on-theirs").get().getAdditionalProperties())
                 .as("a Gateway of another class is another implementation's to report on").doesNotContainKey("status");
+    }
+
+    @Test
+    void grpcRoutesAttachAsHttpRoutesAndTheNewerOfTwoKindsSharingAHostNameIsConflicted() throws Exception {
+        gateway("rpc", "meshwork", "[{name: http, port: 8080, protocol: HTTP, hostname: \"*.example.com\"}]", "");
+        gateway("web-only", "meshwork", "[{name: http, port: 8080, protocol: HTTP, allowedRoutes: {kinds: [{kind: "
+                + "HTTPRoute}]}}]", "");
+        grpcRoute("a-grpc", "{name: rpc}");
+        route("default", "z-http", "{name: rpc}", "[ratings.example.com]", "{name: store, port: 8080}");
+        grpcRoute("b-grpc", "{name: web-only}");
+        startSource();
+
+        assertThat(grpcRouteConditions("a-grpc")).containsExactly("Accepted=True Accepted", "ResolvedRefs=True ResolvedRefs");
+        assertThat(routeConditions("default", "z-http")).startsWith("Accepted=False Conflicted");
+        assertThat(routeMessage("default", "z-http", "Accepted")).isEqualTo("host name ratings.example.com of Gateway "
+                + "default/rpc is GRPCRoute default/a-grpc's, the older route");
+        assertThat(grpcRouteConditions("b-grpc")).startsWith("Accepted=False NotAllowedByListeners");
+        assertThat(((Number) listener("rpc", "http").get("attachedRoutes")).longValue()).isEqualTo(1);
+        assertThat(listener("rpc", "http").get("supportedKinds")).isEqualTo(List.of(
+                Map.of("group", "gateway.networking.k8s.io", "kind", "HTTPRoute"),
+                Map.of("group", "gateway.networking.k8s.io", "kind", "GRPCRoute")));
+        assertThat(listener("web-only", "http").get("supportedKinds")).isEqualTo(List.of(
+                Map.of("group", "gateway.networking.k8s.io", "kind", "HTTPRoute")));
+    }
+
+    private void grpcRoute(String name, String parent) {
+        client.genericKubernetesResources(KubernetesSource.GRPC_ROUTE.context()).inNamespace("default").resource(object("""
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GRPCRoute
+                metadata: {name: %s, namespace: default, generation: 1}
+                spec:
+                  parentRefs: [%s]
+                  hostnames: [ratings.example.com]
+                  rules: [{backendRefs: [{name: store, port: 8080}]}]
+                """.formatted(name, parent))).create();
+    }
+
+    private List<String> grpcRouteConditions(String route) throws InterruptedException {
+        java.util.function.Supplier<List<Map<String, Object>>> ours = () -> listOf(status(client.genericKubernetesResources(
+                KubernetesSource.GRPC_ROUTE.context()).inNamespace("default").withName(route).get()).get("parents")).stream()
+                .filter(p -> RouteStatuses.CONTROLLER.equals(p.get("controllerName")))
+                .flatMap(p -> listOf(p.get("conditions")).stream()).toList();
+        Eventually.await(WAIT, "the status of GRPCRoute " + route, () -> !ours.get().isEmpty());
+        return ours.get().stream().map(GatewayStatusesTest::text).toList();
     }
 
     @Test

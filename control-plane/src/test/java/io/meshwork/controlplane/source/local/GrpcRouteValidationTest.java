@@ -68,6 +68,27 @@ class GrpcRouteValidationTest {
     }
 
     @Test
+    void aRulesHeaderModifiersAndMirrorAreReadWithoutAWarning() {
+        LoadResult result = load(route("""
+                rules:
+                - filters:
+                  - type: RequestHeaderModifier
+                    requestHeaderModifier: {set: [{name: x-env, value: mesh}]}
+                  - type: ResponseHeaderModifier
+                    responseHeaderModifier: {add: [{name: x-route, value: default}]}
+                  - type: RequestMirror
+                    requestMirror: {backendRef: {name: reviews-v2, port: 9080}}
+                  backendRefs: [{name: reviews-v1, port: 9080}]
+                """));
+
+        assertThat(result.problems()).as("every field of the filters is read: no 'unknown field' warning").isEmpty();
+        var filters = result.snapshot().grpcRoutes().get(ROUTE).rules().get(0).filters();
+        assertThat(filters.requestHeaders().set()).extracting(h -> h.name() + "=" + h.value()).containsExactly("x-env=mesh");
+        assertThat(filters.responseHeaders().add()).extracting(h -> h.name() + "=" + h.value()).containsExactly("x-route=default");
+        assertThat(filters.mirrors()).hasSize(1);
+    }
+
+    @Test
     void whatTheSpecDoesNotAllowIsRefusedInOneLineNamingTheField() {
         assertThat(rejection("""
                 rules:
@@ -90,13 +111,20 @@ class GrpcRouteValidationTest {
     }
 
     @Test
-    void aGatewayParentIsRefusedAndAnHttpRouteOfTheSamePortOverridesTheGrpcRoute() {
+    void aGatewayParentIsReadWithHostnamesAndAnHttpRouteOfTheSamePortOverridesTheGrpcRoute() {
         String onGateway = route("rules: [{backendRefs: [{name: reviews-v1, port: 9080}]}]")
-                .replace("{group: \"\", kind: Service, name: reviews, port: 9080}", "{name: edge}");
-        LoadResult refused = load(onGateway);
-        assertThat(refused.errors()).singleElement().extracting(ConfigProblem::toString).asString()
-                .endsWith("spec.parentRefs[0].kind: \"Gateway\": a GRPCRoute is served for Service parents (GAMMA) only; "
-                        + "a Gateway takes HTTPRoutes");
+                .replace("{group: \"\", kind: Service, name: reviews, port: 9080}", "{name: edge, sectionName: grpc}")
+                .replace("spec:\n", "spec:\n  hostnames: [grpc.example.com]\n");
+        LoadResult read = load(onGateway);
+        assertThat(read.errors()).isEmpty();
+        HttpRoute route = read.snapshot().grpcRoutes().get(ROUTE);
+        assertThat(route.hostnames()).containsExactly("grpc.example.com");
+        assertThat(route.parents()).singleElement().satisfies(p -> {
+            assertThat(p.isGateway()).isTrue();
+            assertThat(p.sectionName()).isEqualTo("grpc");
+        });
+        assertThat(read.snapshot().producerRoutesFor(ObjectRef.of("default", "reviews"), 9080))
+                .as("a route on a Gateway is no mesh route of the Service").isEmpty();
 
         LoadResult both = load(route("rules: [{backendRefs: [{name: reviews-v1, port: 9080}]}]"),
                 HttpRouteValidationTest.route("v1", "rules: [{backendRefs: [{name: reviews-v2, port: 9080}]}]"));

@@ -204,6 +204,40 @@ class TrafficSplitFilesTest {
                 .hasMessageStartingWith("HTTPRoutes [reviews, reviews-2] in namespace default each have a rule without matches");
     }
 
+    private static final String GRPC_ROUTE = """
+            apiVersion: gateway.networking.k8s.io/v1
+            kind: GRPCRoute
+            metadata: {name: reviews-grpc, namespace: default}
+            spec:
+              parentRefs: [{kind: Service, name: reviews, port: 9080}]
+              rules:
+                - matches: [{method: {service: reviews.Reviews, method: Beta}}]
+                  backendRefs: [{name: reviews-v2, port: 9080}]
+                - backendRefs:   # no matches: every other call
+                    - {name: reviews-v1, port: 9080, weight: 70}
+                    - {name: reviews-v2, port: 9080, weight: 30}
+            """;
+
+    @Test
+    void aGrpcRouteOfTheServiceHoldsItsWeightsUnlessAnHttpRouteOverridesIt() throws IOException {
+        TrafficSplitFiles files = filesWithRoute(GRPC_ROUTE);
+        var location = files.find("default", "reviews").orElseThrow();
+        assertThat(location.title()).isEqualTo("GRPCRoute default/reviews-grpc");
+        assertThat(location.ruleIndex()).isEqualTo(1);
+        assertThat(location.weights()).containsExactly(Map.entry("reviews-v1", 70L), Map.entry("reviews-v2", 30L));
+
+        String text = files.rewrite(location, Map.of("reviews-v1", 50L, "reviews-v2", 50L), "promoting reviews-v2: step 2/4");
+        TrafficSplitFiles.replaceAtomically(location.file(), text);
+        assertThat(files.find("default", "reviews").orElseThrow().weights())
+                .containsExactly(Map.entry("reviews-v1", 50L), Map.entry("reviews-v2", 50L));
+        assertThat(text).contains("# no matches: every other call").contains("backendRefs: [{name: reviews-v2, port: 9080}]");
+        assertThat(Files.readString(dir.resolve("splits.yaml"))).isEqualTo(SPLITS);
+
+        Files.writeString(dir.resolve("http-route.yaml"), ROUTE);
+        assertThat(files.find("default", "reviews").orElseThrow().title())
+                .as("an HTTPRoute on the service overrides its GRPCRoute, as translation does").isEqualTo("HTTPRoute default/reviews");
+    }
+
     @Test
     void aWeightThatIsNoWholeNumberIsRefusedNamingFileDocumentAndField() throws IOException {
         assertThatThrownBy(() -> filesWithRoute(ROUTE.replace("weight: 90", "weight: 9.5")).find("default", "reviews"))
