@@ -260,8 +260,9 @@ class AdsServerTest {
         server.accept(mesh("2", 50, 50));
         DiscoveryResponse next = client.next(RDS);
         assertThat(server.programming(group).acked()).as("version 2 sent, not yet ACKed").isZero();
+        changed.clear();
         client.nack(next, routes.getVersionInfo(), "route reviews: no such cluster");
-        Eventually.await(Duration.ofSeconds(5), "the NACK", () -> server.programming(group).refused() != null);
+        Eventually.await(Duration.ofSeconds(5), "the NACK told", () -> changed.contains(group));
         assertThat(server.programming(group).refused()).isEqualTo("proxy proxyless~gw refused version "
                 + next.getVersionInfo() + ": route reviews: no such cluster");
 
