@@ -1,5 +1,6 @@
 package io.meshwork.cli;
 
+import io.meshwork.controlplane.model.Gateways;
 import io.meshwork.controlplane.model.MeshSnapshot;
 import io.meshwork.controlplane.source.kubernetes.KubernetesSource;
 import io.meshwork.controlplane.source.kubernetes.RemoteClusters;
@@ -98,8 +99,11 @@ final class AnalyzeCommand implements Callable<Integer> {
     }
 
     /** Prints the problems and the counts (or the JSON/YAML of both); exit 0 without errors, 3 with. */
-    private int report(String whereField, String where, MeshSnapshot s, List<ConfigProblem> problems,
-                       Function<ConfigProblem, String> line) {
+    private int report(String whereField, String where, MeshSnapshot s, List<ConfigProblem> loaded,
+                       Function<ConfigProblem, String> located) {
+        List<ConfigProblem> problems = new java.util.ArrayList<>(loaded);
+        problems.addAll(othersGateways(s));
+        Function<ConfigProblem, String> line = p -> "".equals(p.file()) ? p.withoutLocation() : located.apply(p);
         int errors = (int) problems.stream().filter(p -> p.severity() == ConfigProblem.Severity.ERROR).count();
         int warnings = problems.size() - errors;
         if (output != OutputFormat.table) {
@@ -111,6 +115,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             node.put("routeGroups", s.routeGroups().size());
             node.put("httpRoutes", s.httpRoutes().size());
             node.put("grpcRoutes", s.grpcRoutes().size());
+            node.put("gateways", s.gateways().gateways().size());
             node.put("errors", errors);
             node.put("warnings", warnings);
             tools.jackson.databind.node.ArrayNode list = node.putArray("problems");
@@ -124,12 +129,32 @@ final class AnalyzeCommand implements Callable<Integer> {
         for (ConfigProblem problem : problems) {
             System.out.println((problem.severity() == ConfigProblem.Severity.ERROR ? "Error   " : "Warning ") + line.apply(problem));
         }
-        System.out.printf("%s: %s, %s, %s, %s, %s%s; %s, %s%n", where, count(s.services().size(), "service"),
+        System.out.printf("%s: %s, %s, %s, %s, %s%s%s; %s, %s%n", where, count(s.services().size(), "service"),
                 count(s.workloads().size(), "workload"), count(s.splits().size(), "traffic split"),
                 count(s.routeGroups().size(), "route group"), count(s.httpRoutes().size(), "HTTP route"),
                 s.grpcRoutes().isEmpty() ? "" : ", " + count(s.grpcRoutes().size(), "gRPC route"),
+                s.gateways().gateways().isEmpty() ? "" : ", " + count(s.gateways().gateways().size(), "gateway"),
                 count(errors, "error"), count(warnings, "warning"));
         return errors == 0 ? 0 : 3;
+    }
+
+    /**
+     * A Gateway whose GatewayClass is another controller's: not a problem for the control plane (it leaves it to that
+     * implementation, and says nothing), but a user asking what Meshwork serves is told, one line each. A class that
+     * does not exist, a missing certificate or a route no listener takes are the loader's warnings already.
+     */
+    private static List<ConfigProblem> othersGateways(MeshSnapshot s) {
+        List<ConfigProblem> lines = new java.util.ArrayList<>();
+        for (io.meshwork.controlplane.model.Gateway gateway : s.gateways().gateways().values()) {
+            var gatewayClass = s.gateways().classes().get(gateway.className());
+            if (gatewayClass != null && !s.gateways().ours(gateway)) {
+                lines.add(new ConfigProblem(ConfigProblem.Severity.WARNING, "", 0, 0, "Gateway", gateway.ref(),
+                        "spec.gatewayClassName", "GatewayClass \"" + gateway.className() + "\" is controller "
+                        + gatewayClass.controllerName() + "'s, not Meshwork's (" + Gateways.CONTROLLER
+                        + "): no mesh gateway serves this Gateway"));
+            }
+        }
+        return lines;
     }
 
     /** "1 route group", "2 route groups". */

@@ -61,6 +61,61 @@ class AnalyzeCommandTest {
     }
 
     @Test
+    void gatewaysAreCountedAndWhatKeepsOneFromServingIsOneLineEach() throws IOException {
+        Files.writeString(dir.resolve("mesh.yaml"), SplitCommandTest.CONFIG);
+        Files.writeString(dir.resolve("gateway.yaml"), """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata: {name: meshwork}
+                spec: {controllerName: meshwork.io/gateway-controller}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: GatewayClass
+                metadata: {name: istio}
+                spec: {controllerName: istio.io/gateway-controller}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: web, namespace: default}
+                spec:
+                  gatewayClassName: meshwork
+                  listeners:
+                  - {name: http, port: 8080, protocol: HTTP, hostname: "*.example.com"}
+                  - {name: https, port: 8443, protocol: HTTPS, tls: {certificateRefs: [{name: web-cert}]}}
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata: {name: edge, namespace: default}
+                spec:
+                  gatewayClassName: istio
+                  listeners: [{name: http, port: 80, protocol: HTTP}]
+                ---
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: HTTPRoute
+                metadata: {name: elsewhere, namespace: default}
+                spec:
+                  parentRefs: [{name: web, sectionName: http}]
+                  hostnames: [reviews.example.org]
+                  rules: [{backendRefs: [{name: reviews-v1, port: 9080}]}]
+                """);
+
+        CliRun run = CliRun.run("analyze", "--config-dir", dir.toString());
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out().lines().filter(l -> l.startsWith("Warning"))).satisfiesExactlyInAnyOrder(
+                l -> assertThat(l).contains("Gateway default/web: spec.listeners[1].tls.certificateRefs[0]: Secret "
+                        + "default/web-cert").endsWith("listener \"https\" is not served"),
+                l -> assertThat(l).contains("HTTPRoute default/elsewhere: spec.parentRefs[0]: no listener of Gateway "
+                        + "default/web takes this route"),
+                l -> assertThat(l).isEqualTo("Warning Gateway default/edge: spec.gatewayClassName: GatewayClass \"istio\" "
+                        + "is controller istio.io/gateway-controller's, not Meshwork's (meshwork.io/gateway-controller): "
+                        + "no mesh gateway serves this Gateway"));
+        assertThat(run.out()).contains("1 HTTP route, 2 gateways; 0 errors, 3 warnings");
+        assertThat(OutputFormat.JSON.readTree(CliRun.run("analyze", "--config-dir", dir.toString(), "-o", "json").out())
+                .path("gateways").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void missingFolderIsAnError() {
         CliRun run = CliRun.run("analyze", "--config-dir", dir.resolve("nope").toString());
 

@@ -196,6 +196,12 @@ class KubernetesGatewayTlsTest {
     }
 
     @Test
+    void theGatewayIsProgrammedOnceItsMeshGatewayAckedOverTheCaPort() {
+        ClusterMesh.await("Gateway default/web Programmed True", () ->
+                KubernetesGatewayStatusTest.programmed(client).equals("True Programmed"));
+    }
+
+    @Test
     void theListenersSecretIsServedForItsServerName() {
         assertThat(handshake("a.example.com")).contains("subject=CN = a.example.com");
     }

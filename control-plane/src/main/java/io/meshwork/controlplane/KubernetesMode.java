@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.meshwork.controlplane.canary.kubernetes.CanaryOperator;
 import io.meshwork.controlplane.source.kubernetes.KubernetesSource;
+import io.meshwork.controlplane.translate.ProxyNode;
+import io.meshwork.controlplane.xds.AdsServer;
 import io.meshwork.controlplane.source.kubernetes.RemoteClusters;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -146,10 +148,27 @@ public final class KubernetesMode {
         ControlPlane controlPlane = new ControlPlane(options, closingClient, LocalMode.translation());
         // Gateways' configs hold private keys read from Secrets: served on the CA's port to their own account only.
         controlPlane.ads().refusePlaintextGateways();
+        gatewayStatus(source, controlPlane.ads());
         if (remotes != null) {
             controlPlane.debugClusters(remotes::statusJson);
         }
         return controlPlane;
+    }
+
+    /**
+     * Gives the Gateways' {@code Programmed} status the xDS server's view of their {@code mesh gateway} proxies (node
+     * group {@code gateway/<namespace>/<name>}), and writes it again whenever that view changes.
+     */
+    static void gatewayStatus(KubernetesSource source, AdsServer ads) {
+        source.gatewayProgramming(gateway -> {
+            AdsServer.GroupProgramming state = ads.programming(ProxyNode.gatewayGroup(gateway));
+            return new KubernetesSource.GatewayProgramming(state.connected(), state.acked(), state.refused());
+        });
+        ads.onGroupChange(group -> {
+            if (group.startsWith(ProxyNode.GATEWAY_GROUPS)) {
+                source.refresh();
+            }
+        });
     }
 
     /**

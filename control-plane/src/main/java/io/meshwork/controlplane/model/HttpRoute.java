@@ -36,12 +36,16 @@ public record HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents,
     /**
      * Why {@code backend} cannot be called, empty when it can: it must be a Service of this route's namespace, or one
      * of the route's Service parents (a consumer route calling the Service it routes), with the port named; another
-     * namespace's needs a ReferenceGrant there (RefNotPermitted), read from {@code gateways}. Requests for its share
-     * are answered 500, as the spec says.
+     * namespace's needs a ReferenceGrant there (RefNotPermitted), read from {@code gateways}; a backend of another
+     * kind than Service is never called (InvalidKind). Requests for its share are answered 500, as the spec says.
      */
     public java.util.Optional<String> unresolved(BackendRef backend, java.util.Map<ObjectRef, MeshService> services,
                                                  Gateways gateways) {
         ObjectRef target = backend.service();
+        if (!backend.isService()) {
+            return java.util.Optional.of("\"" + backend.kind() + "\" " + target.name() + " is not a backend kind "
+                    + "Meshwork routes to (Service) (InvalidKind)");
+        }
         if (serviceParents().stream().noneMatch(parent -> parent.ref().equals(target))
                 && !gateways.permits("HTTPRoute", ref.namespace(), "Service", target)) {
             return java.util.Optional.of("\"" + target + "\" is in another namespace and no ReferenceGrant in "
@@ -143,10 +147,31 @@ public record HttpRoute(ObjectRef ref, Instant created, List<ParentRef> parents,
     public record ValueMatch(String name, boolean regex, String value) {
     }
 
-    /** A Service backend, its relative weight (0: no traffic) and its own filters (header modifiers). */
-    public record BackendRef(ObjectRef service, int port, int weight, HttpRouteFilters filters) {
+    /**
+     * A backend, its relative weight (0: no traffic) and its own filters (header modifiers).
+     *
+     * @param service the backend's namespace and name (a Service's, unless {@code kind} says otherwise)
+     * @param port its port; 0 when a backend of another kind names none
+     * @param kind {@value #SERVICE}, or the other kind as written ({@code group/Kind}, or {@code Kind} in the core
+     *             group): the route is accepted, and that backend's share answered 500 (ResolvedRefs InvalidKind)
+     */
+    public record BackendRef(ObjectRef service, int port, int weight, HttpRouteFilters filters, String kind) {
+
+        public static final String SERVICE = "Service";
+
         public BackendRef {
             filters = filters == null ? HttpRouteFilters.NONE : filters;
+            kind = kind == null || kind.isEmpty() ? SERVICE : kind;
+        }
+
+        /** A Service backend. */
+        public BackendRef(ObjectRef service, int port, int weight, HttpRouteFilters filters) {
+            this(service, port, weight, filters, SERVICE);
+        }
+
+        /** Whether this is a Service (core group): the only kind Meshwork routes to. */
+        public boolean isService() {
+            return kind.equals(SERVICE);
         }
     }
 }

@@ -21,6 +21,8 @@ public record ProxyNode(Kind kind, Optional<ObjectRef> workload, String namespac
     public static final String NAMESPACE = "MESH_NAMESPACE";
     public static final String SERVICE_ACCOUNT = "MESH_SERVICE_ACCOUNT";
     public static final String DEFAULT_NAMESPACE = "default";
+    /** The prefix of the gateways' cache groups. */
+    public static final String GATEWAY_GROUPS = "gateway/";
 
     /** The kinds of xDS client the control plane serves: a {@code mesh gateway} is a GATEWAY, Istio's "router". */
     public enum Kind { SIDECAR, PROXYLESS, GATEWAY }
@@ -95,10 +97,15 @@ public record ProxyNode(Kind kind, Optional<ObjectRef> workload, String namespac
     public String groupKey() {
         String kindName = switch (kind) {
             case SIDECAR -> "sidecar/";
-            case GATEWAY -> "gateway/";
+            case GATEWAY -> GATEWAY_GROUPS;
             case PROXYLESS -> "proxyless/";
         };
         return workload.map(w -> kindName + namespace + "/" + w.name()).orElse(kindName + namespace);
+    }
+
+    /** The cache group of the {@code mesh gateway} proxies of {@code gateway}. */
+    public static String gatewayGroup(ObjectRef gateway) {
+        return GATEWAY_GROUPS + gateway.namespace() + "/" + gateway.name();
     }
 
     public boolean isSidecar() {

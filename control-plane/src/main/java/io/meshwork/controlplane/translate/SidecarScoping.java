@@ -45,7 +45,8 @@ final class SidecarScoping {
             for (HttpRoute route : java.util.stream.Stream.concat(snapshot.httpRoutes().values().stream(),
                     snapshot.grpcRoutes().values().stream()).toList()) {
                 if (route.serviceParents().stream().anyMatch(p -> p.ref().equals(service))) {
-                    route.rules().forEach(rule -> rule.backends().forEach(b -> backends.add(b.service())));
+                    route.rules().forEach(rule -> rule.backends().stream().filter(HttpRoute.BackendRef::isService)
+                            .forEach(b -> backends.add(b.service())));
                 }
             }
             for (ObjectRef ref : backends) {

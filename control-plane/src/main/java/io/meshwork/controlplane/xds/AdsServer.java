@@ -54,6 +54,9 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
             Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())), daemonThreads("meshwork-xds-regenerate"));
     /** Per group, the problems last logged, so that a config that stays broken is reported once. */
     private final Map<String, List<String>> reportedProblems = new HashMap<>();
+    /** A copy of {@link #reportedProblems} for readers off the lock (the Gateway status). */
+    private volatile Map<String, List<String>> rejectedGroups = Map.of();
+    private volatile Consumer<String> groupListener = group -> { };
     private MeshSnapshot current;
     /** Wraps the resources of the current mesh snapshot's groups for the library, each shared resource once. */
     private SharedSnapshots snapshots = new SharedSnapshots();
@@ -150,6 +153,43 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         return metrics;
     }
 
+    /**
+     * Whether the proxies of {@code group} are programmed with its current config: how many are connected, how many
+     * ACKed every type the server last sent them, and why the config is refused (the server's validation of the
+     * group, or a proxy's NACK of the version last sent), null when it is not.
+     */
+    public GroupProgramming programming(String group) {
+        List<String> rejected = rejectedGroups.get(group);
+        List<ProxyStatus> members = registry.proxies(group);
+        int acked = 0;
+        String refused = rejected == null || rejected.isEmpty() ? null : "the control plane refused its config: "
+                + String.join("; ", rejected);
+        for (ProxyStatus proxy : members) {
+            boolean inSync = proxy.sent().containsKey(Resources.V3.LISTENER_TYPE_URL)
+                    && proxy.sent().entrySet().stream().allMatch(e -> e.getValue().equals(proxy.acked().get(e.getKey())));
+            ProxyStatus.Nack nack = proxy.lastNack();
+            if (inSync) {
+                acked++;
+            } else if (nack != null && refused == null && nack.version().equals(proxy.sent().get(nack.typeUrl()))) {
+                refused = "proxy " + proxy.id() + " refused version " + nack.version() + ": " + nack.message();
+            }
+        }
+        return new GroupProgramming(members.size(), acked, refused);
+    }
+
+    /** See {@link #programming(String)}. */
+    public record GroupProgramming(int connected, int acked, String refused) {
+    }
+
+    /**
+     * Calls {@code listener} with a group whose {@link #programming(String)} may have changed: a proxy of it connected,
+     * left, ACKed or NACKed, or the server refused or accepted its config again. It must be quick.
+     */
+    public void onGroupChange(Consumer<String> listener) {
+        groupListener = listener;
+        registry.onGroupChange(listener);
+    }
+
     /** Takes a new mesh snapshot: regenerates and, where anything changed, pushes every connected group. */
     @Override
     public synchronized void accept(MeshSnapshot snapshot) {
@@ -174,6 +214,22 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         if (reportedProblems.isEmpty()) {
             lastGood = snapshot;
         }
+        publishRejected();
+    }
+
+    private void publishRejected() {
+        Map<String, List<String>> copy = new HashMap<>();
+        reportedProblems.forEach((group, problems) -> {
+            if (problems != null) {
+                copy.put(group, problems);
+            }
+        });
+        Map<String, List<String>> before = rejectedGroups;
+        rejectedGroups = Map.copyOf(copy);
+        java.util.Set<String> changed = new java.util.HashSet<>(before.keySet());
+        changed.addAll(copy.keySet());
+        changed.removeIf(group -> java.util.Objects.equals(before.get(group), copy.get(group)));
+        changed.forEach(groupListener);
     }
 
     /**
@@ -233,6 +289,7 @@ public final class AdsServer implements Consumer<MeshSnapshot>, AutoCloseable {
         if (reportedProblems.isEmpty()) {
             lastGood = current;
         }
+        publishRejected();
     }
 
     /**

@@ -35,6 +35,8 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
     private final BiConsumer<String, Node> onNewProxy;
     private final XdsMetrics metrics;
     private final Clock clock;
+    /** Told the group of a proxy that connected, left, ACKed or NACKed (the Gateway status waits on it). */
+    private volatile java.util.function.Consumer<String> onGroupChange = group -> { };
 
     /**
      * @param onNewProxy called with (group, node) when a stream first names its node, before the
@@ -45,6 +47,28 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
         this.onNewProxy = onNewProxy;
         this.metrics = metrics;
         this.clock = clock;
+    }
+
+    /**
+     * Calls {@code listener} with the group of each proxy that connects, leaves, ACKs a new version or NACKs, on the
+     * gRPC thread that saw it: it must be quick (it replaces any listener set before).
+     */
+    public void onGroupChange(java.util.function.Consumer<String> listener) {
+        this.onGroupChange = listener;
+    }
+
+    /** The connected proxies of {@code group}. */
+    public List<ProxyStatus> proxies(String group) {
+        return byGroup.getOrDefault(group, Set.of()).stream().map(Proxy::status)
+                .sorted(Comparator.comparing(ProxyStatus::connectedAt).thenComparing(ProxyStatus::streamId)).toList();
+    }
+
+    private void groupChanged(String group) {
+        try {
+            onGroupChange.accept(group);
+        } catch (RuntimeException e) {
+            LOG.warn("group change listener failed for {}", group, e);
+        }
     }
 
     /** The connected proxies, oldest first. */
@@ -154,6 +178,7 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
                 members.remove(proxy);
                 return members.isEmpty() ? null : members;
             });
+            groupChanged(proxy.group);
         }
     }
 
@@ -174,6 +199,7 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
         // The library opens the stream's watch right after this callback; a watch on a group without a
         // snapshot would wait for the next config change, so the group's snapshot is made now.
         onNewProxy.accept(group, node);
+        groupChanged(group);
         return proxy;
     }
 
@@ -221,13 +247,17 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
 
         void ack(String typeUrl, String version) {
             Expected hit;
+            boolean changed;
             synchronized (this) {
-                acked.put(typeUrl, version);
+                changed = !version.equals(acked.put(typeUrl, version));
                 Expected wanted = expected.get(typeUrl);
                 hit = wanted != null && wanted.version.equals(version) ? expected.remove(typeUrl) : null;
             }
             if (hit != null) {
                 metrics.pushLatency(System.nanoTime() - hit.arrivalNanos);
+            }
+            if (changed) {
+                groupChanged(group);
             }
         }
 
@@ -241,6 +271,7 @@ public final class ProxyRegistry implements DiscoveryServerCallbacks {
             }
             // A client may repeat a NACK for the same response; one line and one count per response is enough.
             if (first) {
+                groupChanged(group);
                 metrics.nack();
                 LOG.warn("NACK from proxy {} for {} version {}: {}", node.getId(), typeUrl,
                         version == null ? "?" : version, message);

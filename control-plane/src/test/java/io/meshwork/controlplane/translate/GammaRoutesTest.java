@@ -160,14 +160,16 @@ class GammaRoutesTest {
                   - {name: reviews-v2, port: 9080, weight: 30}
                   - {name: reviews-v3, port: 9080, weight: 10}
                   - {name: reviews-v2, port: 9080, weight: 0}
+                  - {group: storage.example.net, kind: Bucket, name: reviews-v1, weight: 5}
                   timeouts: {request: 3s, backendRequest: 500ms}
                 """));
         ProxyResources resources = Translator.translate(snapshot, FRONTEND);
 
         RouteAction action = host(resources, "reviews.default.svc.cluster.local:9080").getRoutes(0).getRoute();
-        assertThat(action.getWeightedClusters().getClustersList())
+        assertThat(action.getWeightedClusters().getClustersList()).as("a missing Service's share and another kind's "
+                        + "(named like a Service) answer 500")
                 .extracting(WeightedCluster.ClusterWeight::getName, c -> c.getWeight().getValue())
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(GammaRoutes.INVALID_BACKEND, 10),
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(GammaRoutes.INVALID_BACKEND, 15),
                         org.assertj.core.groups.Tuple.tuple(V1, 70), org.assertj.core.groups.Tuple.tuple(V2, 30));
         assertThat(action.getClusterNotFoundResponseCode())
                 .isEqualTo(RouteAction.ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR);

@@ -241,6 +241,39 @@ class AdsServerTest {
     }
 
     @Test
+    void programmingCountsTheProxiesThatAckedWhatWasSentAndSaysWhyAGroupIsRefused() throws Exception {
+        Connected connected = connect("proxyless~gw", LDS);
+        AdsTestClient client = connected.client();
+        client.subscribe(RDS);
+        DiscoveryResponse routes = client.next(RDS);
+        String group = server.proxies().proxies().get(0).group();
+        List<String> changed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server.onGroupChange(changed::add);
+        assertThat(server.programming(group)).isEqualTo(new AdsServer.GroupProgramming(1, 0, null));
+
+        client.ack(connected.first());
+        client.ack(routes);
+        Eventually.await(Duration.ofSeconds(5), "both types ACKed", () -> server.programming(group).acked() == 1);
+        assertThat(changed).contains(group);
+        assertThat(server.programming("proxyless/elsewhere")).isEqualTo(new AdsServer.GroupProgramming(0, 0, null));
+
+        server.accept(mesh("2", 50, 50));
+        DiscoveryResponse next = client.next(RDS);
+        assertThat(server.programming(group).acked()).as("version 2 sent, not yet ACKed").isZero();
+        changed.clear();
+        client.nack(next, routes.getVersionInfo(), "route reviews: no such cluster");
+        Eventually.await(Duration.ofSeconds(5), "the NACK told", () -> changed.contains(group));
+        assertThat(server.programming(group).refused()).isEqualTo("proxy proxyless~gw refused version "
+                + next.getVersionInfo() + ": route reviews: no such cluster");
+
+        changed.clear();
+        server.accept(ReviewsMesh.split("3", 7001, 7002, List.of(
+                new io.meshwork.controlplane.model.TrafficSplit.Backend("reviews-v3", 1))));
+        assertThat(server.programming(group).refused()).startsWith("the control plane refused its config: ");
+        assertThat(changed).as("the refusal is a change of the group").containsExactly(group);
+    }
+
+    @Test
     void groupThatFailsValidationKeepsItsLastGoodConfigAndCountsOneError() throws Exception {
         Connected connected = connect("proxyless~kept", RDS);
         AdsTestClient client = connected.client();

@@ -156,6 +156,7 @@ public final class InstallManifests {
                 rule("gateway.networking.k8s.io", List.of("httproutes", "grpcroutes"), "list", "watch", "update"),
                 // Written: the Gateway API status (Accepted, ResolvedRefs) of HTTPRoutes attached to Services.
                 rule("gateway.networking.k8s.io", List.of("httproutes/status", "grpcroutes/status"), "update"),
+                rule("gateway.networking.k8s.io", List.of("gateways/status", "gatewayclasses/status"), "update"),
                 rule("", List.of("services"), "get"),
                 // Canary objects: the leader runs them and records their status.
                 rule("meshwork.io", List.of("canaries"), "get", "list", "watch"),

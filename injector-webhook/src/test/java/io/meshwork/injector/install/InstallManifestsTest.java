@@ -119,7 +119,8 @@ class InstallManifestsTest {
     void controlPlaneRoleWritesOnlyWhatItReconciles() {
         // events: the InvalidConfig Events on TrafficSplits and HTTPRouteGroups it does not apply; leases: leader election;
         // trafficsplits, httproutes and canaries/status: the leader runs Canary objects, stepping the weights of a split
-        // (or of the HTTPRoute that overrides it) and recording status; httproutes/status: the routes' Gateway API status.
+        // (or of the HTTPRoute that overrides it) and recording status; httproutes/status: the routes' Gateway API status;
+        // gateways/status and gatewayclasses/status: those of Meshwork's Gateways and GatewayClasses.
         ClusterRole role = one(DEFAULT, ClusterRole.class);
         Set<String> writeVerbs = Set.of("create", "update", "patch", "delete", "deletecollection", "*");
         List<String> written = new ArrayList<>();
@@ -130,7 +131,7 @@ class InstallManifestsTest {
         }
 
         assertThat(written).containsExactlyInAnyOrder("trafficsplits", "httproutes", "grpcroutes", "httproutes/status", "grpcroutes/status",
-                "configmaps",
+                "configmaps", "gateways/status", "gatewayclasses/status",
                 "events", "leases", "tokenreviews", "canaries/status");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getResources).doesNotContain("secrets", "*");
         assertThat(role.getRules()).flatExtracting(PolicyRule::getVerbs).doesNotContain("*", "delete");

@@ -37,8 +37,9 @@ import org.slf4j.LoggerFactory;
  * on only when its version changed. An expired watch (410 Gone) or a dropped connection is the
  * informers' to recover: they list again, and the rebuild after that sees every object as it is. An
  * object that fails validation is never served; its last accepted version stays (as in local mode),
- * and the reason is logged and recorded as an {@code InvalidConfig} Event on it. HTTPRoutes attached to
- * Services get their Gateway API status ({@link RouteStatuses}); only the leader writes either.
+ * and the reason is logged and recorded as an {@code InvalidConfig} Event on it. Meshwork's GatewayClasses and
+ * Gateways ({@link GatewayStatuses}) and the HTTPRoutes and GRPCRoutes attached to Services or to those Gateways
+ * ({@link RouteStatuses}) get their Gateway API status; only the leader writes Events and statuses.
  */
 public final class KubernetesSource implements MeshSnapshotSource {
 
@@ -106,6 +107,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
     private final List<SharedIndexInformer<?>> allInformers = new ArrayList<>();
     private final InvalidConfigEvents events;
     private final RouteStatuses routeStatuses;
+    private final GatewayStatuses gatewayStatuses;
     private final ObjectDocuments documents;
     private SharedIndexInformer<io.fabric8.kubernetes.api.model.Service> services;
     private SharedIndexInformer<Pod> pods;
@@ -138,6 +140,7 @@ public final class KubernetesSource implements MeshSnapshotSource {
         this.maxDelayNanos = maxDelay.toNanos();
         this.events = new InvalidConfigEvents(client);
         this.routeStatuses = new RouteStatuses(client);
+        this.gatewayStatuses = new GatewayStatuses(client);
         this.documents = new ObjectDocuments(client.getKubernetesSerialization());
     }
 
@@ -247,6 +250,22 @@ public final class KubernetesSource implements MeshSnapshotSource {
         informer.addEventHandler(onChange);
         allInformers.add(informer);
         return informer;
+    }
+
+    /**
+     * How far the {@code mesh gateway} proxies of a Gateway are with its config (what its {@code Programmed} condition
+     * says): how many are connected, how many ACKed the config last sent, and why it is refused (null: it is not).
+     */
+    public record GatewayProgramming(int connected, int acked, String refused) {
+    }
+
+    /**
+     * Where the Gateways' {@code Programmed} status comes from (the xDS server's view of each Gateway's proxies); call
+     * {@link #refresh()} when it changes. Without one, every Gateway is Pending.
+     */
+    public KubernetesSource gatewayProgramming(java.util.function.Function<io.meshwork.controlplane.model.ObjectRef, GatewayProgramming> programming) {
+        gatewayStatuses.programming(programming);
+        return this;
     }
 
     /** Every problem of the last rebuild, errors and warnings (what {@code mesh analyze --kubeconfig} prints). */
@@ -372,15 +391,22 @@ public final class KubernetesSource implements MeshSnapshotSource {
             routeStatuses.update(objects, problems, result.snapshot());
         }
         lastProblems = List.copyOf(problems);
-        rebuilds.incrementAndGet();
         MeshSnapshot snapshot = result.snapshot();
-        if (snapshot.version().equals(deliveredVersion)) {
-            return;
+        if (!snapshot.version().equals(deliveredVersion)) {
+            deliver(snapshot, result.errors().size());
         }
+        if (leading) {
+            // After the xDS server took the snapshot: a Gateway is Programmed once its gateways ACKed what it sends now.
+            gatewayStatuses.update(objects, problems, snapshot);
+        }
+        rebuilds.incrementAndGet();
+    }
+
+    private void deliver(MeshSnapshot snapshot, int errors) {
         deliveredVersion = snapshot.version();
         LOG.info("kubernetes: version {} ({} services, {} workloads, {} traffic splits, {} route groups, {} problems)",
                 snapshot.version(), snapshot.services().size(), snapshot.workloads().size(), snapshot.splits().size(),
-                snapshot.routeGroups().size(), result.errors().size());
+                snapshot.routeGroups().size(), errors);
         try {
             consumer.accept(snapshot);
         } catch (RuntimeException e) {

@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
  * {@code certificateRefs} to Secrets, {@code allowedRoutes} with {@code namespaces.from} Same, All or Selector and
  * {@code kinds} HTTPRoute and GRPCRoute). What the spec calls a conflict (listeners sharing a port with different protocols, or the
  * same port and host name) or what Meshwork does not serve (another protocol, TLS passthrough, another route kind)
- * rejects the Gateway with the field named; whether its Secrets exist is checked once everything is loaded
- * ({@link GatewayWarnings}).
+ * rejects the Gateway with the field named, and so do {@code spec.addresses} (the gateway listens on every address of
+ * its pod: UnsupportedAddress) and {@code spec.infrastructure.parametersRef} (it takes no parameters:
+ * InvalidParameters); whether its Secrets exist is checked once everything is loaded ({@link GatewayWarnings}).
  */
 final class GatewayParser implements KindParser<Gateway> {
 
@@ -32,6 +33,13 @@ final class GatewayParser implements KindParser<Gateway> {
     public Gateway parse(ObjectRef ref, String apiVersion, YamlObject document, YamlObject metadata) {
         YamlObject spec = document.requiredObject("spec");
         String className = spec.requiredString("gatewayClassName");
+        if (spec.isList("addresses") && !spec.sequence("addresses").isEmpty()) {
+            throw spec.error("addresses", "Meshwork's gateway takes no addresses: it listens on every address of the pod "
+                    + "it runs in, reached through its Service (UnsupportedAddress)");
+        }
+        spec.optionalObject("infrastructure").flatMap(i -> i.optionalObject("parametersRef")).ifPresent(parameters -> {
+            throw parameters.error("kind", "Meshwork's gateway takes no parameters (InvalidParameters)");
+        });
         List<YamlObject> items = spec.objectList("listeners");
         if (items.isEmpty()) {
             throw spec.error("listeners", "at least one listener is required");

@@ -178,26 +178,29 @@ final class HttpRouteParser implements KindParser<HttpRoute> {
         return values;
     }
 
-    /** A Service backend; {@code weighted}: a rule's (with a weight and filters), else a mirror's. */
+    /**
+     * A backend; {@code weighted}: a rule's (with a weight and filters), else a mirror's. One of another kind than
+     * Service is kept, as the spec says (the route is accepted; that backend's share is answered 500, InvalidKind), with
+     * its port optional.
+     */
     static HttpRoute.BackendRef backendRef(ObjectRef route, YamlObject backend, boolean weighted) {
         String group = backend.optionalString("group").orElse("");
         String kind = backend.optionalString("kind").orElse("Service");
-        if (!(group.isEmpty() || group.equals("core")) || !kind.equals("Service")) {
-            throw backend.error("kind", "\"" + (group.isEmpty() ? "" : group + "/") + kind + "\" is not a backend "
-                    + "kind Meshwork routes to (Service)");
-        }
+        boolean service = (group.isEmpty() || group.equals("core")) && kind.equals("Service");
+        String kindText = service ? HttpRoute.BackendRef.SERVICE : (group.isEmpty() ? "" : group + "/") + kind;
         String name = backend.requiredString("name");
         String namespace = backend.optionalString("namespace").filter(s -> !s.isEmpty()).orElse(route.namespace());
-        int port = backend.optionalPort("port").orElseThrow(() -> backend.error("port", "is required for a Service backend"));
+        int port = service ? backend.optionalPort("port").orElseThrow(() -> backend.error("port", "is required for a "
+                + "Service backend")) : backend.optionalPort("port").orElse(0);
         if (!weighted) {
-            return new HttpRoute.BackendRef(ObjectRef.of(namespace, name), port, 1, HttpRouteFilters.NONE);
+            return new HttpRoute.BackendRef(ObjectRef.of(namespace, name), port, 1, HttpRouteFilters.NONE, kindText);
         }
         int weight = backend.optionalInt("weight").orElse(1);
         if (weight < 0 || weight > MAX_WEIGHT) {
             throw backend.error("weight", weight + " is not in 0.." + MAX_WEIGHT);
         }
         return new HttpRoute.BackendRef(ObjectRef.of(namespace, name), port, weight,
-                HttpRouteFilterParser.backend(route, backend));
+                HttpRouteFilterParser.backend(route, backend), kindText);
     }
 
     private static Duration gatewayDuration(YamlObject owner, String key) {

@@ -73,7 +73,8 @@ final class HttpRouteWarnings {
                 HttpRoute.BackendRef backend = backends.get(b);
                 String field = "spec.rules[" + r + "].backendRefs[" + b + "]";
                 route.unresolved(backend, snapshot.services(), snapshot.gateways()).ifPresent(reason -> warnings.add(warning(object,
-                        field + (reason.startsWith("Service") ? ".port" : ".name"), reason + ": requests for this "
+                        field + (!backend.isService() ? ".kind" : reason.startsWith("Service") ? ".port" : ".name"),
+                        reason + ": requests for this "
                                 + "backend's share (weight " + backend.weight() + ") are answered 500")));
             }
             String filters = "spec.rules[" + r + "].filters";

@@ -80,6 +80,26 @@ class ControlPlaneClusterRoleTest {
                               rules: [{backendRefs: [{name: reviews-v1, port: 9080}]}]
                             """, GenericKubernetesResource.class)).create();
 
+            // Meshwork's GatewayClass and a Gateway of it, whose status the leader writes.
+            setup.genericKubernetesResources(new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder()
+                    .withGroup("gateway.networking.k8s.io").withVersion("v1").withKind("GatewayClass")
+                    .withPlural("gatewayclasses").withNamespaced(false).build()).resource(
+                    io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
+                            apiVersion: gateway.networking.k8s.io/v1
+                            kind: GatewayClass
+                            metadata: {name: meshwork}
+                            spec: {controllerName: meshwork.io/gateway-controller}
+                            """, GenericKubernetesResource.class)).create();
+            setup.genericKubernetesResources(KubernetesSource.GATEWAY.context()).inNamespace("default").resource(
+                    io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
+                            apiVersion: gateway.networking.k8s.io/v1
+                            kind: Gateway
+                            metadata: {name: web, namespace: default}
+                            spec:
+                              gatewayClassName: meshwork
+                              listeners: [{name: http, port: 8080, protocol: HTTP}]
+                            """, GenericKubernetesResource.class)).create();
+
             KubernetesClient client = new KubernetesClientBuilder()
                     .withConfig(new ConfigBuilder(setup.getConfiguration()).withUserAgent(AGENT).build()).build();
             try (ControlPlane controlPlane = KubernetesMode.controlPlane(new ControlPlane.Options("127.0.0.1", 0, 0), client)
@@ -89,6 +109,9 @@ class ControlPlaneClusterRoleTest {
                         () -> !setup.v1().events().inNamespace("default").list().getItems().isEmpty());
                 Eventually.await(Duration.ofSeconds(10), "the HTTPRoute's status", () -> setup.genericKubernetesResources(
                         KubernetesSource.HTTP_ROUTE.context()).inNamespace("default").withName("reviews").get()
+                        .getAdditionalProperties().get("status") != null);
+                Eventually.await(Duration.ofSeconds(10), "the Gateway's status", () -> setup.genericKubernetesResources(
+                        KubernetesSource.GATEWAY.context()).inNamespace("default").withName("web").get()
                         .getAdditionalProperties().get("status") != null);
                 Eventually.await(Duration.ofSeconds(10), "the Canary's status recorded as Failed",
                         () -> "Failed".equals(io.meshwork.controlplane.canary.kubernetes.CanaryObjects.phase(
@@ -103,7 +126,9 @@ class ControlPlaneClusterRoleTest {
             assertThat(used).as("calls the control plane made").contains("discovery.k8s.io endpointslices watch",
                     "events create", "split.smi-spec.io trafficsplits list",
                     "meshwork.io canaries watch", "meshwork.io canaries/status patch",
-                    "gateway.networking.k8s.io httproutes/status update");
+                    "gateway.networking.k8s.io httproutes/status update",
+                    "gateway.networking.k8s.io gateways/status update",
+                    "gateway.networking.k8s.io gatewayclasses/status update");
             assertThat(granted).as("the ClusterRole of mesh install").containsAll(used);
             Set<String> unused = new TreeSet<>(granted);
             unused.removeAll(used);

@@ -228,6 +228,10 @@ class KubernetesSourceTest {
         assertThat(snapshot.gateways().served(ObjectRef.of("default", "web")).orElseThrow().listeners())
                 .singleElement().satisfies(l -> assertThat(l.hostname()).isEqualTo("*.example.com"));
         assertThat(configErrors).hasValue(0);
+        // Its status is written after the snapshot is handed on: the test ends once it is (GatewayStatusesTest).
+        Eventually.await(WAIT, "the Gateway's status", () -> client.genericKubernetesResources(
+                KubernetesSource.GATEWAY.context()).inNamespace("default").withName("web").get()
+                .getAdditionalProperties().get("status") != null);
     }
 
     private static GenericKubernetesResource gatewayApi(String kind, String version, String name, String namespace,

@@ -95,6 +95,20 @@ class GatewayValidationTest {
     }
 
     @Test
+    void addressesAndInfrastructureParametersAreRefusedWithOneLine() {
+        String http = "- {name: http, port: 8080, protocol: HTTP}";
+        assertThat(onlyProblem(CLASS, gateway(http).replace("  listeners:", "  addresses: [{value: 10.0.0.1}]\n  listeners:")))
+                .isEqualTo("Gateway default/web: spec.addresses: Meshwork's gateway takes no addresses: it listens on "
+                        + "every address of the pod it runs in, reached through its Service (UnsupportedAddress)");
+        assertThat(onlyProblem(CLASS, gateway(http).replace("  listeners:", "  infrastructure: {parametersRef: "
+                + "{group: \"\", kind: ConfigMap, name: tuning}}\n  listeners:")))
+                .isEqualTo("Gateway default/web: spec.infrastructure.parametersRef.kind: Meshwork's gateway takes no "
+                        + "parameters (InvalidParameters)");
+        assertThat(load(CLASS, gateway(http).replace("  listeners:", "  addresses: []\n  listeners:")).problems())
+                .as("no addresses").isEmpty();
+    }
+
+    @Test
     void listenersSharingAPortWithTwoProtocolsAreRefusedWithOneLine() {
         assertThat(onlyProblem(CLASS, secret("default", "a-cert"), gateway("""
                 - {name: http, port: 8080, protocol: HTTP}

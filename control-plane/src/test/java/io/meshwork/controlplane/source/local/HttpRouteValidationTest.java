@@ -149,9 +149,7 @@ class HttpRouteValidationTest {
     }
 
     @Test
-    void backendRefsMustBeServicesWithAPortAndAWeightInRange() {
-        assertThat(rejection("rules:\n- backendRefs: [{kind: Pod, name: p, port: 80}]\n"))
-                .contains("spec.rules[0].backendRefs[0].kind: \"Pod\" is not a backend kind");
+    void serviceBackendRefsNeedAPortAndAWeightInRange() {
         assertThat(rejection("rules:\n- backendRefs: [{name: reviews-v1}]\n"))
                 .contains("spec.rules[0].backendRefs[0].port: is required for a Service backend");
         assertThat(rejection("rules:\n- backendRefs: [{name: reviews-v1, port: 9080, weight: 1000001}]\n"))
@@ -181,14 +179,25 @@ class HttpRouteValidationTest {
                   - {name: reviews-v1, port: 9080}
                   - {name: reviews-v3, port: 9080, weight: 2}
                   - {name: reviews-v2, port: 9081}
+                  - {kind: Pod, name: reviews-v1-abc, weight: 3}
+                  - {group: storage.example.net, kind: Bucket, name: assets, port: 80}
                 """));
 
         assertThat(result.snapshot().httpRoutes()).containsKey(ROUTE);
+        assertThat(result.snapshot().httpRoutes().get(ROUTE).rules().get(0).backends())
+                .extracting(HttpRoute.BackendRef::kind).containsExactly("Service", "Service", "Service", "Pod",
+                        "storage.example.net/Bucket");
         assertThat(result.problems()).extracting(ConfigProblem::withoutLocation).containsExactly(
                 "HTTPRoute default/reviews: spec.rules[0].backendRefs[1].name: \"reviews-v3\" is not a Service in "
                         + "namespace default: requests for this backend's share (weight 2) are answered 500",
                 "HTTPRoute default/reviews: spec.rules[0].backendRefs[2].port: Service reviews-v2 has no port 9081: "
-                        + "requests for this backend's share (weight 1) are answered 500");
+                        + "requests for this backend's share (weight 1) are answered 500",
+                "HTTPRoute default/reviews: spec.rules[0].backendRefs[3].kind: \"Pod\" reviews-v1-abc is not a backend "
+                        + "kind Meshwork routes to (Service) (InvalidKind): requests for this backend's share (weight 3) "
+                        + "are answered 500",
+                "HTTPRoute default/reviews: spec.rules[0].backendRefs[4].kind: \"storage.example.net/Bucket\" assets is "
+                        + "not a backend kind Meshwork routes to (Service) (InvalidKind): requests for this backend's share "
+                        + "(weight 1) are answered 500");
     }
 
     @Test
