@@ -29,13 +29,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code mesh demo}: the whole mesh on loopback from {@code samples/local} — control plane, echo
- * workloads each behind its own sidecar, steady load through the frontend's sidecar — then a canary
- * of reviews-v2 promoted to 100% and a failing reviews-v3 rolled back automatically.
+ * workloads each behind its own sidecar, a {@code mesh gateway} serving the Gateway {@code web} at the edge,
+ * steady load entering through the gateway to the frontend, which calls reviews through its sidecar — then a
+ * canary of reviews-v2 promoted to 100% and a failing reviews-v3 rolled back automatically.
  */
 @Command(name = "demo", description = "Run the whole mesh locally: promote a canary, then watch a bad one roll back.")
 public final class DemoCommand implements Callable<Integer> {
 
     static final String NAMESPACE = "default";
+    /** The Gateway of samples/local/gateway.yaml that the demo's load enters through. */
+    static final String GATEWAY = "web";
     private static final int WARM_UP_REQUESTS = 50;
 
     @Option(names = "--no-color", description = "Plain output.")
@@ -80,6 +83,10 @@ public final class DemoCommand implements Callable<Integer> {
                 throw new IllegalStateException("samples config has problems: " + loaded.errors());
             }
             MeshSnapshot snapshot = loaded.snapshot();
+            Edge edge = Edge.of(snapshot, work.resolve("gateway"));
+            if (edge != null) {
+                mesh.launchGateway(GATEWAY, NAMESPACE); // its JVM starts while the workloads' do
+            }
             for (Workload w : snapshot.workloads().values()) {
                 if (w.meshed()) {
                     mesh.startWorkload(w, 0);
@@ -93,11 +100,40 @@ public final class DemoCommand implements Callable<Integer> {
             int reviewsPort = snapshot.service(io.meshwork.controlplane.model.ObjectRef.of(NAMESPACE, "reviews"))
                     .orElseThrow(() -> new IllegalStateException("samples config has no Service default/reviews"))
                     .ports().get(0).port();
-            try (LoadGenerator load = new LoadGenerator(
-                    new InetSocketAddress("127.0.0.1", frontend.outboundPort()),
-                    URI.create("http://reviews:" + reviewsPort + "/"), 4, Duration.ofMillis(15))) {
+            DemoMesh.EdgeGateway gateway = null;
+            if (edge != null) {
+                gateway = mesh.awaitGateway();
+                for (int port : List.of(edge.httpPort(), edge.httpsPort())) {
+                    if (!gateway.readyLine().contains("127.0.0.1:" + port + " (")) {
+                        throw new IllegalStateException("gateway " + GATEWAY + " is not listening on 127.0.0.1:" + port + ": "
+                                + gateway.readyLine());
+                    }
+                }
+                out.ok(String.format("%-19s edge HTTP 127.0.0.1:%d, HTTPS 127.0.0.1:%d (%s)", "gateway " + GATEWAY,
+                        edge.httpPort(), edge.httpsPort(), edge.httpsHost()));
+                out.step("the gateway calls the frontend's sidecar over mutual TLS as " + DemoMesh.spiffeId(NAMESPACE, GATEWAY)
+                        + "; call the edge from another shell while the demo runs:");
+                edge.commands().forEach(c -> out.step("    " + c));
+            } else {
+                out.step("no Gateway " + NAMESPACE + "/" + GATEWAY + " with an HTTP and an HTTPS listener routing to the"
+                        + " frontend in " + config + ": the load goes to the frontend's sidecar directly");
+            }
+            try (LoadGenerator load = edge != null
+                    ? LoadGenerator.toEdge(new InetSocketAddress("127.0.0.1", edge.httpPort()), edge.host(), "/", 4,
+                            Duration.ofMillis(15))
+                    : new LoadGenerator(new InetSocketAddress("127.0.0.1", frontend.outboundPort()),
+                            URI.create("http://reviews:" + reviewsPort + "/"), 4, Duration.ofMillis(15))) {
+                if (edge != null) {
+                    // The first requests through the edge set up its connections (mTLS to the frontend's sidecar) and
+                    // run its cold code: warmed up first, as the canaries are, they do not land in the steady load.
+                    DemoMesh.warmUp(LoadGenerator.toEdge(new InetSocketAddress("127.0.0.1", edge.httpPort()), edge.host(),
+                            "/", 2, Duration.ZERO), WARM_UP_REQUESTS);
+                }
                 load.start();
-                out.heading("Steady load: frontend → reviews through the frontend's sidecar");
+                out.heading(edge != null
+                        ? "Steady load: client → gateway " + GATEWAY + " (Host: " + edge.host() + ") → frontend → reviews,"
+                                + " sidecar to sidecar"
+                        : "Steady load: frontend → reviews through the frontend's sidecar");
                 Thread.sleep(2000);
                 out.step("requests so far per version: " + load.perVersion() + ", failures " + load.failures());
 
@@ -128,7 +164,14 @@ public final class DemoCommand implements Callable<Integer> {
                 boolean rolledBack = v3Outcome.result() == CanaryOutcome.Result.ROLLED_BACK;
                 out.always((promoted ? "promoted reviews-v2: " : "reviews-v2 NOT promoted: ") + v2.reason());
                 out.always((rolledBack ? "rolled back reviews-v3: " : "reviews-v3 NOT rolled back: ") + v3Outcome.reason());
-                out.always("load: " + load.total() + " requests, per version " + served + ", " + load.failures() + " failed");
+                String entered = "";
+                if (gateway != null) {
+                    long counted = gateway.requestsServed();
+                    entered = " through gateway " + GATEWAY + " (http://127.0.0.1:" + edge.httpPort() + ", Host: " + edge.host()
+                            + "; the gateway's /stats: requests_total " + (counted < 0 ? "unreadable" : counted) + ")";
+                }
+                out.always("load: " + load.total() + " requests" + entered + ", per version of reviews " + served + ", "
+                        + load.failures() + " failed");
                 out.line("");
                 out.line("Where to look next:");
                 if (temporary && !keepRunning) {
@@ -140,7 +183,7 @@ public final class DemoCommand implements Callable<Integer> {
                 out.line("  run it and keep it up:     ./mesh demo --keep-running   (then the commands it prints)");
                 out.line("  the tour:                  README.md");
                 if (keepRunning) {
-                    mesh.printAddresses();
+                    mesh.printAddresses(edge == null ? List.of() : edge.commands());
                     out.always("The mesh keeps running; press Ctrl-C to stop it.");
                     new CountDownLatch(1).await();
                 }
@@ -151,6 +194,57 @@ public final class DemoCommand implements Callable<Integer> {
             deleteTree(work);
         }
         return code;
+    }
+
+    /**
+     * The demo's edge: the Gateway {@link #GATEWAY}'s first HTTP and HTTPS listeners (ports as the demo's copy moved
+     * them), the host name of the route they serve, and its certificate written to {@code dir} for {@code curl --cacert}.
+     */
+    record Edge(int httpPort, int httpsPort, String host, String httpsHost, Path certificate) {
+
+        /** Null when the config has no such Gateway (another --samples folder): the load then skips the edge. */
+        static Edge of(MeshSnapshot snapshot, Path dir) throws IOException {
+            var gateway = snapshot.gateways().served(io.meshwork.controlplane.model.ObjectRef.of(NAMESPACE, GATEWAY));
+            if (gateway.isEmpty()) {
+                return null;
+            }
+            io.meshwork.controlplane.model.Gateway.Listener http = null;
+            io.meshwork.controlplane.model.Gateway.Listener https = null;
+            for (var listener : gateway.get().listeners()) {
+                if (listener.protocol() == io.meshwork.controlplane.model.Gateway.Protocol.HTTP && http == null) {
+                    http = listener;
+                } else if (listener.protocol() == io.meshwork.controlplane.model.Gateway.Protocol.HTTPS && https == null
+                        && !listener.certificates().isEmpty()) {
+                    https = listener;
+                }
+            }
+            if (http == null || https == null) {
+                return null;
+            }
+            String host = concreteHost(gateway.get(), http, snapshot);
+            String httpsHost = concreteHost(gateway.get(), https, snapshot);
+            var secret = snapshot.gateways().secrets().get(https.certificates().get(0));
+            if (host == null || httpsHost == null || secret == null) {
+                return null;
+            }
+            Path certificate = Files.createDirectories(dir).resolve(secret.ref().name() + ".crt");
+            Files.writeString(certificate, secret.certificateChain());
+            return new Edge(http.port(), https.port(), host, httpsHost, certificate);
+        }
+
+        /** The first host name without a wildcard under which a route attached to {@code listener} serves. */
+        private static String concreteHost(io.meshwork.controlplane.model.Gateway gateway,
+                io.meshwork.controlplane.model.Gateway.Listener listener, MeshSnapshot snapshot) {
+            return io.meshwork.controlplane.model.GatewayAttachment.routes(gateway, listener, snapshot.httpRoutes().values())
+                    .stream().flatMap(a -> a.hostnames().stream()).filter(h -> !h.contains("*")).findFirst().orElse(null);
+        }
+
+        /** What a user types to call the edge: plain HTTP with a Host header, and HTTPS trusting the demo certificate. */
+        List<String> commands() {
+            return List.of("curl -H 'Host: " + host + "' http://127.0.0.1:" + httpPort + "/",
+                    "curl --resolve " + httpsHost + ":" + httpsPort + ":127.0.0.1 --cacert " + certificate + " https://"
+                            + httpsHost + ":" + httpsPort + "/");
+        }
     }
 
     private static void deleteTree(Path root) throws IOException {

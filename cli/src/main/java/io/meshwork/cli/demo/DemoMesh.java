@@ -6,6 +6,9 @@ import io.meshwork.controlplane.canary.TrafficObserver;
 import io.meshwork.controlplane.model.Workload;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +17,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The processes of the demo mesh: one control plane, and per meshed workload an echo app and its sidecar. */
+/**
+ * The processes of the demo mesh: one control plane, per meshed workload an echo app and its sidecar, and a
+ * {@code mesh gateway} at the edge.
+ */
 final class DemoMesh implements AutoCloseable {
 
     /** The ports one sidecar was given. */
@@ -22,6 +28,25 @@ final class DemoMesh implements AutoCloseable {
         TrafficObserver metrics() {
             return new SidecarMetrics(null, List.of(URI.create("http://127.0.0.1:" + metricsPort + "/stats/prometheus")),
                     DemoCommand.NAMESPACE);
+        }
+    }
+
+    /** The ports a {@code mesh gateway} was given (its listeners' ports are its Gateway's), and its ready line. */
+    record EdgeGateway(String name, String namespace, int adminPort, int healthPort, int metricsPort, String readyLine) {
+        /** Its admin's {@code /stats}: {@code requests_total}, or -1 when it cannot be read. */
+        long requestsServed() {
+            try {
+                HttpResponse<String> stats = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + adminPort + "/stats")).timeout(Duration.ofSeconds(2)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return stats.body().lines().filter(l -> l.startsWith("requests_total ")).mapToLong(
+                        l -> Long.parseLong(l.substring("requests_total ".length()).trim())).findFirst().orElse(-1);
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
         }
     }
 
@@ -35,6 +60,8 @@ final class DemoMesh implements AutoCloseable {
     private final Printer out;
     private final LoopbackPorts ports;
     private final Map<String, Sidecar> sidecars = new LinkedHashMap<>();
+    private EdgeGateway gateway;
+    private ProcessSupervisor.Child gatewayChild;
     private final Path caDir;
     private int xdsPort;
     private int adminPort;
@@ -106,14 +133,67 @@ final class DemoMesh implements AutoCloseable {
     }
 
     /**
+     * Starts {@code mesh gateway --name name --namespace namespace}, with its own workload token (service account
+     * {@code name}): over the CA's authenticated xDS it gets its Gateway's listeners, routes and certificates, and a
+     * workload certificate it presents to meshed backends (mutual TLS). Does not wait: {@link #awaitGateway} does, so
+     * the gateway's JVM starts while the workloads do.
+     */
+    void launchGateway(String name, String namespace) throws IOException {
+        Path token = workloadToken(name, namespace, name);
+        EdgeGateway ports = new EdgeGateway(name, namespace, this.ports.next(), this.ports.next(), this.ports.next(), null);
+        gatewayChild = supervisor.start("gateway-" + name, proxyJvm(), List.of("gateway",
+                "--xds", "127.0.0.1:" + caPort, "--name", name, "--namespace", namespace,
+                "--service-account", name, "--bind-address", "127.0.0.1",
+                "--admin-port", Integer.toString(ports.adminPort()),
+                "--health-port", Integer.toString(ports.healthPort()),
+                "--metrics-port", Integer.toString(ports.metricsPort()),
+                "--token-file", token.toString(), "--ca-address", "127.0.0.1:" + caPort,
+                "--ca-root-file", caDir.resolve("root-cert.pem").toString()));
+        gateway = ports;
+    }
+
+    /**
+     * Waits until the gateway {@link #launchGateway} started is ready and has logged where its listeners are bound
+     * (started again on other admin ports if one was taken meanwhile); returns it with that line. Fails when a
+     * listener could not be bound.
+     */
+    EdgeGateway awaitGateway() throws IOException, InterruptedException {
+        for (int attempt = 1; !awaitBound(gatewayChild, URI.create("http://127.0.0.1:" + gateway.healthPort()
+                + "/healthz/ready"), attempt); attempt++) {
+            launchGateway(gateway.name(), gateway.namespace());
+        }
+        String marker = "Gateway " + gateway.namespace() + "/" + gateway.name() + " ready: ";
+        String line = null;
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (line == null && System.nanoTime() < deadline) {
+            line = java.nio.file.Files.readAllLines(gatewayChild.log()).stream().filter(l -> l.contains(marker)).findFirst()
+                    .map(l -> l.substring(l.indexOf(marker) + marker.length())).orElse(null);
+            if (line == null) {
+                Thread.sleep(50);
+            }
+        }
+        if (line == null || line.contains("NOT BOUND") || !line.startsWith("listening on")) {
+            throw new IOException("gateway " + gateway.name() + (line == null ? " logged no ready line" : ": " + line)
+                    + ":\n" + ProcessSupervisor.tail(gatewayChild.log(), 15));
+        }
+        gateway = new EdgeGateway(gateway.name(), gateway.namespace(), gateway.adminPort(), gateway.healthPort(),
+                gateway.metricsPort(), line);
+        return gateway;
+    }
+
+    /**
      * The token that proves {@code w}'s identity to the CA, as {@code mesh token create} makes it, signed with the token
      * key in the control plane's CA folder: with it the sidecar gets a certificate for
      * {@code spiffe://cluster.local/ns/<ns>/sa/<service account>}, and the mesh runs mutual TLS.
      */
     private Path workloadToken(Workload w) throws IOException {
-        String token = WorkloadTokens.inFolder(caDir, TRUST_DOMAIN).create(w.ref().name(), w.ref().namespace(),
-                w.serviceAccount(), Duration.ofDays(1));
-        Path file = java.nio.file.Files.createDirectories(caDir.resolveSibling("tokens")).resolve(w.ref().name() + ".jwt");
+        return workloadToken(w.ref().name(), w.ref().namespace(), w.serviceAccount());
+    }
+
+    private Path workloadToken(String workload, String namespace, String serviceAccount) throws IOException {
+        String token = WorkloadTokens.inFolder(caDir, TRUST_DOMAIN).create(workload, namespace, serviceAccount,
+                Duration.ofDays(1));
+        Path file = java.nio.file.Files.createDirectories(caDir.resolveSibling("tokens")).resolve(workload + ".jwt");
         java.nio.file.Files.writeString(file, token);
         return file;
     }
@@ -142,11 +222,16 @@ final class DemoMesh implements AutoCloseable {
      * do not land in the first step's p99.
      */
     static void warmUp(Sidecar via, String service, int port, int requests) throws IOException, InterruptedException {
-        try (LoadGenerator warm = new LoadGenerator(new java.net.InetSocketAddress("127.0.0.1", via.outboundPort()),
-                URI.create("http://" + service + ":" + port + "/"), 2, Duration.ZERO)) {
+        warmUp(new LoadGenerator(new java.net.InetSocketAddress("127.0.0.1", via.outboundPort()),
+                URI.create("http://" + service + ":" + port + "/"), 2, Duration.ZERO), requests);
+    }
+
+    /** Runs {@code warm} (closed afterwards) until it has had {@code requests} answers that did not fail, for 10 s at most. */
+    static void warmUp(LoadGenerator warm, int requests) throws InterruptedException {
+        try (warm) {
             warm.start();
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (warm.total() < requests && System.nanoTime() < deadline) {
+            while (warm.total() - warm.failures() < requests && System.nanoTime() < deadline) {
                 Thread.sleep(20);
             }
         }
@@ -154,7 +239,11 @@ final class DemoMesh implements AutoCloseable {
 
     /** The SPIFFE ID a workload's certificate carries. */
     static String spiffeId(Workload w) {
-        return "spiffe://" + TRUST_DOMAIN + "/ns/" + w.ref().namespace() + "/sa/" + w.serviceAccount();
+        return spiffeId(w.ref().namespace(), w.serviceAccount());
+    }
+
+    static String spiffeId(String namespace, String serviceAccount) {
+        return "spiffe://" + TRUST_DOMAIN + "/ns/" + namespace + "/sa/" + serviceAccount;
     }
 
     /**
@@ -185,16 +274,26 @@ final class DemoMesh implements AutoCloseable {
         out.step(sidecars.size() + " workloads, each behind its own sidecar; logs in " + supervisorLogs());
     }
 
-    void printAddresses() {
+    /** {@code edgeCommands}: the curl lines that call the gateway, empty without one. */
+    void printAddresses(List<String> edgeCommands) {
         out.always("");
         out.always("control plane   xDS 127.0.0.1:" + xdsPort + "   admin http://127.0.0.1:" + adminPort + " (/debug/proxies, /metrics)");
+        if (gateway != null) {
+            out.always(String.format("%-14s %s   admin http://127.0.0.1:%d (/stats)   metrics http://127.0.0.1:%d/stats/prometheus",
+                    "gateway " + gateway.name(), gateway.readyLine().replaceFirst("^listening on ", "edge "),
+                    gateway.adminPort(), gateway.metricsPort()));
+        }
         for (Sidecar s : sidecars.values()) {
             out.always(String.format("%-14s outbound http://127.0.0.1:%d   admin http://127.0.0.1:%d   metrics http://127.0.0.1:%d/stats/prometheus",
                     s.workload().ref().name(), s.outboundPort(), s.adminPort(), s.metricsPort()));
         }
         Sidecar frontend = sidecarOf("frontend");
         out.always("");
-        out.always("try:  curl -x http://127.0.0.1:" + frontend.outboundPort() + " http://reviews:9080/");
+        for (String curl : edgeCommands) {
+            out.always((curl.equals(edgeCommands.get(0)) ? "try:  " : "      ") + curl);
+        }
+        out.always((edgeCommands.isEmpty() ? "try:  " : "      ") + "curl -x http://127.0.0.1:" + frontend.outboundPort()
+                + " http://reviews:9080/     (as the frontend calls reviews)");
         out.always("      ./mesh split set reviews reviews-v1=50 reviews-v2=50     (config: " + config + ")");
         out.always("      ./mesh proxy-status                                       (the CLI finds this demo while it runs)");
     }

@@ -16,15 +16,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A steady HTTP load through one sidecar used as the application's HTTP proxy: a few workers, each
- * sending a request about every {@code pause}, counting answers per backend version (read from the
- * echo service's JSON body) and failures.
+ * A steady HTTP load: a few workers, each sending a request about every {@code pause}, counting answers per backend
+ * version and failures. Either through one sidecar used as the application's HTTP proxy (the version read from the
+ * echo service's JSON body), or {@link #toEdge to a gateway's listener} with a {@code Host} header, as
+ * {@code curl -H 'Host: ...'} sends it (the version of the service the echo app behind it called, from its
+ * {@code x-echo-upstream-version} header, else its own).
  */
 public final class LoadGenerator implements AutoCloseable {
 
     private static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*\"([^\"]*)\"");
 
     private final HttpClient http;
+    private final InetSocketAddress edge;
+    private final String host;
     private final URI target;
     private final int workers;
     private final Duration pause;
@@ -35,14 +39,28 @@ public final class LoadGenerator implements AutoCloseable {
     private Thread[] threads = new Thread[0];
 
     public LoadGenerator(InetSocketAddress sidecarOutbound, URI target, int workers, Duration pause) {
-        this.http = HttpClient.newBuilder()
+        this(HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .proxy(ProxySelector.of(sidecarOutbound))
                 .connectTimeout(Duration.ofSeconds(2))
-                .build();
+                .build(), null, null, target, workers, pause);
+    }
+
+    private LoadGenerator(HttpClient http, InetSocketAddress edge, String host, URI target, int workers, Duration pause) {
+        this.http = http;
+        this.edge = edge;
+        this.host = host;
         this.target = target;
         this.workers = workers;
         this.pause = pause;
+    }
+
+    /**
+     * Load sent straight to {@code listener} (a gateway's HTTP listener) as {@code GET path} with {@code Host: host}, one
+     * keep-alive connection per worker (the JDK's client cannot set {@code Host}).
+     */
+    public static LoadGenerator toEdge(InetSocketAddress listener, String host, String path, int workers, Duration pause) {
+        return new LoadGenerator(null, listener, host, URI.create(path), workers, pause);
     }
 
     public void start() {
@@ -56,6 +74,10 @@ public final class LoadGenerator implements AutoCloseable {
     }
 
     private void loop() {
+        if (edge != null) {
+            edgeLoop();
+            return;
+        }
         HttpRequest request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(5)).build();
         while (running.get()) {
             try {
@@ -73,6 +95,41 @@ public final class LoadGenerator implements AutoCloseable {
                 total.increment();
                 failures.increment();
             }
+        }
+    }
+
+    private void edgeLoop() {
+        EdgeConnection connection = null;
+        while (running.get()) {
+            try {
+                if (connection == null) {
+                    connection = new EdgeConnection(edge);
+                }
+                EdgeConnection.Answer answer = connection.get(target.getPath(), host);
+                total.increment();
+                if (answer.status() >= 500) {
+                    failures.increment();
+                }
+                perVersion.computeIfAbsent(answer.version() == null ? "?" : answer.version(), v -> new LongAdder())
+                        .increment();
+                if (!answer.keepAlive()) {
+                    connection.close();
+                    connection = null;
+                }
+                Thread.sleep(pause.toMillis());
+            } catch (InterruptedException e) {
+                break;
+            } catch (Exception e) {
+                total.increment();
+                failures.increment();
+                if (connection != null) {
+                    connection.close();
+                    connection = null;
+                }
+            }
+        }
+        if (connection != null) {
+            connection.close();
         }
     }
 

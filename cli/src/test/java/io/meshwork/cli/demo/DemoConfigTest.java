@@ -39,6 +39,53 @@ class DemoConfigTest {
     }
 
     @Test
+    void theGatewaysListenersMoveToFreePortsAndItsCommentsFollow() throws Exception {
+        Path config = demoCopy();
+
+        var gateway = new LocalConfigLoader().load(config).snapshot().gateways()
+                .served(io.meshwork.controlplane.model.ObjectRef.of("default", "web")).orElseThrow();
+        List<Integer> ports = gateway.listeners().stream().map(l -> l.port()).toList();
+        assertThat(ports).hasSize(2).doesNotContain(28080, 28443).allSatisfy(p -> assertThat(p).isBetween(20000, 32767));
+        String copy = Files.readString(config.resolve("gateway.yaml"));
+        assertThat(copy).as("the curl lines of its comments follow").doesNotContain(":28080").doesNotContain(":28443")
+                .contains("http://127.0.0.1:" + ports.get(0) + "/").contains("frontend.example.com:" + ports.get(1) + ":127.0.0.1");
+    }
+
+    @Test
+    void aRoutesParentRefPortFollowsItsListenerAndAServicePortStays() throws Exception {
+        Path samples = Files.createDirectories(work.resolve("samples"));
+        Files.writeString(samples.resolve("edge.yaml"), """
+                kind: Gateway
+                spec:
+                  listeners:
+                  - {name: http, port: 28080, protocol: HTTP}
+                  - name: https
+                    port: 28443
+                ---
+                kind: HTTPRoute
+                spec:
+                  parentRefs: [{name: web, port: 28443}]
+                ---
+                kind: HTTPRoute
+                spec:
+                  parentRefs:
+                  - name: web
+                    port: 28080
+                  - {kind: Service, name: reviews, port: 9080}
+                """);
+        DemoConfig demo = new DemoConfig(new LoopbackPorts());
+        demo.plan(List.of(samples));
+        String copy = Files.readString(demo.copy(samples, work.resolve("copy")).resolve("edge.yaml"));
+        int http = demo.listenerPort(28080);
+        int https = demo.listenerPort(28443);
+        assertThat(http).isNotEqualTo(28080);
+        assertThat(https).isNotEqualTo(28443);
+        assertThat(copy).contains("- {name: http, port: " + http + ", protocol: HTTP}", "    port: " + https + "\n",
+                "parentRefs: [{name: web, port: " + https + "}]", "    port: " + http + "\n",
+                "{kind: Service, name: reviews, port: 9080}");
+    }
+
+    @Test
     void workloadsMoveToAnotherLoopbackBlockWhenTheirAddressIsTaken() throws Exception {
         try (ServerSocket taken = new ServerSocket()) {
             try {

@@ -40,6 +40,7 @@ public final class TlsContexts {
     private volatile Map<String, List<X509Certificate>> roots = Map.of();
     private volatile Map<String, ServerCertificate> certificates = Map.of();
     private volatile boolean warnedWithoutIdentity;
+    private volatile boolean saidGatewayEngine;
     private volatile String ownIdentity;
 
     /** {@code identity} null: a sidecar without a certificate, which speaks plaintext only. */
@@ -59,9 +60,12 @@ public final class TlsContexts {
         return identity == null ? null : identity.current();
     }
 
-    /** Which TLS engine the contexts use, for the start-up line; none is loaded without an identity. */
+    /**
+     * Which TLS engine the contexts use, for the start-up line; none is loaded without an identity until a gateway
+     * listener's certificate needs one (then {@link #gatewayServer} logs it).
+     */
     public String engine() {
-        if (!hasIdentity()) {
+        if (!hasIdentity() && provider == null) {
             return "not loaded";
         }
         return provider() == SslProvider.OPENSSL ? "BoringSSL (" + OpenSsl.versionString() + ")" : "JDK";
@@ -141,8 +145,13 @@ public final class TlsContexts {
             }
             served.add(certificate);
         }
-        return contexts.computeIfAbsent(tls, key -> build(ServerCertificates.serverBuilder(served)
+        SslContext context = contexts.computeIfAbsent(tls, key -> build(ServerCertificates.serverBuilder(served)
                 .clientAuth(ClientAuth.NONE), tls.alpn()));
+        if (!saidGatewayEngine) {
+            saidGatewayEngine = true;
+            LOG.info("TLS termination with {}", engine());
+        }
+        return context;
     }
 
     private List<X509Certificate> rootsOf(String secret) {
