@@ -134,16 +134,18 @@ final class DemoMesh implements AutoCloseable {
 
     /**
      * Starts {@code mesh gateway --name name --namespace namespace}, with its own workload token (service account
-     * {@code name}): over the CA's authenticated xDS it gets its Gateway's listeners, routes and certificates, and a
+     * {@code <name>-meshwork}, the one {@code mesh install --gateway} runs it as and the only one the control plane
+     * serves the Gateway's keys to): over the CA's authenticated xDS it gets its Gateway's listeners, routes and certificates, and a
      * workload certificate it presents to meshed backends (mutual TLS). Does not wait: {@link #awaitGateway} does, so
      * the gateway's JVM starts while the workloads do.
      */
     void launchGateway(String name, String namespace) throws IOException {
-        Path token = workloadToken(name, namespace, name);
+        String account = io.meshwork.injector.install.GatewayInstall.serviceAccountName(name);
+        Path token = workloadToken(name, namespace, account);
         EdgeGateway ports = new EdgeGateway(name, namespace, this.ports.next(), this.ports.next(), this.ports.next(), null);
         gatewayChild = supervisor.start("gateway-" + name, proxyJvm(), List.of("gateway",
                 "--xds", "127.0.0.1:" + caPort, "--name", name, "--namespace", namespace,
-                "--service-account", name, "--bind-address", "127.0.0.1",
+                "--service-account", account, "--bind-address", "127.0.0.1",
                 "--admin-port", Integer.toString(ports.adminPort()),
                 "--health-port", Integer.toString(ports.healthPort()),
                 "--metrics-port", Integer.toString(ports.metricsPort()),
