@@ -16,7 +16,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
@@ -201,7 +200,7 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
     }
 
     private static io.netty.handler.codec.http2.Http2FrameCodec http2Codec() {
-        return Http2FrameCodecBuilder.forServer()
+        return new ServerHttp2CodecBuilder()
                 .initialSettings(Http2Settings.defaultSettings().maxHeaderListSize(HTTP2_HARD_HEADER_LIST_BYTES))
                 .build();
     }
