@@ -1,6 +1,7 @@
 package io.meshwork.proxy.http;
 
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,12 @@ final class LoopFlusher implements Runnable {
     private LoopFlusher() {
     }
 
-    /** Flushes the channel at the end of this turn of its event loop (now, if called off the loop). */
+    /**
+     * Flushes the channel at the end of this turn of its event loop (now, if called off the loop). An
+     * HTTP/2 stream's flush is its connection's, once per turn for all its streams: a stream channel
+     * writes through to its connection at once, and each stream's own flush was a pass through the
+     * connection's pipeline and flow controller (BENCHMARKS.md, "Sidecar proxy").
+     */
     static void flushLater(Channel channel) {
         if (!channel.eventLoop().inEventLoop()) {
             channel.flush();
@@ -37,7 +43,13 @@ final class LoopFlusher implements Runnable {
         }
         LoopFlusher flusher = FLUSHERS.get();
         List<Channel> channels = flusher.channels;
-        if (!channels.isEmpty() && channels.get(channels.size() - 1) == channel) {
+        if (channel instanceof Http2StreamChannel) {
+            channel = channel.parent();
+            // Streams of several connections interleave in a turn: look for this one among them all.
+            if (channels.contains(channel)) {
+                return;
+            }
+        } else if (!channels.isEmpty() && channels.get(channels.size() - 1) == channel) {
             return;
         }
         channels.add(channel);
