@@ -65,7 +65,6 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Locale;
@@ -175,13 +174,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     /** The first request of an HTTP/1.1 connection was seen: an h2c upgrade can no longer come. */
     private boolean pastUpgrade;
 
-    // The request timeout: one timer per connection, re-armed lazily, instead of a task per request.
+    // The request timeout: one timer per connection (HTTP/1.1: its own, re-armed lazily; HTTP/2: the
+    // connection's, shared by its streams), instead of a task per request.
     private long deadlineNanos;
     private long timeoutMillis;
     /** The exchange's max_stream_duration or grpc-timeout when it ends it before the route timeout, else NONE. */
     private StreamDuration.Deadline streamDeadline = StreamDuration.Deadline.NONE;
-    private ScheduledFuture<?> timer;
-    private final Runnable timerTask = this::onTimer;
+    private final ExchangeAlarm.Streams connectionAlarms;
+    private ExchangeAlarm timer;
 
     // The metric series of the last exchange: consecutive exchanges to one endpoint share it.
     private EndpointConfig seriesEndpoint;
@@ -189,9 +189,16 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private MeshMetrics.Series series;
 
     public HttpProxyHandler(ProxyServices services, HttpChainBinding binding, boolean http2Downstream) {
+        this(services, binding, http2Downstream, null);
+    }
+
+    /** An HTTP/2 stream's, whose timer is one of {@code connectionAlarms} (its connection's; null: its own). */
+    public HttpProxyHandler(ProxyServices services, HttpChainBinding binding, boolean http2Downstream,
+                            ExchangeAlarm.Streams connectionAlarms) {
         this.services = services;
         this.binding = binding;
         this.http2Downstream = http2Downstream;
+        this.connectionAlarms = connectionAlarms;
     }
 
     @Override
@@ -202,6 +209,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         connectionStreamIdleNanos = connectionTimeouts == null ? 0
                 : connectionTimeouts.policy().streamIdleTimeout().toNanos();
         streamIdleNanos = connectionStreamIdleNanos;
+        timer = connectionAlarms != null ? connectionAlarms.newAlarm(this::onTimer)
+                : ExchangeAlarm.scheduled(ctx.executor(), this::onTimer);
     }
 
     /**
@@ -734,15 +743,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         if (first == 0) {
             return;
         }
-        long delay = first - System.nanoTime();
-        if (timer != null && timer.getDelay(TimeUnit.NANOSECONDS) > delay) {
-            // Armed for a later deadline of an earlier exchange: it would fire too late for this one.
-            timer.cancel(false);
-            timer = null;
-        }
-        if (timer == null) {
-            timer = ctx.executor().schedule(timerTask, Math.max(0, delay), TimeUnit.NANOSECONDS);
-        }
+        timer.atMost(first - System.nanoTime());
     }
 
     /**
@@ -750,7 +751,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
      * idle timeout, or re-arm for the earlier deadline still ahead.
      */
     private void onTimer() {
-        timer = null;
         if (!inExchange || (deadlineNanos == 0 && streamIdleNanos == 0)) {
             return;
         }
@@ -769,7 +769,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             }
             left = Math.min(left, idleLeft);
         }
-        timer = ctx.executor().schedule(timerTask, left, TimeUnit.NANOSECONDS);
+        timer.atMost(left);
     }
 
     /**
@@ -794,8 +794,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     private void cancelTimer() {
         if (timer != null) {
-            timer.cancel(false);
-            timer = null;
+            timer.cancel();
         }
     }
 

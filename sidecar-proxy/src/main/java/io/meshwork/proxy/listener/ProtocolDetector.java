@@ -1,5 +1,6 @@
 package io.meshwork.proxy.listener;
 
+import io.meshwork.proxy.http.ExchangeAlarm;
 import io.meshwork.proxy.http.Http1Codecs;
 import io.meshwork.proxy.http.Http2RequestHeaderLimit;
 import io.meshwork.proxy.http.HttpProxyHandler;
@@ -208,12 +209,18 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
     /** {@code upgraded}: the connection began as HTTP/1.1, whose codec already measured stream 1's request. */
     private Http2MultiplexHandler streamMultiplexer(boolean upgraded) {
         return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            /** The connection's request timers, shared by its streams (one initializer per connection). */
+            private ExchangeAlarm.Streams alarms;
+
             @Override
             protected void initChannel(Http2StreamChannel stream) {
                 stream.config().setAutoRead(false);
                 boolean upgradeStream = upgraded && stream.stream().id() == Http2CodecUtil.HTTP_UPGRADE_STREAM_ID;
+                if (alarms == null) {
+                    alarms = new ExchangeAlarm.Streams(stream.parent());
+                }
                 stream.pipeline().addLast(new Http2RequestHeaderLimit(MAX_HEADER_BYTES, upgradeStream),
-                        new Http2StreamFrameToHttpObjectCodec(true), new HttpProxyHandler(services, filter, true));
+                        new Http2StreamFrameToHttpObjectCodec(true), new HttpProxyHandler(services, filter, true, alarms));
             }
         });
     }
