@@ -196,7 +196,7 @@ class KubernetesGatewayTlsTest {
     }
 
     @Test
-    void theGatewayIsProgrammedOnceItsMeshGatewayAckedOverTheCaPort() {
+    void theGatewayIsProgrammedOnceItsMeshGatewayAckedOverTheCaPort() throws Exception {
         ClusterMesh.await("Gateway default/web Programmed True", () ->
                 KubernetesGatewayStatusTest.programmed(client).equals("True Programmed"));
     }
