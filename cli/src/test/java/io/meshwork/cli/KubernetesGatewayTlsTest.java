@@ -199,6 +199,7 @@ class KubernetesGatewayTlsTest {
     void theGatewayIsProgrammedOnceItsMeshGatewayAckedOverTheCaPort() throws Exception {
         ClusterMesh.await("Gateway default/web Programmed True", () ->
                 KubernetesGatewayStatusTest.programmed(client).equals("True Programmed"));
+        assertThat(KubernetesGatewayStatusTest.listenerProgrammed(client)).isEqualTo("True Programmed");
     }
 
     @Test

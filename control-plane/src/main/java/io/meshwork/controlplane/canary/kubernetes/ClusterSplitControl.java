@@ -211,16 +211,8 @@ public final class ClusterSplitControl implements SplitControl {
                 }
             }
         }
-        if (routes.size() > 1) {
-            throw new IllegalArgumentException(kind.kind() + "s " + routes.stream().map(r -> r.object().getMetadata().getName())
-                    .toList() + " in namespace " + namespace + " each have a rule without matches for service " + service
-                    + ": which weights to change is ambiguous; keep one such rule");
-        }
-        if (!routesWithoutDefault.isEmpty() && routes.isEmpty()) {
-            throw new IllegalArgumentException(kind.kind() + " " + namespace + "/" + routesWithoutDefault.get(0) + " routes service "
-                    + service + " (so its TrafficSplit does not apply) but has no rule without matches whose backendRefs "
-                    + "could be weighed; add one (spec.rules[].backendRefs with no matches)");
-        }
+        TrafficSplitFiles.requireOneRoute(kind.kind(), routes.stream().map(r -> r.object().getMetadata().getName()).toList(),
+                routesWithoutDefault, namespace, service);
         return routes.isEmpty() ? null : routes.get(0);
     }
 

@@ -109,21 +109,32 @@ public final class TrafficSplitFiles {
         // An HTTPRoute on the service overrides a GRPCRoute, and either overrides the TrafficSplit, as translation does.
         for (String kind : HttpRouteWeights.KINDS) {
             List<Location> found = routes.get(kind);
-            if (found.size() > 1) {
-                throw new IllegalArgumentException(kind + "s " + found.stream().map(Location::name).toList() + " in namespace "
-                        + namespace + " each have a rule without matches for service " + service
-                        + ": which weights to change is ambiguous; keep one such rule");
-            }
-            if (found.size() == 1) {
+            requireOneRoute(kind, found.stream().map(Location::name).toList(), routesWithoutDefault.get(kind), namespace,
+                    service);
+            if (!found.isEmpty()) {
                 return Optional.of(found.get(0));
-            }
-            if (!routesWithoutDefault.get(kind).isEmpty()) {
-                throw new IllegalArgumentException(kind + " " + namespace + "/" + routesWithoutDefault.get(kind).get(0)
-                        + " routes service " + service + " (so its TrafficSplit does not apply) but has no rule without matches "
-                        + "whose backendRefs could be weighed; add one (spec.rules[].backendRefs with no matches)");
             }
         }
         return Optional.ofNullable(split);
+    }
+
+    /**
+     * Refuses, in one line, the producer routes of {@code kind} that leave the weights to change a guess: two with a
+     * rule without matches ({@code withDefault}), or only routes without such a rule ({@code withoutDefault}). A folder
+     * and a cluster ({@code canary.kubernetes.ClusterSplitControl}) choose alike.
+     */
+    public static void requireOneRoute(String kind, List<String> withDefault, List<String> withoutDefault, String namespace,
+                                       String service) {
+        if (withDefault.size() > 1) {
+            throw new IllegalArgumentException(kind + "s " + withDefault + " in namespace " + namespace
+                    + " each have a rule without matches for service " + service
+                    + ": which weights to change is ambiguous; keep one such rule");
+        }
+        if (withDefault.isEmpty() && !withoutDefault.isEmpty()) {
+            throw new IllegalArgumentException(kind + " " + namespace + "/" + withoutDefault.get(0) + " routes service "
+                    + service + " (so its TrafficSplit does not apply) but has no rule without matches whose backendRefs "
+                    + "could be weighed; add one (spec.rules[].backendRefs with no matches)");
+        }
     }
 
     private interface WeightsReader {
