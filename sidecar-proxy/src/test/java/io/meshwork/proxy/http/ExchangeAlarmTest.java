@@ -3,6 +3,7 @@ package io.meshwork.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.util.concurrent.AbstractScheduledEventExecutor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -38,14 +39,17 @@ class ExchangeAlarmTest {
         long start = System.nanoTime();
         startedAt[0] = start;
         late.atMost(TimeUnit.MILLISECONDS.toNanos(300));
+        long earlyFrom = loopNanos(connection);
         early.atMost(TimeUnit.MILLISECONDS.toNanos(100)); // earlier than the one scheduled: scheduled again
+        long earlyTo = loopNanos(connection);
         cancelled.atMost(TimeUnit.MILLISECONDS.toNanos(150));
         again[0].atMost(TimeUnit.MILLISECONDS.toNanos(200));
         late.atMost(TimeUnit.MILLISECONDS.toNanos(400)); // a later time than set: the earlier one stays
         cancelled.cancel();
         // Exact by construction: one task on the event loop, due at the earliest alarm's time.
-        assertThat(scheduledDelaysMillis(connection, start)).as("one scheduled task, at the earliest time")
-                .singleElement().satisfies(due -> assertThat(due).isBetween(99L, 125L));
+        assertThat(scheduledDeadlines(connection)).as("one scheduled task, at the earliest time")
+                .singleElement().satisfies(due -> assertThat(due).isBetween(
+                        earlyFrom + TimeUnit.MILLISECONDS.toNanos(100), earlyTo + TimeUnit.MILLISECONDS.toNanos(100)));
 
         while (fired.size() < 4 && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10)) {
             connection.runScheduledPendingTasks();
@@ -63,7 +67,7 @@ class ExchangeAlarmTest {
         assertThat(at[2]).isGreaterThanOrEqualTo(200L);
         assertThat(at[0]).isGreaterThanOrEqualTo(300L);
         assertThat(at[3]).isGreaterThanOrEqualTo(at[2] + 150);
-        assertThat(scheduledDelaysMillis(connection, start)).as("nothing left armed, nothing scheduled").isEmpty();
+        assertThat(scheduledDeadlines(connection)).as("nothing left armed, nothing scheduled").isEmpty();
         connection.finishAndReleaseAll();
     }
 
@@ -77,18 +81,21 @@ class ExchangeAlarmTest {
         ExchangeAlarm second = streams.newAlarm(() -> fired.add(sinceMillis(startedAt[0])));
         long start = System.nanoTime();
         startedAt[0] = start;
+        long firstFrom = loopNanos(connection);
         first.atMost(TimeUnit.MILLISECONDS.toNanos(50));
+        long firstTo = loopNanos(connection);
         first.cancel(); // the stream ended: the scheduled task stays, and finds nothing to do
         second.atMost(TimeUnit.MILLISECONDS.toNanos(120));
-        assertThat(scheduledDelaysMillis(connection, start)).as("the first's task, which will find nothing due")
-                .singleElement().satisfies(due -> assertThat(due).isBetween(49L, 75L));
+        assertThat(scheduledDeadlines(connection)).as("the first's task, which will find nothing due")
+                .singleElement().satisfies(due -> assertThat(due).isBetween(
+                        firstFrom + TimeUnit.MILLISECONDS.toNanos(50), firstTo + TimeUnit.MILLISECONDS.toNanos(50)));
         while (fired.isEmpty() && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10)) {
             connection.runScheduledPendingTasks();
             Thread.sleep(1);
         }
         assertThat(fired).hasSize(1);
         assertThat(fired.get(0)).isGreaterThanOrEqualTo(120L);
-        assertThat(scheduledDelaysMillis(connection, start)).isEmpty();
+        assertThat(scheduledDeadlines(connection)).isEmpty();
         connection.finishAndReleaseAll();
     }
 
@@ -96,23 +103,32 @@ class ExchangeAlarmTest {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 
-    /** When the tasks scheduled (not cancelled) on the channel's embedded event loop are due, in ms from start. */
-    private static List<Long> scheduledDelaysMillis(EmbeddedChannel channel, long start) {
+    /** The embedded event loop's clock, which its scheduled tasks' deadlines are on. */
+    private static long loopNanos(EmbeddedChannel channel) {
+        return ((AbstractScheduledEventExecutor) channel.eventLoop()).ticker().nanoTime();
+    }
+
+    /**
+     * The deadlines of the tasks scheduled (not cancelled) on the channel's embedded event loop, on its
+     * clock. Read from the tasks, not as delays from now, so that the test thread paused by a loaded machine
+     * between two clock reads cannot move them (CI once saw a 100 ms task "due at 95 ms" that way).
+     */
+    private static List<Long> scheduledDeadlines(EmbeddedChannel channel) {
         try {
-            var field = io.netty.util.concurrent.AbstractScheduledEventExecutor.class.getDeclaredField("scheduledTaskQueue");
-            field.setAccessible(true);
-            var queue = (java.util.Collection<?>) field.get(channel.eventLoop());
-            List<Long> due = new ArrayList<>();
+            var queueField = AbstractScheduledEventExecutor.class.getDeclaredField("scheduledTaskQueue");
+            queueField.setAccessible(true);
+            var queue = (java.util.Collection<?>) queueField.get(channel.eventLoop());
+            List<Long> deadlines = new ArrayList<>();
             if (queue != null) {
-                long now = System.nanoTime();
                 for (Object task : queue) {
-                    var future = (java.util.concurrent.ScheduledFuture<?>) task;
-                    if (!future.isCancelled()) {
-                        due.add(TimeUnit.NANOSECONDS.toMillis(now - start + future.getDelay(TimeUnit.NANOSECONDS)));
+                    if (!((java.util.concurrent.Future<?>) task).isCancelled()) {
+                        var deadline = task.getClass().getDeclaredMethod("deadlineNanos");
+                        deadline.setAccessible(true);
+                        deadlines.add((Long) deadline.invoke(task));
                     }
                 }
             }
-            return due;
+            return deadlines;
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
         }
