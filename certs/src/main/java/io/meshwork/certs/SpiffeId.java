@@ -26,6 +26,17 @@ public record SpiffeId(String trustDomain, String namespace, String serviceAccou
         return new SpiffeId(m.group(1), m.group(2), m.group(3));
     }
 
+    /** What a gateway's ServiceAccount is called after its Gateway: {@code <gateway>-meshwork}, as Istio's. */
+    public static final String GATEWAY_ACCOUNT_SUFFIX = "-meshwork";
+
+    /**
+     * The ServiceAccount a gateway of Gateway {@code gateway} runs as ({@code mesh install --gateway} makes it): the
+     * control plane serves that Gateway's config (its listeners' private keys) only to this account in its namespace.
+     */
+    public static String gatewayServiceAccount(String gateway) {
+        return gateway + GATEWAY_ACCOUNT_SUFFIX;
+    }
+
     public URI uri() {
         return URI.create(toString());
     }

@@ -140,7 +140,7 @@ final class DemoMesh implements AutoCloseable {
      * the gateway's JVM starts while the workloads do.
      */
     void launchGateway(String name, String namespace) throws IOException {
-        String account = io.meshwork.injector.install.GatewayInstall.serviceAccountName(name);
+        String account = io.meshwork.certs.SpiffeId.gatewayServiceAccount(name);
         Path token = workloadToken(name, namespace, account);
         EdgeGateway ports = new EdgeGateway(name, namespace, this.ports.next(), this.ports.next(), this.ports.next(), null);
         gatewayChild = supervisor.start("gateway-" + name, proxyJvm(), List.of("gateway",

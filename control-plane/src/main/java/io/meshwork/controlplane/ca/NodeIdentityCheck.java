@@ -84,7 +84,7 @@ final class NodeIdentityCheck implements ServerInterceptor {
         String nodeNamespace = meta(node, "MESH_NAMESPACE");
         String serviceAccount = meta(node, "MESH_SERVICE_ACCOUNT");
         if (ROUTER.equals(meta(node, "MESH_PROXY_TYPE"))) {
-            String gatewayAccount = gatewayServiceAccount(workload);
+            String gatewayAccount = io.meshwork.certs.SpiffeId.gatewayServiceAccount(workload);
             if (id.length >= 2 && id[0].equals(ROUTER) && id[1].equals(workload + "." + namespace) && nodeNamespace.equals(namespace)
                     && serviceAccount.equals(caller.identity().serviceAccount())
                     && serviceAccount.equals(gatewayAccount)) {
@@ -102,11 +102,6 @@ final class NodeIdentityCheck implements ServerInterceptor {
                     + "/" + caller.workload() + ")";
         }
         return null;
-    }
-
-    /** The ServiceAccount a gateway of Gateway {@code gateway} runs as (as {@code mesh install --gateway} names it). */
-    static String gatewayServiceAccount(String gateway) {
-        return gateway + "-meshwork";
     }
 
     private static final String ROUTER = "router";

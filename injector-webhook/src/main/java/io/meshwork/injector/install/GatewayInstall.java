@@ -1,5 +1,6 @@
 package io.meshwork.injector.install;
 
+import io.meshwork.certs.SpiffeId;
 import io.meshwork.injector.YamlDocuments;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +27,9 @@ public record GatewayInstall(String namespace, String name, List<Integer> ports,
                     + "label)");
         }
         // The Deployment, ServiceAccount and Service are named <name>-meshwork: 63 characters at most for a Service.
-        if (name == null || !name.matches(DNS_SUBDOMAIN) || name.length() > 63 - "-meshwork".length()) {
+        if (name == null || !name.matches(DNS_SUBDOMAIN) || name.length() > 63 - SpiffeId.GATEWAY_ACCOUNT_SUFFIX.length()) {
             throw new IllegalArgumentException("--gateway \"" + name + "\" is not a Gateway name of at most "
-                    + (63 - "-meshwork".length()) + " characters (lower-case letters, digits, '-' and '.')");
+                    + (63 - SpiffeId.GATEWAY_ACCOUNT_SUFFIX.length()) + " characters (lower-case letters, digits, '-' and '.')");
         }
         if (ports == null || ports.isEmpty()) {
             throw new IllegalArgumentException("gateway " + namespace + "/" + name + " has no listener port");
@@ -48,15 +49,7 @@ public record GatewayInstall(String namespace, String name, List<Integer> ports,
 
     /** What the Deployment, its ServiceAccount and the Service are called: {@code <gateway>-meshwork}, as Istio's. */
     public String objectName() {
-        return serviceAccountName(name);
-    }
-
-    /**
-     * The ServiceAccount a gateway's pods run as, {@code <gateway>-meshwork}: the control plane serves Gateway G's
-     * config (its listeners' private keys) only to a caller authenticated as this account in G's namespace.
-     */
-    public static String serviceAccountName(String gateway) {
-        return gateway + "-meshwork";
+        return SpiffeId.gatewayServiceAccount(name);
     }
 
     /** {@code 80,443} into ports, naming the flag on error. */
