@@ -515,19 +515,21 @@ public final class KubernetesSource implements MeshSnapshotSource {
         synchronized (this) {
             notifyAll();
         }
-        allInformers.forEach(SharedIndexInformer::stop);
-        if (secrets != null) {
-            secrets.close();
-        }
-        if (remotes != null) {
-            remotes.close();
-        }
+        // The rebuild (and its status writes) ends before the watches close, so no write of ours is answered on a
+        // watch that is closing.
         if (thread != null) {
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(2));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        allInformers.forEach(SharedIndexInformer::stop);
+        if (secrets != null) {
+            secrets.close();
+        }
+        if (remotes != null) {
+            remotes.close();
         }
     }
 }
