@@ -56,6 +56,9 @@ ticks_of() { # pids (space-separated, may be empty): their utime+stime ticks tog
   echo "$total"
 }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+smaps_kb() { # pid: "RSS PSS" in KB, from /proc/PID/smaps_rollup (one read: both figures at the same moment)
+  awk '/^Rss:/ {r = $2} /^Pss:/ {p = $2} END { if (r != "") print r, p; else exit 1 }' "/proc/$1/smaps_rollup"
+}
 pin() { taskset -a -p -c "$2" "$1" >/dev/null; } # pid cpu: all threads of a running process
 
 bench_nginx_conf() { # port http-block-body: one worker, no logs, temp files in WORK
@@ -133,7 +136,7 @@ EOF
 to_us() { # 123.45us | 1.23ms | 1.01s -> microseconds
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /ms$/) n *= 1000; else if (v ~ /[0-9]s$/) n *= 1000000; printf "%.0f", n }'
 }
-median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+median() { tr ' ' '\n' | awk 'NF' | sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; } # empty in, empty out (not a failure)
 WRK_OUT=""
 run_wrk() { # connections port host seconds
   WRK_OUT="$(taskset -c 0 wrk -t1 -c"$1" -d"$4s" --latency ${3:+-H "Host: $3"} "http://127.0.0.1:$2/" 2>&1)"
@@ -162,4 +165,48 @@ else:
 target.write_text(text.rstrip("\n") + "\n")
 EOF
   say "wrote the $2 section of $1"
+}
+
+# --- time to ready: a fresh sidecar from exec to /healthz/ready = 200 -----------------------------
+# bench_sidecar_start LOG XDS_PORT "COMMAND" [more proxy options...]: runs `COMMAND proxy ...` (COMMAND is
+# word-split: "./mesh", or "java @FLAGS -jar DIR/mesh.jar") in ROOT as the workload bench-client, on fresh
+# ports, and sets SIDECAR_PID, SIDECAR_OUT_PORT, SIDECAR_HEALTH_PORT and SIDECAR_EXEC_MS (epoch ms just
+# before the exec). Every port is picked before that time, so the figure holds no port-picking Python.
+# JVM options: JDK_JAVA_OPTIONS in the caller's environment reaches the java launcher.
+SIDECAR_PID=""; SIDECAR_OUT_PORT=""; SIDECAR_HEALTH_PORT=""; SIDECAR_EXEC_MS=""
+bench_sidecar_start() {
+  local log="$1" xds="$2" cmd="$3" in admin metrics
+  shift 3
+  SIDECAR_OUT_PORT="$(free_port)"; SIDECAR_HEALTH_PORT="$(free_port)"
+  in="$(free_port)"; admin="$(free_port)"; metrics="$(free_port)"
+  SIDECAR_EXEC_MS="$(date +%s%3N)"
+  # shellcheck disable=SC2086
+  (cd "$ROOT" && exec $cmd proxy --xds "127.0.0.1:$xds" --workload bench-client --namespace default \
+      --outbound-port "$SIDECAR_OUT_PORT" --inbound-port "$in" --admin-port "$admin" \
+      --health-port "$SIDECAR_HEALTH_PORT" --metrics-port "$metrics" "$@") > "$log" 2>&1 &
+  SIDECAR_PID=$!; PIDS+=("$SIDECAR_PID")
+}
+bench_sidecar_ready_ms() { # [log]: ms from SIDECAR_EXEC_MS to the first 200 of /healthz/ready (polled every 10 ms)
+  local i
+  for i in $(seq 6000); do
+    if curl -fs -o /dev/null "http://127.0.0.1:$SIDECAR_HEALTH_PORT/healthz/ready" 2>/dev/null; then
+      echo $(( $(date +%s%3N) - SIDECAR_EXEC_MS )); return 0
+    fi
+    kill -0 "$SIDECAR_PID" 2>/dev/null || { say "error: the sidecar exited${1:+: $(tail -3 "$1")}"; return 1; }
+    sleep 0.01
+  done
+  say "error: the sidecar was not ready within 60 s"; return 1
+}
+bench_sidecar_stop() { kill "$SIDECAR_PID" 2>/dev/null || true; wait "$SIDECAR_PID" 2>/dev/null || true; }
+READY_MEDIAN=""; READY_ALL=""
+bench_ready_median() { # N XDS_PORT "COMMAND" LOG: N fresh starts, one after another; sets READY_MEDIAN (ms) and READY_ALL ("MS MS ...")
+  local n="$1" xds="$2" cmd="$3" log="$4" ms
+  READY_MEDIAN=""; READY_ALL=""
+  for _ in $(seq "$n"); do
+    bench_sidecar_start "$log" "$xds" "$cmd"
+    ms="$(bench_sidecar_ready_ms "$log")" || { bench_sidecar_stop; return 1; }
+    READY_ALL="${READY_ALL:+$READY_ALL }$ms"
+    bench_sidecar_stop
+  done
+  READY_MEDIAN="$(median <<<"$READY_ALL")"
 }

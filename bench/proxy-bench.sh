@@ -12,10 +12,14 @@
 #
 # Per target and pin mode: requests/s at saturation (50 connections), p50/p90/p99 at 1 and 10
 # connections (wrk --latency), the proxy's CPU time per request (utime+stime from /proc/<pid>/stat
-# over the saturation run), the sidecar's RSS (VmRSS) idle and under load. Pin modes: "split"
-# (proxy on CPU 1; load generator and backend on CPU 0) and "shared" (everything on CPU 0).
-# Then HTTP/2 clients, pinned apart: h2load with 10 connections of 10 streams (h2c, prior
-# knowledge) through each proxy to the same HTTP/1.1 backend (direct: nginx's own HTTP/2).
+# over the saturation run). Pin modes: "split" (proxy on CPU 1; load generator and backend on CPU 0)
+# and "shared" (everything on CPU 0). Then HTTP/2 clients, pinned apart: h2load with 10 connections of
+# 10 streams (h2c, prior knowledge) through each proxy to the same HTTP/1.1 backend (direct: nginx's own
+# HTTP/2), CPU per request. Footprint of every proxy (HAProxy, nginx, the sidecar): RSS and PSS
+# (/proc/PID/smaps_rollup) idle, under 1,000 req/s of HTTP/1.1 (h2load --h1, 10 connections x 100 req/s,
+# after the saturation runs) and the largest seen under 50 connections; and the sidecar's time to ready:
+# the median of 5 fresh `./mesh proxy` starts (unpinned, while nothing else runs) from exec to
+# /healthz/ready = 200 against the warm control plane (bench_ready_median in bench/lib.sh).
 # Every proxy is one worker with upstream keep-alive. Prints a markdown report and writes it to
 # the "Sidecar proxy" section of BENCHMARKS.md (unless --no-update). Everything it starts is
 # stopped by PID on exit. The Meshwork row is skipped, saying why, when `./mesh proxy --help` fails.
@@ -32,13 +36,14 @@ while [[ $# -gt 0 ]]; do
     --no-update) UPDATE=0; shift ;;
     --quick) QUICK=1; UPDATE=0; shift ;;
     --policies) POLICIES=1; UPDATE=0; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 SIDECAR_WARMUP="${BENCH_SIDECAR_WARMUP:-20}"   # seconds of load before the first sidecar measurement (JIT)
 WARM_CONNECTIONS="${BENCH_WARM_CONNECTIONS:-3000}"   # new connections (one request each) in the warm-up
 WARM_SLICES="${BENCH_WARM_SLICES:-15}"   # warm-up rounds of one slice at 10 and one at 1 connection
+READY_STARTS="${BENCH_READY_STARTS:-5}"   # fresh sidecar starts for the time to ready (median)
 BODY="hello from the meshwork benchmark backend"
 
 # shellcheck source=bench/lib.sh
@@ -88,7 +93,6 @@ wait_http "http://127.0.0.1:$NGINX_PORT/" "" "$NGINX_PID"
 # --- Meshwork: control plane on a generated config, one sidecar for a client workload ----------
 MESH_PID=""
 MESH_SKIP=""
-MESH_RSS_IDLE=""
 # `mesh X --help` on a CLI without X prints the top-level usage and exits 0: check whose usage it is.
 # (Not only the first line: JVM options such as -XX:StartFlightRecording print a line of their own first.)
 has_command() { (cd "$ROOT" && ./mesh "$1" --help 2>"$WORK/mesh-$1-help.err" | grep -c "^Usage: mesh $1" >/dev/null); }
@@ -113,7 +117,6 @@ else
   if wait_http "http://127.0.0.1:$MESH_HEALTH_PORT/healthz/ready" "" "$MESH_PID" \
       && wait_http "http://127.0.0.1:$MESH_OUT_PORT/" bench "$MESH_PID"; then
     sleep 2
-    MESH_RSS_IDLE="$(rss_kb "$MESH_PID")"
   else
     MESH_SKIP="the sidecar did not serve Host: bench (logs: control plane $(tail -2 "$WORK/control-plane.log" | tr '\n' ' '); sidecar $(tail -2 "$WORK/sidecar.log" | tr '\n' ' '))"
     kill "$MESH_PID" 2>/dev/null || true
@@ -121,11 +124,24 @@ else
   fi
 fi
 if [[ -n "$MESH_SKIP" ]]; then say "SKIPPING the Meshwork sidecar row: $MESH_SKIP"; fi
+PROXIES=(haproxy nginx); if [[ -n "$MESH_PID" ]]; then PROXIES+=(meshwork); fi
+declare -A MEM   # MEM[state,target]: "RSS PSS" in KB; states idle, k1 (1,000 req/s), and load (the largest under 50 connections)
+for t in "${PROXIES[@]}"; do
+  case "$t" in haproxy) MEM[idle,$t]="$(smaps_kb "$HAPROXY_PID")" ;; nginx) MEM[idle,$t]="$(smaps_kb "$NGINX_PID")" ;; meshwork) MEM[idle,$t]="$(smaps_kb "$MESH_PID")" ;; esac
+done
 
 if [[ "$POLICIES" == 1 ]]; then
   # shellcheck source=bench/policy-cost.sh
   source "$ROOT/bench/policy-cost.sh"
   exit 0
+fi
+
+# --- the sidecar's time to ready: fresh starts against the warm control plane, nothing else running ---
+READY_LOADAVG=""
+if [[ -n "$MESH_PID" ]]; then
+  say "time to ready: $READY_STARTS fresh sidecars from exec to /healthz/ready ..."
+  READY_LOADAVG="$(cut -d' ' -f1-3 /proc/loadavg)"
+  bench_ready_median "$READY_STARTS" "$XDS_PORT" ./mesh "$WORK/ready.log" || say "warning: a fresh sidecar did not get ready"
 fi
 
 # --- measurement -------------------------------------------------------------------------------
@@ -150,9 +166,9 @@ slice() { # mode target connections
   local mode="$1" t="$2" c="$3" pid port host before=0 after=0 sampler=""
   pid="$(pid_of "$t")"; port="$(port_of "$t")"; host="$(host_of "$t")"
   if [[ -n "$pid" ]]; then before="$(cpu_ticks "$pid")"; fi
-  if [[ "$t" == meshwork && "$c" == 50 ]]; then
-    # RSS under load: sampled while wrk runs.
-    ( while sleep 0.5; do rss_kb "$pid" 2>/dev/null || exit 0; done ) >> "$WORK/rss-$mode.log" &
+  if [[ -n "$pid" && "$c" == 50 ]]; then
+    # RSS and PSS under load: sampled while wrk runs.
+    ( while sleep 0.5; do smaps_kb "$pid" 2>/dev/null || exit 0; done ) >> "$WORK/mem-$mode-$t.log" &
     sampler=$!
   fi
   run_wrk "$c" "$port" "$host" "$SLICE"
@@ -220,9 +236,9 @@ for mode in "${MODES[@]}"; do
     R[$mode,$t,rps]="$(median <<<"${S[$mode,$t,rps]}")"
     R[$mode,$t,cpu]="$(cpu_per_request "$mode" "$t")"
     for k in p50_1 p90_1 p99_1 p50_10 p90_10 p99_10; do R[$mode,$t,$k]="$(median <<<"${S[$mode,$t,$k]}")"; done
-    if [[ "$t" == meshwork ]]; then
-      max_rss="$(sort -n "$WORK/rss-$mode.log" 2>/dev/null | tail -1)"
-      R[$mode,$t,rss]="$(( ${max_rss:-0} / 1024 ))"
+    if [[ -n "$(pid_of "$t")" ]]; then
+      R[$mode,$t,rss]="$(awk '$1 > r {r = $1} END {printf "%.0f", r / 1024}' "$WORK/mem-$mode-$t.log" 2>/dev/null)"
+      MEM[load-$mode,$t]="$(awk '$1 > r {r = $1} $2 > p {p = $2} END {print r + 0, p + 0}' "$WORK/mem-$mode-$t.log" 2>/dev/null)"
     fi
   done
 done
@@ -250,6 +266,17 @@ h2_slice() { # target
 for t in haproxy nginx meshwork; do
   pid="$(pid_of "$t")"; if [[ -n "$pid" ]]; then pin "$pid" 1; fi
 done
+# --- footprint under 1,000 req/s of HTTP/1.1, pinned apart, after the saturation runs ------------
+declare -A K1_RPS
+say "1,000 req/s of HTTP/1.1 (h2load --h1, 10 connections x 100 req/s, 10 s) through ${PROXIES[*]} in turn ..."
+for t in "${PROXIES[@]}"; do
+  authority=(); if [[ -n "$(host_of "$t")" ]]; then authority=(-H ":authority: $(host_of "$t")"); fi
+  taskset -c 0 h2load --h1 -c10 --rps 100 -D 10 "${authority[@]}" "http://127.0.0.1:$(port_of "$t")/" > "$WORK/k1-$t.out" 2>&1 &
+  load=$!
+  sleep 8; MEM[k1,$t]="$(smaps_kb "$(pid_of "$t")")"
+  wait "$load" || true
+  K1_RPS[$t]="$(awk '/^finished in/ {printf "%.0f", $4}' "$WORK/k1-$t.out")"
+done
 if [[ -n "$MESH_PID" ]]; then
   say "HTTP/2 clients, pinned apart: warming the sidecar's HTTP/2 path up for 15s ..."
   for _ in 1 2 3; do run_h2load "$MESH_OUT_PORT" bench 5 >/dev/null; done
@@ -272,6 +299,10 @@ verdict() { # value ge|le limit -> "value met" / "value missed" / "n/a"
   awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN { if (v == "" || v == "n/a" || v == "-") { print "n/a"; exit }
     ok = (op == "ge") ? (v + 0 >= l + 0) : (v + 0 <= l + 0); printf "%s %s", v, ok ? "met" : "**missed**" }'
 }
+first() { echo "${1%% *}"; }
+second() { [[ "$1" == *" "* ]] && echo "${1#* }"; }
+mb() { # KB [decimals]
+  awk -v k="$1" -v d="${2:-1}" 'BEGIN { if (k == "") print "-"; else printf "%." d "f", k / 1024 }'; }
 REPORT="$WORK/report.md"
 {
   echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
@@ -283,33 +314,50 @@ REPORT="$WORK/report.md"
     echo
     if [[ "$mode" == split ]]; then echo "**Pinned apart** (proxy on CPU 1; wrk and backend on CPU 0)"; else echo "**All on CPU 0**"; fi
     echo
-    echo "| target | req/s @50 | CPU µs/req | p50 @1 | p90 @1 | p99 @1 | p50 @10 | p90 @10 | p99 @10 | added p50 @1 | added p99 @10 | RSS MB (idle / load) |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| target | req/s @50 | CPU µs/req | p50 @1 | p90 @1 | p99 @1 | p50 @10 | p90 @10 | p99 @10 | added p50 @1 | added p99 @1 | added p99 @10 | RSS MB (idle / @50) |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for t in "${TARGETS[@]}" $([[ -z "$MESH_PID" ]] && echo meshwork); do
       if [[ "$t" == meshwork && -z "$MESH_PID" ]]; then
-        echo "| meshwork | skipped (below) | | | | | | | | | | |"
+        echo "| meshwork | skipped (below) | | | | | | | | | | | |"
         continue
       fi
       rss="-"
-      if [[ "$t" == meshwork ]]; then rss="$(( ${MESH_RSS_IDLE:-0} / 1024 )) / ${R[$mode,$t,rss]}"; fi
-      a50=""; a99=""
+      if [[ "$t" != direct ]]; then rss="$(mb "$(first "${MEM[idle,$t]}")" 0) / ${R[$mode,$t,rss]}"; fi
+      a50=""; a991=""; a99=""
       if [[ "$t" != direct ]]; then
         a50="$(added "${R[$mode,$t,p50_1]}" "${R[$mode,direct,p50_1]}")"
+        a991="$(added "${R[$mode,$t,p99_1]}" "${R[$mode,direct,p99_1]}")"
         a99="$(added "${R[$mode,$t,p99_10]}" "${R[$mode,direct,p99_10]}")"
       fi
-      echo "| $t | ${R[$mode,$t,rps]} | ${R[$mode,$t,cpu]} | ${R[$mode,$t,p50_1]} | ${R[$mode,$t,p90_1]} | ${R[$mode,$t,p99_1]} | ${R[$mode,$t,p50_10]} | ${R[$mode,$t,p90_10]} | ${R[$mode,$t,p99_10]} | $a50 | $a99 | $rss |"
+      echo "| $t | ${R[$mode,$t,rps]} | ${R[$mode,$t,cpu]} | ${R[$mode,$t,p50_1]} | ${R[$mode,$t,p90_1]} | ${R[$mode,$t,p99_1]} | ${R[$mode,$t,p50_10]} | ${R[$mode,$t,p90_10]} | ${R[$mode,$t,p99_10]} | $a50 | $a991 | $a99 | $rss |"
     done
   done
   echo
   echo "**HTTP/2 clients, pinned apart** (h2load on CPU 0: 10 connections of 10 concurrent streams, h2c with prior"
   echo "knowledge; every proxy speaks HTTP/1.1 to the backend, direct is the backend nginx's own HTTP/2; medians of"
-  echo "$REPS slices; the issue sets no target here)"
+  echo "$REPS slices; issue 17's target: CPU/req ≤ 1.2× HAProxy's)"
   echo
   echo "| target | req/s | CPU µs/req | mean request time µs | req/s / HAProxy's | CPU/req / HAProxy's |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: |"
   for t in "${TARGETS[@]}"; do
     echo "| $t | ${R[h2,$t,rps]} | ${R[h2,$t,cpu]} | ${R[h2,$t,mean]} | $(ratio "${R[h2,$t,rps]}" "${R[h2,haproxy,rps]}") | $(ratio "${R[h2,$t,cpu]}" "${R[h2,haproxy,cpu]}") |"
   done
+  echo
+  echo "**Footprint of each proxy** (\`/proc/PID/smaps_rollup\`, MB = 1,024 KB; PSS counts a page shared by N processes as"
+  echo "1/N; pinned apart): idle before any load; 1,000 req/s of HTTP/1.1 (h2load --h1, 10 connections × 100 req/s,"
+  echo "read after 8 of 10 s, after the saturation runs); the largest under 50 connections (sampled every 0.5 s)."
+  echo
+  echo "| target | RSS idle | PSS idle | RSS @1,000 req/s | PSS @1,000 req/s | req/s done | RSS @50 (largest) | PSS @50 (largest) |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  for t in "${PROXIES[@]}"; do
+    echo "| $t | $(mb "$(first "${MEM[idle,$t]}")") | $(mb "$(second "${MEM[idle,$t]}")") | $(mb "$(first "${MEM[k1,$t]}")") | $(mb "$(second "${MEM[k1,$t]}")") | ${K1_RPS[$t]:-} | $(mb "$(first "${MEM[load-split,$t]:-}")") | $(mb "$(second "${MEM[load-split,$t]:-}")") |"
+  done
+  if [[ -n "$MESH_PID" ]]; then
+    echo
+    echo "**The sidecar's time to ready**: exec of \`./mesh proxy\` to \`/healthz/ready\` = 200 (polled every 10 ms), $READY_STARTS fresh"
+    echo "sidecars one after another against the warm control plane, unpinned, before the load (load average $READY_LOADAVG):"
+    echo "median **${READY_MEDIAN:-n/a} ms** (${READY_ALL:-} ms); class-data archive $([[ "$ROOT/cli/target/proxy.jsa" -nt "$ROOT/cli/target/mesh.jar" ]] && echo used || echo "not used (missing or older than the jar)")."
+  fi
   echo
   echo "Ratios against HAProxy in the same run and pin mode (targets: throughput ≥ 0.8, CPU/req ≤ 1.5, added p99 ≤ 1.5, RSS under load ≤ 150 MB):"
   echo
@@ -324,11 +372,11 @@ REPORT="$WORK/report.md"
     else
       m=("n/a (skipped)" "n/a" "n/a" "n/a")
     fi
-    echo "| $mode | ${m[0]} | ${m[1]} | ${m[2]} | ${m[3]} | $(ratio "${R[$mode,nginx,rps]}" "${R[$mode,haproxy,rps]}") | $(ratio "${R[$mode,nginx,cpu]}" "${R[$mode,haproxy,cpu]}") |"
+    echo "| $mode | ${m[0]} | ${m[1]} | ${m[2]} | ${m[3]} | $(ratio "${R[$mode,nginx,rps]:-}" "${R[$mode,haproxy,rps]}") | $(ratio "${R[$mode,nginx,cpu]:-}" "${R[$mode,haproxy,cpu]}") |"
   done
   if [[ -n "$MESH_PID" ]]; then
     echo
-    echo "Targets (met / missed), same run and pin mode:"
+    echo "The first targets (met / missed), same run and pin mode:"
     echo
     echo "| pin mode | req/s ≥ 0.8× HAProxy | CPU/req ≤ 1.5× HAProxy | added p99 @1 ≤ 1.5× HAProxy | added p99 @10 ≤ 1.5× HAProxy | RSS MB under load ≤ 150 |"
     echo "| --- | --- | --- | --- | --- | --- |"
@@ -340,6 +388,17 @@ REPORT="$WORK/report.md"
 | $(verdict "$(ratio "$(added "${R[$mode,meshwork,p99_10]}" "$d10")" "$(added "${R[$mode,haproxy,p99_10]}" "$d10")")" le 1.5) \
 | $(verdict "${R[$mode,meshwork,rss]}" le 150) |"
     done
+    echo
+    d1="${R[split,direct,p99_1]}"; d10="${R[split,direct,p99_10]}"
+    echo "Issue 17's targets (met / missed), same run, pinned apart:"
+    echo
+    echo "| added p99 @1 ≤ 1.2× HAProxy | added p99 @10 ≤ 1.2× HAProxy | HTTP/2 CPU/req ≤ 1.2× HAProxy | RSS MB @1,000 req/s ≤ 64 | RSS MB idle ≤ 48 | ms to ready ≤ 1,000 (idle machine) |"
+    echo "| --- | --- | --- | --- | --- | --- |"
+    echo "| $(verdict "$(ratio "$(added "${R[split,meshwork,p99_1]}" "$d1")" "$(added "${R[split,haproxy,p99_1]}" "$d1")")" le 1.2) \
+| $(verdict "$(ratio "$(added "${R[split,meshwork,p99_10]}" "$d10")" "$(added "${R[split,haproxy,p99_10]}" "$d10")")" le 1.2) \
+| $(verdict "$(ratio "${R[h2,meshwork,cpu]}" "${R[h2,haproxy,cpu]}")" le 1.2) \
+| $(verdict "$(mb "$(first "${MEM[k1,meshwork]}")" 0)" le 64) | $(verdict "$(mb "$(first "${MEM[idle,meshwork]}")" 0)" le 48) \
+| $(verdict "${READY_MEDIAN:-}" le 1000) |"
     echo
     echo "Sidecar JVM flags (\`sidecar-proxy/src/main/resources/proxy-jvm.options\`, through \`./mesh proxy\`):"
     echo "\`${MESH_PROXY_JVM_OPTS:-$(sed 's/#.*//' "$ROOT/sidecar-proxy/src/main/resources/proxy-jvm.options" | xargs)}\`."

@@ -47,27 +47,12 @@ XDS_PORT="$(free_port)"
     --admin-port "$(free_port)" --ca-port "$(free_port)") > "$WORK/control-plane.log" 2>&1 &
 CP_PID=$!; PIDS+=("$CP_PID")
 
-SIDECAR_PID=""; OUT_PORT=""; HEALTH_PORT=""
-start_sidecar() { # log-name [extra JVM options]: starts `./mesh proxy`, sets SIDECAR_PID and its ports, EXEC_MS
-  OUT_PORT="$(free_port)"; HEALTH_PORT="$(free_port)"
-  EXEC_MS="$(date +%s%3N)"
-  (cd "$ROOT" && JDK_JAVA_OPTIONS="${2:-}" exec ./mesh proxy --xds "127.0.0.1:$XDS_PORT" --workload bench-client \
-      --namespace default --instance "$1" --outbound-port "$OUT_PORT" --inbound-port "$(free_port)" \
-      --admin-port "$(free_port)" --health-port "$HEALTH_PORT" --metrics-port "$(free_port)") > "$WORK/$1.log" 2>&1 &
-  SIDECAR_PID=$!; PIDS+=("$SIDECAR_PID")
+start_sidecar() { # log-name [extra JVM options]: starts `./mesh proxy` (bench_sidecar_start), sets OUT_PORT, HEALTH_PORT, EXEC_MS
+  JDK_JAVA_OPTIONS="${2:-}" bench_sidecar_start "$WORK/$1.log" "$XDS_PORT" ./mesh --instance "$1"
+  OUT_PORT="$SIDECAR_OUT_PORT"; HEALTH_PORT="$SIDECAR_HEALTH_PORT"; EXEC_MS="$SIDECAR_EXEC_MS"
 }
-await_ready() { # prints ms from exec to the first 200 of /healthz/ready (polled every 10 ms)
-  local i
-  for i in $(seq 6000); do
-    if curl -fs -o /dev/null "http://127.0.0.1:$HEALTH_PORT/healthz/ready" 2>/dev/null; then
-      echo $(( $(date +%s%3N) - EXEC_MS )); return 0
-    fi
-    kill -0 "$SIDECAR_PID" 2>/dev/null || { say "error: the sidecar exited: $(tail -3 "$WORK"/*.log)"; return 1; }
-    sleep 0.01
-  done
-  say "error: the sidecar was not ready within 60 s"; return 1
-}
-stop_sidecar() { kill "$SIDECAR_PID"; wait "$SIDECAR_PID" 2>/dev/null || true; }
+await_ready() { bench_sidecar_ready_ms "$WORK/footprint.log"; } # prints ms from exec to the first 200 of /healthz/ready
+stop_sidecar() { bench_sidecar_stop; }
 
 # --- footprint ---------------------------------------------------------------------------------
 ARCHIVE_USED="not there or older than the jar, not used"
@@ -141,13 +126,8 @@ CLASSES_BY_LIBRARY="$(by_library "$WORK/class-load.log")"
 
 # --- start-up ----------------------------------------------------------------------------------
 say "start-up: $STARTS sidecars from exec to /healthz/ready ..."
-READY=()
-for i in $(seq "$STARTS"); do
-  start_sidecar "start-$i"
-  READY+=("$(await_ready)")
-  stop_sidecar
-done
-READY_MEDIAN="$(median <<<"${READY[*]}")"
+bench_ready_median "$STARTS" "$XDS_PORT" ./mesh "$WORK/start.log"
+READY=($READY_ALL)
 say "  one more, with timestamps, for the split ..."
 start_sidecar split "-Xlog:class+load=info,startuptime=info:file=$WORK/split.log:timemillis"
 SPLIT_READY="$(await_ready)"

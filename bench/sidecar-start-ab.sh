@@ -25,19 +25,11 @@ XDS_PORT="$(free_port)"
 PIDS+=("$!")
 
 start_once() { # command: prints "ms to ready/CPU ms by then"
-  local health pid exec_ms
-  health="$(free_port)"
-  exec_ms="$(date +%s%3N)"
-  (cd "$ROOT" && exec $1 proxy --xds "127.0.0.1:$XDS_PORT" --workload bench-client --namespace default \
-      --outbound-port "$(free_port)" --inbound-port "$(free_port)" --admin-port "$(free_port)" \
-      --health-port "$health" --metrics-port "$(free_port)") > "$WORK/sidecar.log" 2>&1 &
-  pid=$!; PIDS+=("$pid")
-  until curl -fs -o /dev/null "http://127.0.0.1:$health/healthz/ready"; do
-    kill -0 "$pid" 2>/dev/null || { say "error: the sidecar exited: $(tail -3 "$WORK/sidecar.log")"; exit 1; }
-    sleep 0.01
-  done
-  echo "$(( $(date +%s%3N) - exec_ms ))/$(( $(cpu_ticks "$pid") * 1000 / $(getconf CLK_TCK) ))"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  local ms
+  bench_sidecar_start "$WORK/sidecar.log" "$XDS_PORT" "$1"
+  ms="$(bench_sidecar_ready_ms "$WORK/sidecar.log")" || exit 1
+  echo "$ms/$(( $(cpu_ticks "$SIDECAR_PID") * 1000 / $(getconf CLK_TCK) ))"
+  bench_sidecar_stop
 }
 start_once "$A" > /dev/null   # the control plane's first answer is slower: not counted
 echo "round A(ms/CPU ms) B(ms/CPU ms) load"
