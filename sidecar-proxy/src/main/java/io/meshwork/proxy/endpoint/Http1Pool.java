@@ -68,6 +68,10 @@ final class Http1Pool implements EndpointPool {
         if (fresh) {
             return false;
         }
+        Channel last = idle.peekLast(); // the one acquire takes first; the loop's iterator only when it is closed
+        if (last != null && last.isActive()) {
+            return true;
+        }
         for (Channel channel : idle) {
             if (channel.isActive()) {
                 return true;

@@ -244,6 +244,13 @@ public final class ArrayHttpHeaders extends HttpHeaders {
         return all;
     }
 
+    /** Whether {@code name} is there more than once: two lookups, no iterator (on every request's Host). */
+    boolean hasMoreThanOne(CharSequence name) {
+        int hash = AsciiString.hashCode(name);
+        int i = indexOf(name, hash, 0);
+        return i >= 0 && indexOf(name, hash, i + 1) >= 0;
+    }
+
     @Override
     public Iterator<? extends CharSequence> valueCharSequenceIterator(CharSequence name) {
         return new Iterator<>() {

@@ -60,6 +60,9 @@ final class Http1RequestChecks {
     }
 
     private static boolean moreThanOne(HttpHeaders headers, CharSequence name) {
+        if (headers instanceof ArrayHttpHeaders array) {
+            return array.hasMoreThanOne(name); // the decoders' headers: no iterator per request
+        }
         Iterator<? extends CharSequence> values = headers.valueCharSequenceIterator(name);
         if (!values.hasNext()) {
             return false;

@@ -99,6 +99,35 @@ class ConnectionBoundsTest {
     }
 
     @Test
+    void onAKeepAliveConnectionEachHeadGetsTheWholeRequestHeadersTimeoutFromItsOwnFirstByte() throws Exception {
+        // One timer per connection, re-armed lazily: the task armed by the first head runs at that head's deadline
+        // and must neither cut a later head early nor let a slow one through.
+        start(hcm -> hcm.setRequestHeadersTimeout(millis(1000)), 0);
+        try (KeepAlive client = new KeepAlive(harness.outboundPort())) {
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < 1_300_000_000L) { // requests across the first head's deadline
+                assertThat(client.get(GET)).startsWith("HTTP/1.1 200");
+                Thread.sleep(50);
+            }
+            // A head sent in two parts, 700 ms apart: whole within its own 1,000 ms, though a task armed earlier
+            // runs in between.
+            client.send("GET /ok HTTP/1.1\r\n");
+            Thread.sleep(700);
+            client.send("Host: echo:8080\r\n\r\n");
+            assertThat(client.readAnswer()).startsWith("HTTP/1.1 200");
+            // Then a head that never ends: 408 about 1,000 ms after its first byte.
+            long slowStart = System.nanoTime();
+            client.send("GET /ok HTTP/1.1\r\n");
+            String answer = client.readAnswer();
+            long cutAfter = (System.nanoTime() - slowStart) / 1_000_000;
+            System.out.printf("request_headers_timeout 1000 ms on a keep-alive connection: slow head cut after %d ms%n",
+                    cutAfter);
+            assertThat(answer).startsWith("HTTP/1.1 408");
+            assertThat(cutAfter).isBetween(950L, 4000L);
+        }
+    }
+
+    @Test
     void idleConnectionsAreClosedAtIdleTimeoutWithoutARequestOrAfterOne() throws Exception {
         start(hcm -> hcm.setCommonHttpProtocolOptions(HttpProtocolOptions.newBuilder().setIdleTimeout(millis(800))), 0);
         List<SocketChannel> silent = new ArrayList<>();
