@@ -5,7 +5,7 @@
 #   bench/proxy-bench.sh [--duration SECONDS] [--no-update] [--quick | --policies]
 #
 # --quick: only direct, HAProxy and the sidecar, only the split pin mode, and BENCHMARKS.md is not
-# touched; for checking a change of the sidecar against HAProxy in about 5 minutes.
+# touched; for checking a change of the sidecar against HAProxy in about 7 minutes.
 # --policies: what resilience policies cost when they do not trigger: HAProxy, and the same sidecar
 # with no policy and with every policy of this tree on the called Service, in alternating rounds;
 # split pin mode only; prints its own report (BENCHMARKS.md is not touched).
@@ -418,9 +418,9 @@ if [[ "$UPDATE" == 1 ]]; then
   {
     echo "## Sidecar proxy"
     echo
-    echo "Reproduce with \`bench/proxy-bench.sh\` (about 9 minutes; \`--duration S\` per point, default 15;"
+    echo "Reproduce with \`bench/proxy-bench.sh\` (about 15 minutes; \`--duration S\` per point, default 15;"
     echo "installs wrk, h2load, haproxy and nginx with apt-get when missing; loopback only). \`--quick\` measures"
-    echo "direct, HAProxy and the sidecar in the split pin mode only, in about 5 minutes, without touching this file."
+    echo "direct, HAProxy and the sidecar in the split pin mode only, in about 7 minutes, without touching this file."
     echo
     cat "$REPORT"
   } > "$SECTION"
