@@ -2,7 +2,7 @@ package io.meshwork.proxy.listener;
 
 import io.meshwork.proxy.http.ExchangeAlarm;
 import io.meshwork.proxy.http.Http1Codecs;
-import io.meshwork.proxy.http.Http2RequestHeaderLimit;
+import io.meshwork.proxy.http.Http2StreamCodec;
 import io.meshwork.proxy.http.HttpProxyHandler;
 import io.meshwork.proxy.http.ProxyServices;
 import io.netty.buffer.ByteBuf;
@@ -21,7 +21,6 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +35,7 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
 
     /**
      * Envoy's default limit is 60 KiB; larger request headers get 431
-     * (on HTTP/2 from {@link Http2RequestHeaderLimit}).
+     * (on HTTP/2 from {@link Http2StreamCodec}).
      */
     static final int MAX_HEADER_BYTES = 60 * 1024;
     /**
@@ -219,8 +218,10 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
                 if (alarms == null) {
                     alarms = new ExchangeAlarm.Streams(stream.parent());
                 }
-                stream.pipeline().addLast(new Http2RequestHeaderLimit(MAX_HEADER_BYTES, upgradeStream),
-                        new Http2StreamFrameToHttpObjectCodec(true), new HttpProxyHandler(services, filter, true, alarms));
+                // Two handlers per stream: frames to HTTP/1.1 messages (headers straight into ArrayHttpHeaders,
+                // the header limit) and the relay.
+                stream.pipeline().addLast(new Http2StreamCodec(MAX_HEADER_BYTES, upgradeStream),
+                        new HttpProxyHandler(services, filter, true, alarms));
             }
         });
     }
