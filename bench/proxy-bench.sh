@@ -104,11 +104,11 @@ else
   CONFIG="$WORK/mesh-config"; mkdir -p "$CONFIG"
   SERVICE_PORT=8080
   bench_mesh_config "$SERVICE_PORT" "$BACKEND_PORT" > "$CONFIG/bench.yaml"
-  XDS_PORT="$(free_port)"; CP_ADMIN_PORT="$(free_port)"
+  XDS_PORT="$(free_port)"; CP_ADMIN_PORT="$(free_port)"; CA_PORT="$(free_port)" # not 15012: another run may hold it
   MESH_OUT_PORT="$(free_port)"; MESH_IN_PORT="$(free_port)"; MESH_ADMIN_PORT="$(free_port)"
   MESH_HEALTH_PORT="$(free_port)"; MESH_METRICS_PORT="$(free_port)"
   (cd "$ROOT" && exec taskset -c 0 ./mesh control-plane --config-dir "$CONFIG" \
-      --xds-port "$XDS_PORT" --admin-port "$CP_ADMIN_PORT") > "$WORK/control-plane.log" 2>&1 &
+      --xds-port "$XDS_PORT" --admin-port "$CP_ADMIN_PORT" --ca-port "$CA_PORT") > "$WORK/control-plane.log" 2>&1 &
   PIDS+=("$!")
   (cd "$ROOT" && exec taskset -c 1 ./mesh proxy --xds "127.0.0.1:$XDS_PORT" --workload bench-client --namespace default \
       --outbound-port "$MESH_OUT_PORT" --inbound-port "$MESH_IN_PORT" --admin-port "$MESH_ADMIN_PORT" \

@@ -54,9 +54,9 @@ wait_http "http://127.0.0.1:$HAPROXY_PORT/" "" "$HAPROXY_PID"
 FIRST_DIR="${1#*=}"
 CONFIG="$WORK/mesh-config"; mkdir -p "$CONFIG"
 bench_mesh_config 8080 "$BACKEND_PORT" > "$CONFIG/bench.yaml"
-XDS_PORT="$(free_port)"; CP_ADMIN_PORT="$(free_port)"
+XDS_PORT="$(free_port)"; CP_ADMIN_PORT="$(free_port)"; CA_PORT="$(free_port)" # not 15012: another run may hold it
 taskset -c 0 java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$FIRST_DIR/mesh.jar" control-plane --config-dir "$CONFIG" \
-  --xds-port "$XDS_PORT" --admin-port "$CP_ADMIN_PORT" > "$WORK/control-plane.log" 2>&1 &
+  --xds-port "$XDS_PORT" --admin-port "$CP_ADMIN_PORT" --ca-port "$CA_PORT" > "$WORK/control-plane.log" 2>&1 &
 PIDS+=("$!")
 
 declare -A PID_OF H1_PORT_OF H2_PORT_OF
