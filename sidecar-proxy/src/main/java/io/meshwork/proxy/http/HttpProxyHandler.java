@@ -74,13 +74,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Proxies HTTP exchanges of one downstream HTTP/1.1 connection or one HTTP/2 stream: routes each
- * request, takes an upstream channel from the endpoint's pool on the same event loop, and relays
- * both directions message by message. With AUTO_READ off, either side is read again only while the
- * other side is writable (below its write-buffer high-water mark), so bodies stream with bounded
- * memory. Writes are flushed at the end of the event loop's turn, together with other connections'
- * ({@link LoopFlusher}; an HTTP/2 stream's flush is its connection's), and writes nobody waits for use
- * the void promise: a small exchange costs one write syscall each way and no futures.
+ * Proxies HTTP exchanges of one downstream HTTP/1.1 connection (a handler of its pipeline) or one HTTP/2
+ * stream (which has no channel of its own: {@link Http2StreamDispatcher} calls it), both a
+ * {@link Downstream}: routes each request, takes an upstream channel from the endpoint's pool on the same
+ * event loop, and relays both directions message by message. With reads on demand (AUTO_READ off; a
+ * stream's frames wait for {@link Downstream#read}), either side is read again only while the other side
+ * is writable (below its write-buffer high-water mark; a stream: within its flow-control window), so
+ * bodies stream with bounded memory. Writes are flushed at the end of the event loop's turn, together
+ * with other connections' ({@link LoopFlusher}; an HTTP/2 stream's flush is its connection's), and writes
+ * nobody waits for use the void promise: a small exchange costs one write syscall each way and no futures.
  */
 public final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements UpstreamListener,
         RetryAttempts.Exchange {
@@ -99,7 +101,9 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     /** The connection manager of the request in progress, as its binding resolved it. */
     private ListenerConfig.HttpFilter filter;
     private final boolean http2Downstream;
+    /** An HTTP/1.1 connection's context in its pipeline; null for an HTTP/2 stream, which has no channel. */
     private ChannelHandlerContext ctx;
+    private Downstream downstream;
 
     // State of the exchange in progress; `generation` guards callbacks of an exchange already over.
     private int generation;
@@ -188,29 +192,87 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     private int seriesStatus;
     private MeshMetrics.Series series;
 
-    public HttpProxyHandler(ProxyServices services, HttpChainBinding binding, boolean http2Downstream) {
-        this(services, binding, http2Downstream, null);
+    /** An HTTP/1.1 connection's (a handler of its pipeline), with a timer of its own. */
+    public HttpProxyHandler(ProxyServices services, HttpChainBinding binding) {
+        this(services, binding, false, null);
     }
 
-    /** An HTTP/2 stream's, whose timer is one of {@code connectionAlarms} (its connection's; null: its own). */
-    public HttpProxyHandler(ProxyServices services, HttpChainBinding binding, boolean http2Downstream,
-                            ExchangeAlarm.Streams connectionAlarms) {
+    private HttpProxyHandler(ProxyServices services, HttpChainBinding binding, boolean http2Downstream,
+                             ExchangeAlarm.Streams connectionAlarms) {
         this.services = services;
         this.binding = binding;
         this.http2Downstream = http2Downstream;
         this.connectionAlarms = connectionAlarms;
     }
 
+    /**
+     * A stream of an HTTP/2 connection served without a channel of its own: {@code downstream} is the
+     * stream, which calls {@link #received}, {@link #downstreamWritable}, {@link #downstreamClosed} and
+     * {@link #downstreamFailed}; its timer is one of {@code connectionAlarms} (its connection's).
+     */
+    public HttpProxyHandler(ProxyServices services, HttpChainBinding binding, Downstream downstream,
+                            ExchangeAlarm.Streams connectionAlarms) {
+        this(services, binding, true, connectionAlarms);
+        attach(downstream);
+    }
+
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        Channel connection = http2Downstream ? ctx.channel().parent() : ctx.channel();
-        connectionTimeouts = connection.pipeline().get(HttpConnectionTimeouts.class);
+        attach(new ChannelDownstream(ctx));
+    }
+
+    private void attach(Downstream downstream) {
+        this.downstream = downstream;
+        connectionTimeouts = downstream.connection().pipeline().get(HttpConnectionTimeouts.class);
         connectionStreamIdleNanos = connectionTimeouts == null ? 0
                 : connectionTimeouts.policy().streamIdleTimeout().toNanos();
         streamIdleNanos = connectionStreamIdleNanos;
         timer = connectionAlarms != null ? connectionAlarms.newAlarm(this::onTimer)
-                : ExchangeAlarm.scheduled(ctx.executor(), this::onTimer);
+                : ExchangeAlarm.scheduled(downstream.eventLoop(), this::onTimer);
+    }
+
+    /** An HTTP/1.1 connection's {@link Downstream}: its channel. */
+    private record ChannelDownstream(ChannelHandlerContext ctx) implements Downstream {
+        @Override
+        public io.netty.channel.EventLoop eventLoop() {
+            return ctx.channel().eventLoop();
+        }
+
+        @Override
+        public Channel connection() {
+            return ctx.channel();
+        }
+
+        @Override
+        public void write(Object msg) {
+            ctx.write(msg, ctx.voidPromise());
+        }
+
+        @Override
+        public void flushLater() {
+            LoopFlusher.flushLater(ctx.channel());
+        }
+
+        @Override
+        public void writeAndClose(Object last) {
+            ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+        }
+
+        @Override
+        public void close() {
+            ctx.close();
+        }
+
+        @Override
+        public void read() {
+            ctx.read();
+        }
+
+        @Override
+        public boolean isWritable() {
+            return ctx.channel().isWritable();
+        }
     }
 
     /**
@@ -221,7 +283,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         closeWhenAnswered = true;
         if (idle() && !closing) {
             closing = true;
-            ctx.close();
+            downstream.close();
         }
     }
 
@@ -259,6 +321,11 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        received(msg);
+    }
+
+    /** A part of the request (of a channel-less stream: from the stream, after {@link Downstream#read}). */
+    public void received(Object msg) {
         if (closing) {
             ReferenceCountUtil.release(msg);
             return;
@@ -322,7 +389,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
                 return;
             }
-            ctx.read();
+            downstream.read();
         }
     }
 
@@ -335,13 +402,18 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (awaitingDownstreamWritable && ctx.channel().isWritable()) {
+        downstreamWritable();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** The downstream's writability changed: the upstream is read again if it waited for the client. */
+    public void downstreamWritable() {
+        if (awaitingDownstreamWritable && downstream.isWritable()) {
             awaitingDownstreamWritable = false;
             if (inExchange && upstream != null) {
                 upstream.read();
             }
         }
-        ctx.fireChannelWritabilityChanged();
     }
 
     private void begin(HttpRequest req) {
@@ -453,7 +525,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             localReply(reply.reply());
         } else if (step.action() instanceof FilterAction.Delay delay) {
             int exchange = generation;
-            ctx.executor().schedule(() -> {
+            downstream.eventLoop().schedule(() -> {
                 if (generation != exchange || !inExchange) {
                     return;
                 }
@@ -579,14 +651,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         if (route.retryPolicy() != null) {
             retry = new RetryAttempts(route.retryPolicy(), resources.retries(), balancer.cluster().retryLimit(),
-                    ctx.executor(), this);
+                    downstream.eventLoop(), this);
         }
         routeFilters = route.filters();
         pickedCluster = picked;
         route.filters().onRequest(request, route.match());
         picked.requestHeaders().apply(headers);
         prepareUpstreamHeaders(headers);
-        mirrors = RequestMirrors.start(route, request, requestDone && pending.isEmpty(), ctx.channel().eventLoop(),
+        mirrors = RequestMirrors.start(route, request, requestDone && pending.isEmpty(), downstream.eventLoop(),
                 services);
         if (mirrors != null) {
             pending.forEach(mirrors::body);
@@ -660,9 +732,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     /** The SPIFFE ID that this request's connection proved with mutual TLS, or null (plaintext, or outbound). */
     private String peerIdentity() {
-        Channel connection = ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel stream
-                ? stream.parent() : ctx.channel();
-        return connection.attr(io.meshwork.proxy.tls.TlsContexts.PEER_IDENTITY).get();
+        return downstream.connection().attr(io.meshwork.proxy.tls.TlsContexts.PEER_IDENTITY).get();
     }
 
     /** For {@code GET http://reviews:9080/x}: the authority, with the request target made origin-form. */
@@ -800,7 +870,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     private void connect(boolean fresh) {
         if (pool == null || poolEndpoint != endpoint || poolCluster != balancer.cluster() || pool.draining()) {
-            pool = services.pools().pool(ctx.channel().eventLoop(), balancer.cluster(), endpoint);
+            pool = services.pools().pool(downstream.eventLoop(), balancer.cluster(), endpoint);
             poolEndpoint = endpoint;
             poolCluster = balancer.cluster();
         }
@@ -888,7 +958,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
      * turn go out in one write.
      */
     private void flushDownstream() {
-        LoopFlusher.flushLater(ctx.channel());
+        downstream.flushLater();
     }
 
     /** Flushes upstream writes at the end of this event-loop turn, after the read batch in progress. */
@@ -903,7 +973,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                 // Keep the connection's read armed while the response comes: the next request or the
                 // client's close is seen, and Netty does not clear and set EPOLLIN (two epoll_ctl
                 // calls) around every exchange. A request read meanwhile waits in `pipelined`.
-                ctx.read();
+                downstream.read();
             }
             return;
         }
@@ -911,7 +981,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             return; // the client's FIN came: the codec has ended the body (complete or cut short)
         }
         if (upstream.isWritable()) {
-            ctx.read();
+            downstream.read();
         } else {
             awaitingUpstreamWritable = true;
         }
@@ -921,7 +991,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     public void onUpstreamWritable() {
         if (awaitingUpstreamWritable && inExchange && !requestDone && !inputShutdown) {
             awaitingUpstreamWritable = false;
-            ctx.read();
+            downstream.read();
         }
     }
 
@@ -1002,7 +1072,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         }
         if (!(msg instanceof LastHttpContent)) {
             // Flushed at the end of the upstream read batch: one write syscall for headers and body.
-            ctx.write(msg, ctx.voidPromise());
+            downstream.write(msg);
             responseUnflushed = true;
             return;
         }
@@ -1036,7 +1106,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
         responseUnflushed = false;
         flushDownstream();
         // The next upstream read only while the client keeps up (backpressure).
-        if (ctx.channel().isWritable()) {
+        if (downstream.isWritable()) {
             upstream.read();
         } else {
             awaitingDownstreamWritable = true;
@@ -1138,14 +1208,14 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             closing = true;
             releasePipelined();
             if (last == null) {
-                ctx.close();
+                downstream.close();
             } else {
-                ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
+                downstream.writeAndClose(last);
             }
             return;
         }
         if (last != null) {
-            ctx.write(last, ctx.voidPromise());
+            downstream.write(last);
             flushDownstream();
         }
         if (!http2Downstream) {
@@ -1202,7 +1272,8 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
     /** The scheme the client used: an HTTP/2 request's {@code :scheme}, else {@code https} over TLS (a gateway's). */
     private String scheme() {
         String scheme = request.headers().get(SCHEME);
-        return scheme != null ? scheme : ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null ? "https" : "http";
+        return scheme != null ? scheme
+                : downstream.connection().pipeline().get(io.netty.handler.ssl.SslHandler.class) != null ? "https" : "http";
     }
 
     /** A circuit breaker limit of the cluster is reached: 503 at once, {@code x-mesh-overflow} naming the limit. */
@@ -1284,6 +1355,12 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        downstreamClosed();
+        ctx.fireChannelInactive();
+    }
+
+    /** The downstream connection or stream closed (reset, or ended by the sidecar): the exchange in progress ends. */
+    public void downstreamClosed() {
         cancelTimer();
         if (inExchange) {
             releaseUpstream(false);
@@ -1291,23 +1368,27 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             end(null, true);
         }
         releasePipelined();
-        ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        downstreamFailed(cause);
+    }
+
+    /** An error on the downstream (of a stream: its request could not be decoded): 400 or close. */
+    public void downstreamFailed(Throwable cause) {
         if (http2Downstream && !inExchange && !closing && cause instanceof DecoderException
                 && cause.getCause() instanceof Http2Exception.StreamException malformed) {
             // A stream whose headers Netty could not make a request of (such as an :authority and a host
             // that differ): 400 naming the problem on that stream, as for a malformed HTTP/1.1 request.
             closing = true;
-            ctx.writeAndFlush(errorResponse(HttpResponseStatus.BAD_REQUEST,
-                    "malformed request: " + malformed.getMessage(), false)).addListener(ChannelFutureListener.CLOSE);
+            downstream.writeAndClose(errorResponse(HttpResponseStatus.BAD_REQUEST,
+                    "malformed request: " + malformed.getMessage(), false));
             return;
         }
         if (LOG.isDebugEnabled()) {
             LOG.debug("downstream error, closing: {}", cause.toString());
         }
-        ctx.close();
+        downstream.close();
     }
 }

@@ -37,22 +37,42 @@ final class LoopFlusher implements Runnable {
      * connection's pipeline and flow controller (BENCHMARKS.md, "Sidecar proxy").
      */
     static void flushLater(Channel channel) {
+        if (channel instanceof Http2StreamChannel) {
+            flushConnectionLater(channel.parent()); // an upstream HTTP/2 connection's stream
+            return;
+        }
         if (!channel.eventLoop().inEventLoop()) {
             channel.flush();
             return;
         }
         LoopFlusher flusher = FLUSHERS.get();
         List<Channel> channels = flusher.channels;
-        if (channel instanceof Http2StreamChannel) {
-            channel = channel.parent();
-            // Streams of several connections interleave in a turn: look for this one among them all.
-            if (channels.contains(channel)) {
-                return;
-            }
-        } else if (!channels.isEmpty() && channels.get(channels.size() - 1) == channel) {
+        if (!channels.isEmpty() && channels.get(channels.size() - 1) == channel) {
             return;
         }
-        channels.add(channel);
+        add(flusher, channel);
+    }
+
+    /**
+     * Flushes an HTTP/2 connection at the end of this turn of its event loop, once for all its streams
+     * that asked (a downstream connection's streams, {@link Http2StreamDispatcher}, or an upstream one's
+     * stream channels).
+     */
+    static void flushConnectionLater(Channel connection) {
+        if (!connection.eventLoop().inEventLoop()) {
+            connection.flush();
+            return;
+        }
+        LoopFlusher flusher = FLUSHERS.get();
+        // Streams of several connections interleave in a turn: look for this one among them all.
+        if (flusher.channels.contains(connection)) {
+            return;
+        }
+        add(flusher, connection);
+    }
+
+    private static void add(LoopFlusher flusher, Channel channel) {
+        flusher.channels.add(channel);
         if (!flusher.scheduled) {
             flusher.scheduled = true;
             channel.eventLoop().execute(flusher);

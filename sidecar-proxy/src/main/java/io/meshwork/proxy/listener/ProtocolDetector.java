@@ -1,15 +1,13 @@
 package io.meshwork.proxy.listener;
 
-import io.meshwork.proxy.http.ExchangeAlarm;
 import io.meshwork.proxy.http.Http1Codecs;
-import io.meshwork.proxy.http.Http2StreamCodec;
+import io.meshwork.proxy.http.Http2StreamDispatcher;
 import io.meshwork.proxy.http.HttpProxyHandler;
 import io.meshwork.proxy.http.ProxyServices;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -17,10 +15,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http2.Http2CodecUtil;
-import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +31,7 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
 
     /**
      * Envoy's default limit is 60 KiB; larger request headers get 431
-     * (on HTTP/2 from {@link Http2StreamCodec}).
+     * (on HTTP/2 from {@link Http2StreamDispatcher}).
      */
     static final int MAX_HEADER_BYTES = 60 * 1024;
     /**
@@ -183,17 +179,17 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
 
     private void installHttp2(ChannelPipeline pipeline, String after) {
         pipeline.addAfter(after, "h2-codec", http2Codec());
-        pipeline.addAfter("h2-codec", "h2-multiplex", streamMultiplexer(false));
+        pipeline.addAfter("h2-codec", "h2-streams", streams(false));
     }
 
     private void installHttp1(ChannelPipeline pipeline, String after, boolean upgradeOffered) {
         HttpServerCodec codec = Http1Codecs.server(MAX_REQUEST_LINE_BYTES, MAX_HEADER_BYTES, 65536);
-        pipeline.addAfter(after, "h1-proxy", new HttpProxyHandler(services, filter, false));
+        pipeline.addAfter(after, "h1-proxy", new HttpProxyHandler(services, filter));
         pipeline.addAfter(after, "h1-continue", new HttpServerExpectContinueHandler());
         if (upgradeOffered) {
             HttpServerUpgradeHandler upgrade = new HttpServerUpgradeHandler(codec, protocol ->
                     AsciiString.contentEquals(Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
-                            ? new Http2ServerUpgradeCodec(http2Codec(), streamMultiplexer(true)) : null, 65536);
+                            ? new Http2ServerUpgradeCodec(http2Codec(), streams(true)) : null, 65536);
             pipeline.addAfter(after, UPGRADE_HANDLER, upgrade);
         }
         pipeline.addAfter(after, "h1-codec", codec);
@@ -205,24 +201,11 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
                 .build();
     }
 
-    /** {@code upgraded}: the connection began as HTTP/1.1, whose codec already measured stream 1's request. */
-    private Http2MultiplexHandler streamMultiplexer(boolean upgraded) {
-        return new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            /** The connection's request timers, shared by its streams (one initializer per connection). */
-            private ExchangeAlarm.Streams alarms;
-
-            @Override
-            protected void initChannel(Http2StreamChannel stream) {
-                stream.config().setAutoRead(false);
-                boolean upgradeStream = upgraded && stream.stream().id() == Http2CodecUtil.HTTP_UPGRADE_STREAM_ID;
-                if (alarms == null) {
-                    alarms = new ExchangeAlarm.Streams(stream.parent());
-                }
-                // Two handlers per stream: frames to HTTP/1.1 messages (headers straight into ArrayHttpHeaders,
-                // the header limit) and the relay.
-                stream.pipeline().addLast(new Http2StreamCodec(MAX_HEADER_BYTES, upgradeStream),
-                        new HttpProxyHandler(services, filter, true, alarms));
-            }
-        });
+    /**
+     * The connection's streams, each relayed by an {@link HttpProxyHandler} without a channel of its own;
+     * {@code upgraded}: the connection began as HTTP/1.1, whose codec already measured stream 1's request.
+     */
+    private Http2StreamDispatcher streams(boolean upgraded) {
+        return new Http2StreamDispatcher(services, filter, MAX_HEADER_BYTES, upgraded);
     }
 }
