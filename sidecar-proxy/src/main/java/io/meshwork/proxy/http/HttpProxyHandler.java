@@ -386,7 +386,7 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
             if (closeWhenAnswered) {
                 // Half-closed or past its duration, and all answered: close once the last answer is out.
                 closing = true;
-                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                downstream.writeAndClose(Unpooled.EMPTY_BUFFER); // an HTTP/1.1 connection's (streams never get here)
                 return;
             }
             downstream.read();
