@@ -91,7 +91,8 @@ final class LoopbackPorts {
 
     private static int ephemeralLow() {
         try {
-            String[] range = Files.readString(PORT_RANGE).trim().split("\\s+");
+            // readAllLines: JDK 17's readString trusts the size a /proc file reports (0) and read "3".
+            String[] range = Files.readAllLines(PORT_RANGE).get(0).trim().split("\\s+");
             return Math.max(LOWEST + 1000, Integer.parseInt(range[0]));
         } catch (IOException | RuntimeException notLinux) {
             return 32768;

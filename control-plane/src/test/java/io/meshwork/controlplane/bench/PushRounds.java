@@ -139,7 +139,7 @@ final class PushRounds {
             write.run();
             long[] ackNanos = pushed.await(roundTimeout);
             long end = Arrays.stream(ackNanos).max().orElse(start);
-            String load = Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+            String load = Files.readAllLines(Path.of("/proc/loadavg")).get(0).split(" ")[0]; // readString reads a /proc file short
             double[] pushAfter = controlPlane.pushLatency();
             // The last ACKs may still be queued in the control plane: wait (up to 10 s) until it has counted all.
             long countDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -40,7 +40,9 @@ public final class FreePort {
     /** The first port of the ephemeral range (32768 on Linux by default; 0 where it cannot be read). */
     private static int ephemeralLow() {
         try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip()
+            // readAllLines, not readString: JDK 17's readString trusts the size a /proc file reports (0) and returned
+            // "3" here, so every pick fell back to an ephemeral port (CI: 'Address already in use' at 37511, 40419).
+            return Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).strip()
                     .split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 0;
