@@ -232,49 +232,6 @@ public final class HttpProxyHandler extends ChannelInboundHandlerAdapter impleme
                 : ExchangeAlarm.scheduled(downstream.eventLoop(), this::onTimer);
     }
 
-    /** An HTTP/1.1 connection's {@link Downstream}: its channel. */
-    private record ChannelDownstream(ChannelHandlerContext ctx) implements Downstream {
-        @Override
-        public io.netty.channel.EventLoop eventLoop() {
-            return ctx.channel().eventLoop();
-        }
-
-        @Override
-        public Channel connection() {
-            return ctx.channel();
-        }
-
-        @Override
-        public void write(Object msg) {
-            ctx.write(msg, ctx.voidPromise());
-        }
-
-        @Override
-        public void flushLater() {
-            LoopFlusher.flushLater(ctx.channel());
-        }
-
-        @Override
-        public void writeAndClose(Object last) {
-            ctx.writeAndFlush(last).addListener(ChannelFutureListener.CLOSE);
-        }
-
-        @Override
-        public void close() {
-            ctx.close();
-        }
-
-        @Override
-        public void read() {
-            ctx.read();
-        }
-
-        @Override
-        public boolean isWritable() {
-            return ctx.channel().isWritable();
-        }
-    }
-
     /**
      * Ends the connection gracefully (max_connection_duration): what was read is answered, the last
      * answer says {@code Connection: close}; at once when nothing is in progress. Call on the event loop.
